@@ -1,0 +1,3 @@
+from gdgrill.cli import main
+
+main()

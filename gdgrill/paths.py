@@ -1,0 +1,47 @@
+"""Where gdgrill finds its shipped content and keeps the user's data."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+APP_NAME = "gdgrill"
+_PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def _shipped(name: str, source_dir: str) -> Path:
+    # A wheel carries the content under gdgrill/_shipped/; an editable install or a
+    # source checkout reads it from the repository's top level.
+    inside = _PACKAGE_DIR / "_shipped" / name
+    if inside.is_dir():
+        return inside
+    return _PACKAGE_DIR.parent / source_dir
+
+
+def shipped_decks_dir() -> Path:
+    return _shipped("decks", "decks")
+
+
+def shipped_curves_dir() -> Path:
+    return _shipped("curves", "data/curves")
+
+
+def content_dir() -> Path:
+    """Practice problems and the self-assessment (they live inside the package)."""
+    return _PACKAGE_DIR / "content"
+
+
+def home_dir(override: str | os.PathLike[str] | None = None) -> Path:
+    """The folder holding the user's data: --home, then GDGRILL_HOME, then the platform's."""
+    if override:
+        return Path(override).expanduser()
+    env = os.environ.get("GDGRILL_HOME")
+    if env:
+        return Path(env).expanduser()
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir(APP_NAME, appauthor=False))
+
+
+def database_path(home: Path) -> Path:
+    return home / "progress.db"

@@ -1,0 +1,26 @@
+"""Typer option types shared by several commands (one definition, one help text)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+HomeOption = Annotated[
+    Optional[Path],
+    typer.Option(
+        "--home",
+        help="Folder for your progress database (default: $GDGRILL_HOME, else the platform's user data folder).",
+        show_default=False,
+    ),
+]
+
+DecksOption = Annotated[
+    Optional[list[Path]],
+    typer.Option(
+        "--decks",
+        help="Extra deck folder or file to load beside the shipped decks (repeatable; also $GDGRILL_DECKS, ':'-separated).",
+        show_default=False,
+    ),
+]

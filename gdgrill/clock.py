@@ -1,0 +1,58 @@
+""""Today" for a spaced-repetition habit: a local calendar day that rolls over at 4 a.m.
+
+A session at 1 a.m. still counts for the evening before. ``GDGRILL_TODAY=YYYY-MM-DD`` pins
+the day (time travel, tests); ``GDGRILL_ROLLOVER_HOUR`` changes the rollover hour.
+The functions here are the only place gdgrill reads the clock.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import date, datetime, timedelta, timezone, tzinfo
+
+from gdgrill.errors import UserError
+
+DEFAULT_ROLLOVER_HOUR = 4
+
+
+def local_day(moment: datetime, rollover_hour: int = DEFAULT_ROLLOVER_HOUR, tz: tzinfo | None = None) -> date:
+    """The study day that ``moment`` (timezone-aware) belongs to, in ``tz`` (default: local).
+
+    Works on the local wall clock, so a daylight-saving night neither skips nor repeats a
+    day: 03:59 belongs to the previous day and 04:00 to the new one, whatever the offset.
+    """
+    if moment.tzinfo is None:
+        raise ValueError("moment must be timezone-aware")
+    local = moment.astimezone(tz) if tz is not None else moment.astimezone()
+    day = local.date()
+    if local.hour < rollover_hour:
+        day -= timedelta(days=1)
+    return day
+
+
+def rollover_hour_from_env() -> int:
+    raw = os.environ.get("GDGRILL_ROLLOVER_HOUR")
+    if raw is None or raw == "":
+        return DEFAULT_ROLLOVER_HOUR
+    try:
+        hour = int(raw)
+    except ValueError:
+        hour = -1
+    if not 0 <= hour <= 23:
+        raise UserError(f"GDGRILL_ROLLOVER_HOUR={raw!r}: expected a whole hour from 0 to 23")
+    return hour
+
+
+def now_utc() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def today(moment: datetime | None = None) -> date:
+    """The current study day: ``GDGRILL_TODAY`` when set, else :func:`local_day` of now."""
+    pinned = os.environ.get("GDGRILL_TODAY")
+    if pinned:
+        try:
+            return date.fromisoformat(pinned)
+        except ValueError:
+            raise UserError(f"GDGRILL_TODAY={pinned!r}: expected a date as YYYY-MM-DD") from None
+    return local_day(moment or now_utc(), rollover_hour_from_env())

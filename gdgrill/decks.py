@@ -1,0 +1,401 @@
+"""Deck files: safe YAML loading, validation with file/line/card in every message, and
+the library of shipped plus user decks.
+
+A deck is a YAML mapping with ``deck:`` (id, title, description) and ``cards:`` (a list).
+Loading never constructs Python objects from tags, refuses anchors and aliases (no alias
+bombs), refuses unknown fields (a typo must not silently drop data), and turns every
+problem into a :class:`DeckError` naming the file, the line and the card.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Iterator
+
+import yaml
+
+from gdgrill.errors import UserError
+from gdgrill.paths import shipped_decks_dir
+
+MAX_DECK_BYTES = 4 * 1024 * 1024
+CHECKPOINT_KEYS = (0, 3, 7, 14, 21)
+TIERS = (1, 2, 3, 4)
+ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+RUBRIC_KEYS = ("strong", "lean", "no_hire")
+
+DECK_FIELDS = {"id", "title", "description", "timed_seconds"}
+CARD_FIELDS = {
+    "id", "question", "answer", "key_points", "tier", "tags", "accept", "reject",
+    "hints", "rubric", "checkpoints", "followups", "references", "curve",
+}
+REQUIRED_CARD_FIELDS = ("id", "question", "answer")
+
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class DeckError(UserError):
+    pass
+
+
+@dataclass(frozen=True)
+class Problem:
+    path: Path
+    line: int
+    message: str
+    card: str | None = None
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else f"{self.path}"
+        who = f" card {self.card!r}:" if self.card else ""
+        return f"{where}:{who} {self.message}"
+
+
+@dataclass(frozen=True)
+class Card:
+    deck: str
+    id: str
+    question: str
+    answer: str
+    key_points: tuple[str, ...] = ()
+    tier: int = 1
+    tags: tuple[str, ...] = ()
+    accept: tuple[str, ...] = ()
+    reject: tuple[str, ...] = ()
+    hints: tuple[str, ...] = ()
+    rubric: dict[str, str] | None = None
+    checkpoints: dict[int, str] = field(default_factory=dict)
+    followups: tuple[str, ...] = ()
+    references: tuple[str, ...] = ()
+    curve: str | None = None
+    source: Path | None = None
+    line: int = 0
+
+    @property
+    def key(self) -> str:
+        """The card's identity in the progress log: stable across edits of its text."""
+        return f"{self.deck}/{self.id}"
+
+    @property
+    def auto_checked(self) -> bool:
+        return bool(self.accept)
+
+    def prompt_for(self, checkpoint_day: int | None) -> str | None:
+        if checkpoint_day is None:
+            return None
+        return self.checkpoints.get(checkpoint_day)
+
+
+@dataclass(frozen=True)
+class Deck:
+    id: str
+    title: str
+    description: str
+    cards: tuple[Card, ...]
+    source: Path
+    timed_seconds: float | None = None
+    shipped: bool = False
+
+    def card(self, card_id: str) -> Card | None:
+        return next((c for c in self.cards if c.id == card_id), None)
+
+
+# -- YAML with line numbers, and nothing unsafe ----------------------------------------
+class _LineDict(dict):
+    """A mapping that remembers where it and each of its keys start (1-based lines)."""
+
+    line: int = 0
+    key_lines: dict[str, int]
+
+
+class _DeckLoader(_Loader):  # type: ignore[misc, valid-type]
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        if node in self.constructed_objects:
+            raise yaml.constructor.ConstructorError(
+                None, None, "anchors and aliases (*name) are not allowed in deck files", node.start_mark
+            )
+        return super().construct_object(node, deep=deep)
+
+
+def _construct_map(loader: _DeckLoader, node: yaml.MappingNode) -> Iterator[_LineDict]:
+    data = _LineDict()
+    data.line = node.start_mark.line + 1
+    data.key_lines = {}
+    yield data
+    for key_node, _ in node.value:
+        if isinstance(key_node, yaml.ScalarNode):
+            data.key_lines[key_node.value] = key_node.start_mark.line + 1
+    data.update(loader.construct_mapping(node, deep=True))
+
+
+_DeckLoader.add_constructor("tag:yaml.org,2002:map", _construct_map)
+
+
+def _yaml_problem(path: Path, text_lines: list[str], exc: yaml.YAMLError) -> Problem:
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    line = mark.line + 1 if mark is not None else 0
+    if 0 < line <= len(text_lines) and "\t" in text_lines[line - 1][: len(text_lines[line - 1]) - len(text_lines[line - 1].lstrip())]:
+        return Problem(path, line, "invalid YAML: tab character used for indentation (use spaces)")
+    reason = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    context = getattr(exc, "context", None)
+    text = f"{context}: {reason}" if context and "alias" not in str(reason) else str(reason)
+    if "could not determine a constructor" in text:
+        tag = str(exc).split("tag '", 1)[-1].split("'", 1)[0]
+        text = f"tag {tag!r} is not allowed (deck files are plain data)"
+    return Problem(path, line, f"invalid YAML: {text}")
+
+
+def _read_yaml(path: Path) -> tuple[Any, list[Problem]]:
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        return None, [Problem(path, 0, f"cannot read: {exc.strerror}")]
+    if len(raw) > MAX_DECK_BYTES:
+        return None, [Problem(path, 0, f"file is {len(raw)} bytes; deck files are limited to {MAX_DECK_BYTES}")]
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        return None, [Problem(path, line, f"not valid UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start})")]
+    if "\x00" in text:
+        return None, [Problem(path, text[: text.index("\x00")].count("\n") + 1, "contains a NUL byte")]
+    if not text.strip():
+        return None, [Problem(path, 0, "empty file: expected a mapping with 'deck:' and 'cards:'")]
+    try:
+        loader = _DeckLoader(text)
+        try:
+            data = loader.get_single_data()
+        finally:
+            loader.dispose()
+    except yaml.YAMLError as exc:
+        return None, [_yaml_problem(path, text.splitlines(), exc)]
+    except RecursionError:
+        return None, [Problem(path, 0, "invalid YAML: nested too deeply")]
+    return data, []
+
+
+# -- validation ------------------------------------------------------------------------
+def _line_of(mapping: Any, key: str | None = None) -> int:
+    if isinstance(mapping, _LineDict):
+        if key is not None and key in mapping.key_lines:
+            return mapping.key_lines[key]
+        return mapping.line
+    return 0
+
+
+def _is_str_list(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(v, str) and v.strip() for v in value)
+
+
+def _validate_card(path: Path, deck_id: str, raw: Any, index: int, problems: list[Problem]) -> Card | None:
+    if not isinstance(raw, dict):
+        problems.append(Problem(path, 0, f"cards[{index}] must be a mapping with id, question and answer"))
+        return None
+    card_id = raw.get("id")
+    label = card_id if isinstance(card_id, str) else f"#{index + 1}"
+    start = len(problems)
+
+    def bad(key: str | None, message: str) -> None:
+        problems.append(Problem(path, _line_of(raw, key), message, label))
+
+    for key in raw:
+        if key not in CARD_FIELDS:
+            bad(str(key), f"unknown field {key!r} (allowed: {', '.join(sorted(CARD_FIELDS))})")
+    for key in REQUIRED_CARD_FIELDS:
+        if key not in raw:
+            bad(None, f"missing required field {key!r}")
+    if "id" in raw and not (isinstance(card_id, str) and ID_RE.match(card_id)):
+        bad("id", "field 'id' must be a lowercase id of letters, digits, '-' or '_'")
+    for key in ("question", "answer"):
+        if key in raw and not (isinstance(raw[key], str) and raw[key].strip()):
+            bad(key, f"field {key!r} must be a non-empty string")
+    for key in ("key_points", "tags", "accept", "reject", "hints", "followups", "references"):
+        if key in raw and not _is_str_list(raw[key]):
+            bad(key, f"field {key!r} must be a list of non-empty strings")
+    if "tier" in raw and not (isinstance(raw["tier"], int) and not isinstance(raw["tier"], bool) and raw["tier"] in TIERS):
+        bad("tier", "field 'tier' must be 1, 2, 3 or 4")
+    if "rubric" in raw:
+        rubric = raw["rubric"]
+        if not (isinstance(rubric, dict) and set(rubric) <= set(RUBRIC_KEYS) and all(isinstance(v, str) for v in rubric.values())):
+            bad("rubric", f"field 'rubric' must map {', '.join(RUBRIC_KEYS)} to strings")
+    if "checkpoints" in raw:
+        cps = raw["checkpoints"]
+        if not (isinstance(cps, dict) and all(k in CHECKPOINT_KEYS for k in cps) and all(isinstance(v, str) and v.strip() for v in cps.values())):
+            bad("checkpoints", "field 'checkpoints' must map ladder days 0, 3, 7, 14, 21 to prompts")
+    if "curve" in raw and not (isinstance(raw["curve"], str) and ID_RE.match(raw["curve"])):
+        bad("curve", "field 'curve' must name a stored loss curve")
+    if "reject" in raw and "accept" not in raw:
+        bad("reject", "field 'reject' needs 'accept' beside it")
+    if len(problems) > start:
+        return None
+    return Card(
+        deck=deck_id,
+        id=card_id,
+        question=raw["question"].strip(),
+        answer=raw["answer"].strip(),
+        key_points=tuple(raw.get("key_points", ())),
+        tier=raw.get("tier", 1),
+        tags=tuple(raw.get("tags", ())),
+        accept=tuple(raw.get("accept", ())),
+        reject=tuple(raw.get("reject", ())),
+        hints=tuple(raw.get("hints", ())),
+        rubric=dict(raw["rubric"]) if "rubric" in raw else None,
+        checkpoints={int(k): v.strip() for k, v in raw.get("checkpoints", {}).items()},
+        followups=tuple(raw.get("followups", ())),
+        references=tuple(raw.get("references", ())),
+        curve=raw.get("curve"),
+        source=path,
+        line=_line_of(raw),
+    )
+
+
+def check_deck_file(path: Path, shipped: bool = False) -> tuple[Deck | None, list[Problem]]:
+    """Parse and validate one deck file; return the deck (None if broken) and every problem."""
+    data, problems = _read_yaml(path)
+    if problems:
+        return None, problems
+    if not isinstance(data, dict):
+        kind = "a list" if isinstance(data, list) else f"a {type(data).__name__}"
+        return None, [Problem(path, 1, f"top level is {kind}; expected a mapping with 'deck:' and 'cards:'")]
+    for key in data:
+        if key not in ("deck", "cards"):
+            problems.append(Problem(path, _line_of(data, key), f"unknown top-level field {key!r} (expected 'deck' and 'cards')"))
+    meta = data.get("deck")
+    if not isinstance(meta, dict):
+        problems.append(Problem(path, _line_of(data, "deck"), "missing 'deck:' mapping with id, title and description"))
+        meta = {}
+    for key in meta:
+        if key not in DECK_FIELDS:
+            problems.append(Problem(path, _line_of(meta, key), f"deck: unknown field {key!r} (allowed: {', '.join(sorted(DECK_FIELDS))})"))
+    for key in ("id", "title", "description"):
+        if key in meta and not (isinstance(meta[key], str) and meta[key].strip()):
+            problems.append(Problem(path, _line_of(meta, key), f"deck: field {key!r} must be a non-empty string"))
+        elif key not in meta and isinstance(data.get("deck"), dict):
+            problems.append(Problem(path, _line_of(meta), f"deck: missing required field {key!r}"))
+    deck_id = meta.get("id") if isinstance(meta.get("id"), str) else path.stem
+    if isinstance(meta.get("id"), str) and not ID_RE.match(meta["id"]):
+        problems.append(Problem(path, _line_of(meta, "id"), "deck: field 'id' must be a lowercase id of letters, digits, '-' or '_'"))
+    timed = meta.get("timed_seconds")
+    if timed is not None and (isinstance(timed, bool) or not isinstance(timed, (int, float)) or timed <= 0):
+        problems.append(Problem(path, _line_of(meta, "timed_seconds"), "deck: field 'timed_seconds' must be a positive number"))
+    raw_cards = data.get("cards")
+    if not isinstance(raw_cards, list) or not raw_cards:
+        problems.append(Problem(path, _line_of(data, "cards"), "'cards:' must be a non-empty list"))
+        raw_cards = []
+    cards: list[Card] = []
+    seen: dict[str, int] = {}
+    for index, raw in enumerate(raw_cards):
+        card = _validate_card(path, deck_id, raw, index, problems)
+        if card is None:
+            continue
+        if card.id in seen:
+            problems.append(Problem(path, card.line, f"duplicate card id (first defined on line {seen[card.id]})", card.id))
+            continue
+        seen[card.id] = card.line
+        cards.append(card)
+    if problems:
+        return None, problems
+    deck = Deck(
+        id=deck_id,
+        title=meta["title"].strip(),
+        description=meta["description"].strip(),
+        cards=tuple(cards),
+        source=path,
+        timed_seconds=float(timed) if timed is not None else None,
+        shipped=shipped,
+    )
+    return deck, []
+
+
+def deck_files(path: Path) -> list[Path]:
+    """The deck files a path names: the file itself, or a folder's *.yaml / *.yml files."""
+    if path.is_dir():
+        return sorted(p for p in path.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
+    return [path]
+
+
+def check_path(path: Path) -> tuple[list[Deck], list[Problem]]:
+    """Validate a deck file or a folder of them; every problem is reported, not just the first."""
+    if not path.exists():
+        return [], [Problem(path, 0, "no such file or folder")]
+    files = deck_files(path)
+    if not files:
+        return [], [Problem(path, 0, "no deck files (*.yaml) in this folder")]
+    decks: list[Deck] = []
+    problems: list[Problem] = []
+    ids: dict[str, Path] = {}
+    for file in files:
+        deck, found = check_deck_file(file)
+        problems.extend(found)
+        if deck is None:
+            continue
+        if deck.id in ids:
+            problems.append(Problem(file, 0, f"deck id {deck.id!r} is already used by {ids[deck.id]}"))
+            continue
+        ids[deck.id] = file
+        decks.append(deck)
+    return decks, problems
+
+
+@dataclass(frozen=True)
+class Library:
+    """Every loaded deck, shipped first, then the user's own."""
+
+    decks: tuple[Deck, ...]
+
+    def deck(self, deck_id: str) -> Deck | None:
+        return next((d for d in self.decks if d.id == deck_id), None)
+
+    @property
+    def cards(self) -> list[Card]:
+        return [card for deck in self.decks for card in deck.cards]
+
+    def card(self, key: str) -> Card | None:
+        deck_id, _, card_id = key.partition("/")
+        deck = self.deck(deck_id)
+        return deck.card(card_id) if deck else None
+
+    def select(self, deck_ids: Iterable[str] = (), tier: int | None = None) -> list[Card]:
+        """Cards of the named decks (all when none named), optionally of one tier."""
+        wanted = list(deck_ids)
+        for deck_id in wanted:
+            if self.deck(deck_id) is None:
+                known = ", ".join(d.id for d in self.decks)
+                raise DeckError(f"no deck named {deck_id!r} (decks: {known})")
+        cards = [c for d in self.decks if not wanted or d.id in wanted for c in d.cards]
+        if tier is not None:
+            cards = [c for c in cards if c.tier == tier]
+        return cards
+
+
+def user_deck_paths(extra: Iterable[Path] | None = None) -> list[Path]:
+    """--decks paths first, then the entries of GDGRILL_DECKS (os.pathsep-separated)."""
+    paths = [Path(p).expanduser() for p in (extra or [])]
+    env = os.environ.get("GDGRILL_DECKS", "")
+    paths += [Path(p).expanduser() for p in env.split(os.pathsep) if p.strip()]
+    return paths
+
+
+def load_library(extra: Iterable[Path] | None = None, include_shipped: bool = True) -> Library:
+    """Load the shipped decks plus the user's; raise :class:`DeckError` on the first problem."""
+    decks: list[Deck] = []
+    sources: list[tuple[Path, bool]] = []
+    if include_shipped:
+        sources += [(f, True) for f in deck_files(shipped_decks_dir())]
+    for path in user_deck_paths(extra):
+        if not path.exists():
+            raise DeckError(f"{path}: no such deck file or folder")
+        sources += [(f, False) for f in deck_files(path)]
+    seen: dict[str, Path] = {}
+    for file, shipped in sources:
+        deck, problems = check_deck_file(file, shipped=shipped)
+        if problems:
+            raise DeckError(str(problems[0]) + (f" (and {len(problems) - 1} more; run 'gdgrill decks check {file}')" if len(problems) > 1 else ""))
+        assert deck is not None
+        if deck.id in seen:
+            raise DeckError(f"{file}: deck id {deck.id!r} is already used by {seen[deck.id]}")
+        seen[deck.id] = file
+        decks.append(deck)
+    return Library(tuple(decks))

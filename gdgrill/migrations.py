@@ -1,0 +1,81 @@
+"""The progress database's schema, as an ordered list of named migrations.
+
+Each migration runs once, inside a transaction, and is recorded in ``_migrations``. A
+database that records a migration this version does not know comes from a newer gdgrill
+and is refused untouched. Never edit a shipped migration: append a new one.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Callable
+
+Migration = Callable[[sqlite3.Connection], None]
+
+
+def m001_review_log(db: sqlite3.Connection) -> None:
+    # The append-only log every card and drill state is derived from. An undo is a row
+    # of its own (grade 'undo', undoes = the row it takes back), never a deletion.
+    db.execute(
+        """
+        CREATE TABLE reviews (
+            id INTEGER PRIMARY KEY,
+            item TEXT NOT NULL,
+            reviewed_at TEXT NOT NULL,
+            day TEXT NOT NULL,
+            grade TEXT NOT NULL CHECK (grade IN ('pass', 'fail', 'undo')),
+            mode TEXT NOT NULL,
+            answer TEXT,
+            seconds REAL,
+            detail TEXT,
+            undoes INTEGER REFERENCES reviews(id)
+        )
+        """
+    )
+    db.execute("CREATE INDEX reviews_item ON reviews (item, id)")
+    db.execute("CREATE INDEX reviews_day ON reviews (day)")
+
+
+def m002_practice_assess_grill(db: sqlite3.Connection) -> None:
+    db.execute(
+        """
+        CREATE TABLE practice_ratings (
+            id INTEGER PRIMARY KEY,
+            problem TEXT NOT NULL,
+            rated_at TEXT NOT NULL,
+            day TEXT NOT NULL,
+            rating TEXT NOT NULL CHECK (rating IN ('strong', 'lean', 'no_hire')),
+            hints_used INTEGER NOT NULL DEFAULT 0
+        )
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE assessments (
+            id INTEGER PRIMARY KEY,
+            taken_at TEXT NOT NULL,
+            day TEXT NOT NULL,
+            ratings TEXT NOT NULL,
+            total INTEGER NOT NULL
+        )
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE grills (
+            id INTEGER PRIMARY KEY,
+            taken_at TEXT NOT NULL,
+            day TEXT NOT NULL,
+            score INTEGER NOT NULL,
+            total INTEGER NOT NULL,
+            bands TEXT NOT NULL,
+            seconds REAL
+        )
+        """
+    )
+
+
+MIGRATIONS: list[tuple[str, Migration]] = [
+    ("m001_review_log", m001_review_log),
+    ("m002_practice_assess_grill", m002_practice_assess_grill),
+]

@@ -1,0 +1,118 @@
+"""The checkpoint ladder: a pure function from an item's review history to its state.
+
+Checkpoints sit on days 0, 3, 7, 14 and 21 after a card is first learned. A pass moves the
+card up one checkpoint, due after the gap to the next one (3, 4, 7, 7 days) counted from the
+day it was actually reviewed, so a late review never skips a checkpoint. A miss brings the
+card back tomorrow at checkpoint 0. After the day-21 pass the card is mastered and returns
+for a maintenance check every ``maintenance_days`` (30); a miss there puts it back on the
+ladder. Nothing here reads a clock or touches a file: "today" is an argument.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from enum import Enum
+from typing import Iterable, NamedTuple
+
+CHECKPOINT_DAYS: tuple[int, ...] = (0, 3, 7, 14, 21)
+MASTERED = len(CHECKPOINT_DAYS)  # the rung after the last checkpoint
+DEFAULT_MAINTENANCE_DAYS = 30
+
+
+class Grade(str, Enum):
+    PASS = "pass"
+    FAIL = "fail"
+
+
+class Review(NamedTuple):
+    """One graded review as the scheduler sees it: the study day and the grade."""
+
+    day: date
+    grade: Grade
+
+
+class Status(str, Enum):
+    NEW = "new"
+    LEARNING = "learning"  # on the ladder, checkpoint 0..4
+    MASTERED = "mastered"
+
+
+@dataclass(frozen=True)
+class CardState:
+    """Where an item stands. ``rung`` 0..4 is the checkpoint it will be tested on next
+    (its day in :data:`CHECKPOINT_DAYS`); ``rung == MASTERED`` means maintenance."""
+
+    rung: int
+    due: date | None  # None: never reviewed (due whenever new cards are introduced)
+    reviews: int = 0
+    lapses: int = 0
+    last_review: date | None = None
+
+    @property
+    def status(self) -> Status:
+        if self.reviews == 0:
+            return Status.NEW
+        return Status.MASTERED if self.rung >= MASTERED else Status.LEARNING
+
+    @property
+    def checkpoint_day(self) -> int | None:
+        """The ladder day (0, 3, 7, 14, 21) of the next test; None once mastered."""
+        return CHECKPOINT_DAYS[self.rung] if self.rung < MASTERED else None
+
+    def is_due(self, today: date) -> bool:
+        return self.due is not None and self.due <= today
+
+    def days_overdue(self, today: date) -> int:
+        return (today - self.due).days if self.due is not None else 0
+
+
+NEW_STATE = CardState(rung=0, due=None)
+
+
+def gap_after_pass(rung: int, maintenance_days: int = DEFAULT_MAINTENANCE_DAYS) -> int:
+    """Days until the next review after passing the checkpoint at ``rung``."""
+    if rung + 1 < MASTERED:
+        return CHECKPOINT_DAYS[rung + 1] - CHECKPOINT_DAYS[rung]
+    return maintenance_days
+
+
+def apply_review(state: CardState, review: Review, maintenance_days: int = DEFAULT_MAINTENANCE_DAYS) -> CardState:
+    """The state after one more review (returns a new state; ``state`` is unchanged)."""
+    if review.grade is Grade.FAIL:
+        return CardState(
+            rung=0,
+            due=review.day + timedelta(days=1),
+            reviews=state.reviews + 1,
+            lapses=state.lapses + 1,
+            last_review=review.day,
+        )
+    gap = gap_after_pass(state.rung, maintenance_days)
+    return CardState(
+        rung=min(state.rung + 1, MASTERED),
+        due=review.day + timedelta(days=gap),
+        reviews=state.reviews + 1,
+        lapses=state.lapses,
+        last_review=review.day,
+    )
+
+
+def card_state(history: Iterable[Review], maintenance_days: int = DEFAULT_MAINTENANCE_DAYS) -> CardState:
+    """Replay a history (oldest first, undone reviews already removed) into a state."""
+    state = NEW_STATE
+    for review in history:
+        state = apply_review(state, review, maintenance_days)
+    return state
+
+
+def forecast(states: Iterable[CardState], today: date, days: int = 21) -> list[int]:
+    """How many items fall due on each of the next ``days`` days (index 0 = today,
+    counting everything already overdue); new, never-seen items are not counted."""
+    counts = [0] * days
+    for state in states:
+        if state.due is None:
+            continue
+        offset = max((state.due - today).days, 0)
+        if offset < days:
+            counts[offset] += 1
+    return counts

@@ -1,0 +1,382 @@
+"""The progress database: an append-only SQLite log of every grade, plus practice ratings,
+self-assessments and grill results.
+
+Card and drill states are never stored: they are derived from the log by the pure
+scheduler (:mod:`gdgrill.scheduler`), so nothing graded is lost and any figure can be
+recomputed. Every write is its own transaction, committed before the call returns; WAL
+mode and a busy timeout let two gdgrill processes write at once.
+
+Opening refuses, with a one-line :class:`StoreError` and without writing a byte, a file
+that is not SQLite, a corrupt database, and one written by a newer gdgrill.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import Any, Iterable, Iterator
+
+from gdgrill.errors import UserError
+from gdgrill.migrations import MIGRATIONS
+from gdgrill.paths import database_path
+from gdgrill.scheduler import DEFAULT_MAINTENANCE_DAYS, CardState, Grade, Review, apply_review
+
+SQLITE_HEADER = b"SQLite format 3\x00"
+BUSY_TIMEOUT_MS = 10_000
+NON_SCHEDULING_MODES = ("cram",)  # practised without touching the ladder
+
+
+class StoreError(UserError):
+    pass
+
+
+@dataclass(frozen=True)
+class LoggedReview:
+    id: int
+    item: str
+    reviewed_at: str
+    day: date
+    grade: str
+    mode: str
+    answer: str | None
+    seconds: float | None
+    detail: dict[str, Any] | None
+    undoes: int | None
+
+
+@dataclass(frozen=True)
+class ItemStats:
+    """Counts over an item's live (not undone), scheduling reviews."""
+
+    reviews: int
+    passes: int
+    fails: int
+
+    @property
+    def pass_rate(self) -> float | None:
+        return self.passes / self.reviews if self.reviews else None
+
+
+def _utc_iso(moment: datetime | None) -> str:
+    moment = moment or datetime.now(timezone.utc)
+    return moment.astimezone(timezone.utc).isoformat(timespec="seconds")
+
+
+def _refuse_unless_sqlite(path: Path) -> None:
+    try:
+        with path.open("rb") as fh:
+            header = fh.read(len(SQLITE_HEADER))
+    except OSError as exc:
+        raise StoreError(f"{path}: cannot read the progress database ({exc.strerror})") from None
+    if header and header != SQLITE_HEADER:
+        raise StoreError(f"{path}: not a gdgrill progress database (not an SQLite file); left untouched")
+
+
+def _applied_migrations(conn: sqlite3.Connection) -> list[str]:
+    has_table = conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_migrations'"
+    ).fetchone()
+    if not has_table:
+        return []
+    return [row[0] for row in conn.execute("SELECT name FROM _migrations ORDER BY rowid")]
+
+
+def _check_readonly(path: Path) -> None:
+    """Look at an existing database without writing: corrupt or newer files are refused."""
+    _refuse_unless_sqlite(path)
+    if path.stat().st_size == 0:
+        return
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
+        try:
+            applied = _applied_migrations(conn)
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(f"{path}: the progress database is corrupt ({exc}); left untouched") from None
+    known = {name for name, _ in MIGRATIONS}
+    unknown = [name for name in applied if name not in known]
+    if unknown:
+        raise StoreError(
+            f"{path}: written by a newer gdgrill (schema step {unknown[0]!r}); upgrade gdgrill to use it (file left untouched)"
+        )
+
+
+def migrate(conn: sqlite3.Connection) -> list[str]:
+    """Apply the migrations this database lacks, each in its own transaction; return them."""
+    conn.execute("CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
+    done = []
+    for name, migration in MIGRATIONS:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            if conn.execute("SELECT 1 FROM _migrations WHERE name = ?", (name,)).fetchone():
+                conn.execute("COMMIT")
+                continue
+            migration(conn)
+            conn.execute("INSERT INTO _migrations (name, applied_at) VALUES (?, ?)", (name, _utc_iso(None)))
+            conn.execute("COMMIT")
+            done.append(name)
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+    return done
+
+
+class Store:
+    """An open progress database. Use :func:`open_store`; close it (or use ``with``)."""
+
+    def __init__(self, conn: sqlite3.Connection, path: Path):
+        self.conn = conn
+        self.path = path
+
+    # -- lifecycle -------------------------------------------------------------------
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def _errors(self) -> Iterator[None]:
+        try:
+            yield
+        except sqlite3.OperationalError as exc:
+            raise StoreError(f"{self.path}: {exc}") from None
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"{self.path}: the progress database is corrupt ({exc})") from None
+
+    # -- the review log ---------------------------------------------------------------
+    def record_review(
+        self,
+        item: str,
+        grade: Grade | str,
+        mode: str,
+        *,
+        day: date,
+        answer: str | None = None,
+        seconds: float | None = None,
+        detail: dict[str, Any] | None = None,
+        at: datetime | None = None,
+    ) -> int:
+        """Append one graded review of ``item`` ('deck/card' or 'drill/name') and commit it
+        before returning. ``day`` is the study day (see :func:`gdgrill.clock.today`).
+        Returns the review's id (what :meth:`undo` takes)."""
+        grade = Grade(grade)
+        with self._errors():
+            cur = self.conn.execute(
+                "INSERT INTO reviews (item, reviewed_at, day, grade, mode, answer, seconds, detail)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    item,
+                    _utc_iso(at),
+                    day.isoformat(),
+                    grade.value,
+                    mode,
+                    answer,
+                    seconds,
+                    json.dumps(detail, sort_keys=True) if detail else None,
+                ),
+            )
+        return int(cur.lastrowid)
+
+    def undo(self, review_id: int, *, day: date, at: datetime | None = None) -> int:
+        """Take back review ``review_id`` by appending an undo event (nothing is deleted)."""
+        with self._errors():
+            row = self.conn.execute("SELECT item, mode FROM reviews WHERE id = ? AND grade != 'undo'", (review_id,)).fetchone()
+            if row is None:
+                raise StoreError(f"{self.path}: no review #{review_id} to undo")
+            cur = self.conn.execute(
+                "INSERT INTO reviews (item, reviewed_at, day, grade, mode, undoes) VALUES (?, ?, ?, 'undo', ?, ?)",
+                (row[0], _utc_iso(at), day.isoformat(), row[1], review_id),
+            )
+        return int(cur.lastrowid)
+
+    def log(self, item: str | None = None) -> list[LoggedReview]:
+        """Every row of the log (undo events and undone rows included), oldest first."""
+        sql = "SELECT id, item, reviewed_at, day, grade, mode, answer, seconds, detail, undoes FROM reviews"
+        params: tuple[Any, ...] = ()
+        if item is not None:
+            sql += " WHERE item = ?"
+            params = (item,)
+        with self._errors():
+            rows = self.conn.execute(sql + " ORDER BY id", params).fetchall()
+        return [
+            LoggedReview(r[0], r[1], r[2], date.fromisoformat(r[3]), r[4], r[5], r[6], r[7], json.loads(r[8]) if r[8] else None, r[9])
+            for r in rows
+        ]
+
+    _LIVE = (
+        "SELECT id, item, day, grade FROM reviews WHERE grade != 'undo' AND mode NOT IN ({modes})"
+        " AND id NOT IN (SELECT undoes FROM reviews WHERE undoes IS NOT NULL)"
+    ).format(modes=", ".join(f"'{m}'" for m in NON_SCHEDULING_MODES))
+
+    def history(self, item: str) -> list[Review]:
+        """The reviews the scheduler replays for ``item``: live, scheduling, oldest first."""
+        with self._errors():
+            rows = self.conn.execute(
+                f"SELECT day, grade FROM ({self._LIVE}) WHERE item = ? ORDER BY id", (item,)
+            ).fetchall()
+        return [Review(date.fromisoformat(d), Grade(g)) for d, g in rows]
+
+    def states(self, maintenance_days: int = DEFAULT_MAINTENANCE_DAYS) -> dict[str, CardState]:
+        """The scheduler's state of every item that has a live review.
+
+        A miss resets the ladder whatever came before it, so each item is replayed from its
+        last miss on, starting from counts of the reviews before; the result is the same
+        as replaying the whole history (a test checks this)."""
+        with self._errors():
+            counts = self.conn.execute(
+                f"""
+                WITH live AS ({self._LIVE})
+                SELECT item, MAX(CASE WHEN grade = 'fail' THEN id END), COUNT(*)
+                FROM live GROUP BY item
+                """
+            ).fetchall()
+            rows = self.conn.execute(
+                f"""
+                WITH live AS ({self._LIVE}),
+                last_fail AS (SELECT item, MAX(id) AS fid FROM live WHERE grade = 'fail' GROUP BY item)
+                SELECT live.item, live.day, live.grade FROM live LEFT JOIN last_fail USING (item)
+                WHERE live.id >= COALESCE(last_fail.fid, 0) ORDER BY live.id
+                """
+            ).fetchall()
+            lapses = dict(
+                self.conn.execute(
+                    f"WITH live AS ({self._LIVE}) SELECT item, COUNT(*) FROM live WHERE grade = 'fail' GROUP BY item"
+                ).fetchall()
+            )
+        suffix_len: dict[str, int] = {}
+        for item, _, _ in rows:
+            suffix_len[item] = suffix_len.get(item, 0) + 1
+        states: dict[str, CardState] = {}
+        for item, last_fail, total in counts:
+            before = total - suffix_len[item]
+            prior_lapses = lapses.get(item, 0) - (1 if last_fail is not None else 0)
+            states[item] = CardState(rung=0, due=None, reviews=before, lapses=prior_lapses)
+        fromiso = date.fromisoformat
+        cache: dict[str, date] = {}
+        for item, day, grade in rows:
+            d = cache.get(day)
+            if d is None:
+                d = cache[day] = fromiso(day)
+            states[item] = apply_review(states[item], Review(d, Grade(grade)), maintenance_days)
+        return states
+
+    def item_stats(self, since: date | None = None) -> dict[str, ItemStats]:
+        """Per item: live scheduling reviews, passes and misses (on or after ``since``)."""
+        where, params = "", ()
+        if since is not None:
+            where, params = "WHERE day >= ?", (since.isoformat(),)
+        with self._errors():
+            rows = self.conn.execute(
+                f"WITH live AS ({self._LIVE.replace('SELECT id, item, day, grade', 'SELECT id, item, day, grade')})"
+                f" SELECT item, COUNT(*), SUM(grade = 'pass'), SUM(grade = 'fail') FROM live {where} GROUP BY item",
+                params,
+            ).fetchall()
+        return {item: ItemStats(n, p, f) for item, n, p, f in rows}
+
+    def study_days(self) -> list[date]:
+        """Days with at least one live graded review (any mode), newest first."""
+        with self._errors():
+            rows = self.conn.execute(
+                "SELECT DISTINCT day FROM reviews WHERE grade != 'undo'"
+                " AND id NOT IN (SELECT undoes FROM reviews WHERE undoes IS NOT NULL) ORDER BY day DESC"
+            ).fetchall()
+        return [date.fromisoformat(r[0]) for r in rows]
+
+    def reviews_on(self, day: date) -> list[LoggedReview]:
+        return [r for r in self._rows("WHERE day = ?", (day.isoformat(),))]
+
+    def _rows(self, where: str, params: tuple[Any, ...]) -> list[LoggedReview]:
+        with self._errors():
+            rows = self.conn.execute(
+                "SELECT id, item, reviewed_at, day, grade, mode, answer, seconds, detail, undoes FROM reviews "
+                + where
+                + " ORDER BY id",
+                params,
+            ).fetchall()
+        return [
+            LoggedReview(r[0], r[1], r[2], date.fromisoformat(r[3]), r[4], r[5], r[6], r[7], json.loads(r[8]) if r[8] else None, r[9])
+            for r in rows
+        ]
+
+    # -- practice, assessment, grill ------------------------------------------------
+    def record_practice(self, problem: str, rating: str, hints_used: int, *, day: date, at: datetime | None = None) -> int:
+        with self._errors():
+            cur = self.conn.execute(
+                "INSERT INTO practice_ratings (problem, rated_at, day, rating, hints_used) VALUES (?, ?, ?, ?, ?)",
+                (problem, _utc_iso(at), day.isoformat(), rating, hints_used),
+            )
+        return int(cur.lastrowid)
+
+    def practice_ratings(self) -> list[dict[str, Any]]:
+        with self._errors():
+            rows = self.conn.execute(
+                "SELECT problem, rated_at, day, rating, hints_used FROM practice_ratings ORDER BY id"
+            ).fetchall()
+        return [dict(problem=r[0], rated_at=r[1], day=r[2], rating=r[3], hints_used=r[4]) for r in rows]
+
+    def record_assessment(self, ratings: dict[str, int], *, day: date, at: datetime | None = None) -> int:
+        with self._errors():
+            cur = self.conn.execute(
+                "INSERT INTO assessments (taken_at, day, ratings, total) VALUES (?, ?, ?, ?)",
+                (_utc_iso(at), day.isoformat(), json.dumps(ratings), sum(ratings.values())),
+            )
+        return int(cur.lastrowid)
+
+    def assessments(self) -> list[dict[str, Any]]:
+        with self._errors():
+            rows = self.conn.execute("SELECT taken_at, day, ratings, total FROM assessments ORDER BY id").fetchall()
+        return [dict(taken_at=r[0], day=r[1], ratings=json.loads(r[2]), total=r[3]) for r in rows]
+
+    def record_grill(
+        self, score: int, total: int, bands: list[dict[str, Any]], seconds: float | None, *, day: date, at: datetime | None = None
+    ) -> int:
+        with self._errors():
+            cur = self.conn.execute(
+                "INSERT INTO grills (taken_at, day, score, total, bands, seconds) VALUES (?, ?, ?, ?, ?, ?)",
+                (_utc_iso(at), day.isoformat(), score, total, json.dumps(bands), seconds),
+            )
+        return int(cur.lastrowid)
+
+    def grills(self) -> list[dict[str, Any]]:
+        with self._errors():
+            rows = self.conn.execute("SELECT taken_at, day, score, total, bands, seconds FROM grills ORDER BY id").fetchall()
+        return [dict(taken_at=r[0], day=r[1], score=r[2], total=r[3], bands=json.loads(r[4]), seconds=r[5]) for r in rows]
+
+
+def open_store(home: Path) -> Store:
+    """Open (creating and migrating if needed) the progress database in ``home``."""
+    path = database_path(home)
+    if path.exists():
+        _check_readonly(path)
+    try:
+        home.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StoreError(f"{home}: cannot create the data folder ({exc.strerror})") from None
+    try:
+        conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = NORMAL")
+        migrate(conn)
+    except sqlite3.OperationalError as exc:
+        raise StoreError(f"{path}: cannot open the progress database ({exc})") from None
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(f"{path}: the progress database is corrupt ({exc}); left untouched") from None
+    return Store(conn, path)
+
+
+def replay_all(store: Store, items: Iterable[str], maintenance_days: int = DEFAULT_MAINTENANCE_DAYS) -> dict[str, CardState]:
+    """States by replaying each item's whole history (the slow, obviously-right path)."""
+    from gdgrill.scheduler import card_state
+
+    return {item: card_state(store.history(item), maintenance_days) for item in items}

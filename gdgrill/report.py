@@ -229,20 +229,20 @@ def render_text(report: dict[str, Any], console: Any) -> None:
     )
 
     def table(title: str, first: str, rows: list[dict[str, Any]], label: Any) -> Table:
-        t = Table(title=title, title_justify="left", expand=False)
-        for col in (first, "items", "seen", "ladder", "mastered", "due", "7d", "30d", "ready"):
+        t = Table(title=title, title_justify="left", expand=False, pad_edge=False)
+        for col in (first, "cards", "seen", "mastered", "due", "7d", "30d", "ready"):
             t.add_column(col, justify="left" if col == first else "right", no_wrap=True)
         t.add_column("verdict", no_wrap=True)
         for r in rows:
             t.add_row(
-                label(r), str(r["items"]), str(r["seen"]), str(r["learning"]), str(r["mastered"]), str(r["due_today"]),
+                label(r), str(r["items"]), str(r["seen"]), str(r["mastered"]), str(r["due_today"]),
                 _pct(r["pass_rate_7d"]), _pct(r["pass_rate_30d"]), _pct(r["readiness"]), r["verdict"].split(":")[0],
             )
         return t
 
     console.print(table("By deck", "deck", report["decks"], lambda r: r["id"]))
-    console.print(table("By tier", "tier", report["tiers"], lambda r: f"{r['tier']} {r['name']}"))
-    console.print(Text("7d/30d: pass rate over the last 7 and 30 days · ladder: cards between checkpoints", style="muted"))
+    console.print(table("By tier", "tier", report["tiers"], lambda r: f"{r['tier']} {r['name'].split()[0]}"))
+    console.print(Text("7d/30d: pass rate over the last 7 and 30 days · ready: mean position on the 0-3-7-14-21 ladder", style="muted"))
     if report["weakest"]:
         w = Table(title="Weakest", title_justify="left")
         for col in ("item", "misses", "reviews", "pass", "question"):

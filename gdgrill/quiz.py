@@ -161,12 +161,13 @@ class QuizSession:
             verdict = is_accepted(typed, card.accept)
             if verdict:
                 self.console.print(Text("✓ correct", style="ok"))
-                keys = "Enter accept · f mark it wrong · s skip · u undo · q quit › "
+                help_line = "Enter accept · f mark it wrong · s skip · u undo · q quit"
             else:
                 self.console.print(Text(f"✗ not accepted (expected: {card.accept[0]})", style="bad"))
-                keys = "Enter accept · o override: my answer was right · s skip · u undo · q quit › "
+                help_line = "Enter accept · o override: my answer was right · s skip · u undo · q quit"
+            self.console.print(Text(help_line, style="muted"))
             while True:
-                choice = self._read(keys).strip().lower()
+                choice = self._read("grade › ").strip().lower()
                 if choice == "":
                     return "grade", Grade.PASS if verdict else Grade.FAIL, {"auto": True}
                 if choice == "o" and not verdict:
@@ -178,15 +179,15 @@ class QuizSession:
                 self.console.print(Text(f"? {choice!r}: press Enter, or one of the keys shown", style="warn"))
         n = len(card.key_points)
         if n:
-            need = pass_threshold(n)
-            keys = (
-                f"Key points you hit (e.g. 1 3) · a all · n none · p pass · f fail · s skip · u undo · q quit"
-                f" — a pass needs {need} of {n} › "
+            help_line = (
+                f"Which key points did you hit? numbers (e.g. 1 3) · a all · n none — pass needs {pass_threshold(n)} of {n}"
+                " · or p pass · f fail · s skip · u undo · q quit"
             )
         else:
-            keys = "p pass · f fail · s skip · u undo · q quit › "
+            help_line = "p pass · f fail · s skip · u undo · q quit"
+        self.console.print(Text(help_line, style="muted"))
         while True:
-            choice = self._read(keys).strip().lower()
+            choice = self._read("grade › ").strip().lower()
             if choice in ("p", "pass", "y"):
                 return "grade", Grade.PASS, {}
             if choice in ("f", "fail"):

@@ -14,26 +14,33 @@ Migration = Callable[[sqlite3.Connection], None]
 
 
 def m001_review_log(db: sqlite3.Connection) -> None:
-    # The append-only log every card and drill state is derived from. An undo is a row
-    # of its own (grade 'undo', undoes = the row it takes back), never a deletion.
+    # The append-only log every card and drill state is derived from. An undo is a row of
+    # its own (grade 'undo', undoes = the row it takes back), never a deletion or an edit.
+    # `scheduling` records, once and for all at insert, whether the row moves the ladder
+    # (0 for cram practice and for undo rows).
+    db.execute("CREATE TABLE items (id INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE)")
     db.execute(
         """
         CREATE TABLE reviews (
             id INTEGER PRIMARY KEY,
-            item TEXT NOT NULL,
+            item_id INTEGER NOT NULL REFERENCES items (id),
             reviewed_at TEXT NOT NULL,
             day TEXT NOT NULL,
             grade TEXT NOT NULL CHECK (grade IN ('pass', 'fail', 'undo')),
             mode TEXT NOT NULL,
+            scheduling INTEGER NOT NULL CHECK (scheduling IN (0, 1)),
             answer TEXT,
             seconds REAL,
             detail TEXT,
-            undoes INTEGER REFERENCES reviews(id)
+            undoes INTEGER REFERENCES reviews (id)
         )
         """
     )
-    db.execute("CREATE INDEX reviews_item ON reviews (item, id)")
-    db.execute("CREATE INDEX reviews_day ON reviews (day)")
+    # Covering index: the report's one pass over a million-row log never touches the table.
+    db.execute("CREATE INDEX reviews_ladder ON reviews (item_id, id, scheduling, grade, day)")
+    # Covering index for the recent-days windows and the study streak.
+    db.execute("CREATE INDEX reviews_day ON reviews (day, item_id, grade, scheduling)")
+    db.execute("CREATE INDEX reviews_undoes ON reviews (undoes) WHERE undoes IS NOT NULL")
 
 
 def m002_practice_assess_grill(db: sqlite3.Connection) -> None:

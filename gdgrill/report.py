@@ -12,10 +12,10 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any, Iterable
+from typing import Any
 
-from gdgrill.scheduler import MASTERED, NEW_STATE, CardState, Status, forecast
-from gdgrill.store import ItemStats, Store
+from gdgrill.scheduler import MASTERED, CardState, Status, forecast
+from gdgrill.store import ItemSummary, Store
 
 SCHEMA_VERSION = 1
 TIER_NAMES = {1: "phone screen", 2: "modern optimisation", 3: "MLE loop", 4: "research-engineer depth"}
@@ -55,30 +55,48 @@ def verdict(score: float, seen: int, recent_pass_rate: float | None = None) -> s
     return "just started: most cards are at the first checkpoints"
 
 
-def _rate(stats: Iterable[ItemStats]) -> float | None:
-    reviews = passes = 0
-    for s in stats:
-        reviews += s.reviews
-        passes += s.passes
-    return round(passes / reviews, 3) if reviews else None
-
-
-def _summary(items: list[Item], states: dict[str, CardState], today: date, week: dict, month: dict) -> dict[str, Any]:
-    st = [states.get(i.key, NEW_STATE) for i in items]
-    seen = sum(1 for s in st if s.reviews)
-    score = sum(readiness(s) for s in st) / len(st) if st else 0.0
-    month_rate = _rate(month[i.key] for i in items if i.key in month)
+def _summary(keys: list[str], facts: dict[str, tuple], today: date) -> dict[str, Any]:
+    """Sum the per-item facts (see :func:`_facts`) over a group of items."""
+    seen = learning = mastered = due = wn = wp = mn = mp = 0
+    score = 0.0
+    for key in keys:
+        f = facts.get(key)
+        if f is None:
+            continue
+        s_seen, s_learning, s_mastered, s_due, s_score, (w_n, w_p), (m_n, m_p) = f
+        seen += s_seen
+        learning += s_learning
+        mastered += s_mastered
+        due += s_due
+        score += s_score
+        wn, wp, mn, mp = wn + w_n, wp + w_p, mn + m_n, mp + m_p
+    mean = score / len(keys) if keys else 0.0
+    month_rate = round(mp / mn, 3) if mn else None
     return {
-        "items": len(items),
+        "items": len(keys),
         "seen": seen,
-        "learning": sum(1 for s in st if s.status is Status.LEARNING),
-        "mastered": sum(1 for s in st if s.status is Status.MASTERED),
-        "due_today": sum(1 for s in st if s.is_due(today)),
-        "pass_rate_7d": _rate(week[i.key] for i in items if i.key in week),
+        "learning": learning,
+        "mastered": mastered,
+        "due_today": due,
+        "pass_rate_7d": round(wp / wn, 3) if wn else None,
         "pass_rate_30d": month_rate,
-        "readiness": round(score, 3),
-        "verdict": verdict(score, seen, month_rate),
+        "readiness": round(mean, 3),
+        "verdict": verdict(mean, seen, month_rate),
     }
+
+
+def _facts(summary: ItemSummary, today: date) -> tuple:
+    state = summary.state
+    status = state.status
+    return (
+        1 if state.reviews else 0,
+        1 if status is Status.LEARNING else 0,
+        1 if status is Status.MASTERED else 0,
+        1 if state.is_due(today) else 0,
+        readiness(state),
+        (summary.week.reviews, summary.week.passes),
+        (summary.month.reviews, summary.month.passes),
+    )
 
 
 def streaks(study_days: list[date], today: date) -> dict[str, Any]:
@@ -101,17 +119,17 @@ def streaks(study_days: list[date], today: date) -> dict[str, Any]:
 
 
 def build_report(items: list[Item], group_titles: dict[str, str], store: Store, today: date, maintenance_days: int = 30) -> dict[str, Any]:
-    states = store.states(maintenance_days)
-    all_time = store.item_stats()
-    week = store.item_stats(since=today - timedelta(days=6))
-    month = store.item_stats(since=today - timedelta(days=29))
+    summaries = store.summaries(today, maintenance_days)
+    states = {k: s.state for k, s in summaries.items()}
+    all_time = {k: s.all_time for k, s in summaries.items()}
     known = {i.key: i for i in items}
+    facts = {k: _facts(s, today) for k, s in summaries.items() if k in known}
 
-    groups: dict[str, list[Item]] = {}
-    tiers: dict[int, list[Item]] = {}
+    groups: dict[str, list[str]] = {}
+    tiers: dict[int, list[str]] = {}
     for item in items:
-        groups.setdefault(item.group, []).append(item)
-        tiers.setdefault(item.tier, []).append(item)
+        groups.setdefault(item.group, []).append(item.key)
+        tiers.setdefault(item.tier, []).append(item.key)
 
     weakest = []
     for key, stats in all_time.items():
@@ -129,13 +147,13 @@ def build_report(items: list[Item], group_titles: dict[str, str], store: Store, 
     return {
         "schema": SCHEMA_VERSION,
         "today": today.isoformat(),
-        "overall": _summary(items, states, today, week, month),
+        "overall": _summary(list(known), facts, today),
         "decks": [
-            {"id": gid, "title": group_titles.get(gid, gid), **_summary(members, states, today, week, month)}
+            {"id": gid, "title": group_titles.get(gid, gid), **_summary(members, facts, today)}
             for gid, members in groups.items()
         ],
         "tiers": [
-            {"tier": t, "name": TIER_NAMES.get(t, f"tier {t}"), **_summary(tiers[t], states, today, week, month)}
+            {"tier": t, "name": TIER_NAMES.get(t, f"tier {t}"), **_summary(tiers[t], facts, today)}
             for t in sorted(tiers)
         ],
         "weakest": [

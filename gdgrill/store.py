@@ -16,18 +16,18 @@ import json
 import sqlite3
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
 from gdgrill.errors import UserError
 from gdgrill.migrations import MIGRATIONS
 from gdgrill.paths import database_path
-from gdgrill.scheduler import DEFAULT_MAINTENANCE_DAYS, CardState, Grade, Review, apply_review
+from gdgrill.scheduler import DEFAULT_MAINTENANCE_DAYS, CardState, Grade, Review, apply_review, card_state
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 BUSY_TIMEOUT_MS = 10_000
-NON_SCHEDULING_MODES = ("cram",)  # practised without touching the ladder
+NON_SCHEDULING_MODES = frozenset({"cram"})  # practised without touching the ladder
 
 
 class StoreError(UserError):
@@ -59,6 +59,14 @@ class ItemStats:
     @property
     def pass_rate(self) -> float | None:
         return self.passes / self.reviews if self.reviews else None
+
+
+@dataclass(frozen=True)
+class ItemSummary:
+    state: CardState
+    all_time: ItemStats
+    week: ItemStats
+    month: ItemStats
 
 
 def _utc_iso(moment: datetime | None) -> str:
@@ -133,6 +141,7 @@ class Store:
     def __init__(self, conn: sqlite3.Connection, path: Path):
         self.conn = conn
         self.path = path
+        self._item_ids: dict[str, int] = {}
 
     # -- lifecycle -------------------------------------------------------------------
     def close(self) -> None:
@@ -154,6 +163,14 @@ class Store:
             raise StoreError(f"{self.path}: the progress database is corrupt ({exc})") from None
 
     # -- the review log ---------------------------------------------------------------
+    def _item_id(self, key: str) -> int:
+        item_id = self._item_ids.get(key)
+        if item_id is None:
+            self.conn.execute("INSERT INTO items (key) VALUES (?) ON CONFLICT (key) DO NOTHING", (key,))
+            item_id = self.conn.execute("SELECT id FROM items WHERE key = ?", (key,)).fetchone()[0]
+            self._item_ids[key] = item_id
+        return item_id
+
     def record_review(
         self,
         item: str,
@@ -167,19 +184,21 @@ class Store:
         at: datetime | None = None,
     ) -> int:
         """Append one graded review of ``item`` ('deck/card' or 'drill/name') and commit it
-        before returning. ``day`` is the study day (see :func:`gdgrill.clock.today`).
+        before returning. ``day`` is the study day (see :func:`gdgrill.clock.today`); a
+        ``mode`` in NON_SCHEDULING_MODES (cram) is logged without moving the ladder.
         Returns the review's id (what :meth:`undo` takes)."""
         grade = Grade(grade)
-        with self._errors():
+        with self._errors(), self._transaction():
             cur = self.conn.execute(
-                "INSERT INTO reviews (item, reviewed_at, day, grade, mode, answer, seconds, detail)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO reviews (item_id, reviewed_at, day, grade, mode, scheduling, answer, seconds, detail)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
-                    item,
+                    self._item_id(item),
                     _utc_iso(at),
                     day.isoformat(),
                     grade.value,
                     mode,
+                    0 if mode in NON_SCHEDULING_MODES else 1,
                     answer,
                     seconds,
                     json.dumps(detail, sort_keys=True) if detail else None,
@@ -189,47 +208,67 @@ class Store:
 
     def undo(self, review_id: int, *, day: date, at: datetime | None = None) -> int:
         """Take back review ``review_id`` by appending an undo event (nothing is deleted)."""
-        with self._errors():
-            row = self.conn.execute("SELECT item, mode FROM reviews WHERE id = ? AND grade != 'undo'", (review_id,)).fetchone()
+        with self._errors(), self._transaction():
+            row = self.conn.execute(
+                "SELECT item_id, mode FROM reviews WHERE id = ? AND grade != 'undo'", (review_id,)
+            ).fetchone()
             if row is None:
                 raise StoreError(f"{self.path}: no review #{review_id} to undo")
             cur = self.conn.execute(
-                "INSERT INTO reviews (item, reviewed_at, day, grade, mode, undoes) VALUES (?, ?, ?, 'undo', ?, ?)",
+                "INSERT INTO reviews (item_id, reviewed_at, day, grade, mode, scheduling, undoes)"
+                " VALUES (?, ?, ?, 'undo', ?, 0, ?)",
                 (row[0], _utc_iso(at), day.isoformat(), row[1], review_id),
             )
         return int(cur.lastrowid)
 
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self._item_ids.clear()  # ids inserted in the rolled-back transaction are gone
+            self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("COMMIT")
+
+    _SELECT_LOG = (
+        "SELECT r.id, i.key, r.reviewed_at, r.day, r.grade, r.mode, r.answer, r.seconds, r.detail, r.undoes"
+        " FROM reviews r JOIN items i ON i.id = r.item_id"
+    )
+
     def log(self, item: str | None = None) -> list[LoggedReview]:
         """Every row of the log (undo events and undone rows included), oldest first."""
-        sql = "SELECT id, item, reviewed_at, day, grade, mode, answer, seconds, detail, undoes FROM reviews"
-        params: tuple[Any, ...] = ()
-        if item is not None:
-            sql += " WHERE item = ?"
-            params = (item,)
+        if item is None:
+            return self._rows("", ())
+        return self._rows("WHERE i.key = ?", (item,))
+
+    def reviews_on(self, day: date) -> list[LoggedReview]:
+        return self._rows("WHERE r.day = ?", (day.isoformat(),))
+
+    def _rows(self, where: str, params: tuple[Any, ...]) -> list[LoggedReview]:
         with self._errors():
-            rows = self.conn.execute(sql + " ORDER BY id", params).fetchall()
+            rows = self.conn.execute(f"{self._SELECT_LOG} {where} ORDER BY r.id", params).fetchall()
         return [
             LoggedReview(r[0], r[1], r[2], date.fromisoformat(r[3]), r[4], r[5], r[6], r[7], json.loads(r[8]) if r[8] else None, r[9])
             for r in rows
         ]
 
-    _LIVE = (
-        "SELECT id, item, day, grade FROM reviews WHERE grade != 'undo' AND mode NOT IN ({modes})"
-        " AND id NOT IN (SELECT undoes FROM reviews WHERE undoes IS NOT NULL)"
-    ).format(modes=", ".join(f"'{m}'" for m in NON_SCHEDULING_MODES))
+    # A live scheduling review: it moves the ladder and no undo event took it back.
+    _LIVE = "r.scheduling = 1 AND r.id NOT IN (SELECT undoes FROM reviews WHERE undoes IS NOT NULL)"
 
     def history(self, item: str) -> list[Review]:
         """The reviews the scheduler replays for ``item``: live, scheduling, oldest first."""
         with self._errors():
             rows = self.conn.execute(
-                f"SELECT day, grade FROM ({self._LIVE}) WHERE item = ? ORDER BY id", (item,)
+                f"SELECT r.day, r.grade FROM reviews r JOIN items i ON i.id = r.item_id"
+                f" WHERE i.key = ? AND {self._LIVE} ORDER BY r.id",
+                (item,),
             ).fetchall()
         return [Review(date.fromisoformat(d), Grade(g)) for d, g in rows]
 
     def states_for(self, items: Iterable[str], maintenance_days: int = DEFAULT_MAINTENANCE_DAYS) -> dict[str, CardState]:
         """States of the given items (those with a live review), each replayed in full."""
-        from gdgrill.scheduler import card_state
-
         out = {}
         for item in items:
             history = self.history(item)
@@ -241,92 +280,91 @@ class Store:
         """How many items had their first live scheduling review on ``day`` (new-card cap)."""
         with self._errors():
             row = self.conn.execute(
-                f"SELECT COUNT(*) FROM (SELECT item, MIN(day) AS first FROM ({self._LIVE}) GROUP BY item) WHERE first = ?",
+                f"SELECT COUNT(*) FROM (SELECT MIN(r.day) AS first FROM reviews r WHERE {self._LIVE} GROUP BY r.item_id)"
+                " WHERE first = ?",
                 (day.isoformat(),),
             ).fetchone()
         return int(row[0])
 
-    def states(self, maintenance_days: int = DEFAULT_MAINTENANCE_DAYS) -> dict[str, CardState]:
-        """The scheduler's state of every item that has a live review.
+    def summaries(
+        self, today: date | None = None, maintenance_days: int = DEFAULT_MAINTENANCE_DAYS
+    ) -> dict[str, ItemSummary]:
+        """Every reviewed item's scheduler state and pass counts (all time, last 7 and
+        30 days up to ``today``), from one pass over the covering index.
 
-        A miss resets the ladder whatever came before it, so each item is replayed from its
-        last miss on, starting from counts of the reviews before; the result is the same
-        as replaying the whole history (a test checks this)."""
+        A miss resets the ladder whatever came before it, so only the reviews from each
+        item's last miss on are replayed through the scheduler, starting from counts of
+        the ones before; the states equal a full replay (a test checks this)."""
+        never = "9999-12-31"  # no window without a today: those counts stay zero
+        week = (today - timedelta(days=6)).isoformat() if today else never
+        month = (today - timedelta(days=29)).isoformat() if today else never
         with self._errors():
-            counts = self.conn.execute(
-                f"""
-                WITH live AS ({self._LIVE})
-                SELECT item, MAX(CASE WHEN grade = 'fail' THEN id END), COUNT(*)
-                FROM live GROUP BY item
-                """
-            ).fetchall()
             rows = self.conn.execute(
                 f"""
-                WITH live AS ({self._LIVE}),
-                last_fail AS (SELECT item, MAX(id) AS fid FROM live WHERE grade = 'fail' GROUP BY item)
-                SELECT live.item, live.day, live.grade FROM live LEFT JOIN last_fail USING (item)
-                WHERE live.id >= COALESCE(last_fail.fid, 0) ORDER BY live.id
+                SELECT r.item_id, COUNT(*), SUM(r.grade = 'fail'), MAX(CASE WHEN r.grade = 'fail' THEN r.id END)
+                FROM reviews r WHERE {self._LIVE} GROUP BY r.item_id
                 """
             ).fetchall()
-            lapses = dict(
-                self.conn.execute(
-                    f"WITH live AS ({self._LIVE}) SELECT item, COUNT(*) FROM live WHERE grade = 'fail' GROUP BY item"
-                ).fetchall()
-            )
-        suffix_len: dict[str, int] = {}
-        for item, _, _ in rows:
-            suffix_len[item] = suffix_len.get(item, 0) + 1
-        states: dict[str, CardState] = {}
-        for item, last_fail, total in counts:
-            before = total - suffix_len[item]
-            prior_lapses = lapses.get(item, 0) - (1 if last_fail is not None else 0)
-            states[item] = CardState(rung=0, due=None, reviews=before, lapses=prior_lapses)
-        fromiso = date.fromisoformat
-        cache: dict[str, date] = {}
-        for item, day, grade in rows:
-            d = cache.get(day)
+            recent = {
+                item_id: counts
+                for item_id, *counts in self.conn.execute(
+                    f"""
+                    SELECT r.item_id, SUM(r.day >= :week), SUM(r.day >= :week AND r.grade = 'pass'),
+                           COUNT(*), SUM(r.grade = 'pass')
+                    FROM reviews r WHERE r.day >= :month AND {self._LIVE} GROUP BY r.item_id
+                    """,
+                    {"week": week, "month": month},
+                )
+            }
+            keys = dict(self.conn.execute("SELECT id, key FROM items"))
+            self.conn.execute("CREATE TEMP TABLE IF NOT EXISTS _last_miss (item_id INTEGER PRIMARY KEY, from_id INTEGER NOT NULL)")
+            self.conn.execute("DELETE FROM _last_miss")
+            self.conn.executemany("INSERT INTO _last_miss VALUES (?, ?)", [(r[0], r[3] or 0) for r in rows])
+            # CROSS JOIN keeps _last_miss as the outer loop: one index range per item.
+            suffix = self.conn.execute(
+                f"""
+                SELECT r.item_id, r.day, r.grade FROM _last_miss m
+                CROSS JOIN reviews r ON r.item_id = m.item_id AND r.id >= m.from_id
+                WHERE {self._LIVE} ORDER BY r.id
+                """
+            ).fetchall()
+        replayed: dict[int, int] = {}
+        for item_id, _, _ in suffix:
+            replayed[item_id] = replayed.get(item_id, 0) + 1
+        states: dict[int, CardState] = {}
+        for item_id, total, fails, last_fail in rows:
+            prior_lapses = fails - (1 if last_fail is not None else 0)
+            states[item_id] = CardState(rung=0, due=None, reviews=total - replayed[item_id], lapses=prior_lapses)
+        days: dict[str, date] = {}
+        grades = {g.value: g for g in Grade}
+        for item_id, day, grade in suffix:
+            d = days.get(day)
             if d is None:
-                d = cache[day] = fromiso(day)
-            states[item] = apply_review(states[item], Review(d, Grade(grade)), maintenance_days)
-        return states
+                d = days[day] = date.fromisoformat(day)
+            states[item_id] = apply_review(states[item_id], Review(d, grades[grade]), maintenance_days)
+        out = {}
+        for item_id, total, fails, _ in rows:
+            wn, wp, mn, mp = recent.get(item_id, (0, 0, 0, 0))
+            out[keys[item_id]] = ItemSummary(
+                state=states[item_id],
+                all_time=ItemStats(total, total - fails, fails),
+                week=ItemStats(wn, wp, wn - wp),
+                month=ItemStats(mn, mp, mn - mp),
+            )
+        return out
 
-    def item_stats(self, since: date | None = None) -> dict[str, ItemStats]:
-        """Per item: live scheduling reviews, passes and misses (on or after ``since``)."""
-        where, params = "", ()
-        if since is not None:
-            where, params = "WHERE day >= ?", (since.isoformat(),)
-        with self._errors():
-            rows = self.conn.execute(
-                f"WITH live AS ({self._LIVE})"
-                f" SELECT item, COUNT(*), SUM(grade = 'pass'), SUM(grade = 'fail') FROM live {where} GROUP BY item",
-                params,
-            ).fetchall()
-        return {item: ItemStats(n, p, f) for item, n, p, f in rows}
+    def states(self, maintenance_days: int = DEFAULT_MAINTENANCE_DAYS) -> dict[str, CardState]:
+        """The scheduler's state of every item that has a live review."""
+        return {key: s.state for key, s in self.summaries(None, maintenance_days).items()}
 
     def study_days(self) -> list[date]:
         """Days with at least one live graded review (any mode), newest first."""
         with self._errors():
             rows = self.conn.execute(
-                "SELECT DISTINCT day FROM reviews WHERE grade != 'undo'"
-                " AND id NOT IN (SELECT undoes FROM reviews WHERE undoes IS NOT NULL) ORDER BY day DESC"
+                "SELECT DISTINCT day FROM reviews r WHERE r.grade != 'undo'"
+                " AND r.id NOT IN (SELECT undoes FROM reviews WHERE undoes IS NOT NULL) ORDER BY day DESC"
             ).fetchall()
         return [date.fromisoformat(r[0]) for r in rows]
-
-    def reviews_on(self, day: date) -> list[LoggedReview]:
-        return [r for r in self._rows("WHERE day = ?", (day.isoformat(),))]
-
-    def _rows(self, where: str, params: tuple[Any, ...]) -> list[LoggedReview]:
-        with self._errors():
-            rows = self.conn.execute(
-                "SELECT id, item, reviewed_at, day, grade, mode, answer, seconds, detail, undoes FROM reviews "
-                + where
-                + " ORDER BY id",
-                params,
-            ).fetchall()
-        return [
-            LoggedReview(r[0], r[1], r[2], date.fromisoformat(r[3]), r[4], r[5], r[6], r[7], json.loads(r[8]) if r[8] else None, r[9])
-            for r in rows
-        ]
 
     # -- practice, assessment, grill ------------------------------------------------
     def record_practice(self, problem: str, rating: str, hints_used: int, *, day: date, at: datetime | None = None) -> int:

@@ -35,16 +35,21 @@ def test_an_empty_database_migrates_to_the_exact_schema(tmp_path):
     names = [(kind, name) for kind, name, _ in schema(tmp_path / "progress.db")]
     assert names == [
         ("index", "reviews_day"),
-        ("index", "reviews_item"),
+        ("index", "reviews_ladder"),
+        ("index", "reviews_undoes"),
         ("table", "_migrations"),
         ("table", "assessments"),
         ("table", "grills"),
+        ("table", "items"),
         ("table", "practice_ratings"),
         ("table", "reviews"),
     ]
     conn = sqlite3.connect(tmp_path / "progress.db")
     columns = [row[1] for row in conn.execute("PRAGMA table_info(reviews)")]
-    assert columns == ["id", "item", "reviewed_at", "day", "grade", "mode", "answer", "seconds", "detail", "undoes"]
+    assert columns == [
+        "id", "item_id", "reviewed_at", "day", "grade", "mode", "scheduling", "answer", "seconds", "detail", "undoes",
+    ]
+    assert [row[1] for row in conn.execute("PRAGMA table_info(items)")] == ["id", "key"]
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
@@ -135,6 +140,12 @@ def test_the_fast_state_query_agrees_with_replaying_every_history(tmp_path_facto
         slow = {i: card_state(store.history(i)) for i in ("d/a", "d/b", "d/c") if store.history(i)}
         assert fast == slow
         assert store.states_for(slow) == slow
+        live = [r for r in store.log() if r.grade != "undo" and r.id not in {x.undoes for x in store.log()}]
+        for key, summary in store.summaries(d).items():
+            mine = [r for r in live if r.item == key]
+            assert summary.all_time.reviews == len(mine) and summary.all_time.fails == sum(r.grade == "fail" for r in mine)
+            recent = [r for r in mine if (d - r.day).days < 7]
+            assert (summary.week.reviews, summary.week.passes) == (len(recent), sum(r.grade == "pass" for r in recent))
 
 
 WRITER = textwrap.dedent(
@@ -157,8 +168,8 @@ def test_two_processes_grading_at_once_lose_nothing(tmp_path):
     ]
     assert [p.wait(timeout=120) for p in procs] == [0, 0]
     with open_store(tmp_path) as store:
-        items = {r.item for r in store.log()}
-    assert len(items) == 600
+        items = [r.item for r in store.log()]
+    assert len(items) == len(set(items)) == 600
 
 
 def test_an_unwritable_home_is_one_clear_error(tmp_path):

@@ -1,0 +1,82 @@
+"""The report over a synthetic 10,000 cards and 1,000,000 review events (goal <= 1 s), and
+loading the shipped decks (goal <= 30 ms).
+
+    python bench/bench_report.py [--cards 10000] [--events 1000000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+import tempfile
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from gdgrill.decks import load_library  # noqa: E402
+from gdgrill.report import Item, build_report  # noqa: E402
+from gdgrill.store import open_store  # noqa: E402
+
+TODAY = date(2026, 11, 25)
+
+
+def fill(home: Path, cards: int, events: int, seed: int = 7) -> list[Item]:
+    rng = random.Random(seed)
+    items = [Item(f"deck{i % 5}/card{i}", f"deck{i % 5}", 1 + i % 4, f"Question {i}?") for i in range(cards)]
+    start = TODAY - timedelta(days=730)
+    rows = []
+    for n in range(events):
+        item_id = rng.randrange(cards) + 1
+        day = start + timedelta(days=rng.randrange(731))
+        grade = "pass" if rng.random() < 0.8 else "fail"
+        rows.append((item_id, f"{day.isoformat()}T12:00:00+00:00", day.isoformat(), grade, "quiz", 1))
+    rows.sort(key=lambda r: r[2])  # the log is appended in time order
+    with open_store(home) as store:
+        # Bulk load straight into the schema (the public API commits one row at a time).
+        store.conn.execute("BEGIN")
+        store.conn.executemany("INSERT INTO items (id, key) VALUES (?, ?)", [(i + 1, it.key) for i, it in enumerate(items)])
+        store.conn.executemany(
+            "INSERT INTO reviews (item_id, reviewed_at, day, grade, mode, scheduling) VALUES (?, ?, ?, ?, ?, ?)", rows
+        )
+        store.conn.execute("COMMIT")
+    return items
+
+
+def timed(fn, runs: int) -> float:
+    best = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        fn()
+        best.append(time.perf_counter() - started)
+    best.sort()
+    return best[len(best) // 2]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--cards", type=int, default=10_000)
+    parser.add_argument("--events", type=int, default=1_000_000)
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+    home = Path(tempfile.mkdtemp(prefix="gdgrill-bench-"))
+    started = time.perf_counter()
+    items = fill(home, args.cards, args.events)
+    print(f"synthetic log: {args.cards:,} cards, {args.events:,} events (built in {time.perf_counter() - started:.1f} s)")
+
+    def report() -> None:
+        with open_store(home) as store:
+            build_report(items, {}, store, TODAY)
+
+    t = timed(report, args.runs)
+    print(f"report over the log        : {t * 1000:7.1f} ms median (goal <= 1000 ms)  {'OK' if t <= 1.0 else 'OVER'}")
+    load_library()
+    t = timed(load_library, 20)
+    n = len(load_library().cards)
+    print(f"load shipped decks ({n} cards): {t * 1000:6.1f} ms median (goal <= 30 ms)  {'OK' if t <= 0.030 else 'OVER'}")
+
+
+if __name__ == "__main__":
+    main()

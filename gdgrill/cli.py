@@ -65,6 +65,13 @@ def _open(home: Optional[Path]):
     return open_store(home_dir(home))
 
 
+def _library(decks: Optional[list[Path]], home: Optional[Path] = None):
+    from gdgrill.decks import load_library
+    from gdgrill.paths import deck_cache_path, home_dir
+
+    return load_library(decks, cache=deck_cache_path(home_dir(home)))
+
+
 def _read_line(prompt: str) -> str:
     import sys
 
@@ -93,12 +100,11 @@ def quiz(
     key points you hit (or p/f). Quick-fire cards are checked automatically. Keys at the
     grade prompt: s skip, u undo the last grade, q quit. Every grade is saved at once."""
     from gdgrill import clock
-    from gdgrill.decks import load_library
     from gdgrill.quiz import QuizSession, next_due, plan_session
     from gdgrill.scheduler import DEFAULT_MAINTENANCE_DAYS
 
     with user_errors():
-        library = load_library(decks)
+        library = _library(decks, home)
         cards = library.select(deck or (), tier)
         today = clock.today()
         with _open(home) as store:
@@ -150,13 +156,12 @@ def report(
     """Where you stand: readiness per deck and tier, weakest cards, what to re-grill,
     the streak and what falls due over the next 21 days."""
     from gdgrill import clock
-    from gdgrill.decks import load_library
     from gdgrill.report import build_report, render_json, render_markdown, render_text
 
     with user_errors():
         if format not in ("text", "md", "json"):
             raise UserError(f"--format {format!r}: expected text, md or json")
-        library = load_library(decks)
+        library = _library(decks, home)
         items, titles = _report_items(library)
         with _open(home) as store:
             data = build_report(items, titles, store, clock.today())
@@ -192,11 +197,10 @@ def decks_list(home: HomeOption = None, decks: DecksOption = None) -> None:
     from rich.table import Table
 
     from gdgrill import clock
-    from gdgrill.decks import load_library
     from gdgrill.scheduler import Status
 
     with user_errors():
-        library = load_library(decks)
+        library = _library(decks, home)
         today = clock.today()
         with _open(home) as store:
             states = store.states()
@@ -228,10 +232,10 @@ def decks_show(
     from rich.table import Table
     from rich.text import Text
 
-    from gdgrill.decks import DeckError, load_library
+    from gdgrill.decks import DeckError
 
     with user_errors():
-        library = load_library(decks)
+        library = _library(decks)
         d = library.deck(deck)
         if d is None:
             raise DeckError(f"no deck named {deck!r} (decks: {', '.join(x.id for x in library.decks)})")

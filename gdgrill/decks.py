@@ -15,8 +15,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
-import yaml
-
 from gdgrill.errors import UserError
 from gdgrill.paths import shipped_decks_dir
 
@@ -32,9 +30,6 @@ CARD_FIELDS = {
     "hints", "rubric", "checkpoints", "followups", "references", "curve",
 }
 REQUIRED_CARD_FIELDS = ("id", "question", "answer")
-
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
 
 class DeckError(UserError):
     pass
@@ -110,30 +105,43 @@ class _LineDict(dict):
     key_lines: dict[str, int]
 
 
-class _DeckLoader(_Loader):  # type: ignore[misc, valid-type]
-    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
-        if node in self.constructed_objects:
-            raise yaml.constructor.ConstructorError(
-                None, None, "anchors and aliases (*name) are not allowed in deck files", node.start_mark
-            )
-        return super().construct_object(node, deep=deep)
+_LOADER: Any = None
 
 
-def _construct_map(loader: _DeckLoader, node: yaml.MappingNode) -> Iterator[_LineDict]:
-    data = _LineDict()
-    data.line = node.start_mark.line + 1
-    data.key_lines = {}
-    yield data
-    for key_node, _ in node.value:
-        if isinstance(key_node, yaml.ScalarNode):
-            data.key_lines[key_node.value] = key_node.start_mark.line + 1
-    data.update(loader.construct_mapping(node, deep=True))
+def _deck_loader() -> Any:
+    """The safe YAML loader class (C-accelerated when available), built on first use so
+    that a day whose decks come from the cache never imports yaml."""
+    global _LOADER
+    if _LOADER is not None:
+        return _LOADER
+    import yaml
+
+    base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+    class DeckLoader(base):  # type: ignore[misc, valid-type]
+        def construct_object(self, node: Any, deep: bool = False) -> Any:
+            if node in self.constructed_objects:
+                raise yaml.constructor.ConstructorError(
+                    None, None, "anchors and aliases (*name) are not allowed in deck files", node.start_mark
+                )
+            return super().construct_object(node, deep=deep)
+
+    def construct_map(loader: Any, node: Any) -> Iterator[_LineDict]:
+        data = _LineDict()
+        data.line = node.start_mark.line + 1
+        data.key_lines = {}
+        yield data
+        for key_node, _ in node.value:
+            if isinstance(key_node, yaml.ScalarNode):
+                data.key_lines[key_node.value] = key_node.start_mark.line + 1
+        data.update(loader.construct_mapping(node, deep=True))
+
+    DeckLoader.add_constructor("tag:yaml.org,2002:map", construct_map)
+    _LOADER = DeckLoader
+    return _LOADER
 
 
-_DeckLoader.add_constructor("tag:yaml.org,2002:map", _construct_map)
-
-
-def _yaml_problem(path: Path, text_lines: list[str], exc: yaml.YAMLError) -> Problem:
+def _yaml_problem(path: Path, text_lines: list[str], exc: Any) -> Problem:
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
     if "end of stream" in str(getattr(exc, "problem", "")) and getattr(exc, "context_mark", None) is not None:
         mark = exc.context_mark  # an unclosed quote: point at where it opened
@@ -165,8 +173,10 @@ def _read_yaml(path: Path) -> tuple[Any, list[Problem]]:
         return None, [Problem(path, text[: text.index("\x00")].count("\n") + 1, "contains a NUL byte")]
     if not text.strip():
         return None, [Problem(path, 0, "empty file: expected a mapping with 'deck:' and 'cards:'")]
+    import yaml
+
     try:
-        loader = _DeckLoader(text)
+        loader = _deck_loader()(text)
         try:
             data = loader.get_single_data()
         finally:
@@ -380,8 +390,93 @@ def user_deck_paths(extra: Iterable[Path] | None = None) -> list[Path]:
     return paths
 
 
-def load_library(extra: Iterable[Path] | None = None, include_shipped: bool = True) -> Library:
-    """Load the shipped decks plus the user's; raise :class:`DeckError` on the first problem."""
+CACHE_VERSION = 1
+
+
+def _deck_to_json(deck: Deck) -> dict[str, Any]:
+    return {
+        "id": deck.id,
+        "title": deck.title,
+        "description": deck.description,
+        "timed_seconds": deck.timed_seconds,
+        "cards": [
+            {
+                "id": c.id, "question": c.question, "answer": c.answer, "key_points": c.key_points, "tier": c.tier,
+                "tags": c.tags, "accept": c.accept, "reject": c.reject, "hints": c.hints, "rubric": c.rubric,
+                "checkpoints": {str(k): v for k, v in c.checkpoints.items()}, "followups": c.followups,
+                "references": c.references, "curve": c.curve, "line": c.line,
+            }
+            for c in deck.cards
+        ],
+    }
+
+
+def _deck_from_json(data: dict[str, Any], path: Path, shipped: bool) -> Deck:
+    cards = []
+    for c in data["cards"]:
+        fields = dict(c)
+        for key in ("key_points", "tags", "accept", "reject", "hints", "followups", "references"):
+            fields[key] = tuple(fields[key])
+        fields["checkpoints"] = {int(k): v for k, v in fields["checkpoints"].items()}
+        cards.append(Card(deck=data["id"], source=path, **fields))
+    return Deck(data["id"], data["title"], data["description"], tuple(cards), path, data["timed_seconds"], shipped)
+
+
+class _DeckCache:
+    """Validated decks keyed by file path, size and mtime, kept as JSON beside the user's
+    data: a day whose deck files did not change skips YAML (and its import) entirely.
+    A missing, stale or unreadable cache is simply rebuilt; it is never the truth."""
+
+    def __init__(self, path: Path | None):
+        self.path = path
+        self.entries: dict[str, Any] = {}
+        self.dirty = False
+        if path is None:
+            return
+        import json
+
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            if data.get("version") == CACHE_VERSION:
+                self.entries = data["files"]
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            self.entries = {}
+
+    def load(self, file: Path, shipped: bool) -> tuple[Deck | None, list[Problem]]:
+        try:
+            st = file.stat()
+        except OSError:
+            return check_deck_file(file, shipped)
+        key, stamp = str(file.resolve()), [st.st_size, st.st_mtime_ns]
+        entry = self.entries.get(key)
+        if entry is not None and entry.get("stamp") == stamp:
+            try:
+                return _deck_from_json(entry["deck"], file, shipped), []
+            except (KeyError, TypeError, ValueError):
+                pass
+        deck, problems = check_deck_file(file, shipped)
+        if deck is not None and self.path is not None:
+            self.entries[key] = {"stamp": stamp, "deck": _deck_to_json(deck)}
+            self.dirty = True
+        return deck, problems
+
+    def save(self) -> None:
+        if not self.dirty or self.path is None:
+            return
+        import json
+
+        tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            tmp.write_text(json.dumps({"version": CACHE_VERSION, "files": self.entries}), encoding="utf-8")
+            os.replace(tmp, self.path)
+        except OSError:
+            tmp.unlink(missing_ok=True)  # a read-only home only costs speed
+
+
+def load_library(extra: Iterable[Path] | None = None, include_shipped: bool = True, cache: Path | None = None) -> Library:
+    """Load the shipped decks plus the user's; raise :class:`DeckError` on the first problem.
+    ``cache`` names a JSON file of already-validated decks to reuse and refresh."""
     decks: list[Deck] = []
     sources: list[tuple[Path, bool]] = []
     if include_shipped:
@@ -390,9 +485,10 @@ def load_library(extra: Iterable[Path] | None = None, include_shipped: bool = Tr
         if not path.exists():
             raise DeckError(f"{path}: no such deck file or folder")
         sources += [(f, False) for f in deck_files(path)]
+    store = _DeckCache(cache)
     seen: dict[str, Path] = {}
     for file, shipped in sources:
-        deck, problems = check_deck_file(file, shipped=shipped)
+        deck, problems = store.load(file, shipped)
         if problems:
             raise DeckError(str(problems[0]) + (f" (and {len(problems) - 1} more; run 'gdgrill decks check {file}')" if len(problems) > 1 else ""))
         assert deck is not None
@@ -400,4 +496,5 @@ def load_library(extra: Iterable[Path] | None = None, include_shipped: bool = Tr
             raise DeckError(f"{file}: deck id {deck.id!r} is already used by {seen[deck.id]}")
         seen[deck.id] = file
         decks.append(deck)
+    store.save()
     return Library(tuple(decks))

@@ -45,3 +45,7 @@ def home_dir(override: str | os.PathLike[str] | None = None) -> Path:
 
 def database_path(home: Path) -> Path:
     return home / "progress.db"
+
+
+def deck_cache_path(home: Path) -> Path:
+    return home / "cache" / "decks.json"

@@ -121,3 +121,19 @@ def test_check_deck_file_returns_cards_with_stable_keys(sample_decks):
     deck, problems = check_deck_file(sample_decks / "sample.yaml")
     assert problems == [] and [c.key for c in deck.cards] == ["sample/betas", "sample/momentum", "sample/stability"]
     assert deck.card("momentum").checkpoints == {0: "Recall the heavy-ball update.", 3: "Explain it without notes in three sentences."}
+
+
+def test_the_deck_cache_is_reused_refreshed_on_edit_and_survives_corruption(sample_decks, tmp_path):
+    cache = tmp_path / "cache" / "decks.json"
+    first = load_library([sample_decks], include_shipped=False, cache=cache)
+    assert cache.exists()
+    assert load_library([sample_decks], include_shipped=False, cache=cache) == first
+    path = sample_decks / "sample.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("Default Adam betas?", "Adam's default betas?"), encoding="utf-8")
+    edited = load_library([sample_decks], include_shipped=False, cache=cache)
+    assert edited.card("sample/betas").question == "Adam's default betas?"
+    cache.write_text("{not json", encoding="utf-8")
+    assert load_library([sample_decks], include_shipped=False, cache=cache) == edited
+    path.write_text(HEAD + "  - id: q1\n    question: A?\n", encoding="utf-8")  # broken after caching
+    with pytest.raises(Exception, match="missing required field 'answer'"):
+        load_library([sample_decks], include_shipped=False, cache=cache)

@@ -778,7 +778,7 @@ def torch_backend(dtype: Any = None, device: Any = "cpu") -> Backend:
         return torch.sqrt(torch.sum(x * x))
 
     def where(c: Any, a: Any, b: Any) -> Any:
-        return torch.where(T(c).bool() if not isinstance(c, torch.Tensor) else c, T(a), T(b))
+        return torch.where(T(c) != 0, T(a), T(b))
 
     def clip(x: Any, lo: Any, hi: Any) -> Any:
         return torch.minimum(torch.maximum(T(x), T(lo)), T(hi))
@@ -809,7 +809,12 @@ def _compile(expr: Expr, fns: Mapping[str, Callable[..., Any]]) -> Callable[[dic
     if isinstance(expr, Unary):
         inner = _compile(expr.operand, fns)
         return lambda env: -inner(env)
-    if isinstance(expr, (Bin, Cmp)):
+    if isinstance(expr, Cmp):
+        # 1.0 / 0.0 rather than booleans, so (g > 0) - (g < 0) works on every backend
+        cmp = _PY_OPS[expr.op]
+        lhs, rhs = _compile(expr.left, fns), _compile(expr.right, fns)
+        return lambda env: cmp(lhs(env), rhs(env)) * 1.0
+    if isinstance(expr, Bin):
         op = _PY_OPS[expr.op]
         left = _compile(expr.left, fns)
         if isinstance(expr.right, Num):
@@ -853,8 +858,17 @@ class CompiledRule:
             env[name] = self.backend.zeros_like(like)
 
     def step(self, env: dict[str, Any]) -> None:
-        for target, fn in self._program:
-            env[target] = fn(env)
+        """Run the statements once. An error the array library raises (e.g. shapes that do
+        not broadcast) is refused with the line of the statement that raised it."""
+        done = 0
+        try:
+            for target, fn in self._program:
+                env[target] = fn(env)
+                done += 1
+        except (ArithmeticError, TypeError, ValueError, RuntimeError, IndexError) as exc:
+            s = self.rule.statements[done]
+            reason = str(exc).splitlines()[0][:160] if str(exc) else type(exc).__name__
+            raise RefusedAnswer(f"cannot evaluate this line: {reason}", s.line, s.col) from None
 
 
 def compile_rule(rule: Rule, backend: Backend | None = None) -> CompiledRule:

@@ -133,6 +133,11 @@ def _json_number(x: float) -> float | str:
     return x
 
 
+def _relative_gap(d: "Difference") -> float:
+    gap = abs(d.yours - d.reference) / max(abs(d.reference), 1e-300)
+    return float("inf") if np.isnan(gap) else gap
+
+
 def _fmt(x: float) -> str:
     return f"{x:.10g}"
 
@@ -326,11 +331,10 @@ def judge(drill: Drill, text: str, *, torch_device: str | None = None) -> Verdic
         return Verdict(drill.name, "refused", refusal.message, refusal=refusal, checked=checked)
 
     expected = reference_trajectories(drill)
-    difference = None
-    for pr, mine, ref in zip(problems(drill), yours, expected):
-        difference = first_difference(drill, pr, mine, ref)
-        if difference:
-            break
+    # The earliest step at which any instance differs; among instances differing at that
+    # step, the one where the gap is largest (it shows the mistake most plainly).
+    found = [d for d in (first_difference(drill, pr, mine, ref) for pr, mine, ref in zip(problems(drill), yours, expected)) if d]
+    difference = min(found, key=lambda d: (d.step, -_relative_gap(d))) if found else None
 
     symbol = drill.symbol(drill.target)
     if difference is None:

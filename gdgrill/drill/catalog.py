@@ -739,7 +739,14 @@ m = b2*m + (1 - b2)*g
             typically 0.99). Taking the sign of the β₂-updated momentum gives the current gradient far less
             weight; the paper found the two-beta form is what makes Lion work.""",
         ),
-        _shared(BETAS_SWAPPED, "c = b2*m + (1 - b2)*g\np = p - lr*(sign(c) + wd*p)\nm = b1*m + (1 - b1)*g"),
+        _m(
+            BETAS_SWAPPED[0],
+            BETAS_SWAPPED[1],
+            "c = b2*m + (1 - b2)*g\np = p - lr*(sign(c) + wd*p)\nm = b1*m + (1 - b1)*g",
+            """In Lion β₁ (0.9) mixes the current gradient into the *update* and β₂ (0.99) is the long memory of
+            the momentum. Swapped, the update barely sees the current gradient and the momentum forgets quickly —
+            the paper's ablation shows the two-beta split is what makes Lion beat plain signed momentum.""",
+        ),
         _m(
             "lion-no-sign",
             "No sign (momentum SGD)",

@@ -135,6 +135,8 @@ _DeckLoader.add_constructor("tag:yaml.org,2002:map", _construct_map)
 
 def _yaml_problem(path: Path, text_lines: list[str], exc: yaml.YAMLError) -> Problem:
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    if "end of stream" in str(getattr(exc, "problem", "")) and getattr(exc, "context_mark", None) is not None:
+        mark = exc.context_mark  # an unclosed quote: point at where it opened
     line = mark.line + 1 if mark is not None else 0
     if 0 < line <= len(text_lines) and "\t" in text_lines[line - 1][: len(text_lines[line - 1]) - len(text_lines[line - 1].lstrip())]:
         return Problem(path, line, "invalid YAML: tab character used for indentation (use spaces)")

@@ -226,6 +226,26 @@ class Store:
             ).fetchall()
         return [Review(date.fromisoformat(d), Grade(g)) for d, g in rows]
 
+    def states_for(self, items: Iterable[str], maintenance_days: int = DEFAULT_MAINTENANCE_DAYS) -> dict[str, CardState]:
+        """States of the given items (those with a live review), each replayed in full."""
+        from gdgrill.scheduler import card_state
+
+        out = {}
+        for item in items:
+            history = self.history(item)
+            if history:
+                out[item] = card_state(history, maintenance_days)
+        return out
+
+    def introduced_on(self, day: date) -> int:
+        """How many items had their first live scheduling review on ``day`` (new-card cap)."""
+        with self._errors():
+            row = self.conn.execute(
+                f"SELECT COUNT(*) FROM (SELECT item, MIN(day) AS first FROM ({self._LIVE}) GROUP BY item) WHERE first = ?",
+                (day.isoformat(),),
+            ).fetchone()
+        return int(row[0])
+
     def states(self, maintenance_days: int = DEFAULT_MAINTENANCE_DAYS) -> dict[str, CardState]:
         """The scheduler's state of every item that has a live review.
 
@@ -277,7 +297,7 @@ class Store:
             where, params = "WHERE day >= ?", (since.isoformat(),)
         with self._errors():
             rows = self.conn.execute(
-                f"WITH live AS ({self._LIVE.replace('SELECT id, item, day, grade', 'SELECT id, item, day, grade')})"
+                f"WITH live AS ({self._LIVE})"
                 f" SELECT item, COUNT(*), SUM(grade = 'pass'), SUM(grade = 'fail') FROM live {where} GROUP BY item",
                 params,
             ).fetchall()
@@ -374,9 +394,3 @@ def open_store(home: Path) -> Store:
         raise StoreError(f"{path}: the progress database is corrupt ({exc}); left untouched") from None
     return Store(conn, path)
 
-
-def replay_all(store: Store, items: Iterable[str], maintenance_days: int = DEFAULT_MAINTENANCE_DAYS) -> dict[str, CardState]:
-    """States by replaying each item's whole history (the slow, obviously-right path)."""
-    from gdgrill.scheduler import card_state
-
-    return {item: card_state(store.history(item), maintenance_days) for item in items}

@@ -1,0 +1,279 @@
+"""The command line: parses arguments, calls the library, renders. No logic lives here."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Iterator, Optional
+
+import typer
+
+from gdgrill import __version__
+from gdgrill.cli_options import DecksOption, HomeOption
+from gdgrill.console import error_line, make_console
+from gdgrill.errors import ExitCode, UserError
+
+app = typer.Typer(
+    name="gdgrill",
+    help="Grill yourself on gradient descent, optimizers, LR schedules and training diagnostics.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+decks_app = typer.Typer(help="List, show and validate decks.", no_args_is_help=True, rich_markup_mode=None)
+app.add_typer(decks_app, name="decks")
+
+out = make_console()
+err = make_console(stderr=True)
+
+
+@contextmanager
+def user_errors() -> Iterator[None]:
+    """Turn user errors into one line on stderr (exit 2) and Ctrl-C into exit 130."""
+    try:
+        yield
+    except UserError as exc:
+        error_line(err, str(exc))
+        raise typer.Exit(code=int(exc.exit_code)) from None
+    except KeyboardInterrupt:
+        err.print("\ninterrupted", style="muted")
+        raise typer.Exit(code=int(ExitCode.INTERRUPTED)) from None
+
+
+def _version(value: bool) -> None:
+    if value:
+        out.print(f"gdgrill {__version__}", markup=False)
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", help="Show the version and exit.", callback=_version, is_eager=True)
+    ] = False,
+) -> None:
+    """Spaced-repetition quizzes, derive-and-verify drills and a readiness report for ML
+    interviews on optimisation. Start with 'gdgrill quiz'; see where you stand with
+    'gdgrill report'."""
+
+
+def _open(home: Optional[Path]):
+    from gdgrill.paths import home_dir
+    from gdgrill.store import open_store
+
+    return open_store(home_dir(home))
+
+
+def _read_line(prompt: str) -> str:
+    import sys
+
+    out.print(prompt, end="", markup=False, style="key")
+    line = input()
+    if not sys.stdin.isatty():
+        out.print(line, markup=False)  # piped answers: keep the transcript readable
+    return line
+
+
+@app.command()
+def quiz(
+    deck: Annotated[Optional[list[str]], typer.Option("--deck", "-d", help="Only this deck (repeatable).")] = None,
+    limit: Annotated[Optional[int], typer.Option("--limit", "-n", min=1, help="Ask at most this many cards.")] = None,
+    new: Annotated[int, typer.Option("--new", min=0, help="New cards allowed per day.")] = 10,
+    cram: Annotated[
+        bool, typer.Option("--cram", help="Practise the selected cards (weakest first) without changing the schedule.")
+    ] = False,
+    tier: Annotated[Optional[int], typer.Option("--tier", min=1, max=4, help="Only cards of this tier (1-4).")] = None,
+    home: HomeOption = None,
+    decks: DecksOption = None,
+) -> None:
+    """Today's cards: due cards first (most overdue first), then new ones.
+
+    Type an answer or just press Enter, read the model answer, then grade yourself by the
+    key points you hit (or p/f). Quick-fire cards are checked automatically. Keys at the
+    grade prompt: s skip, u undo the last grade, q quit. Every grade is saved at once."""
+    from gdgrill import clock
+    from gdgrill.decks import load_library
+    from gdgrill.quiz import QuizSession, next_due, plan_session
+    from gdgrill.scheduler import DEFAULT_MAINTENANCE_DAYS
+
+    with user_errors():
+        library = load_library(decks)
+        cards = library.select(deck or (), tier)
+        today = clock.today()
+        with _open(home) as store:
+            states = store.states(DEFAULT_MAINTENANCE_DAYS)
+            plan = plan_session(
+                cards, states, today, new_per_day=new, introduced_today=store.introduced_on(today), limit=limit, cram=cram
+            )
+            if cram:
+                out.print(f"Cram: {len(plan.cards)} card(s), weakest first; the schedule is not touched.", style="title")
+            else:
+                out.print(f"{today.isoformat()}: {len(plan.due)} due, {len(plan.new)} new.", style="title")
+            if not plan.cards:
+                nd = next_due(states, (c.key for c in cards), today)
+                msg = f"Nothing due. Next: {nd[1]} card(s) on {nd[0].isoformat()}." if nd else "Nothing due."
+                out.print(msg + " Practise anyway with 'gdgrill quiz --cram'.", markup=False)
+                return
+            session = QuizSession(store, out, _read_line, today, states, mode="cram" if cram else "quiz")
+            try:
+                tally = session.run(plan.cards)
+            except KeyboardInterrupt:
+                err.print(f"\ninterrupted: {session.tally.line()}", style="muted", markup=False)
+                raise typer.Exit(code=int(ExitCode.INTERRUPTED)) from None
+            after = store.states(DEFAULT_MAINTENANCE_DAYS)
+            out.print()
+            out.print(f"Session done: {tally.line()}.", style="title", markup=False)
+            nd = next_due(after, (c.key for c in cards), today)
+            left = sum(1 for c in cards if c.key in after and after[c.key].is_due(today))
+            if left:
+                out.print(f"Still due today: {left}.", markup=False)
+            if nd:
+                out.print(f"Next due: {nd[1]} card(s) on {nd[0].isoformat()}.", markup=False)
+
+
+def _report_items(library):
+    from gdgrill.report import Item
+
+    items = [Item(c.key, c.deck, c.tier, c.question.splitlines()[0]) for c in library.cards]
+    titles = {d.id: d.title for d in library.decks}
+    return items, titles
+
+
+@app.command()
+def report(
+    format: Annotated[str, typer.Option("--format", "-f", help="text, md or json.")] = "text",
+    out_file: Annotated[Optional[Path], typer.Option("--out", "-o", help="Write the report to this file.")] = None,
+    home: HomeOption = None,
+    decks: DecksOption = None,
+) -> None:
+    """Where you stand: readiness per deck and tier, weakest cards, what to re-grill,
+    the streak and what falls due over the next 21 days."""
+    from gdgrill import clock
+    from gdgrill.decks import load_library
+    from gdgrill.report import build_report, render_json, render_markdown, render_text
+
+    with user_errors():
+        if format not in ("text", "md", "json"):
+            raise UserError(f"--format {format!r}: expected text, md or json")
+        library = load_library(decks)
+        items, titles = _report_items(library)
+        with _open(home) as store:
+            data = build_report(items, titles, store, clock.today())
+        if format == "json":
+            text = render_json(data)
+        elif format == "md":
+            text = render_markdown(data)
+        else:
+            text = None
+        if out_file is not None:
+            if text is None:
+                from io import StringIO
+
+                from rich.console import Console
+
+                buf = StringIO()
+                render_text(data, Console(file=buf, width=120, no_color=True, highlight=False))
+                text = buf.getvalue()
+            try:
+                out_file.write_text(text, encoding="utf-8")
+            except OSError as exc:
+                raise UserError(f"{out_file}: cannot write the report ({exc.strerror})") from None
+            out.print(f"report written to {out_file}", markup=False)
+        elif text is not None:
+            typer.echo(text, nl=False)
+        else:
+            render_text(data, out)
+
+
+@decks_app.command("list")
+def decks_list(home: HomeOption = None, decks: DecksOption = None) -> None:
+    """Every deck with its cards, how many are due today and how many are mastered."""
+    from rich.table import Table
+
+    from gdgrill import clock
+    from gdgrill.decks import load_library
+    from gdgrill.scheduler import Status
+
+    with user_errors():
+        library = load_library(decks)
+        today = clock.today()
+        with _open(home) as store:
+            states = store.states()
+        table = Table(title=f"Decks ({today.isoformat()})", title_justify="left")
+        for col in ("deck", "title", "cards", "due today", "new", "mastered", "source"):
+            table.add_column(col, justify="right" if col in ("cards", "due today", "new", "mastered") else "left")
+        for d in library.decks:
+            st = [states.get(c.key) for c in d.cards]
+            table.add_row(
+                d.id,
+                d.title,
+                str(len(d.cards)),
+                str(sum(1 for s in st if s and s.is_due(today))),
+                str(sum(1 for s in st if s is None)),
+                str(sum(1 for s in st if s and s.status is Status.MASTERED)),
+                "shipped" if d.shipped else str(d.source),
+            )
+        out.print(table)
+
+
+@decks_app.command("show")
+def decks_show(
+    deck: Annotated[str, typer.Argument(help="Deck id, e.g. optimizers.")],
+    card: Annotated[Optional[str], typer.Argument(help="Card id: show that card in full.")] = None,
+    decks: DecksOption = None,
+) -> None:
+    """A deck's cards (id, tier, question), or one card in full with its answer."""
+    from rich.panel import Panel
+    from rich.table import Table
+    from rich.text import Text
+
+    from gdgrill.decks import DeckError, load_library
+
+    with user_errors():
+        library = load_library(decks)
+        d = library.deck(deck)
+        if d is None:
+            raise DeckError(f"no deck named {deck!r} (decks: {', '.join(x.id for x in library.decks)})")
+        if card is None:
+            table = Table(title=f"{d.title} — {d.description}", title_justify="left")
+            for col in ("card", "tier", "question"):
+                table.add_column(col)
+            for c in d.cards:
+                table.add_row(c.id, str(c.tier), c.question.splitlines()[0])
+            out.print(table)
+            return
+        c = d.card(card)
+        if c is None:
+            raise DeckError(f"deck {deck!r} has no card {card!r} (see 'gdgrill decks show {deck}')")
+        body = Text(c.question + "\n\n", style="title") + Text(c.answer)
+        if c.key_points:
+            body.append("\n\nKey points:", style="title")
+            for i, p in enumerate(c.key_points, 1):
+                body.append(f"\n  {i}. {p}")
+        if c.accept:
+            body.append("\n\nAccepted: " + " | ".join(c.accept), style="muted")
+        for day, prompt in sorted(c.checkpoints.items()):
+            body.append(f"\nday {day}: {prompt}", style="muted")
+        if c.references:
+            body.append("\n\nReferences: " + "; ".join(c.references), style="muted")
+        out.print(Panel(body, title=f"{c.key} · tier {c.tier} · {', '.join(c.tags)}", title_align="left"))
+
+
+@decks_app.command("check")
+def decks_check(path: Annotated[Path, typer.Argument(help="A deck file or a folder of *.yaml decks.")]) -> None:
+    """Validate deck files: exit 0 when clean, 2 with every problem listed (file:line: card: problem)."""
+    from gdgrill.decks import check_path
+
+    with user_errors():
+        found, problems = check_path(path)
+        for problem in problems:
+            error_line(err, str(problem))
+        if problems:
+            raise typer.Exit(code=int(ExitCode.USAGE))
+        cards = sum(len(d.cards) for d in found)
+        out.print(f"ok: {len(found)} deck(s), {cards} card(s)", markup=False)
+
+
+def main() -> None:
+    app()

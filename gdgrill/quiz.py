@@ -1,0 +1,281 @@
+"""A quiz session: which cards to ask today, and the ask → reveal → grade loop.
+
+The loop talks to the user only through a ``read_line(prompt)`` callable and a Rich
+console, so it runs the same in a terminal, under a pseudo-terminal test, and with
+answers piped one per line. Each grade is committed to the store before the next card
+is shown; the screen only says "saved" after the commit.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Callable, Iterable, Sequence
+
+from rich.console import Console
+from rich.panel import Panel
+from rich.text import Text
+
+from gdgrill.answers import is_accepted
+from gdgrill.decks import Card
+from gdgrill.scheduler import CHECKPOINT_DAYS, NEW_STATE, CardState, Grade
+from gdgrill.store import Store
+
+DEFAULT_NEW_PER_DAY = 10
+DEFAULT_CRAM_LIMIT = 20
+CHECKPOINT_LABELS = {
+    0: "day 0 · recall",
+    3: "day 3 · explain it without notes",
+    7: "day 7 · apply it to a scenario",
+    14: "day 14 · compare and connect",
+    21: "day 21 · answer as in the interview",
+}
+
+
+def pass_threshold(key_points: int) -> int:
+    """Key points needed for a pass: a strict majority ("most of them")."""
+    return key_points // 2 + 1
+
+
+@dataclass(frozen=True)
+class Plan:
+    due: list[Card]
+    new: list[Card]
+    cram: bool = False
+
+    @property
+    def cards(self) -> list[Card]:
+        return self.due + self.new
+
+
+def plan_session(
+    cards: Sequence[Card],
+    states: dict[str, CardState],
+    today: date,
+    *,
+    new_per_day: int = DEFAULT_NEW_PER_DAY,
+    introduced_today: int = 0,
+    limit: int | None = None,
+    cram: bool = False,
+) -> Plan:
+    """Due cards first, most overdue first; then new cards (lowest tier first), capped
+    per day. In cram mode: every selected card, weakest first, schedule untouched."""
+    if cram:
+        order = sorted(
+            cards,
+            key=lambda c: (-states.get(c.key, NEW_STATE).lapses, states.get(c.key, NEW_STATE).rung, c.tier),
+        )
+        return Plan(due=order[: limit or DEFAULT_CRAM_LIMIT], new=[], cram=True)
+    due = [c for c in cards if c.key in states and states[c.key].is_due(today)]
+    due.sort(key=lambda c: -states[c.key].days_overdue(today))  # stable: deck order breaks ties
+    new = sorted((c for c in cards if c.key not in states), key=lambda c: c.tier)
+    new = new[: max(new_per_day - introduced_today, 0)]
+    if limit is not None:
+        due = due[:limit]
+        new = new[: max(limit - len(due), 0)]
+    return Plan(due=due, new=new)
+
+
+@dataclass
+class Tally:
+    passed: int = 0
+    missed: int = 0
+    skipped: int = 0
+    graded: list[tuple[str, int, Grade]] = field(default_factory=list)  # (card key, review id, grade)
+
+    def add(self, key: str, review_id: int, grade: Grade) -> None:
+        self.graded.append((key, review_id, grade))
+        if grade is Grade.PASS:
+            self.passed += 1
+        else:
+            self.missed += 1
+
+    def pop(self) -> tuple[str, int, Grade]:
+        key, review_id, grade = self.graded.pop()
+        if grade is Grade.PASS:
+            self.passed -= 1
+        else:
+            self.missed -= 1
+        return key, review_id, grade
+
+    def line(self) -> str:
+        n = self.passed + self.missed
+        return f"{n} graded and saved ({self.passed} passed, {self.missed} missed, {self.skipped} skipped)"
+
+
+class Quit(Exception):
+    """The user asked to stop (q, or end of input)."""
+
+
+@dataclass
+class QuizSession:
+    store: Store
+    console: Console
+    read_line: Callable[[str], str]
+    today: date
+    states: dict[str, CardState]
+    mode: str = "quiz"
+    clock: Callable[[], float] = time.monotonic
+    tally: Tally = field(default_factory=Tally)
+
+    # -- rendering ---------------------------------------------------------------------
+    def _show_question(self, card: Card, position: int, total: int) -> None:
+        state = self.states.get(card.key, NEW_STATE)
+        cp_day = state.checkpoint_day
+        stage = "new card" if state.reviews == 0 else ("maintenance check" if cp_day is None else CHECKPOINT_LABELS[cp_day])
+        if self.mode == "cram":
+            stage = "cram (schedule untouched)"
+        header = Text(f"[{position}/{total}] {card.deck} · tier {card.tier} · {stage}", style="muted")
+        self.console.print()
+        self.console.print(header)
+        body = Text(card.question)
+        prompt = card.prompt_for(cp_day)
+        if prompt:
+            body.append("\n\n")
+            body.append(prompt, style="key")
+        self.console.print(Panel(body, title="question", title_align="left", border_style="cyan"))
+
+    def _show_answer(self, card: Card) -> None:
+        body = Text(card.answer)
+        if card.key_points:
+            body.append("\n\nKey points:", style="title")
+            for i, point in enumerate(card.key_points, 1):
+                body.append(f"\n  {i}. {point}")
+        if card.followups:
+            body.append("\n\nLikely follow-ups:", style="title")
+            for f in card.followups:
+                body.append(f"\n  • {f}")
+        self.console.print(Panel(body, title="model answer", title_align="left", border_style="green"))
+
+    # -- input -------------------------------------------------------------------------
+    def _read(self, prompt: str) -> str:
+        try:
+            return self.read_line(prompt)
+        except EOFError:
+            raise Quit from None
+
+    def _grade_prompt(self, card: Card, typed: str) -> tuple[str, Grade | None, dict]:
+        """Ask for a grade. Returns (action, grade, detail); action is grade/skip/undo."""
+        if card.auto_checked and typed.strip():
+            verdict = is_accepted(typed, card.accept)
+            if verdict:
+                self.console.print(Text("✓ correct", style="ok"))
+                help_line = "Enter accept · f mark it wrong · s skip · u undo · q quit"
+            else:
+                self.console.print(Text(f"✗ not accepted (expected: {card.accept[0]})", style="bad"))
+                help_line = "Enter accept · o override: my answer was right · s skip · u undo · q quit"
+            self.console.print(Text(help_line, style="muted"))
+            while True:
+                choice = self._read("grade › ").strip().lower()
+                if choice == "":
+                    return "grade", Grade.PASS if verdict else Grade.FAIL, {"auto": True}
+                if choice == "o" and not verdict:
+                    return "grade", Grade.PASS, {"auto": True, "override": True}
+                if choice == "f" and verdict:
+                    return "grade", Grade.FAIL, {"auto": True, "override": True}
+                if choice in ("s", "u", "q"):
+                    return self._command(choice)
+                self.console.print(Text(f"? {choice!r}: press Enter, or one of the keys shown", style="warn"))
+        n = len(card.key_points)
+        if n:
+            help_line = (
+                f"Which key points did you hit? numbers (e.g. 1 3) · a all · n none — pass needs {pass_threshold(n)} of {n}"
+                " · or p pass · f fail · s skip · u undo · q quit"
+            )
+        else:
+            help_line = "p pass · f fail · s skip · u undo · q quit"
+        self.console.print(Text(help_line, style="muted"))
+        while True:
+            choice = self._read("grade › ").strip().lower()
+            if choice in ("p", "pass", "y"):
+                return "grade", Grade.PASS, {}
+            if choice in ("f", "fail"):
+                return "grade", Grade.FAIL, {}
+            if choice in ("s", "u", "q"):
+                return self._command(choice)
+            if n:
+                hits = self._parse_hits(choice, n)
+                if hits is not None:
+                    grade = Grade.PASS if len(hits) >= pass_threshold(n) else Grade.FAIL
+                    return "grade", grade, {"key_points_hit": sorted(hits), "key_points": n}
+            self.console.print(Text(f"? {choice!r}: type the numbers of the key points you hit, or p/f/s/u/q", style="warn"))
+
+    @staticmethod
+    def _parse_hits(choice: str, n: int) -> set[int] | None:
+        if choice in ("a", "all"):
+            return set(range(1, n + 1))
+        if choice in ("n", "none", "0"):
+            return set()
+        parts = choice.replace(",", " ").split()
+        if not parts or not all(p.isdigit() for p in parts):
+            return None
+        hits = {int(p) for p in parts}
+        return hits if all(1 <= h <= n for h in hits) else None
+
+    def _command(self, choice: str) -> tuple[str, None, dict]:
+        if choice == "q":
+            raise Quit
+        return ("skip" if choice == "s" else "undo"), None, {}
+
+    # -- the loop ----------------------------------------------------------------------
+    def run(self, cards: Iterable[Card]) -> Tally:
+        queue = list(cards)
+        by_key = {c.key: c for c in queue}
+        i = 0
+        try:
+            while i < len(queue):
+                card = queue[i]
+                self._show_question(card, i + 1, len(queue))
+                started = self.clock()
+                typed = self._read("Your answer (or just Enter to reveal) › ")
+                self._show_answer(card)
+                action, grade, detail = self._grade_prompt(card, typed)
+                if action == "skip":
+                    self.tally.skipped += 1
+                    self.console.print(Text("skipped (still due)", style="muted"))
+                    i += 1
+                    continue
+                if action == "undo":
+                    if not self.tally.graded:
+                        self.console.print(Text("nothing to undo yet", style="warn"))
+                        continue
+                    key, review_id, old = self.tally.pop()
+                    self.store.undo(review_id, day=self.today)
+                    self.console.print(Text(f"undone: {old.value} on {key} — asking it again", style="warn"))
+                    queue.insert(i, by_key[key])
+                    continue
+                assert grade is not None
+                seconds = round(self.clock() - started, 3)
+                review_id = self.store.record_review(
+                    card.key, grade, self.mode, day=self.today, answer=typed or None, seconds=seconds, detail=detail or None
+                )
+                self.tally.add(card.key, review_id, grade)
+                self._confirm(card, grade)
+                i += 1
+        except Quit:
+            self.console.print(Text("stopped; every grade so far is saved", style="muted"))
+        return self.tally
+
+    def _confirm(self, card: Card, grade: Grade) -> None:
+        mark = Text("✓ pass" if grade is Grade.PASS else "✗ miss", style="ok" if grade is Grade.PASS else "bad")
+        if self.mode == "cram":
+            mark.append(" — saved (cram: schedule unchanged)", style="muted")
+        else:
+            state = self.store.states_for([card.key]).get(card.key)
+            if state and state.due:
+                nxt = "maintenance check" if state.checkpoint_day is None else f"day-{state.checkpoint_day} checkpoint"
+                mark.append(f" — saved · next on {state.due.isoformat()} ({nxt})", style="muted")
+            else:
+                mark.append(" — saved", style="muted")
+        self.console.print(mark)
+
+
+def next_due(states: dict[str, CardState], keys: Iterable[str], today: date) -> tuple[date, int] | None:
+    """The first day after today with something due, and how many items then."""
+    days = [s.due for k in keys if (s := states.get(k)) and s.due and s.due > today]
+    if not days:
+        return None
+    first = min(days)
+    return first, sum(1 for d in days if d == first)
+

@@ -1,0 +1,270 @@
+"""The self-grading report: where you stand per deck and tier, what is weak, what is due.
+
+:func:`build_report` returns a plain dict (the stable JSON shape, ``schema`` 1, documented
+in README.md); the renderers turn it into text (Rich), Markdown or JSON.
+
+Readiness of one item is how far up the ladder it stands: 0 when new or just missed,
+k/5 at checkpoint k, 1 when mastered. A group's readiness is the mean over its items.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any, Iterable
+
+from gdgrill.scheduler import MASTERED, NEW_STATE, CardState, Status, forecast
+from gdgrill.store import ItemStats, Store
+
+SCHEMA_VERSION = 1
+TIER_NAMES = {1: "phone screen", 2: "modern optimisation", 3: "MLE loop", 4: "research-engineer depth"}
+READY = 0.8  # the syllabus' aim before an interview
+FORECAST_DAYS = 21
+
+
+@dataclass(frozen=True)
+class Item:
+    """Anything on the ladder: a card ('deck/card') or a drill ('drill/name')."""
+
+    key: str
+    group: str
+    tier: int
+    title: str
+
+
+def readiness(state: CardState) -> float:
+    return min(state.rung, MASTERED) / MASTERED if state.reviews else 0.0
+
+
+SHAKY_PASS_RATE = 0.7
+
+
+def verdict(score: float, seen: int, recent_pass_rate: float | None = None) -> str:
+    """Plain words for a readiness score (and the last 30 days' pass rate, if any)."""
+    if seen == 0:
+        return "not started"
+    if recent_pass_rate is not None and recent_pass_rate < SHAKY_PASS_RATE:
+        return f"shaky: {recent_pass_rate * 100:.0f}% passed lately; re-grill the misses before going deeper"
+    if score >= READY:
+        return "ready: keep it warm with the maintenance checks"
+    if score >= 0.5:
+        return "getting there: keep the daily quiz going"
+    if score >= 0.2:
+        return "climbing: cards are moving up the ladder"
+    return "just started: most cards are at the first checkpoints"
+
+
+def _rate(stats: Iterable[ItemStats]) -> float | None:
+    reviews = passes = 0
+    for s in stats:
+        reviews += s.reviews
+        passes += s.passes
+    return round(passes / reviews, 3) if reviews else None
+
+
+def _summary(items: list[Item], states: dict[str, CardState], today: date, week: dict, month: dict) -> dict[str, Any]:
+    st = [states.get(i.key, NEW_STATE) for i in items]
+    seen = sum(1 for s in st if s.reviews)
+    score = sum(readiness(s) for s in st) / len(st) if st else 0.0
+    month_rate = _rate(month[i.key] for i in items if i.key in month)
+    return {
+        "items": len(items),
+        "seen": seen,
+        "learning": sum(1 for s in st if s.status is Status.LEARNING),
+        "mastered": sum(1 for s in st if s.status is Status.MASTERED),
+        "due_today": sum(1 for s in st if s.is_due(today)),
+        "pass_rate_7d": _rate(week[i.key] for i in items if i.key in week),
+        "pass_rate_30d": month_rate,
+        "readiness": round(score, 3),
+        "verdict": verdict(score, seen, month_rate),
+    }
+
+
+def streaks(study_days: list[date], today: date) -> dict[str, Any]:
+    """Consecutive study days: the run ending today (or yesterday, if not yet studied
+    today) and the longest run ever. ``study_days`` is newest first."""
+    days = sorted(set(study_days))
+    longest = run = 0
+    previous: date | None = None
+    for d in days:
+        run = run + 1 if previous is not None and (d - previous).days == 1 else 1
+        longest = max(longest, run)
+        previous = d
+    current = 0
+    day_set = set(days)
+    cursor = today if today in day_set else today - timedelta(days=1)
+    while cursor in day_set:
+        current += 1
+        cursor -= timedelta(days=1)
+    return {"current": current, "longest": longest, "studied_today": today in day_set}
+
+
+def build_report(items: list[Item], group_titles: dict[str, str], store: Store, today: date, maintenance_days: int = 30) -> dict[str, Any]:
+    states = store.states(maintenance_days)
+    all_time = store.item_stats()
+    week = store.item_stats(since=today - timedelta(days=6))
+    month = store.item_stats(since=today - timedelta(days=29))
+    known = {i.key: i for i in items}
+
+    groups: dict[str, list[Item]] = {}
+    tiers: dict[int, list[Item]] = {}
+    for item in items:
+        groups.setdefault(item.group, []).append(item)
+        tiers.setdefault(item.tier, []).append(item)
+
+    weakest = []
+    for key, stats in all_time.items():
+        if key in known and stats.fails:
+            weakest.append((stats.fails, stats.pass_rate or 0.0, key, stats))
+    weakest.sort(key=lambda w: (-w[0], w[1], w[2]))
+
+    regrill = [
+        {"item": key, "title": known[key].title, "misses": all_time[key].fails, "due": s.due.isoformat() if s.due else None}
+        for key, s in states.items()
+        if key in known and s.reviews and s.rung == 0
+    ]
+    regrill.sort(key=lambda r: (-r["misses"], r["item"]))
+
+    return {
+        "schema": SCHEMA_VERSION,
+        "today": today.isoformat(),
+        "overall": _summary(items, states, today, week, month),
+        "decks": [
+            {"id": gid, "title": group_titles.get(gid, gid), **_summary(members, states, today, week, month)}
+            for gid, members in groups.items()
+        ],
+        "tiers": [
+            {"tier": t, "name": TIER_NAMES.get(t, f"tier {t}"), **_summary(tiers[t], states, today, week, month)}
+            for t in sorted(tiers)
+        ],
+        "weakest": [
+            {
+                "item": key,
+                "title": known[key].title,
+                "misses": fails,
+                "reviews": stats.reviews,
+                "pass_rate": round(rate, 3),
+            }
+            for fails, rate, key, stats in weakest[:10]
+        ],
+        "regrill": regrill,
+        "forecast": [
+            {"day": (today + timedelta(days=i)).isoformat(), "due": n}
+            for i, n in enumerate(forecast((states[k] for k in known if k in states), today, FORECAST_DAYS))
+        ],
+        "streak": streaks(store.study_days(), today),
+        "practice": store.practice_ratings(),
+        "assessments": store.assessments(),
+        "grills": store.grills(),
+    }
+
+
+# -- renderers -------------------------------------------------------------------------
+def _pct(value: float | None) -> str:
+    return "—" if value is None else f"{value * 100:.0f}%"
+
+
+def render_json(report: dict[str, Any]) -> str:
+    return json.dumps(report, indent=2, ensure_ascii=False) + "\n"
+
+
+def render_markdown(report: dict[str, Any]) -> str:
+    o = report["overall"]
+    lines = [
+        f"# gdgrill report — {report['today']}",
+        "",
+        f"**Readiness {_pct(o['readiness'])}** — {o['verdict']}. "
+        f"{o['seen']} of {o['items']} seen, {o['mastered']} mastered, {o['due_today']} due today. "
+        f"Streak: {report['streak']['current']} day(s) (longest {report['streak']['longest']}).",
+        "",
+        "## By deck",
+        "",
+        "| deck | items | seen | on ladder | mastered | due today | pass 7d | pass 30d | readiness | verdict |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for d in report["decks"]:
+        lines.append(
+            f"| {d['id']} | {d['items']} | {d['seen']} | {d['learning']} | {d['mastered']} | {d['due_today']} | "
+            f"{_pct(d['pass_rate_7d'])} | {_pct(d['pass_rate_30d'])} | {_pct(d['readiness'])} | {d['verdict']} |"
+        )
+    lines += ["", "## By tier", "", "| tier | items | seen | mastered | pass 30d | readiness | verdict |", "|---|---:|---:|---:|---:|---:|---|"]
+    for t in report["tiers"]:
+        lines.append(
+            f"| {t['tier']} ({t['name']}) | {t['items']} | {t['seen']} | {t['mastered']} | {_pct(t['pass_rate_30d'])} | "
+            f"{_pct(t['readiness'])} | {t['verdict']} |"
+        )
+    lines += ["", "## Weakest", ""]
+    lines += [f"- `{w['item']}` — {w['misses']} miss(es) in {w['reviews']} reviews: {w['title']}" for w in report["weakest"]] or ["- none yet"]
+    lines += ["", "## Re-grill (missed last time)", ""]
+    lines += [f"- `{r['item']}` (due {r['due']}): {r['title']}" for r in report["regrill"]] or ["- nothing: no card is waiting on a miss"]
+    lines += ["", "## Due in the next 21 days", "", "| day | due |", "|---|---:|"]
+    lines += [f"| {f['day']} | {f['due']} |" for f in report["forecast"]]
+    if report["grills"]:
+        g = report["grills"][-1]
+        lines += ["", f"Last grill ({g['day']}): {g['score']}/{g['total']}."]
+    if report["assessments"]:
+        totals = " → ".join(str(a["total"]) for a in report["assessments"][-5:])
+        lines += ["", f"Self-assessment totals (of 35): {totals}."]
+    if report["practice"]:
+        lines += ["", "Practice problems rated: " + ", ".join(f"{p['problem']} {p['rating']}" for p in report["practice"][-5:]) + "."]
+    return "\n".join(lines) + "\n"
+
+
+def render_text(report: dict[str, Any], console: Any) -> None:
+    from rich.table import Table
+    from rich.text import Text
+
+    o = report["overall"]
+    s = report["streak"]
+    console.print(
+        Text.assemble(
+            ("gdgrill report ", "title"),
+            (f"{report['today']}\n", "muted"),
+            (f"Readiness {_pct(o['readiness'])}", "ok" if o["readiness"] >= READY else "warn"),
+            f" — {o['verdict']}\n",
+            f"{o['seen']} of {o['items']} seen · {o['mastered']} mastered · {o['due_today']} due today · "
+            f"streak {s['current']} day(s), longest {s['longest']}",
+        )
+    )
+
+    def table(title: str, first: str, rows: list[dict[str, Any]], label: Any) -> Table:
+        t = Table(title=title, title_justify="left", expand=False, pad_edge=False)
+        for col in (first, "cards", "seen", "mastered", "due", "7d", "30d", "ready"):
+            t.add_column(col, justify="left" if col == first else "right", no_wrap=True)
+        t.add_column("verdict", no_wrap=True)
+        for r in rows:
+            t.add_row(
+                label(r), str(r["items"]), str(r["seen"]), str(r["mastered"]), str(r["due_today"]),
+                _pct(r["pass_rate_7d"]), _pct(r["pass_rate_30d"]), _pct(r["readiness"]), r["verdict"].split(":")[0],
+            )
+        return t
+
+    console.print(table("By deck", "deck", report["decks"], lambda r: r["id"]))
+    console.print(table("By tier", "tier", report["tiers"], lambda r: f"{r['tier']} {r['name'].split()[0]}"))
+    console.print(Text("7d/30d: pass rate over the last 7 and 30 days · ready: mean position on the 0-3-7-14-21 ladder", style="muted"))
+    if report["weakest"]:
+        w = Table(title="Weakest", title_justify="left")
+        for col in ("item", "misses", "reviews", "pass", "question"):
+            w.add_column(col)
+        for r in report["weakest"]:
+            w.add_row(r["item"], str(r["misses"]), str(r["reviews"]), _pct(r["pass_rate"]), r["title"][:60])
+        console.print(w)
+    if report["regrill"]:
+        console.print(Text("Re-grill (missed last time): ", style="title") + Text(", ".join(r["item"] for r in report["regrill"][:12])))
+    days = report["forecast"]
+    peak = max((d["due"] for d in days), default=0) or 1
+    console.print(Text("Due, next 21 days:", style="title"))
+    for d in days:
+        if d["due"]:
+            console.print(Text(f"  {d['day']}  {'█' * max(1, round(20 * d['due'] / peak))} {d['due']}"))
+    if not any(d["due"] for d in days):
+        console.print(Text("  nothing scheduled yet: run 'gdgrill quiz' to start the ladder", style="muted"))
+    if report["grills"]:
+        g = report["grills"][-1]
+        console.print(Text(f"Last grill ({g['day']}): {g['score']}/{g['total']}", style="title"))
+    if report["assessments"]:
+        totals = " → ".join(str(a["total"]) for a in report["assessments"][-5:])
+        console.print(Text(f"Self-assessment totals (of 35): {totals}", style="title"))
+    if report["practice"]:
+        console.print(Text("Practice ratings: " + ", ".join(f"{p['problem']} {p['rating']}" for p in report["practice"][-5:])))

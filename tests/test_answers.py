@@ -1,0 +1,65 @@
+"""Quick-fire auto-checking: numbers with tolerance, lists, ranges and phrases."""
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from gdgrill.answers import is_accepted, matches, parse_numbers
+
+
+@pytest.mark.parametrize(
+    "typed, entry",
+    [
+        ("0.9", ".90"),
+        ("1e-8", "1e−8"),
+        ("10^-8", "1e-8"),
+        ("1×10^-8", "1e-8"),
+        ("1 x 10^-8", "1e-8"),
+        ("about 1000 steps", "1000"),
+        ("~1000", "1000"),
+        ("0.9, 0.999", "(0.9, 0.999)"),
+        ("0.9 and 0.999", "0.9, 0.999"),
+        ("10%", "0.1"),
+        ("3e-4", "1e-4..6e-4"),
+        ("65,504", "65504"),
+        ("1k", "1000"),
+        ("2^-24", "5.9e-8..6e-8"),
+        ("O(1/√T)", "o(1/sqrt t)"),
+        ("  Decoupled Weight-Decay ", "decoupled weight decay"),
+    ],
+)
+def test_equivalent_answers_are_accepted(typed, entry):
+    assert matches(typed, entry)
+
+
+@pytest.mark.parametrize(
+    "typed, entry",
+    [
+        ("0.99, 0.999", "0.9, 0.999"),
+        ("0.9", "0.9, 0.999"),
+        ("1e-3", "1e-4..6e-4"),
+        ("0.91", "0.9"),
+        ("O(1/T)", "O(1/√T)"),
+        ("", "0.9"),
+        ("9**9**9**9", "1"),
+        ("1e999", "1"),
+        ("3e-4 or 1e-3", "1e-4..6e-4"),
+    ],
+)
+def test_wrong_answers_are_rejected(typed, entry):
+    assert not matches(typed, entry)
+
+
+def test_prose_is_not_mistaken_for_a_number():
+    assert parse_numbers("use 0.9 because it is standard") is None
+
+
+@given(st.floats(min_value=1e-12, max_value=1e12))
+def test_any_number_matches_its_own_repr_and_a_scaled_one_does_not(x):
+    assert matches(repr(x), f"{x:.12e}")
+    assert not matches(repr(x * 1.01), f"{x:.12e}")
+
+
+@given(st.text(max_size=60))
+def test_arbitrary_text_never_crashes_the_checker(text):
+    is_accepted(text, ("0.9, 0.999", "1e-5..2e-5", "decoupled weight decay"))

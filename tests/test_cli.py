@@ -1,0 +1,63 @@
+"""The command line as a user meets it: help everywhere, version, exit codes."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+import typer
+from typer.main import get_command
+from typer.testing import CliRunner
+
+from gdgrill import __version__
+from gdgrill.cli import app
+
+runner = CliRunner()
+
+
+def all_commands():
+    root = get_command(app)
+    stack = [((), root)]
+    while stack:
+        path, cmd = stack.pop()
+        yield path, cmd
+        for name, sub in getattr(cmd, "commands", {}).items():
+            stack.append((path + (name,), sub))
+
+
+@pytest.mark.parametrize("path", [p for p, _ in all_commands()], ids=lambda p: " ".join(p) or "gdgrill")
+def test_every_command_and_option_has_help(path):
+    cmd = dict(all_commands())[path]
+    assert (cmd.help or "").strip(), f"{path} has no help"
+    for param in cmd.params:
+        if param.param_type_name == "option" and param.name not in ("help",):
+            assert (param.help or "").strip(), f"{path} --{param.name} has no help"
+    result = runner.invoke(app, [*path, "--help"])
+    assert result.exit_code == 0 and "Usage" in result.output
+
+
+def test_version_and_no_args_shows_help():
+    assert runner.invoke(app, ["--version"]).output.strip() == f"gdgrill {__version__}"
+    result = runner.invoke(app, [])
+    assert "quiz" in result.output and "report" in result.output
+
+
+def test_python_dash_m_runs_without_importing_torch_or_numpy(tmp_path):
+    code = (
+        "import sys, runpy; sys.argv=['gdgrill','report','--format','json'];\n"
+        "try:\n    runpy.run_module('gdgrill', run_name='__main__')\nexcept SystemExit: pass\n"
+        "heavy = sorted(m for m in ('torch', 'numpy') if m in sys.modules); print('HEAVY', heavy, file=sys.stderr)"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert "HEAVY []" in result.stderr, result.stderr
+
+
+def test_quiz_does_not_import_torch_or_numpy(tmp_path):
+    code = (
+        "import sys, runpy; sys.argv=['gdgrill','quiz','--limit','1'];\n"
+        "try:\n    runpy.run_module('gdgrill', run_name='__main__')\nexcept SystemExit: pass\n"
+        "heavy = sorted(m for m in ('torch', 'numpy') if m in sys.modules); print('HEAVY', heavy, file=sys.stderr)"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, input="")
+    assert "HEAVY []" in result.stderr, result.stderr

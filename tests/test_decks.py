@@ -1,0 +1,123 @@
+"""Deck loading and validation: every bad deck is one clear line, exit 2, never a traceback."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from gdgrill.cli import app
+from gdgrill.decks import check_deck_file, check_path, load_library
+from gdgrill.paths import shipped_decks_dir
+
+runner = CliRunner()
+HEAD = "deck: {id: bad, title: Bad, description: A broken deck.}\ncards:\n"
+
+BAD_DECKS = {
+    "tab-indent": ("deck:\n\tid: x\n", 2, "tab"),
+    "unclosed-quote": ('deck: {id: "x, title: X}\ncards: []\n', 1, "invalid YAML"),
+    "python-tag": ("deck: !!python/object/apply:os.system ['echo pwned']\n", 1, "not allowed"),
+    "alias-bomb": (
+        "a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n"
+        "b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
+        "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\n"
+        "d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]\n"
+        "cards: [*d, *d, *d, *d, *d, *d, *d, *d, *d]\n",
+        1,
+        "aliases",
+    ),
+    "empty": ("", None, "empty file"),
+    "top-level-list": ("- id: a\n- id: b\n", 1, "top level is a list"),
+    "question-not-string": (HEAD + "  - id: q1\n    question: [what, is, this]\n    answer: x\n", 4, "card 'q1': field 'question'"),
+    "missing-answer": (HEAD + "  - id: q1\n    question: What?\n", 3, "card 'q1': missing required field 'answer'"),
+    "duplicate-ids": (
+        HEAD + "  - id: q1\n    question: A?\n    answer: a\n  - id: q1\n    question: B?\n    answer: b\n",
+        6,
+        "card 'q1': duplicate card id",
+    ),
+    "unknown-field": (HEAD + "  - id: q1\n    question: A?\n    answer: a\n    keypoints: [x]\n", 6, "unknown field 'keypoints'"),
+    "bad-tier": (HEAD + "  - id: q1\n    question: A?\n    answer: a\n    tier: 7\n", 6, "'tier' must be 1, 2, 3 or 4"),
+    "bad-checkpoint": (HEAD + "  - id: q1\n    question: A?\n    answer: a\n    checkpoints: {5: x}\n", 6, "checkpoints"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BAD_DECKS))
+def test_a_bad_deck_is_one_line_naming_file_line_and_card_with_exit_2(tmp_path, name):
+    text, line, needle = BAD_DECKS[name]
+    path = tmp_path / f"{name}.yaml"
+    path.write_text(text, encoding="utf-8")
+    started = time.perf_counter()
+    result = runner.invoke(app, ["decks", "check", str(path)])
+    assert time.perf_counter() - started < 5  # no hang, not even on the alias bomb
+    assert result.exit_code == 2, result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, lines
+    assert "Traceback" not in result.output + result.stderr
+    assert str(path) in lines[0] and needle in lines[0]
+    if line is not None:
+        assert f"{path}:{line}:" in lines[0]
+
+
+def test_non_utf8_bytes_are_reported_with_their_line(tmp_path):
+    path = tmp_path / "latin1.yaml"
+    path.write_bytes(HEAD.encode() + b"  - id: q1\n    question: caf\xe9?\n    answer: a\n")
+    result = runner.invoke(app, ["decks", "check", str(path)])
+    assert result.exit_code == 2 and f"{path}:4:" in result.stderr and "UTF-8" in result.stderr
+
+
+def test_check_lists_every_problem_of_a_folder_not_just_the_first(tmp_path):
+    (tmp_path / "a.yaml").write_text(HEAD + "  - id: q1\n    question: A?\n", encoding="utf-8")
+    (tmp_path / "b.yaml").write_text(HEAD.replace("id: bad", "id: other") + "  - id: Q 2\n    question: B?\n    answer: b\n", encoding="utf-8")
+    result = runner.invoke(app, ["decks", "check", str(tmp_path)])
+    assert result.exit_code == 2
+    assert len(result.stderr.strip().splitlines()) == 2
+
+
+def test_the_shipped_decks_are_all_valid():
+    decks, problems = check_path(shipped_decks_dir())
+    assert problems == []
+    assert {d.id for d in decks} == {"foundations", "schedules", "optimizers", "diagnostics", "quick-fire"}
+
+
+def test_user_decks_are_added_to_the_shipped_ones_by_flag_and_by_environment(sample_decks, monkeypatch):
+    assert load_library([sample_decks]).deck("sample") is not None
+    monkeypatch.setenv("GDGRILL_DECKS", str(sample_decks))
+    library = load_library()
+    assert library.deck("sample") is not None and library.deck("optimizers") is not None
+
+
+def test_a_broken_user_deck_stops_the_quiz_with_one_line(tmp_path):
+    (tmp_path / "x.yaml").write_text(HEAD + "  - id: q1\n    question: A?\n", encoding="utf-8")
+    result = runner.invoke(app, ["quiz", "--decks", str(tmp_path)], input="")
+    assert result.exit_code == 2 and "missing required field 'answer'" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_a_user_deck_may_not_reuse_a_shipped_deck_id(tmp_path):
+    (tmp_path / "dup.yaml").write_text(HEAD.replace("id: bad", "id: optimizers") + "  - id: q\n    question: A?\n    answer: a\n", encoding="utf-8")
+    result = runner.invoke(app, ["decks", "list", "--decks", str(tmp_path)])
+    assert result.exit_code == 2 and "already used" in result.stderr
+
+
+def test_editing_a_cards_text_keeps_its_history(sample_decks):
+    path = sample_decks / "sample.yaml"
+    runner.invoke(app, ["quiz", "--decks", str(sample_decks), "--deck", "sample", "--limit", "1"], input="0.9, 0.999\n\n")
+    path.write_text(path.read_text(encoding="utf-8").replace("Default Adam betas?", "What are Adam's default betas?"), encoding="utf-8")
+    result = runner.invoke(app, ["decks", "list", "--decks", str(sample_decks)])
+    row = next(line for line in result.output.splitlines() if line.lstrip("│ ").startswith("sample"))
+    assert "2 " in row  # two of three cards still new: the edited one kept its review
+
+
+def test_decks_show_prints_a_card_in_full(sample_decks):
+    result = runner.invoke(app, ["decks", "show", "sample", "momentum", "--decks", str(sample_decks)])
+    assert result.exit_code == 0 and "zig-zag components cancel" in result.output
+    missing = runner.invoke(app, ["decks", "show", "sample", "nope", "--decks", str(sample_decks)])
+    assert missing.exit_code == 2 and "no card 'nope'" in missing.stderr
+
+
+def test_check_deck_file_returns_cards_with_stable_keys(sample_decks):
+    deck, problems = check_deck_file(sample_decks / "sample.yaml")
+    assert problems == [] and [c.key for c in deck.cards] == ["sample/betas", "sample/momentum", "sample/stability"]
+    assert deck.card("momentum").checkpoints == {0: "Recall the heavy-ball update.", 3: "Explain it without notes in three sentences."}

@@ -1,0 +1,105 @@
+"""The quiz in a real pseudo-terminal: keys, Ctrl-C, and SIGKILL at random moments."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import sys
+from pathlib import Path
+
+import pexpect
+import pytest
+
+from gdgrill.store import open_store
+
+SAVED = "— saved"
+
+
+def many_cards_deck(folder: Path, n: int = 200) -> Path:
+    lines = ["deck: {id: many, title: Many, description: Many small cards.}", "cards:"]
+    for i in range(n):
+        lines += [f"  - id: c{i}", f"    question: Question number {i}?", f"    answer: Answer {i}.", "    key_points: [first, second]"]
+    folder.mkdir(exist_ok=True)
+    (folder / "many.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return folder
+
+
+def spawn(decks: Path, *args: str) -> pexpect.spawn:
+    env = dict(os.environ, PYTHONUNBUFFERED="1", COLUMNS="100", LINES="40")
+    return pexpect.spawn(
+        sys.executable,
+        ["-m", "gdgrill", "quiz", "--decks", str(decks), "--deck", "many", "--new", "1000", *args],
+        env=env,
+        encoding="utf-8",
+        timeout=20,
+    )
+
+
+def logged(home: Path) -> int:
+    with open_store(home) as store:
+        return sum(1 for r in store.log() if r.grade != "undo")
+
+
+def test_a_kill_during_a_quiz_loses_no_grade_the_screen_confirmed(tmp_path, isolated_home):
+    decks = many_cards_deck(tmp_path / "decks")
+    rng = random.Random(20261125)
+    total_confirmed = 0
+    for run in range(12):
+        child = spawn(decks)
+        confirmed = 0
+        for _ in range(rng.randint(0, 6)):
+            child.expect("reveal")
+            child.sendline("")
+            child.expect("pass needs")
+            child.sendline(rng.choice(["p", "f", "1 2", "1"]))
+            child.expect(SAVED)
+            confirmed += 1
+        # Kill at a random moment: right away, mid-card, or while a grade is in flight.
+        moment = rng.choice(["now", "after-reveal", "after-grade"])
+        if moment != "now":
+            child.expect("reveal")
+            child.sendline("")
+            if moment == "after-grade":
+                child.expect("pass needs")
+                child.sendline("p")
+        os.kill(child.pid, signal.SIGKILL)
+        child.expect(pexpect.EOF)
+        child.close()
+        total_confirmed += confirmed
+        in_log = logged(isolated_home)
+        # Every confirmed grade is there; at most the one in flight may be there unconfirmed.
+        assert total_confirmed <= in_log <= total_confirmed + run + 1
+        total_confirmed = in_log
+
+
+def test_ctrl_c_keeps_every_grade_and_exits_130_with_a_summary(tmp_path, isolated_home):
+    decks = many_cards_deck(tmp_path / "decks")
+    child = spawn(decks)
+    for keys in ("1 2", "f"):
+        child.expect("reveal")
+        child.sendline("")
+        child.expect("pass needs")
+        child.sendline(keys)
+        child.expect(SAVED)
+    child.expect("reveal")
+    child.sendintr()
+    child.expect("interrupted: 2 graded and saved \\(1 passed, 1 missed, 0 skipped\\)")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 130
+    assert "Traceback" not in (child.before or "")
+    assert logged(isolated_home) == 2
+
+
+def test_no_color_output_has_no_colour_codes(tmp_path, isolated_home, monkeypatch):
+    decks = many_cards_deck(tmp_path / "decks")
+    child = spawn(decks)
+    child.expect("reveal")
+    screen = child.before
+    child.sendintr()
+    child.expect(pexpect.EOF)
+    import re
+
+    colours = re.findall(r"\x1b\[[0-9;]*(?:3[0-9]|9[0-7]|38;[25])[0-9;]*m", screen)
+    assert colours == [] and "Question number 0?" in screen

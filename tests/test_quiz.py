@@ -1,0 +1,133 @@
+"""The quiz, scripted through Typer's runner with answers one per line."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from typer.testing import CliRunner
+
+from gdgrill.cli import app
+from gdgrill.decks import load_library
+from gdgrill.paths import home_dir
+from gdgrill.quiz import pass_threshold, plan_session
+from gdgrill.scheduler import Grade, Review, card_state
+from gdgrill.store import open_store
+
+runner = CliRunner()
+TODAY = date(2026, 3, 2)
+
+
+def quiz(sample_decks, keys: str, *args: str):
+    return runner.invoke(app, ["quiz", "--decks", str(sample_decks), "--deck", "sample", *args], input=keys)
+
+
+def log(item=None):
+    with open_store(home_dir()) as store:
+        return store.log(item)
+
+
+def test_a_scripted_session_grades_and_saves_every_card(sample_decks):
+    # betas: typed and auto-checked; momentum: 2 of 3 key points; stability: 1 of 2 key points.
+    result = quiz(sample_decks, "0.9, 0.999\n\n\n1 2\n\n1\n")
+    assert result.exit_code == 0, result.output
+    assert "0 due, 3 new" in result.output
+    assert "3 graded and saved (2 passed, 1 missed, 0 skipped)" in result.output
+    rows = log()
+    assert [(r.item, r.grade, r.mode) for r in rows] == [
+        ("sample/betas", "pass", "quiz"),
+        ("sample/momentum", "pass", "quiz"),
+        ("sample/stability", "fail", "quiz"),
+    ]
+    assert rows[0].answer == "0.9, 0.999" and rows[0].detail == {"auto": True}
+    assert rows[1].detail == {"key_points": 3, "key_points_hit": [1, 2]}
+
+
+def test_a_wrong_quick_fire_answer_is_a_miss_unless_overridden(sample_decks):
+    result = quiz(sample_decks, "0.9, 0.99\n\n", "--limit", "1")
+    assert "not accepted" in result.output and log()[0].grade == "fail"
+    result = runner.invoke(
+        app, ["quiz", "--decks", str(sample_decks), "--deck", "sample", "--cram", "--limit", "1"], input="0.9 0.99\no\n"
+    )
+    assert log()[-1].grade == "pass" and log()[-1].detail == {"auto": True, "override": True}
+
+
+def test_the_pass_rule_needs_most_key_points():
+    assert [pass_threshold(n) for n in (1, 2, 3, 4, 5)] == [1, 2, 2, 3, 3]
+
+
+def test_a_miss_brings_the_card_back_tomorrow(sample_decks, monkeypatch):
+    quiz(sample_decks, "\nf\n", "--limit", "1")
+    monkeypatch.setenv("GDGRILL_TODAY", "2026-03-03")
+    result = quiz(sample_decks, "", "--limit", "1")
+    assert "1 due" in result.output
+
+
+def test_due_cards_come_before_new_ones_and_new_cards_are_capped_per_day(sample_decks):
+    cards = load_library([sample_decks]).select(["sample"])
+    states = {cards[2].key: card_state([Review(TODAY - timedelta(days=5), Grade.FAIL)])}
+    plan = plan_session(cards, states, TODAY, new_per_day=1)
+    assert [c.id for c in plan.cards] == ["stability", "betas"]
+    assert plan_session(cards, states, TODAY, new_per_day=3, introduced_today=2).new == [cards[0]]
+
+
+def test_most_overdue_first(sample_decks):
+    cards = load_library([sample_decks]).select(["sample"])
+    states = {
+        cards[0].key: card_state([Review(TODAY - timedelta(days=2), Grade.FAIL)]),
+        cards[1].key: card_state([Review(TODAY - timedelta(days=9), Grade.FAIL)]),
+    }
+    assert [c.id for c in plan_session(cards, states, TODAY).due] == ["momentum", "betas"]
+
+
+def test_skip_leaves_the_card_due_and_undo_takes_back_the_last_grade(sample_decks):
+    # betas: Enter reveals, 'f' (miss); momentum: 'u' undoes the betas miss, so betas is asked again
+    # and passed; then momentum is skipped; then quit.
+    result = quiz(sample_decks, "\nf\n\nu\n\np\n\ns\n\nq\n")
+    assert result.exit_code == 0, result.output
+    grades = [(r.item, r.grade) for r in log()]
+    assert grades == [("sample/betas", "fail"), ("sample/betas", "undo"), ("sample/betas", "pass")]
+    with open_store(home_dir()) as store:
+        state = store.states()["sample/betas"]
+    assert state.due == TODAY + timedelta(days=3) and state.lapses == 0
+    assert "1 graded and saved (1 passed, 0 missed, 1 skipped)" in result.output
+
+
+def test_cram_practises_without_touching_the_schedule(sample_decks):
+    quiz(sample_decks, "\np\n", "--limit", "1")
+    with open_store(home_dir()) as store:
+        before = store.states()
+    result = quiz(sample_decks, "\nf\n\nf\n\nf\n", "--cram")
+    assert result.exit_code == 0 and "schedule is not touched" in result.output
+    assert [r.mode for r in log()][1:] == ["cram"] * 3
+    with open_store(home_dir()) as store:
+        assert store.states() == before
+
+
+def test_end_of_input_ends_the_session_calmly(sample_decks):
+    result = quiz(sample_decks, "\np\n")
+    assert result.exit_code == 0 and "1 graded and saved" in result.output
+
+
+def test_tier_filter_and_limit(sample_decks):
+    result = quiz(sample_decks, "\np\n", "--tier", "3")
+    assert "0 due, 1 new" in result.output and log()[0].item == "sample/stability"
+
+
+def test_nothing_due_says_when_the_next_card_is(sample_decks):
+    quiz(sample_decks, "0.9 0.999\n\n\na\n\na\n")
+    result = quiz(sample_decks, "")
+    assert "Nothing due. Next: 3 card(s) on 2026-03-05" in result.output
+
+
+def test_the_checkpoint_prompt_of_the_cards_rung_is_shown(sample_decks, monkeypatch):
+    result = quiz(sample_decks, "", "--tier", "2")
+    assert "Recall the heavy-ball update." in result.output
+    quiz(sample_decks, "\np\n", "--tier", "2")
+    monkeypatch.setenv("GDGRILL_TODAY", "2026-03-05")
+    result = quiz(sample_decks, "", "--tier", "2")
+    assert "Explain it without notes in three sentences." in result.output and "day 3" in result.output
+
+
+def test_an_unknown_deck_is_a_one_line_error(sample_decks):
+    result = runner.invoke(app, ["quiz", "--deck", "nope"], input="")
+    assert result.exit_code == 2 and "no deck named 'nope'" in result.stderr

@@ -1,0 +1,107 @@
+"""The self-grading report: figures per deck and tier, weakest, forecast, streak, formats."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+
+from typer.testing import CliRunner
+
+from gdgrill.cli import app
+from gdgrill.paths import home_dir
+from gdgrill.report import Item, build_report, streaks
+from gdgrill.scheduler import Grade
+from gdgrill.store import open_store
+
+runner = CliRunner()
+TODAY = date(2026, 3, 2)
+ITEMS = [
+    Item("d/a", "d", 1, "A?"),
+    Item("d/b", "d", 1, "B?"),
+    Item("e/c", "e", 2, "C?"),
+    Item("e/d", "e", 4, "D?"),
+]
+
+
+def grade(store, item, g, days_ago):
+    store.record_review(item, g, "quiz", day=TODAY - timedelta(days=days_ago))
+
+
+def test_figures_per_deck_and_tier_weakest_regrill_and_forecast(tmp_path):
+    with open_store(tmp_path) as store:
+        for days_ago in (21, 18, 14, 7, 0):  # d/a climbs the whole ladder: mastered
+            grade(store, "d/a", Grade.PASS, days_ago)
+        grade(store, "d/b", Grade.PASS, 3)  # due today (day-3 checkpoint)
+        grade(store, "e/c", Grade.FAIL, 10)
+        grade(store, "e/c", Grade.PASS, 9)
+        grade(store, "e/c", Grade.FAIL, 1)  # missed yesterday: due today, re-grill
+        report = build_report(ITEMS, {"d": "Deck D", "e": "Deck E"}, store, TODAY)
+    decks = {d["id"]: d for d in report["decks"]}
+    assert (decks["d"]["items"], decks["d"]["seen"], decks["d"]["mastered"], decks["d"]["due_today"]) == (2, 2, 1, 1)
+    assert decks["d"]["readiness"] == round((1 + 1 / 5) / 2, 3)
+    assert decks["e"]["seen"] == 1 and decks["e"]["due_today"] == 1 and decks["e"]["readiness"] == 0
+    assert decks["e"]["pass_rate_7d"] == 0.0 and decks["e"]["pass_rate_30d"] == round(1 / 3, 3)
+    assert decks["d"]["title"] == "Deck D"
+    tiers = {t["tier"]: t for t in report["tiers"]}
+    assert tiers[1]["items"] == 2 and tiers[4]["seen"] == 0 and tiers[4]["verdict"] == "not started"
+    assert [w["item"] for w in report["weakest"]] == ["e/c"] and report["weakest"][0]["misses"] == 2
+    assert [r["item"] for r in report["regrill"]] == ["e/c"]
+    assert len(report["forecast"]) == 21
+    assert report["forecast"][0] == {"day": "2026-03-02", "due": 2}
+    assert sum(f["due"] for f in report["forecast"]) == 2  # the mastered card is back in 30 days, past the window
+    assert report["overall"]["items"] == 4 and report["streak"]["studied_today"] is True
+
+
+def test_the_streak_counts_consecutive_study_days():
+    days = [TODAY - timedelta(days=n) for n in (1, 2, 3, 7, 8)]
+    assert streaks(days, TODAY) == {"current": 3, "longest": 3, "studied_today": False}
+    assert streaks(days + [TODAY], TODAY)["current"] == 4
+    assert streaks([TODAY - timedelta(days=2)], TODAY)["current"] == 0
+
+
+def test_a_shaky_pass_rate_is_called_shaky_even_high_on_the_ladder(tmp_path):
+    with open_store(tmp_path) as store:
+        for days_ago in (25, 22, 18, 11, 4):
+            grade(store, "d/a", Grade.PASS, days_ago)
+        for n in range(6):
+            grade(store, "d/b", Grade.FAIL, 20 - n)
+        report = build_report(ITEMS[:2], {}, store, TODAY)
+    assert report["decks"][0]["verdict"].startswith("shaky")
+
+
+def test_json_report_has_the_documented_stable_shape(sample_decks):
+    runner.invoke(app, ["quiz", "--decks", str(sample_decks), "--deck", "sample"], input="0.9 0.999\n\n\na\n\nn\n")
+    result = runner.invoke(app, ["report", "--format", "json", "--decks", str(sample_decks)])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert set(data) == {
+        "schema", "today", "overall", "decks", "tiers", "weakest", "regrill", "forecast", "streak",
+        "practice", "assessments", "grills",
+    }
+    summary_keys = {"items", "seen", "learning", "mastered", "due_today", "pass_rate_7d", "pass_rate_30d", "readiness", "verdict"}
+    assert set(data["overall"]) == summary_keys
+    sample = next(d for d in data["decks"] if d["id"] == "sample")
+    assert set(sample) == summary_keys | {"id", "title"}
+    assert (sample["seen"], sample["pass_rate_7d"]) == (3, round(2 / 3, 3))
+    assert data["schema"] == 1 and data["today"] == "2026-03-02"
+
+
+def test_markdown_and_out_file(sample_decks, tmp_path):
+    target = tmp_path / "r.md"
+    result = runner.invoke(app, ["report", "--format", "md", "--out", str(target), "--decks", str(sample_decks)])
+    assert result.exit_code == 0 and target.read_text(encoding="utf-8").startswith("# gdgrill report — 2026-03-02")
+    text = tmp_path / "r.txt"
+    runner.invoke(app, ["report", "--out", str(text)])
+    assert "Readiness" in text.read_text(encoding="utf-8") and "\x1b[" not in text.read_text(encoding="utf-8")
+
+
+def test_a_bad_format_is_a_one_line_error():
+    result = runner.invoke(app, ["report", "--format", "pdf"])
+    assert result.exit_code == 2 and "expected text, md or json" in result.stderr
+
+
+def test_report_never_creates_data_it_does_not_need(isolated_home):
+    result = runner.invoke(app, ["report"])
+    assert result.exit_code == 0 and "not started" in result.output
+    with open_store(home_dir()) as store:
+        assert store.log() == []

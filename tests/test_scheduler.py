@@ -1,0 +1,105 @@
+"""The checkpoint ladder, with exact dates."""
+
+from datetime import date, timedelta
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from gdgrill.scheduler import (
+    CHECKPOINT_DAYS,
+    MASTERED,
+    Grade,
+    Review,
+    Status,
+    apply_review,
+    card_state,
+    forecast,
+    NEW_STATE,
+)
+
+P, F = Grade.PASS, Grade.FAIL
+D0 = date(2026, 3, 2)
+
+
+def day(n: int) -> date:
+    return D0 + timedelta(days=n)
+
+
+def test_a_new_card_has_no_due_day_and_is_new():
+    state = card_state([])
+    assert state.status is Status.NEW and state.due is None and state.checkpoint_day == 0
+
+
+def test_passing_on_time_climbs_the_ladder_on_days_0_3_7_14_21():
+    history, state = [], NEW_STATE
+    expected_due = [day(3), day(7), day(14), day(21), day(51)]
+    review_day = D0
+    for rung, due in enumerate(expected_due):
+        assert state.checkpoint_day == CHECKPOINT_DAYS[rung]
+        history.append(Review(review_day, P))
+        state = card_state(history)
+        assert state.due == due
+        review_day = due
+    assert state.status is Status.MASTERED and state.checkpoint_day is None
+
+
+def test_a_miss_brings_the_card_back_tomorrow_and_restarts_the_ladder():
+    state = card_state([Review(day(0), P), Review(day(3), P), Review(day(7), F)])
+    assert state.due == day(8) and state.rung == 0 and state.lapses == 1
+    state = card_state([Review(day(0), P), Review(day(3), P), Review(day(7), F), Review(day(8), P)])
+    assert state.due == day(11) and state.checkpoint_day == 3
+
+
+def test_a_late_review_counts_from_the_day_it_was_done_and_skips_no_checkpoint():
+    # The day-3 checkpoint was done ten days late: the next one is 4 days after that.
+    state = card_state([Review(day(0), P), Review(day(13), P)])
+    assert state.due == day(17) and state.checkpoint_day == 7
+
+
+def test_mastered_cards_return_for_maintenance_and_a_miss_there_puts_them_back():
+    ladder = [Review(day(d), P) for d in (0, 3, 7, 14, 21)]
+    assert card_state(ladder).due == day(51)
+    assert card_state(ladder, maintenance_days=45).due == day(66)
+    kept = card_state(ladder + [Review(day(51), P)])
+    assert kept.status is Status.MASTERED and kept.due == day(81)
+    lapsed = card_state(ladder + [Review(day(51), F)])
+    assert lapsed.status is Status.LEARNING and lapsed.rung == 0 and lapsed.due == day(52)
+
+
+def test_apply_review_returns_a_new_state_and_leaves_the_old_one_alone():
+    before = card_state([Review(day(0), P)])
+    after = apply_review(before, Review(day(3), P))
+    assert before.rung == 1 and after.rung == 2
+
+
+def test_due_and_overdue():
+    state = card_state([Review(day(0), P)])
+    assert not state.is_due(day(2)) and state.is_due(day(3)) and state.days_overdue(day(5)) == 2
+
+
+def test_forecast_counts_overdue_items_today_and_ignores_new_ones():
+    states = [card_state([Review(day(0), P)]), card_state([Review(day(-10), P)]), NEW_STATE]
+    counts = forecast(states, day(1), days=5)
+    assert counts == [1, 0, 1, 0, 0]
+
+
+@given(st.lists(st.tuples(st.integers(0, 40), st.booleans()), max_size=30))
+def test_the_rung_never_leaves_the_ladder_and_due_is_after_the_last_review(events):
+    history, d = [], D0
+    for gap, passed in events:
+        d = d + timedelta(days=gap)
+        history.append(Review(d, P if passed else F))
+    state = card_state(history)
+    assert 0 <= state.rung <= MASTERED
+    if history:
+        assert state.due > history[-1].day
+        assert state.reviews == len(history)
+        assert state.lapses == sum(1 for r in history if r.grade is F)
+
+
+@pytest.mark.parametrize("rung, gap", [(0, 3), (1, 4), (2, 7), (3, 7), (4, 30)])
+def test_gaps_between_checkpoints(rung, gap):
+    from gdgrill.scheduler import gap_after_pass
+
+    assert gap_after_pass(rung) == gap

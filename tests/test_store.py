@@ -1,0 +1,168 @@
+"""The progress database: schema, append-only log, refusals that leave files untouched."""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+import subprocess
+import sys
+import textwrap
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from gdgrill.scheduler import Grade, card_state
+from gdgrill.store import StoreError, open_store
+
+D0 = date(2026, 3, 2)
+
+
+def schema(path: Path) -> list[tuple[str, str, str]]:
+    conn = sqlite3.connect(path)
+    try:
+        return sorted(conn.execute("SELECT type, name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'"))
+    finally:
+        conn.close()
+
+
+def test_an_empty_database_migrates_to_the_exact_schema(tmp_path):
+    with open_store(tmp_path) as store:
+        applied = [r[0] for r in store.conn.execute("SELECT name FROM _migrations ORDER BY rowid")]
+    assert applied == ["m001_review_log", "m002_practice_assess_grill"]
+    names = [(kind, name) for kind, name, _ in schema(tmp_path / "progress.db")]
+    assert names == [
+        ("index", "reviews_day"),
+        ("index", "reviews_item"),
+        ("table", "_migrations"),
+        ("table", "assessments"),
+        ("table", "grills"),
+        ("table", "practice_ratings"),
+        ("table", "reviews"),
+    ]
+    conn = sqlite3.connect(tmp_path / "progress.db")
+    columns = [row[1] for row in conn.execute("PRAGMA table_info(reviews)")]
+    assert columns == ["id", "item", "reviewed_at", "day", "grade", "mode", "answer", "seconds", "detail", "undoes"]
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_reopening_applies_nothing_twice(tmp_path):
+    open_store(tmp_path).close()
+    before = schema(tmp_path / "progress.db")
+    with open_store(tmp_path) as store:
+        assert store.conn.execute("SELECT count(*) FROM _migrations").fetchone()[0] == 2
+    assert schema(tmp_path / "progress.db") == before
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_a_file_that_is_not_sqlite_is_refused_and_left_byte_for_byte(tmp_path):
+    db = tmp_path / "progress.db"
+    db.write_bytes(b"my precious notes, not a database\n" * 100)
+    before = digest(db)
+    with pytest.raises(StoreError, match="not a gdgrill progress database"):
+        open_store(tmp_path)
+    assert digest(db) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["progress.db"]
+
+
+def test_a_corrupt_database_is_refused_and_left_untouched(tmp_path):
+    with open_store(tmp_path) as store:
+        for i in range(50):
+            store.record_review(f"d/c{i}", Grade.PASS, "quiz", day=D0)
+        store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    db = tmp_path / "progress.db"
+    raw = bytearray(db.read_bytes())
+    raw[100:4096] = b"\xff" * (4096 - 100)  # wreck the schema page, keep the header
+    db.write_bytes(bytes(raw))
+    before = digest(db)
+    with pytest.raises(StoreError, match="corrupt"):
+        open_store(tmp_path)
+    assert digest(db) == before
+
+
+def test_a_database_from_a_newer_gdgrill_is_refused_untouched(tmp_path):
+    with open_store(tmp_path) as store:
+        store.conn.execute("INSERT INTO _migrations VALUES ('m099_from_the_future', '2030-01-01')")
+        store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    db = tmp_path / "progress.db"
+    before = digest(db)
+    with pytest.raises(StoreError, match="newer gdgrill"):
+        open_store(tmp_path)
+    assert digest(db) == before
+
+
+def test_every_grade_is_appended_and_undo_is_an_event_not_a_deletion(tmp_path):
+    with open_store(tmp_path) as store:
+        first = store.record_review("d/a", Grade.PASS, "quiz", day=D0, answer="0.9", seconds=3.5)
+        store.record_review("d/a", Grade.FAIL, "quiz", day=D0 + timedelta(days=3))
+        store.undo(first, day=D0 + timedelta(days=3))
+        rows = store.log("d/a")
+        assert [r.grade for r in rows] == ["pass", "fail", "undo"]
+        assert rows[2].undoes == first and rows[0].answer == "0.9" and rows[0].seconds == 3.5
+        assert [r.grade for r in store.history("d/a")] == [Grade.FAIL]
+
+
+def test_cram_reviews_are_logged_but_do_not_move_the_schedule(tmp_path):
+    with open_store(tmp_path) as store:
+        store.record_review("d/a", Grade.PASS, "quiz", day=D0)
+        store.record_review("d/a", Grade.FAIL, "cram", day=D0 + timedelta(days=1))
+        assert store.states()["d/a"].due == D0 + timedelta(days=3)
+        assert len(store.log("d/a")) == 2
+
+
+events = st.lists(
+    st.tuples(st.sampled_from(["d/a", "d/b", "d/c"]), st.integers(0, 9), st.booleans(), st.booleans()), max_size=40
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(events)
+def test_the_fast_state_query_agrees_with_replaying_every_history(tmp_path_factory, evs):
+    home = tmp_path_factory.mktemp("h")
+    with open_store(home) as store:
+        d, ids = D0, []
+        for item, gap, passed, undo in evs:
+            d += timedelta(days=gap)
+            ids.append(store.record_review(item, Grade.PASS if passed else Grade.FAIL, "quiz", day=d))
+            if undo and ids:
+                store.undo(ids.pop(0), day=d)
+        fast = store.states()
+        slow = {i: card_state(store.history(i)) for i in ("d/a", "d/b", "d/c") if store.history(i)}
+        assert fast == slow
+        assert store.states_for(slow) == slow
+
+
+WRITER = textwrap.dedent(
+    """
+    import sys
+    from datetime import date
+    from pathlib import Path
+    from gdgrill.store import open_store
+    with open_store(Path(sys.argv[1])) as store:
+        for i in range(int(sys.argv[3])):
+            store.record_review(f"{sys.argv[2]}/{i}", "pass", "quiz", day=date(2026, 3, 2))
+    """
+)
+
+
+def test_two_processes_grading_at_once_lose_nothing(tmp_path):
+    open_store(tmp_path).close()
+    procs = [
+        subprocess.Popen([sys.executable, "-c", WRITER, str(tmp_path), name, "300"]) for name in ("left", "right")
+    ]
+    assert [p.wait(timeout=120) for p in procs] == [0, 0]
+    with open_store(tmp_path) as store:
+        items = {r.item for r in store.log()}
+    assert len(items) == 600
+
+
+def test_an_unwritable_home_is_one_clear_error(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(StoreError, match="cannot create the data folder"):
+        open_store(blocker / "home")

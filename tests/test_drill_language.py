@@ -390,3 +390,10 @@ def test_fuzz_random_syntax_trees_only_ever_raise_refusals(body):
     except Exception:  # an unparseable tree is hypothesis' problem, not ours
         return
     only_refusals(text)
+
+
+def test_parsing_odd_text_prints_no_python_warnings(recwarn):
+    for text in ("p = 2(g)", "p = 'a' is 'a'", "p = '\\d'"):
+        with pytest.raises(RefusedAnswer):
+            parse_rule(text, ADAM_NAMES)
+    assert not [w for w in recwarn if issubclass(w.category, SyntaxWarning)]

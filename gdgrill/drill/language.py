@@ -31,6 +31,7 @@ import math
 import operator
 import re
 import unicodedata
+import warnings
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Mapping, Sequence, Union
 
@@ -424,7 +425,10 @@ def _parse_python(text: str, mode: str) -> tuple[ast.AST, _Positions]:
     normalized, origin = normalize(text)
     pos = _Positions(text, normalized, origin)
     try:
-        tree = ast.parse(normalized, mode=mode)
+        with warnings.catch_warnings():
+            # e.g. "'int' object is not callable" for 2(x): the whitelist refuses it properly
+            warnings.simplefilter("ignore")
+            tree = ast.parse(normalized, mode=mode)
     except SyntaxError as exc:
         line = exc.lineno or 1
         col0 = (exc.offset or 1) - 1

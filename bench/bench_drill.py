@@ -1,0 +1,122 @@
+"""Benchmark the drill judge.
+
+    PYTHONPATH=. python bench/bench_drill.py
+
+Prints (1) the time to judge one answer — cold (first answer in the process, including the
+known-mistake catalog for a wrong one) and warm — and (2) the overhead of interpreting the
+user's rule relative to running the reference optimizer alone on numpy (goal: <= 2x), for
+Adam at several array sizes. Also checks that the numpy-only path never imports torch.
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import time
+
+STEPS = 200
+ADAM_USER = """
+m = β₁·m + (1−β₁)·g
+v = β₂·v + (1−β₂)·g²
+m̂ = m/(1−β₁ᵗ)
+v̂ = v/(1−β₂ᵗ)
+θ = θ − η·m̂/(√v̂ + ε)
+"""
+ADAM_WRONG = ADAM_USER.replace("(√v̂ + ε)", "√(v̂ + ε)")
+
+
+def timed(fn, repeat: int = 5) -> float:
+    """Median wall time of fn() in seconds."""
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def main() -> int:
+    from gdgrill.drill.catalog import DRILLS
+    from gdgrill.drill.judge import judge
+
+    drill = DRILLS["adam-bias"]
+    start = time.perf_counter()
+    verdict = judge(drill, ADAM_USER)
+    cold_pass = time.perf_counter() - start
+    assert verdict.passed, verdict.message
+    start = time.perf_counter()
+    verdict = judge(drill, ADAM_WRONG)
+    cold_fail = time.perf_counter() - start
+    assert verdict.misconception and verdict.misconception.id == "eps-inside-sqrt"
+    warm_pass = timed(lambda: judge(drill, ADAM_USER))
+    warm_fail = timed(lambda: judge(drill, ADAM_WRONG))
+    torch_free = "torch" not in sys.modules
+
+    print("judge one answer (adam-bias, 4 instances x 8 steps, float64 numpy):")
+    print(f"  correct answer : cold {cold_pass * 1e3:7.2f} ms   warm {warm_pass * 1e3:7.2f} ms")
+    print(f"  wrong answer   : cold {cold_fail * 1e3:7.2f} ms   warm {warm_fail * 1e3:7.2f} ms  (cold runs all {len(drill.mutants)} known mistakes once)")
+    print(f"  torch imported on the numpy-only path: {'no' if torch_free else 'YES (regression)'}")
+
+    overhead_ok = interpreter_overhead()
+
+    try:
+        start = time.perf_counter()
+        import torch
+
+        verdict = judge(drill, ADAM_USER, torch_device="cpu")
+        first = time.perf_counter() - start
+        warm = timed(lambda: judge(drill, ADAM_USER, torch_device="cpu"))
+        print(f"with the torch float32 cross-check on cpu: first {first * 1e3:.1f} ms (includes importing torch), warm {warm * 1e3:.2f} ms; agrees={verdict.torch.agrees}")
+        if torch.cuda.is_available():
+            judge(drill, ADAM_USER, torch_device="cuda")
+            warm = timed(lambda: judge(drill, ADAM_USER, torch_device="cuda"))
+            print(f"with the torch float32 cross-check on cuda: warm {warm * 1e3:.2f} ms")
+    except ImportError:
+        print("torch not installed: cross-check not timed")
+    return 0 if (torch_free and overhead_ok) else 1
+
+
+def interpreter_overhead() -> bool:
+    import numpy as np
+
+    from gdgrill.drill.catalog import DRILLS
+    from gdgrill.drill.judge import parse_for
+    from gdgrill.drill.language import compile_rule
+    from gdgrill.drill.references import get_reference
+
+    drill = DRILLS["adam-bias"]
+    rule = compile_rule(parse_for(drill, ADAM_USER))
+    ref = get_reference("adam")
+    hp = {"lr": 1e-3, "b1": 0.9, "b2": 0.999, "eps": 1e-8}
+    print(f"interpreter overhead vs the reference alone (Adam, {STEPS} steps, numpy float64):")
+    worst = 0.0
+    for size in (10, 1_000, 100_000):
+        rng = np.random.default_rng(0)
+        p0 = rng.normal(size=size)
+        grads = rng.normal(size=(STEPS, size))
+
+        def run_reference() -> None:
+            p, state = p0, ref.init(p0, np)
+            for g in grads:
+                p, state = ref.step(p, g, state, hp, np)
+
+        def run_rule() -> None:
+            env = {"p": p0}
+            rule.init_state(env, p0)
+            scalars = {k: np.float64(v) for k, v in hp.items()}
+            for k, g in enumerate(grads):
+                env.update(scalars)
+                env["t"] = np.float64(k + 1)
+                env["g"] = g
+                rule.step(env)
+
+        t_ref, t_rule = timed(run_reference), timed(run_rule)
+        ratio = t_rule / t_ref
+        worst = max(worst, ratio)
+        print(f"  n={size:>7}: reference {t_ref / STEPS * 1e6:8.2f} us/step   rule {t_rule / STEPS * 1e6:8.2f} us/step   ratio {ratio:.2f}x")
+    print(f"  worst ratio {worst:.2f}x (goal <= 2x): {'ok' if worst <= 2 else 'OVER'}")
+    return worst <= 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

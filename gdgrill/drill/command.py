@@ -1,0 +1,330 @@
+"""``gdgrill drill``: list the drills, or type an update rule and have it executed and judged.
+
+Usage::
+
+    gdgrill drill                       # or `gdgrill drill list`: the drills, one line each
+    gdgrill drill adam-bias             # interactive: intro, answer, verdict, hint / retry / reference
+    gdgrill drill adam-bias --answer rule.txt [--json]     # grade a file ('-' reads stdin)
+    gdgrill drill adam-bias --show-reference               # give up: the intro and the reference rule
+
+Exit codes: 0 correct, 1 incorrect, 2 refused (cannot parse, not allowed, resource bomb),
+unknown drill or other user error, 130 interrupted. Graded attempts (not refusals) are saved
+in the progress database as item ``drill/<name>``.
+
+``--json`` prints one object on stdout (``drill list --json`` prints a list of
+``{name, title, summary, tier}``)::
+
+    {
+      "drill": "adam-bias",
+      "verdict": "pass" | "fail" | "refused",
+      "misconception": "eps-inside-sqrt" | null,     # the known mistake the rule matches
+      "misconception_title": str | null,
+      "explanation": str | null,                     # why that mistake matters
+      "variant": "eps-hat" | null,                   # an accepted alternative form, when it passed as one
+      "first_difference": {                          # null when the rule matches the reference
+        "instance": str, "step": int (1-based), "quantity": "θ[2]", "index": [int, ...],
+        "yours": number, "reference": number         # non-finite values as "nan", "inf", "-inf"
+      } | null,
+      "refusal": {"line": int, "col": int, "reason": str} | null,
+      "message": str,                                # the one-paragraph verdict
+      "torch": {"device": "cpu" | "cuda", "dtype": "float32", "agrees": bool | null,
+                "max_abs_diff": number | null, "note": str} | null,   # only for a passing rule
+      "checked": {"instances": int, "steps": int, "dtype": "float64", "rtol": number, "atol": number},
+      "saved": bool                                  # recorded in the progress database
+    }
+
+numpy and torch are imported inside the command only (listing drills stays light).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from enum import Enum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, Optional
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.panel import Panel
+from rich.table import Table
+
+from gdgrill.cli_options import HomeOption
+from gdgrill.console import error_line, make_console
+from gdgrill.drill.catalog import DRILLS, Drill
+from gdgrill.errors import ExitCode, UserError
+
+if TYPE_CHECKING:
+    from gdgrill.drill.judge import Verdict
+
+READ_LIMIT = 64 * 1024  # characters; the language refuses anything past its own cap anyway
+
+
+class Device(str, Enum):
+    cpu = "cpu"
+    cuda = "cuda"
+
+
+def drill_command(
+    name: Annotated[
+        Optional[str],
+        typer.Argument(help="The drill to practise (e.g. adam-bias). `list`, or nothing, lists the drills.", show_default=False),
+    ] = None,
+    answer: Annotated[
+        Optional[str],
+        typer.Option("--answer", "-a", metavar="FILE|-", help="Grade the update rule in FILE ('-' reads stdin) without asking; exit 0 correct, 1 incorrect, 2 refused.", show_default=False),
+    ] = None,
+    json_output: Annotated[bool, typer.Option("--json", help="Print the verdict (or the list) as one JSON object on stdout.")] = False,
+    device: Annotated[Device, typer.Option("--device", case_sensitive=False, help="Where a correct rule is re-run through torch in float32: cpu or cuda.")] = Device.cpu,
+    torch_check: Annotated[bool, typer.Option("--torch/--no-torch", help="Re-run a correct rule through torch (float32) to show it agrees on the real framework.")] = True,
+    show_reference: Annotated[bool, typer.Option("--show-reference", help="Give up: print the drill's intro and its reference rule, then exit.")] = False,
+    save: Annotated[bool, typer.Option("--save/--no-save", help="Record graded attempts in the progress database.")] = True,
+    home: HomeOption = None,
+) -> None:
+    """List the drills, or type an optimizer update rule from memory and have it run against the reference."""
+    out, err = make_console(), make_console(stderr=True)
+    try:
+        code = run_drill(name, answer, json_output, device.value, torch_check, show_reference, save, home, out, err)
+    except KeyboardInterrupt:
+        err.print("\ninterrupted; the attempt in progress was not saved.", style="muted", markup=False)
+        raise typer.Exit(code=int(ExitCode.INTERRUPTED)) from None
+    except UserError as exc:
+        error_line(err, exc.message)
+        raise typer.Exit(code=int(exc.exit_code)) from None
+    raise typer.Exit(code=code)
+
+
+def run_drill(
+    name: str | None,
+    answer: str | None,
+    json_output: bool,
+    device: str,
+    torch_check: bool,
+    show_reference: bool,
+    save: bool,
+    home: Path | None,
+    out: Console,
+    err: Console,
+) -> int:
+    """The command's logic with its consoles passed in; returns the exit code."""
+    if name is None or name.strip().lower() == "list":
+        list_drills(out, json_output)
+        return ExitCode.OK
+    drill = DRILLS.get(name.strip().lower())
+    if drill is None:
+        raise UserError(f"unknown drill {name!r} (available: {', '.join(DRILLS)})")
+    if show_reference:
+        _show_reference(drill, out, json_output)
+        return ExitCode.OK
+    torch_device = _torch_device(device) if torch_check else None
+    if answer is not None:
+        text = read_answer(answer)
+        verdict = _judge(drill, text, torch_device)
+        saved = _record(drill, verdict, text, None, home) if save else False
+        if json_output:
+            _print_json(out, {**verdict.to_dict(), "saved": saved})
+            if verdict.verdict == "refused":
+                error_line(err, verdict.message)
+        else:
+            render_verdict(drill, verdict, out, err)
+        return _exit_code(verdict)
+    return interactive(drill, torch_device, save, home, out, err)
+
+
+def _exit_code(verdict: "Verdict") -> int:
+    return {"pass": ExitCode.OK, "fail": ExitCode.FAILED}.get(verdict.verdict, ExitCode.USAGE)
+
+
+def _judge(drill: Drill, text: str, torch_device: str | None) -> "Verdict":
+    from gdgrill.drill.judge import judge
+
+    return judge(drill, text, torch_device=torch_device)
+
+
+def _torch_device(device: str) -> str | None:
+    if device != "cuda":
+        return device
+    try:
+        import torch
+    except ImportError:
+        raise UserError("--device cuda needs torch, which is not installed") from None
+    if not torch.cuda.is_available():
+        raise UserError("--device cuda: no CUDA device is available here (use --device cpu)")
+    return "cuda"
+
+
+def read_answer(source: str) -> str:
+    """The answer text from a file, or stdin for '-'; a one-line UserError if unreadable."""
+    try:
+        if source == "-":
+            data = sys.stdin.read(READ_LIMIT)
+        else:
+            with open(source, encoding="utf-8") as fh:
+                data = fh.read(READ_LIMIT)
+    except FileNotFoundError:
+        raise UserError(f"{source}: no such answer file") from None
+    except IsADirectoryError:
+        raise UserError(f"{source}: is a folder, not an answer file") from None
+    except UnicodeDecodeError:
+        raise UserError(f"{source}: not UTF-8 text") from None
+    except OSError as exc:
+        raise UserError(f"{source}: cannot read the answer ({exc.strerror or exc})") from None
+    return data
+
+
+def _record(drill: Drill, verdict: "Verdict", text: str, seconds: float | None, home: Path | None) -> bool:
+    """Append a graded attempt to the review log (refusals are not attempts)."""
+    if verdict.verdict not in ("pass", "fail"):
+        return False
+    from gdgrill.clock import today
+    from gdgrill.paths import home_dir
+    from gdgrill.store import open_store
+
+    detail: dict[str, Any] = {"misconception": verdict.misconception.id if verdict.misconception else None}
+    if verdict.variant:
+        detail["variant"] = verdict.variant.id
+    if verdict.first_difference and verdict.verdict == "fail":
+        detail["first_difference"] = verdict.first_difference.to_dict()
+    with open_store(home_dir(home)) as store:
+        store.record_review(
+            f"drill/{drill.name}",
+            verdict.verdict,
+            "drill",
+            day=today(),
+            answer=text,
+            seconds=None if seconds is None else round(seconds, 1),
+            detail=detail,
+        )
+    return True
+
+
+# -- Rendering ----------------------------------------------------------------------------------
+
+
+def _print_json(out: Console, obj: Any) -> None:
+    out.print(json.dumps(obj, indent=2), markup=False, highlight=False, soft_wrap=True)
+
+
+def list_drills(out: Console, json_output: bool) -> None:
+    if json_output:
+        _print_json(out, [{"name": d.name, "title": d.title, "summary": d.summary, "tier": d.tier} for d in DRILLS.values()])
+        return
+    table = Table(show_header=True, header_style="title", box=None, pad_edge=False)
+    table.add_column("drill", style="key", no_wrap=True)
+    table.add_column("tier", justify="right")
+    table.add_column("what you write")
+    for d in DRILLS.values():
+        table.add_row(d.name, str(d.tier), d.summary)
+    out.print(table)
+    out.print("\nRun `gdgrill drill NAME` to practise one, or `gdgrill drill NAME --answer FILE` to grade a file.", style="muted", markup=False)
+
+
+def _show_reference(drill: Drill, out: Console, json_output: bool) -> None:
+    if json_output:
+        _print_json(out, {"drill": drill.name, "intro": drill.intro, "reference_rule": drill.reference_rule})
+        return
+    out.print(Panel(escape(drill.intro), title=f"drill {drill.name}", expand=False))
+    out.print("Reference rule:", style="title")
+    out.print(drill.reference_rule, markup=False, highlight=False)
+
+
+def render_verdict(drill: Drill, verdict: "Verdict", out: Console, err: Console) -> None:
+    if verdict.verdict == "refused":
+        error_line(err, verdict.message)
+        return
+    if verdict.verdict == "pass":
+        out.print(f"[ok]✓ {escape(verdict.message)}[/]")
+        if verdict.first_difference and verdict.variant:
+            out.print(f"  [muted](torch's form differs: {escape(verdict.first_difference.describe())})[/]")
+        check = verdict.torch
+        if check is not None:
+            if check.agrees is None:
+                out.print(f"  [muted]torch {check.dtype} on {check.device}: {escape(check.note)}[/]")
+            elif check.agrees:
+                out.print(f"  torch {check.dtype} on {check.device}: your rule agrees with the reference (max |Δ| {check.max_abs_diff:.2g}).")
+            else:
+                note = check.note or f"max |Δ| {check.max_abs_diff:.2g}, beyond float32 tolerance"
+                out.print(f"  [warn]torch {check.dtype} on {check.device}: does not agree ({escape(note)}).[/]")
+        return
+    out.print("[bad]✗ Not quite.[/]")
+    diff = verdict.first_difference
+    if diff is not None:
+        out.print(f"  {escape(diff.describe())}.")
+    if verdict.misconception is not None:
+        out.print(f"  Looks like: [key]{escape(verdict.misconception.title)}[/] [muted]({verdict.misconception.id})[/]")
+        out.print(f"  {escape(verdict.misconception.explanation)}")
+    else:
+        out.print("  It matches none of the known mistakes for this drill; try a hint.", style="muted")
+
+
+# -- Interactive ------------------------------------------------------------------------------
+
+
+def read_multiline(out: Console) -> str | None:
+    """Lines until an empty line or end of input; None when nothing was typed before EOF."""
+    lines: list[str] = []
+    while True:
+        out.print("… " if lines else "› ", end="", markup=False)
+        try:
+            line = input()
+        except EOFError:
+            out.print()
+            break
+        if not line.strip():
+            if lines:
+                break
+            continue
+        lines.append(line)
+        if sum(len(x) + 1 for x in lines) > READ_LIMIT:
+            break
+    return "\n".join(lines) if lines else None
+
+
+def _ask(out: Console, prompt: str, choices: str) -> str:
+    while True:
+        out.print(prompt, end="", markup=False)
+        try:
+            reply = input().strip().lower()
+        except EOFError:
+            out.print()
+            return "q"
+        if reply[:1] in choices:
+            return reply[:1]
+
+
+def interactive(drill: Drill, torch_device: str | None, save: bool, home: Path | None, out: Console, err: Console) -> int:
+    out.print(Panel(escape(drill.intro), title=f"drill {drill.name} · tier {drill.tier}", expand=False))
+    out.print("Type your rule; finish with an empty line (or Ctrl-D).", style="muted", markup=False)
+    hints_shown = 0
+    last = ExitCode.USAGE
+    while True:
+        started = time.perf_counter()
+        text = read_multiline(out)
+        if text is None:
+            err.print("no answer given; nothing saved.", style="muted", markup=False)
+            return last
+        verdict = _judge(drill, text, torch_device)
+        seconds = time.perf_counter() - started
+        render_verdict(drill, verdict, out, err)
+        if save:
+            _record(drill, verdict, text, seconds, home)
+        last = _exit_code(verdict)
+        if verdict.passed:
+            return ExitCode.OK
+        more_hints = hints_shown < len(drill.hints)
+        options = ("[h]int, " if more_hints else "") + "[r]etry, [g]ive up (show the reference), [q]uit: "
+        choice = _ask(out, options, ("h" if more_hints else "") + "rgq")
+        while choice == "h":
+            out.print(f"Hint {hints_shown + 1}: {drill.hints[hints_shown]}", style="warn", markup=False)
+            hints_shown += 1
+            more_hints = hints_shown < len(drill.hints)
+            options = ("[h]int, " if more_hints else "") + "[r]etry, [g]ive up (show the reference), [q]uit: "
+            choice = _ask(out, options, ("h" if more_hints else "") + "rgq")
+        if choice == "g":
+            out.print("Reference rule:", style="title")
+            out.print(drill.reference_rule, markup=False, highlight=False)
+            return last
+        if choice == "q":
+            return last

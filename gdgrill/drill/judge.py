@@ -1,0 +1,403 @@
+"""Judge a typed update rule: run it beside the reference on instances chosen to separate
+right from wrong, say where it first differs, and name the known mistake it matches.
+
+``judge(drill, text)`` never raises for anything the user typed: a rule that cannot run
+comes back as a ``refused`` :class:`Verdict`. The verdict is decided in float64 on numpy
+with the drill's tolerance; the optional torch run (float32, CPU or CUDA) only reports
+whether the same rule agrees on the real framework. numpy is imported here; torch only
+when the torch run is asked for.
+"""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+
+from gdgrill.drill.catalog import Drill, Instance, Mutant, Variant
+from gdgrill.drill.language import (
+    Backend,
+    RefusedAnswer,
+    Rule,
+    compile_rule,
+    numpy_backend,
+    parse_rule,
+)
+from gdgrill.drill.references import clip_by_global_norm, get_reference, warmup_cosine
+
+FLOAT32_RTOL = 1e-4
+FLOAT32_ATOL = 1e-5  # times the largest |value| of the instance
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One instance as arrays: initial parameters and the gradient of every step."""
+
+    instance: Instance
+    p0: np.ndarray | None
+    grads: np.ndarray | None  # (steps, *shape)
+
+    @property
+    def steps(self) -> int:
+        return self.instance.steps
+
+
+@dataclass(frozen=True)
+class Difference:
+    instance: str
+    step: int  # 1-based
+    quantity: str  # e.g. "θ[2]"
+    index: tuple[int, ...]
+    yours: float
+    reference: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "instance": self.instance,
+            "step": self.step,
+            "quantity": self.quantity,
+            "index": list(self.index),
+            "yours": _json_number(self.yours),
+            "reference": _json_number(self.reference),
+        }
+
+    def describe(self) -> str:
+        return (
+            f"{self.quantity} first differs after step {self.step} on '{self.instance}': "
+            f"yours {_fmt(self.yours)}, reference {_fmt(self.reference)}"
+        )
+
+
+@dataclass(frozen=True)
+class TorchCheck:
+    device: str
+    dtype: str
+    agrees: bool | None  # None: not run
+    max_abs_diff: float | None = None
+    note: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "device": self.device,
+            "dtype": self.dtype,
+            "agrees": self.agrees,
+            "max_abs_diff": None if self.max_abs_diff is None else _json_number(self.max_abs_diff),
+            "note": self.note,
+        }
+
+
+@dataclass
+class Verdict:
+    drill: str
+    verdict: str  # "pass" | "fail" | "refused"
+    message: str
+    misconception: Mutant | None = None
+    variant: Variant | None = None
+    first_difference: Difference | None = None
+    refusal: RefusedAnswer | None = None
+    torch: TorchCheck | None = None
+    checked: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def passed(self) -> bool:
+        return self.verdict == "pass"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "drill": self.drill,
+            "verdict": self.verdict,
+            "misconception": self.misconception.id if self.misconception else None,
+            "misconception_title": self.misconception.title if self.misconception else None,
+            "explanation": self.misconception.explanation if self.misconception else None,
+            "variant": self.variant.id if self.variant else None,
+            "first_difference": self.first_difference.to_dict() if self.first_difference else None,
+            "refusal": (
+                {"line": self.refusal.line, "col": self.refusal.col, "reason": self.refusal.reason}
+                if self.refusal
+                else None
+            ),
+            "message": self.message,
+            "torch": self.torch.to_dict() if self.torch else None,
+            "checked": self.checked,
+        }
+
+
+def _json_number(x: float) -> float | str:
+    x = float(x)
+    if np.isnan(x):
+        return "nan"
+    if np.isinf(x):
+        return "inf" if x > 0 else "-inf"
+    return x
+
+
+def _relative_gap(d: "Difference") -> float:
+    gap = abs(d.yours - d.reference) / max(abs(d.reference), 1e-300)
+    return float("inf") if np.isnan(gap) else gap
+
+
+def _fmt(x: float) -> str:
+    return f"{x:.10g}"
+
+
+# -- Problems ------------------------------------------------------------------------------
+
+
+def make_problem(drill: Drill, instance: Instance) -> Problem:
+    """The arrays for one instance, the same every run (seeded by drill name and instance)."""
+    rng = np.random.default_rng(zlib.crc32(drill.name.encode()) + 7919 * instance.seed)
+    shape, steps = instance.shape, instance.steps
+    pattern = instance.grads
+    if pattern == "none":
+        return Problem(instance, None, None)
+    g = rng.normal(size=(steps, *shape))
+    if pattern == "tiny":
+        g *= 1e-6
+    elif pattern == "mixed":
+        sign = rng.choice([-1.0, 1.0], size=shape)
+        magnitude = np.abs(g) * 10 ** rng.uniform(-1, 1, size=(steps, *shape))
+        flips = (-1.0) ** np.arange(steps).reshape(steps, *([1] * len(shape)))
+        g = sign * flips * magnitude
+        g[rng.random(g.shape) < 0.15] = 0.0
+    elif pattern == "zeros-first":
+        g[:2] = 0.0
+    elif pattern == "decaying":
+        scale = 10 ** np.linspace(1, -2, steps).reshape(steps, *([1] * len(shape)))
+        g *= scale
+    elif pattern == "large":
+        g *= 10.0
+    elif pattern == "small":
+        g *= 0.3
+        g[steps // 2] = 0.0
+    elif pattern != "normal":
+        raise ValueError(f"unknown gradient pattern {pattern!r}")
+    p0 = rng.normal(size=shape) if drill.kind == "optimizer" else None
+    return Problem(instance, p0, g)
+
+
+# -- Running the reference and a rule ---------------------------------------------------------
+
+
+def reference_trajectory(drill: Drill, problem: Problem, xp: Any = np, convert: Callable[[Any], Any] | None = None) -> Any:
+    """The reference's output after each step, stacked: (steps, *shape) (or (steps,))."""
+    hp = dict(problem.instance.hp)
+    conv = convert or (lambda a: a)
+    if drill.kind == "schedule":
+        return np.array([warmup_cosine(t, hp) for t in range(1, problem.steps + 1)])
+    assert problem.grads is not None
+    outputs = []
+    if drill.kind == "clip":
+        for g in problem.grads:
+            outputs.append(clip_by_global_norm(conv(g), hp["max_norm"], xp))
+    else:
+        ref = get_reference(drill.reference)
+        p = conv(problem.p0)
+        state = ref.init(p, xp)
+        for g in problem.grads:
+            p, state = ref.step(p, conv(g), state, hp, xp)
+            outputs.append(p)
+    return xp.stack(outputs)
+
+
+def rule_trajectory(drill: Drill, rule: Rule, problem: Problem, backend: Backend | None = None, convert: Callable[[Any], Any] | None = None) -> np.ndarray:
+    """Run ``rule`` over the instance; the drill's target after each step, as float64 numpy.
+    Raises RefusedAnswer when a line cannot be evaluated."""
+    backend = backend or numpy_backend()
+    conv = convert or np.float64
+    compiled = compile_rule(rule, backend)
+    hp = {name: conv(value) for name, value in problem.instance.hp.items()}
+    env: dict[str, Any] = {}
+    shape: tuple[int, ...]
+    if drill.kind == "schedule":
+        like: Any = conv(0.0)
+        shape = ()
+    else:
+        assert problem.grads is not None
+        like = conv(problem.grads[0])
+        shape = problem.instance.shape
+    compiled.init_state(env, like)
+    if drill.kind == "optimizer":
+        env["p"] = conv(problem.p0)
+    grads = None if problem.grads is None else [conv(g) for g in problem.grads]
+    outputs = []
+    with np.errstate(all="ignore"):
+        for k in range(problem.steps):
+            env.update(hp)
+            env["t"] = conv(float(k + 1))
+            if grads is not None:
+                env["g"] = grads[k]
+            compiled.step(env)
+            outputs.append(_as_numpy(env[drill.target], shape))
+    return np.stack(outputs)
+
+
+def _as_numpy(value: Any, shape: tuple[int, ...]) -> np.ndarray:
+    if hasattr(value, "detach"):
+        value = value.detach().cpu().double().numpy()
+    arr = np.asarray(value, dtype=np.float64)
+    try:
+        return np.broadcast_to(arr, shape).copy()
+    except ValueError:
+        raise RefusedAnswer(f"the result has shape {arr.shape}; expected {shape} (the shape of the parameters)") from None
+
+
+def first_difference(drill: Drill, problem: Problem, yours: np.ndarray, expected: np.ndarray) -> Difference | None:
+    close = np.isclose(yours, expected, rtol=drill.rtol, atol=drill.atol, equal_nan=True)
+    if close.all():
+        return None
+    bad = np.argwhere(~close)[0]
+    step, index = int(bad[0]), tuple(int(i) for i in bad[1:])
+    symbol = drill.symbol(drill.target)
+    quantity = symbol + (f"[{', '.join(map(str, index))}]" if index else "")
+    return Difference(problem.instance.label, step + 1, quantity, index, float(yours[tuple(bad)]), float(expected[tuple(bad)]))
+
+
+# -- Cached expectations per drill ---------------------------------------------------------------
+
+_PROBLEMS: dict[str, list[Problem]] = {}
+_REFERENCE: dict[str, list[np.ndarray]] = {}
+_RULE_CACHE: dict[tuple[str, str], list[np.ndarray]] = {}
+
+
+def problems(drill: Drill) -> list[Problem]:
+    if drill.name not in _PROBLEMS:
+        _PROBLEMS[drill.name] = [make_problem(drill, inst) for inst in drill.instances]
+    return _PROBLEMS[drill.name]
+
+
+def reference_trajectories(drill: Drill) -> list[np.ndarray]:
+    if drill.name not in _REFERENCE:
+        with np.errstate(all="ignore"):
+            _REFERENCE[drill.name] = [np.asarray(reference_trajectory(drill, pr), dtype=np.float64) for pr in problems(drill)]
+    return _REFERENCE[drill.name]
+
+
+def parse_for(drill: Drill, text: str) -> Rule:
+    """Parse ``text`` with the drill's names; refuse a rule that never assigns the target."""
+    display = {v.name: (v.symbol if v.symbol == v.name else f"{v.symbol} ({v.name})") for v in (*drill.inputs, *drill.outputs)}
+    rule = parse_rule(text, drill.names, display=display)
+    if drill.target not in rule.assigned:
+        symbol = drill.symbol(drill.target)
+        raise RefusedAnswer(
+            f"your rule never assigns {symbol} ({drill.target}); the drill checks {symbol} after each step",
+            rule.statements[-1].line,
+            1,
+        )
+    return rule
+
+
+def _known_trajectories(drill: Drill, key: str, text: str) -> list[np.ndarray]:
+    """Trajectories of a catalog rule (mutant or variant), computed once per process."""
+    cache_key = (drill.name, key)
+    if cache_key not in _RULE_CACHE:
+        rule = parse_for(drill, text)
+        _RULE_CACHE[cache_key] = [rule_trajectory(drill, rule, pr) for pr in problems(drill)]
+    return _RULE_CACHE[cache_key]
+
+
+def _same(drill: Drill, a: list[np.ndarray], b: list[np.ndarray]) -> bool:
+    return all(np.allclose(x, y, rtol=drill.rtol, atol=drill.atol, equal_nan=True) for x, y in zip(a, b))
+
+
+def diagnose(drill: Drill, yours: list[np.ndarray]) -> Mutant | None:
+    """The first catalogued mistake whose trajectories match ``yours`` on every instance."""
+    for mutant in drill.mutants:
+        if _same(drill, yours, _known_trajectories(drill, "mutant:" + mutant.id, mutant.rule)):
+            return mutant
+    return None
+
+
+def accepted_variant(drill: Drill, yours: list[np.ndarray]) -> Variant | None:
+    for variant in drill.variants:
+        if _same(drill, yours, _known_trajectories(drill, "variant:" + variant.id, variant.rule)):
+            return variant
+    return None
+
+
+# -- The judge -------------------------------------------------------------------------------------
+
+
+def judge(drill: Drill, text: str, *, torch_device: str | None = None) -> Verdict:
+    """Grade ``text`` for ``drill``. With ``torch_device`` ('cpu' or 'cuda'), a passing rule is
+    also run through torch in float32 on that device and compared (informational)."""
+    steps = sum(pr.steps for pr in problems(drill))
+    checked = {"instances": len(drill.instances), "steps": steps, "dtype": "float64", "rtol": drill.rtol, "atol": drill.atol}
+    try:
+        rule = parse_for(drill, text)
+        yours = [rule_trajectory(drill, rule, pr) for pr in problems(drill)]
+    except RefusedAnswer as refusal:
+        return Verdict(drill.name, "refused", refusal.message, refusal=refusal, checked=checked)
+
+    expected = reference_trajectories(drill)
+    # The earliest step at which any instance differs; among instances differing at that
+    # step, the one where the gap is largest (it shows the mistake most plainly).
+    found = [d for d in (first_difference(drill, pr, mine, ref) for pr, mine, ref in zip(problems(drill), yours, expected)) if d]
+    difference = min(found, key=lambda d: (d.step, -_relative_gap(d))) if found else None
+
+    symbol = drill.symbol(drill.target)
+    if difference is None:
+        verdict = Verdict(
+            drill.name,
+            "pass",
+            f"Correct: {symbol} matches the reference on {len(expected)} instances, {steps} steps in all (float64).",
+            checked=checked,
+        )
+        target_trajectories = expected
+    else:
+        variant = accepted_variant(drill, yours)
+        if variant is not None:
+            verdict = Verdict(drill.name, "pass", f"Accepted: {variant.title}. {variant.note}", variant=variant, first_difference=difference, checked=checked)
+            target_trajectories = _known_trajectories(drill, "variant:" + variant.id, variant.rule)
+        else:
+            mutant = diagnose(drill, yours)
+            message = f"Not quite: {difference.describe()}."
+            if mutant:
+                message = f"Not quite — {mutant.title}. {difference.describe()}."
+            return Verdict(drill.name, "fail", message, misconception=mutant, first_difference=difference, checked=checked)
+
+    if torch_device:
+        verdict.torch = torch_agreement(drill, rule, target_trajectories, torch_device)
+    return verdict
+
+
+def torch_agreement(drill: Drill, rule: Rule, expected: list[np.ndarray], device: str) -> TorchCheck:
+    """Run ``rule`` through torch in float32 on ``device``; compare with the float64 result."""
+    try:
+        import torch
+    except ImportError:
+        return TorchCheck(device, "float32", None, note="torch is not installed; skipped")
+    if device == "cuda" and not torch.cuda.is_available():
+        return TorchCheck(device, "float32", None, note="CUDA is not available; skipped")
+    backend = _torch_backend(device)
+
+    def convert(x: Any) -> Any:
+        return torch.as_tensor(x, dtype=torch.float32, device=device)
+
+    worst = 0.0
+    agrees = True
+    try:
+        for pr, want in zip(problems(drill), expected):
+            got = rule_trajectory(drill, rule, pr, backend, convert)
+            scale = max(1e-30, float(np.nanmax(np.abs(want))) if np.isfinite(want).any() else 1.0)
+            finite = np.isfinite(want) & np.isfinite(got)
+            if finite.any():
+                worst = max(worst, float(np.max(np.abs(got[finite] - want[finite]))))
+            agrees &= bool(np.allclose(got, want, rtol=FLOAT32_RTOL, atol=FLOAT32_ATOL * scale, equal_nan=True))
+    except RefusedAnswer as exc:
+        return TorchCheck(device, "float32", False, note=f"torch could not run the rule: {exc.reason}")
+    return TorchCheck(device, "float32", agrees, worst)
+
+
+_TORCH_BACKENDS: dict[str, Backend] = {}
+
+
+def _torch_backend(device: str) -> Backend:
+    if device not in _TORCH_BACKENDS:
+        import torch
+
+        from gdgrill.drill.language import torch_backend
+
+        _TORCH_BACKENDS[device] = torch_backend(torch.float32, device)
+    return _TORCH_BACKENDS[device]

@@ -1,0 +1,879 @@
+"""The answer language: a whiteboard-flavoured subset of Python arithmetic, parsed and
+interpreted without ever reaching ``eval``, ``exec`` or ``compile``.
+
+Pipeline::
+
+    user text ─► normalize() ─► ast.parse ─► whitelist check + resource caps ─► IR (Expr / Assign)
+                                                                                    │
+               evaluate(expr, env)  ◄──────────  compile_rule(rule, backend) ◄──────┘
+
+* :func:`normalize` rewrites whiteboard notation into Python syntax while remembering where
+  every character came from, so a refusal points at the user's own line and column:
+  ``^`` → ``**``; ``·`` ``×`` → ``*``; ``−`` → ``-``; ``←`` → ``=``; subscript digits
+  (``β₁`` → ``β1``); superscripts (``β₁ᵗ`` → ``β1**(t)``, ``g²`` → ``g**(2)``); combining
+  hats and bars (``m̂`` → ``m_hat``, ``v̄`` → ``v_bar``); ``√x`` / ``√(…)`` → ``sqrt(…)``;
+  ``‖g‖`` → ``norm(g)``; ``_{t}``, ``_{t-1}`` subscripts dropped; ``lambda`` as a name.
+* :func:`parse_rule` accepts assignments only (``=``, ``+=``, ``-=``, ``*=``, ``/=``); every
+  other construct is refused with :class:`RefusedAnswer` (line, column, one-line reason).
+* :func:`parse_expression` parses a single formula (e.g. ``mu*(1 - b1^t)``) into an
+  :data:`Expr` tree over the names given; :func:`evaluate` computes it on numbers or arrays.
+
+Resource bombs are refused before any work: length, NUL bytes, bracket depth (checked
+before ``ast.parse``), whatever ``ast.parse`` raises on pathological input (RecursionError,
+MemoryError), node / statement / depth caps, and constant sub-expressions that overflow
+(numbers are floats, so ``9**9**9**9`` folds to an overflow and is refused at once).
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+import operator
+import re
+import unicodedata
+import warnings
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable, Mapping, Sequence, Union
+
+from gdgrill.errors import UserError
+
+MAX_CHARS = 4000
+MAX_LINES = 80
+MAX_STATEMENTS = 40
+MAX_NODES = 1500
+MAX_DEPTH = 60
+MAX_BRACKET_DEPTH = 40
+
+
+class RefusedAnswer(UserError):
+    """The answer cannot be run: it does not parse, uses something outside the language,
+    or is a resource bomb. ``line`` and ``col`` are 1-based, in the user's own text."""
+
+    def __init__(self, reason: str, line: int = 1, col: int = 1):
+        self.reason = reason
+        self.line = line
+        self.col = col
+        super().__init__(f"line {line}, col {col}: {reason}")
+
+
+# --------------------------------------------------------------------------------------
+# The tree the interpreter runs (and that other features may walk).
+# --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Num:
+    value: float
+    pos: tuple[int, int] = field(default=(1, 1), compare=False)
+
+
+@dataclass(frozen=True)
+class Var:
+    name: str  # canonical name (aliases already resolved)
+    pos: tuple[int, int] = field(default=(1, 1), compare=False)
+
+
+@dataclass(frozen=True)
+class Unary:
+    op: str  # '-' or '+'
+    operand: "Expr"
+    pos: tuple[int, int] = field(default=(1, 1), compare=False)
+
+
+@dataclass(frozen=True)
+class Bin:
+    op: str  # '+', '-', '*', '/', '**'
+    left: "Expr"
+    right: "Expr"
+    pos: tuple[int, int] = field(default=(1, 1), compare=False)
+
+
+@dataclass(frozen=True)
+class Cmp:
+    op: str  # '<', '<=', '>', '>=', '==', '!='
+    left: "Expr"
+    right: "Expr"
+    pos: tuple[int, int] = field(default=(1, 1), compare=False)
+
+
+@dataclass(frozen=True)
+class Call:
+    func: str  # a key of FUNCTIONS (canonical: 'max' is stored as 'maximum')
+    args: tuple["Expr", ...]
+    pos: tuple[int, int] = field(default=(1, 1), compare=False)
+
+
+Expr = Union[Num, Var, Unary, Bin, Cmp, Call]
+
+
+@dataclass(frozen=True)
+class Assign:
+    target: str
+    value: Expr
+    line: int
+    col: int
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A parsed update rule. ``state`` are the names read before the rule assigns them
+    (they start at zero and carry over between steps); ``inputs`` the drill's names read."""
+
+    statements: tuple[Assign, ...]
+    inputs: frozenset[str]
+    state: tuple[str, ...]
+    assigned: frozenset[str]
+    source: str
+
+
+# name -> (min args, max args, description)
+FUNCTIONS: dict[str, tuple[int, int, str]] = {
+    "sqrt": (1, 1, "square root (also √x)"),
+    "abs": (1, 1, "absolute value"),
+    "sign": (1, 1, "sign: -1, 0 or +1"),
+    "exp": (1, 1, "e**x"),
+    "log": (1, 1, "natural log"),
+    "cos": (1, 1, "cosine (radians)"),
+    "sin": (1, 1, "sine (radians)"),
+    "tanh": (1, 1, "hyperbolic tangent"),
+    "maximum": (2, 2, "elementwise max(a, b) (also max)"),
+    "minimum": (2, 2, "elementwise min(a, b) (also min)"),
+    "clip": (3, 3, "clip(x, lo, hi), elementwise"),
+    "norm": (1, 1, "global L2 norm of the whole array (also ‖x‖)"),
+    "sum": (1, 1, "sum of all elements"),
+    "mean": (1, 1, "mean of all elements"),
+    "where": (3, 3, "where(cond, a, b), elementwise; also `a if cond else b`"),
+    "pow": (2, 2, "pow(x, y) = x**y"),
+}
+FUNCTION_ALIASES = {"max": "maximum", "min": "minimum", "fmax": "maximum", "fmin": "minimum", "sgn": "sign", "ln": "log"}
+CONSTANTS = {"pi": math.pi, "π": math.pi}
+
+_BINOPS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**"}
+_CMPOPS = {ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">=", ast.Eq: "==", ast.NotEq: "!="}
+_PY_OPS: dict[str, Callable[[Any, Any], Any]] = {
+    "+": operator.add,
+    "-": operator.sub,
+    "*": operator.mul,
+    "/": operator.truediv,
+    "**": operator.pow,
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
+    "==": operator.eq,
+    "!=": operator.ne,
+}
+
+# --------------------------------------------------------------------------------------
+# Normalization (whiteboard notation -> Python syntax), keeping an origin map.
+# --------------------------------------------------------------------------------------
+
+_SUBSCRIPT_DIGITS = {chr(0x2080 + i): str(i) for i in range(10)}
+_SUPERSCRIPTS = {
+    "⁰": "0", "¹": "1", "²": "2", "³": "3", "⁴": "4", "⁵": "5", "⁶": "6", "⁷": "7", "⁸": "8", "⁹": "9",
+    "ᵗ": "t", "ⁿ": "n", "ᵏ": "k", "⁻": "-", "⁺": "+", "⁽": "(", "⁾": ")",
+}  # fmt: skip
+_SIMPLE = {
+    "^": "**", "·": "*", "⋅": "*", "×": "*", "∙": "*", "∗": "*", "÷": "/", "∕": "/",
+    "−": "-", "–": "-", "≤": "<=", "≥": ">=", "≠": "!=", "←": "=", "≔": "=",
+    "ₜ": "_t", "\u00a0": " ", "\u2009": " ", "\u202f": " ",
+}  # fmt: skip
+_COMBINING_SUFFIX = {"\u0302": "_hat", "\u0304": "_bar", "\u0303": "_tilde"}
+
+
+class _Text:
+    """A string under rewriting, with the original index of every character."""
+
+    def __init__(self, chars: list[str], origin: list[int]):
+        self.chars = chars
+        self.origin = origin
+
+    def text(self) -> str:
+        return "".join(self.chars)
+
+
+def _char_pass(text: str) -> _Text:
+    chars: list[str] = []
+    origin: list[int] = []
+
+    def put(piece: str, at: int) -> None:
+        chars.extend(piece)
+        origin.extend([at] * len(piece))
+
+    i = 0
+    n = len(text)
+    while i < n:
+        c = text[i]
+        if c in _COMBINING_SUFFIX:
+            put(_COMBINING_SUFFIX[c], i)
+        elif c in _SUBSCRIPT_DIGITS:
+            put(_SUBSCRIPT_DIGITS[c], i)
+        elif c in _SUPERSCRIPTS:
+            j = i
+            run = []
+            while j < n and text[j] in _SUPERSCRIPTS:
+                run.append(_SUPERSCRIPTS[text[j]])
+                j += 1
+            put("**(" + "".join(run) + ")", i)
+            i = j
+            continue
+        elif c in _SIMPLE:
+            put(_SIMPLE[c], i)
+        elif c == "\u2016":  # ‖x‖ — handled by _norm_bars on the output
+            put(c, i)
+        elif ord(c) > 127 and not c.isspace():
+            decomposed = unicodedata.normalize("NFD", c)
+            if len(decomposed) == 2 and decomposed[1] in _COMBINING_SUFFIX:
+                put(decomposed[0] + _COMBINING_SUFFIX[decomposed[1]], i)
+            else:
+                put(c, i)
+        else:
+            put(c, i)
+        i += 1
+    return _Text(chars, origin)
+
+
+_WORD_RE = re.compile(r"[\w.]+", re.UNICODE)
+
+
+def _splice(t: _Text, start: int, end: int, pieces: Sequence[tuple[str, int]]) -> None:
+    new_chars: list[str] = []
+    new_origin: list[int] = []
+    for piece, at in pieces:
+        new_chars.extend(piece)
+        new_origin.extend([at] * len(piece))
+    t.chars[start:end] = new_chars
+    t.origin[start:end] = new_origin
+
+
+def _balanced_end(s: str, open_at: int) -> int | None:
+    depth = 0
+    for k in range(open_at, len(s)):
+        if s[k] == "(":
+            depth += 1
+        elif s[k] == ")":
+            depth -= 1
+            if depth == 0:
+                return k + 1
+        elif s[k] == "\n":
+            return None
+    return None
+
+
+def _sqrt_pass(t: _Text) -> None:
+    # Right to left, so `√√x` becomes sqrt(sqrt(x)).
+    while True:
+        s = t.text()
+        k = s.rfind("√")
+        if k < 0:
+            return
+        j = k + 1
+        while j < len(s) and s[j] in " \t":
+            j += 1
+        at = t.origin[k]
+        if j < len(s) and s[j] == "(":
+            _splice(t, k, j, [("sqrt", at)])
+            continue
+        m = _WORD_RE.match(s, j)
+        if not m:
+            _splice(t, k, k + 1, [("sqrt", at)])  # leaves a syntax error at the right place
+            continue
+        end = m.end()
+        if end < len(s) and s[end] == "(":
+            close = _balanced_end(s, end)
+            if close is not None:
+                end = close
+        inner = t.chars[j:end]
+        inner_origin = t.origin[j:end]
+        t.chars[k:end] = list("sqrt(") + inner + [")"]
+        t.origin[k:end] = [at] * 5 + inner_origin + [t.origin[end - 1]]
+
+
+def _norm_bars(t: _Text) -> None:
+    opening = True
+    k = 0
+    while k < len(t.chars):
+        if t.chars[k] == "\u2016":
+            at = t.origin[k]
+            if opening:
+                t.chars[k : k + 1] = list("norm(")
+                t.origin[k : k + 1] = [at] * 5
+                k += 5
+            else:
+                t.chars[k] = ")"
+                k += 1
+            opening = not opening
+        else:
+            k += 1
+
+
+_SUBSCRIPT_BRACES = re.compile(r"_\{\s*t\s*(?:[-+]\s*1\s*)?\}|_\{([\w]*)\}")
+_LAMBDA_NAME = re.compile(r"\blambda\b(?!\s*[\w\s,]*:)")
+
+
+def _regex_pass(t: _Text, pattern: re.Pattern[str], replace: Callable[[re.Match[str]], str]) -> None:
+    s = t.text()
+    for m in reversed(list(pattern.finditer(s))):
+        at = t.origin[m.start()] if m.start() < len(t.origin) else (t.origin[-1] if t.origin else 0)
+        _splice(t, m.start(), m.end(), [(replace(m), at)])
+
+
+def normalize(text: str) -> tuple[str, list[int]]:
+    """Rewrite whiteboard notation to Python syntax. Returns the new text and, for each of
+    its characters (plus one past the end), the index of the character it came from."""
+    t = _char_pass(text)
+    _sqrt_pass(t)
+    _norm_bars(t)
+    _regex_pass(t, _SUBSCRIPT_BRACES, lambda m: ("_" + m.group(1)) if m.group(1) else "")
+    _regex_pass(t, _LAMBDA_NAME, lambda m: "lambda_")
+    return t.text(), t.origin + [len(text)]
+
+
+# --------------------------------------------------------------------------------------
+# Names and aliases
+# --------------------------------------------------------------------------------------
+
+
+def alias_key(name: str) -> str:
+    """How aliases are matched: Unicode-compatibility folded, underscores ignored
+    (so β_1, β1, beta_1 and beta1 are the same name)."""
+    return unicodedata.normalize("NFKC", name).replace("_", "")
+
+
+def strip_time_subscript(name: str) -> str:
+    """θ_t → θ, m_hat_t → m_hat (a whiteboard ``_t`` names the current value)."""
+    if len(name) > 2 and name.endswith("_t"):
+        return name[:-2]
+    return name
+
+
+def build_alias_table(names: Mapping[str, Iterable[str]] | Iterable[str]) -> dict[str, str]:
+    """{alias key: canonical name} from {canonical: aliases} (or a plain list of names)."""
+    table: dict[str, str] = {}
+    items = names.items() if isinstance(names, Mapping) else ((n, ()) for n in names)
+    for canonical, aliases in items:
+        for alias in (canonical, *aliases):
+            table.setdefault(alias_key(alias), canonical)
+    return table
+
+
+# --------------------------------------------------------------------------------------
+# Parsing
+# --------------------------------------------------------------------------------------
+
+
+class _Positions:
+    def __init__(self, original: str, normalized: str, origin: list[int]):
+        self.original = original
+        self.normalized = normalized
+        self.origin = origin
+        self.norm_lines = normalized.split("\n")
+        self.line_starts = [0]
+        for line in self.norm_lines[:-1]:
+            self.line_starts.append(self.line_starts[-1] + len(line) + 1)
+
+    def from_original_index(self, index: int) -> tuple[int, int]:
+        index = max(0, min(index, len(self.original)))
+        before = self.original[:index]
+        line = before.count("\n") + 1
+        col = index - (before.rfind("\n") + 1) + 1
+        return line, col
+
+    def from_normalized(self, line: int, char_col0: int) -> tuple[int, int]:
+        line = max(1, min(line, len(self.norm_lines)))
+        index = self.line_starts[line - 1] + max(0, char_col0)
+        index = min(index, len(self.origin) - 1)
+        return self.from_original_index(self.origin[index])
+
+    def of_node(self, node: ast.AST) -> tuple[int, int]:
+        line = getattr(node, "lineno", 1) or 1
+        byte_col = getattr(node, "col_offset", 0) or 0
+        text_line = self.norm_lines[line - 1] if 0 < line <= len(self.norm_lines) else ""
+        char_col = len(text_line.encode("utf-8")[:byte_col].decode("utf-8", errors="ignore"))
+        return self.from_normalized(line, char_col)
+
+
+def _precheck(text: str) -> None:
+    if not isinstance(text, str):
+        raise RefusedAnswer("the answer must be text")
+    if "\x00" in text:
+        index = text.index("\x00")
+        before = text[:index]
+        raise RefusedAnswer("NUL bytes are not allowed", before.count("\n") + 1, index - (before.rfind("\n") + 1) + 1)
+    if len(text) > MAX_CHARS:
+        raise RefusedAnswer(f"the answer is {len(text)} characters long; the limit is {MAX_CHARS}")
+    if not text.strip():
+        raise RefusedAnswer("the answer is empty")
+    if text.count("\n") + 1 > MAX_LINES:
+        raise RefusedAnswer(f"the answer has more than {MAX_LINES} lines")
+    depth = 0
+    line, col = 1, 0
+    for c in text:
+        col += 1
+        if c == "\n":
+            line, col = line + 1, 0
+        elif c in "([{":
+            depth += 1
+            if depth > MAX_BRACKET_DEPTH:
+                raise RefusedAnswer(f"brackets nested more than {MAX_BRACKET_DEPTH} deep", line, col)
+        elif c in ")]}":
+            depth = max(0, depth - 1)
+
+
+def _parse_python(text: str, mode: str) -> tuple[ast.AST, _Positions]:
+    _precheck(text)
+    normalized, origin = normalize(text)
+    pos = _Positions(text, normalized, origin)
+    try:
+        with warnings.catch_warnings():
+            # e.g. "'int' object is not callable" for 2(x): the whitelist refuses it properly
+            warnings.simplefilter("ignore")
+            tree = ast.parse(normalized, mode=mode)
+    except SyntaxError as exc:
+        line = exc.lineno or 1
+        col0 = (exc.offset or 1) - 1
+        reason = (exc.msg or "invalid syntax").rstrip(".")
+        if reason.startswith("invalid syntax") or reason == "invalid character":
+            reason = _syntax_hint(normalized, line, col0, reason)
+        raise RefusedAnswer(f"cannot parse: {reason}", *pos.from_normalized(line, col0)) from None
+    except (RecursionError, MemoryError):
+        raise RefusedAnswer("the answer is nested too deeply to parse") from None
+    except (ValueError, OverflowError) as exc:  # e.g. an integer literal with too many digits
+        raise RefusedAnswer(f"cannot parse: {str(exc).splitlines()[0][:120]}") from None
+    return tree, pos
+
+
+def _syntax_hint(normalized: str, line: int, col0: int, reason: str) -> str:
+    lines = normalized.split("\n")
+    text_line = lines[line - 1] if 0 < line <= len(lines) else ""
+    ch = text_line[col0] if 0 <= col0 < len(text_line) else ""
+    if ":=" in text_line:
+        return "':=' is not allowed; use a plain assignment"
+    if ch and not ch.isascii() and not ch.isidentifier():
+        return f"{reason} (the character {ch!r} is not part of the language)"
+    if ch in "'\"":
+        return f"{reason} (strings are not allowed)"
+    return reason
+
+
+_GENERIC_REFUSALS: dict[type, str] = {
+    ast.Import: "imports are not allowed",
+    ast.ImportFrom: "imports are not allowed",
+    ast.Attribute: "attribute access (x.y) is not allowed; write sqrt(x), not np.sqrt(x)",
+    ast.Subscript: "indexing (x[i]) is not allowed; the rule works on whole arrays",
+    ast.JoinedStr: "f-strings are not allowed",
+    ast.FormattedValue: "f-strings are not allowed",
+    ast.Lambda: "lambda is not allowed",
+    ast.ListComp: "comprehensions are not allowed",
+    ast.SetComp: "comprehensions are not allowed",
+    ast.DictComp: "comprehensions are not allowed",
+    ast.GeneratorExp: "comprehensions are not allowed",
+    ast.For: "loops are not allowed; the judge runs the steps for you",
+    ast.AsyncFor: "loops are not allowed; the judge runs the steps for you",
+    ast.While: "loops are not allowed; the judge runs the steps for you",
+    ast.NamedExpr: "':=' is not allowed; use a plain assignment",
+    ast.FunctionDef: "definitions (def/class) are not allowed",
+    ast.AsyncFunctionDef: "definitions (def/class) are not allowed",
+    ast.ClassDef: "definitions (def/class) are not allowed",
+    ast.If: "if statements are not allowed; use where(cond, a, b) or `a if cond else b`",
+    ast.BoolOp: "'and'/'or' are not allowed; use where, minimum or maximum",
+    ast.List: "lists, tuples, sets and dicts are not allowed",
+    ast.Tuple: "lists, tuples, sets and dicts are not allowed",
+    ast.Set: "lists, tuples, sets and dicts are not allowed",
+    ast.Dict: "lists, tuples, sets and dicts are not allowed",
+    ast.Starred: "'*' unpacking is not allowed",
+    ast.Delete: "del is not allowed",
+    ast.Global: "global is not allowed",
+    ast.Nonlocal: "nonlocal is not allowed",
+    ast.With: "with is not allowed",
+    ast.Try: "try is not allowed",
+    ast.Raise: "raise is not allowed",
+    ast.Assert: "assert is not allowed",
+    ast.Return: "return is not allowed; assign the result instead",
+    ast.Yield: "yield is not allowed",
+    ast.YieldFrom: "yield is not allowed",
+    ast.Await: "await is not allowed",
+    ast.Slice: "indexing (x[i]) is not allowed; the rule works on whole arrays",
+    ast.Pass: "pass is not allowed",
+    ast.Break: "break is not allowed",
+    ast.Continue: "continue is not allowed",
+    ast.AnnAssign: "annotations are not allowed; write name = value",
+}
+
+
+def _check_caps(tree: ast.AST, pos: _Positions) -> None:
+    """Iterative walk: node count and depth are bounded before anything recursive runs."""
+    count = 0
+    stack: list[tuple[ast.AST, int]] = [(tree, 0)]
+    while stack:
+        node, depth = stack.pop()
+        count += 1
+        if count > MAX_NODES:
+            raise RefusedAnswer(f"the answer is too large (more than {MAX_NODES} syntax nodes)")
+        if depth > MAX_DEPTH:
+            raise RefusedAnswer(f"the expression is nested more than {MAX_DEPTH} deep", *pos.of_node(node))
+        for child in ast.iter_child_nodes(node):
+            stack.append((child, depth + 1))
+
+
+class _Converter:
+    """Whitelist check and conversion of a Python AST to the IR, resolving names."""
+
+    def __init__(self, pos: _Positions, aliases: Mapping[str, str], reserved: Iterable[str] = ()):
+        self.pos = pos
+        self.aliases = aliases
+        self.reserved = set(reserved)
+
+    def refuse(self, node: ast.AST, reason: str) -> RefusedAnswer:
+        return RefusedAnswer(reason, *self.pos.of_node(node))
+
+    def canonical(self, raw: str) -> str:
+        name = strip_time_subscript(raw)
+        return self.aliases.get(alias_key(name), self.aliases.get(alias_key(raw), name))
+
+    def expr(self, node: ast.AST) -> Expr:
+        p = self.pos.of_node(node)
+        if isinstance(node, ast.Constant):
+            value = node.value
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                if isinstance(value, (str, bytes)):
+                    raise self.refuse(node, "strings are not allowed")
+                raise self.refuse(node, f"only real numbers are allowed, not {value!r}"[:120])
+            try:
+                number = float(value)
+            except OverflowError:
+                raise self.refuse(node, "number too large") from None
+            if not math.isfinite(number):
+                raise self.refuse(node, "number too large")
+            return Num(number, p)
+        if isinstance(node, ast.Name):
+            if node.id in CONSTANTS:
+                return Num(CONSTANTS[node.id], p)
+            if node.id in FUNCTIONS or node.id in FUNCTION_ALIASES:
+                raise self.refuse(node, f"{node.id} is a function; call it as {node.id}(...)")
+            return Var(self.canonical(node.id), p)
+        if isinstance(node, ast.UnaryOp):
+            if isinstance(node.op, ast.USub):
+                operand = self.expr(node.operand)
+                if isinstance(operand, Num):
+                    return Num(-operand.value, p)
+                return Unary("-", operand, p)
+            if isinstance(node.op, ast.UAdd):
+                return self.expr(node.operand)
+            if isinstance(node.op, ast.Not):
+                raise self.refuse(node, "'not' is not allowed; use where(cond, a, b)")
+            raise self.refuse(node, "'~' is not allowed")
+        if isinstance(node, ast.BinOp):
+            op = _BINOPS.get(type(node.op))
+            if op is None:
+                symbol = {ast.BitXor: "^", ast.Mod: "%", ast.FloorDiv: "//", ast.MatMult: "@"}.get(type(node.op), type(node.op).__name__)
+                raise self.refuse(node, f"operator {symbol!r} is not supported (use + - * / ** or ^)")
+            left, right = self.expr(node.left), self.expr(node.right)
+            return _fold(Bin(op, left, right, p), self, node)
+        if isinstance(node, ast.Compare):
+            if len(node.ops) != 1:
+                raise self.refuse(node, "chained comparisons (a < b < c) are not allowed; combine two where(...) instead")
+            op = _CMPOPS.get(type(node.ops[0]))
+            if op is None:
+                raise self.refuse(node, "only < <= > >= == != comparisons are allowed")
+            return Cmp(op, self.expr(node.left), self.expr(node.comparators[0]), p)
+        if isinstance(node, ast.IfExp):
+            return Call("where", (self.expr(node.test), self.expr(node.body), self.expr(node.orelse)), p)
+        if isinstance(node, ast.Call):
+            if not isinstance(node.func, ast.Name):
+                if isinstance(node.func, ast.Attribute):
+                    raise self.refuse(node.func, _GENERIC_REFUSALS[ast.Attribute])
+                raise self.refuse(node, "only the listed functions can be called")
+            fname = FUNCTION_ALIASES.get(node.func.id, node.func.id)
+            if fname not in FUNCTIONS:
+                raise self.refuse(node, f"unknown function {node.func.id!r} (available: {', '.join(FUNCTIONS)})")
+            if node.keywords:
+                raise self.refuse(node, "keyword arguments are not allowed")
+            lo, hi, _ = FUNCTIONS[fname]
+            if not lo <= len(node.args) <= hi:
+                want = str(lo) if lo == hi else f"{lo} to {hi}"
+                raise self.refuse(node, f"{node.func.id}() takes {want} argument{'s' if hi > 1 else ''}, got {len(node.args)}")
+            return Call(fname, tuple(self.expr(a) for a in node.args), p)
+        raise self.refuse(node, _GENERIC_REFUSALS.get(type(node), f"{type(node).__name__} is not allowed"))
+
+    def target(self, node: ast.AST) -> str:
+        if not isinstance(node, ast.Name):
+            if isinstance(node, (ast.Tuple, ast.List)):
+                raise self.refuse(node, "assign one name per statement (no a, b = ...)")
+            raise self.refuse(node, _GENERIC_REFUSALS.get(type(node), "you can only assign to a name"))
+        if node.id in CONSTANTS or node.id in FUNCTIONS or node.id in FUNCTION_ALIASES:
+            raise self.refuse(node, f"{node.id!r} is built in and cannot be assigned")
+        name = self.canonical(node.id)
+        if name in self.reserved:
+            raise self.refuse(node, f"{node.id!r} is given by the drill and cannot be assigned")
+        return name
+
+    def statement(self, node: ast.stmt) -> Assign:
+        line, col = self.pos.of_node(node)
+        if isinstance(node, ast.Assign):
+            if len(node.targets) != 1:
+                raise self.refuse(node, "one assignment per statement (no a = b = ...)")
+            target = self.target(node.targets[0])
+            return Assign(target, self.expr(node.value), line, col)
+        if isinstance(node, ast.AugAssign):
+            op = _BINOPS.get(type(node.op))
+            if op is None:
+                raise self.refuse(node, "only += -= *= /= **= are allowed")
+            target = self.target(node.target)
+            tp = self.pos.of_node(node.target)
+            return Assign(target, Bin(op, Var(target, tp), self.expr(node.value), (line, col)), line, col)
+        if isinstance(node, ast.Expr):
+            if isinstance(node.value, ast.Constant) and isinstance(node.value.value, str):
+                raise self.refuse(node, "strings are not allowed")
+            if isinstance(node.value, ast.Compare) and isinstance(node.value.ops[0], ast.Eq):
+                raise self.refuse(node, "use = to assign, not ==")
+            if isinstance(node.value, (ast.Yield, ast.YieldFrom, ast.Await, ast.Lambda, ast.NamedExpr)):
+                raise self.refuse(node.value, _GENERIC_REFUSALS[type(node.value)])
+            raise self.refuse(node, "each line must assign a name (e.g. p = p - lr*g)")
+        raise self.refuse(node, _GENERIC_REFUSALS.get(type(node), f"{type(node).__name__} is not allowed"))
+
+
+def _fold(node: Bin, conv: _Converter, where: ast.AST) -> Expr:
+    """Fold a constant operation at parse time; refuse one that overflows."""
+    if not (isinstance(node.left, Num) and isinstance(node.right, Num)):
+        return node
+    a, b = node.left.value, node.right.value
+    try:
+        value = _PY_OPS[node.op](a, b)
+    except OverflowError:
+        raise conv.refuse(where, "constant expression overflows") from None
+    except ZeroDivisionError:
+        raise conv.refuse(where, "division by zero in a constant expression") from None
+    if isinstance(value, complex):
+        return node  # e.g. (-8)**(1/3): left to the array library (gives nan)
+    if not math.isfinite(value):
+        raise conv.refuse(where, "constant expression overflows")
+    return Num(float(value), node.pos)
+
+
+def parse_expression(text: str, names: Mapping[str, Iterable[str]] | Iterable[str]) -> Expr:
+    """Parse one formula (e.g. ``mu*(1 - b1^t)`` or ``μ·(1 − β₁ᵗ)``) over ``names``.
+
+    ``names`` is either canonical names or ``{canonical: aliases}``; aliases resolve to the
+    canonical name. Unknown names are refused, listing the names available."""
+    aliases = build_alias_table(names)
+    stripped = text.strip()
+    tree, pos = _parse_python(stripped if stripped else text, "eval")
+    _check_caps(tree, pos)
+    conv = _Converter(pos, aliases)
+    expr = conv.expr(tree.body)  # type: ignore[attr-defined]
+    known = set(aliases.values())
+    for var in iter_vars(expr):
+        if var.name not in known:
+            raise RefusedAnswer(_unknown_name_reason(var.name, sorted(known)), *var.pos)
+    return expr
+
+
+def _unknown_name_reason(name: str, available: Sequence[str]) -> str:
+    return f"unknown name {name!r} (available: {', '.join(available)})"
+
+
+def iter_vars(expr: Expr) -> Iterable[Var]:
+    stack: list[Expr] = [expr]
+    while stack:
+        e = stack.pop()
+        if isinstance(e, Var):
+            yield e
+        elif isinstance(e, Unary):
+            stack.append(e.operand)
+        elif isinstance(e, (Bin, Cmp)):
+            stack.extend((e.right, e.left))
+        elif isinstance(e, Call):
+            stack.extend(reversed(e.args))
+
+
+def parse_rule(
+    text: str,
+    inputs: Mapping[str, Iterable[str]],
+    *,
+    display: Mapping[str, str] | None = None,
+    reserved: Iterable[str] = (),
+) -> Rule:
+    """Parse a multi-line update rule over the drill's ``inputs`` ({canonical: aliases}).
+
+    Names the rule assigns become its own variables; those read before being assigned are
+    state (zero at the first step, carried between steps). A name read that is neither an
+    input nor assigned anywhere is refused, listing what is available."""
+    aliases = build_alias_table(inputs)
+    tree, pos = _parse_python(text, "exec")
+    _check_caps(tree, pos)
+    body = tree.body  # type: ignore[attr-defined]
+    if not body:
+        raise RefusedAnswer("the answer has no statements (only comments?)")
+    if len(body) > MAX_STATEMENTS:
+        raise RefusedAnswer(f"the answer has more than {MAX_STATEMENTS} statements", *pos.of_node(body[MAX_STATEMENTS]))
+    conv = _Converter(pos, aliases, reserved)
+    statements = tuple(conv.statement(node) for node in body)
+
+    assigned = {s.target for s in statements}
+    seen: set[str] = set()
+    state: list[str] = []
+    used_inputs: set[str] = set()
+    available = [display.get(n, n) if display else n for n in inputs]
+    for s in statements:
+        for var in iter_vars(s.value):
+            if var.name in inputs:
+                used_inputs.add(var.name)
+            elif var.name in seen:
+                pass
+            elif var.name in assigned:
+                if var.name not in state:
+                    state.append(var.name)
+            else:
+                raise RefusedAnswer(_unknown_name_reason(var.name, available), *var.pos)
+        seen.add(s.target)
+    return Rule(statements, frozenset(used_inputs), tuple(state), frozenset(assigned), text)
+
+
+# --------------------------------------------------------------------------------------
+# Backends and evaluation
+# --------------------------------------------------------------------------------------
+
+
+@dataclass
+class Backend:
+    """The array library a rule runs on: its functions, and how to make a zero state."""
+
+    name: str
+    functions: dict[str, Callable[..., Any]]
+    zeros_like: Callable[[Any], Any]
+
+
+_NUMPY_BACKEND: Backend | None = None
+
+
+def numpy_backend() -> Backend:
+    global _NUMPY_BACKEND
+    if _NUMPY_BACKEND is None:
+        import numpy as np
+
+        def norm(x: Any) -> Any:
+            x = np.asarray(x)
+            return np.sqrt(np.sum(x * x))
+
+        fns: dict[str, Callable[..., Any]] = {
+            "sqrt": np.sqrt, "abs": np.abs, "sign": np.sign, "exp": np.exp, "log": np.log,
+            "cos": np.cos, "sin": np.sin, "tanh": np.tanh, "maximum": np.maximum,
+            "minimum": np.minimum, "clip": np.clip, "norm": norm, "sum": np.sum,
+            "mean": np.mean, "where": np.where, "pow": np.power,
+        }  # fmt: skip
+        _NUMPY_BACKEND = Backend("numpy", fns, np.zeros_like)
+    return _NUMPY_BACKEND
+
+
+def torch_backend(dtype: Any = None, device: Any = "cpu") -> Backend:
+    import torch
+
+    dtype = dtype or torch.float32
+
+    def T(x: Any) -> Any:
+        return x if isinstance(x, torch.Tensor) else torch.as_tensor(x, dtype=dtype, device=device)
+
+    def unary(f: Callable[[Any], Any]) -> Callable[[Any], Any]:
+        return lambda x: f(T(x))
+
+    def norm(x: Any) -> Any:
+        x = T(x)
+        return torch.sqrt(torch.sum(x * x))
+
+    def where(c: Any, a: Any, b: Any) -> Any:
+        return torch.where(T(c) != 0, T(a), T(b))
+
+    def clip(x: Any, lo: Any, hi: Any) -> Any:
+        return torch.minimum(torch.maximum(T(x), T(lo)), T(hi))
+
+    fns: dict[str, Callable[..., Any]] = {
+        "sqrt": unary(torch.sqrt), "abs": unary(torch.abs), "sign": unary(torch.sign),
+        "exp": unary(torch.exp), "log": unary(torch.log), "cos": unary(torch.cos),
+        "sin": unary(torch.sin), "tanh": unary(torch.tanh),
+        "maximum": lambda a, b: torch.maximum(T(a), T(b)),
+        "minimum": lambda a, b: torch.minimum(T(a), T(b)),
+        "clip": clip, "norm": norm, "sum": unary(torch.sum), "mean": unary(torch.mean),
+        "where": where, "pow": lambda a, b: torch.pow(T(a), T(b)),
+    }  # fmt: skip
+
+    def zeros_like(x: Any) -> Any:
+        return torch.zeros_like(T(x))
+
+    return Backend(f"torch:{device}", fns, zeros_like)
+
+
+def _compile(expr: Expr, fns: Mapping[str, Callable[..., Any]]) -> Callable[[dict[str, Any]], Any]:
+    """Turn the tree into nested closures: one Python call per node, no eval/exec."""
+    if isinstance(expr, Num):
+        value = expr.value
+        return lambda env: value
+    if isinstance(expr, Var):
+        return operator.itemgetter(expr.name)
+    if isinstance(expr, Unary):
+        inner = _compile(expr.operand, fns)
+        return lambda env: -inner(env)
+    if isinstance(expr, Cmp):
+        # 1.0 / 0.0 rather than booleans, so (g > 0) - (g < 0) works on every backend
+        cmp = _PY_OPS[expr.op]
+        lhs, rhs = _compile(expr.left, fns), _compile(expr.right, fns)
+        return lambda env: cmp(lhs(env), rhs(env)) * 1.0
+    if isinstance(expr, Bin):
+        op = _PY_OPS[expr.op]
+        left = _compile(expr.left, fns)
+        if isinstance(expr.right, Num):
+            c = expr.right.value
+            return lambda env: op(left(env), c)
+        right = _compile(expr.right, fns)
+        if isinstance(expr.left, Num):
+            c0 = expr.left.value
+            return lambda env: op(c0, right(env))
+        return lambda env: op(left(env), right(env))
+    if isinstance(expr, Call):
+        f = fns[expr.func]
+        args = [_compile(a, fns) for a in expr.args]
+        if len(args) == 1:
+            a0 = args[0]
+            return lambda env: f(a0(env))
+        if len(args) == 2:
+            a0, a1 = args
+            return lambda env: f(a0(env), a1(env))
+        return lambda env: f(*[a(env) for a in args])
+    raise TypeError(f"not an expression node: {expr!r}")
+
+
+def evaluate(expr: Expr, env: Mapping[str, Any], backend: Backend | None = None) -> Any:
+    """Value of ``expr`` with names from ``env`` (numbers or arrays), on numpy by default."""
+    backend = backend or numpy_backend()
+    return _compile(expr, backend.functions)(dict(env))
+
+
+class CompiledRule:
+    """A rule bound to a backend. ``step(env)`` runs the statements once, in order, on
+    ``env`` (updated in place); ``init_state(env, like)`` puts zeros in for its state."""
+
+    def __init__(self, rule: Rule, backend: Backend):
+        self.rule = rule
+        self.backend = backend
+        self._program = [(s.target, _compile(s.value, backend.functions)) for s in rule.statements]
+
+    def init_state(self, env: dict[str, Any], like: Any) -> None:
+        for name in self.rule.state:
+            env[name] = self.backend.zeros_like(like)
+
+    def step(self, env: dict[str, Any]) -> None:
+        """Run the statements once. An error the array library raises (e.g. shapes that do
+        not broadcast) is refused with the line of the statement that raised it."""
+        done = 0
+        try:
+            for target, fn in self._program:
+                env[target] = fn(env)
+                done += 1
+        except (ArithmeticError, TypeError, ValueError, RuntimeError, IndexError) as exc:
+            s = self.rule.statements[done]
+            reason = str(exc).splitlines()[0][:160] if str(exc) else type(exc).__name__
+            raise RefusedAnswer(f"cannot evaluate this line: {reason}", s.line, s.col) from None
+
+
+def compile_rule(rule: Rule, backend: Backend | None = None) -> CompiledRule:
+    return CompiledRule(rule, backend or numpy_backend())

@@ -1,0 +1,190 @@
+"""`gdgrill drill` through Typer's runner: exit codes, JSON, saved attempts, interactive flow."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from gdgrill.drill.catalog import DRILLS
+from gdgrill.drill.command import drill_command
+
+app = typer.Typer()
+app.command("drill", help="Type an update rule and have it judged.")(drill_command)
+
+
+@app.command("version")
+def _version() -> None:  # a second command, so "drill" is a real subcommand
+    pass
+
+
+runner = CliRunner()
+ADAM_RIGHT = "m = β₁·m + (1−β₁)·g\nv = β₂·v + (1−β₂)·g²\nθ = θ − η·m/(1−β₁ᵗ)/(√(v/(1−β₂ᵗ)) + ε)\n"
+ADAM_EPS_INSIDE = "m = β₁·m + (1−β₁)·g\nv = β₂·v + (1−β₂)·g²\nθ = θ − η·m/(1−β₁ᵗ)/√(v/(1−β₂ᵗ) + ε)\n"
+
+
+@pytest.fixture
+def home(tmp_path, monkeypatch):
+    monkeypatch.setenv("GDGRILL_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("GDGRILL_TODAY", "2025-01-06")
+    return tmp_path / "home"
+
+
+def reviews(home):
+    db = home / "progress.db"
+    if not db.exists():
+        return []
+    with sqlite3.connect(db) as conn:
+        return conn.execute("SELECT item, grade, mode, answer, detail FROM reviews ORDER BY id").fetchall()
+
+
+def drill(*args, input=None):
+    return runner.invoke(app, ["drill", *args], input=input)
+
+
+def test_list_shows_every_drill_with_a_one_line_description(home):
+    result = drill("list")
+    assert result.exit_code == 0
+    for d in DRILLS.values():
+        assert d.name in result.stdout
+    assert drill().stdout == result.stdout  # no name lists too
+
+
+def test_list_as_json(home):
+    data = json.loads(drill("list", "--json").stdout)
+    assert [d["name"] for d in data] == list(DRILLS)
+    assert all(set(d) == {"name", "title", "summary", "tier"} for d in data)
+
+
+def test_a_correct_answer_exits_0_and_is_saved_as_a_pass(home, tmp_path):
+    answer = tmp_path / "rule.txt"
+    answer.write_text(ADAM_RIGHT, encoding="utf-8")
+    result = drill("adam-bias", "--answer", str(answer), "--no-torch")
+    assert result.exit_code == 0, result.output
+    assert "Correct" in result.stdout
+    [(item, grade, mode, text, detail)] = reviews(home)
+    assert (item, grade, mode, text) == ("drill/adam-bias", "pass", "drill", ADAM_RIGHT)
+    assert json.loads(detail)["misconception"] is None
+
+
+def test_a_known_mistake_exits_1_names_it_and_saves_a_fail(home):
+    result = drill("adam-bias", "--answer", "-", "--no-torch", input=ADAM_EPS_INSIDE)
+    assert result.exit_code == 1
+    assert "ε inside the square root" in result.stdout
+    [(item, grade, _, _, detail)] = reviews(home)
+    assert (item, grade) == ("drill/adam-bias", "fail")
+    assert json.loads(detail)["misconception"] == "eps-inside-sqrt"
+
+
+def test_json_verdict_has_the_documented_fields(home):
+    result = drill("adam-bias", "--answer", "-", "--json", "--no-torch", input=ADAM_EPS_INSIDE)
+    assert result.exit_code == 1
+    data = json.loads(result.stdout)
+    assert data["drill"] == "adam-bias" and data["verdict"] == "fail"
+    assert data["misconception"] == "eps-inside-sqrt"
+    diff = data["first_difference"]
+    assert isinstance(diff["step"], int) and diff["quantity"].startswith("θ")
+    assert isinstance(diff["yours"], float) and isinstance(diff["reference"], float)
+    assert data["message"] and data["saved"] is True
+
+
+def test_json_for_a_pass_reports_the_torch_cross_check(home):
+    pytest.importorskip("torch")
+    data = json.loads(drill("momentum", "--answer", "-", "--json", input="v = β·v − η·g\nθ = θ + v").stdout)
+    assert data["verdict"] == "pass" and data["misconception"] is None and data["first_difference"] is None
+    assert data["torch"]["device"] == "cpu" and data["torch"]["agrees"] is True
+
+
+def test_a_refused_answer_exits_2_with_one_line_on_stderr_and_saves_nothing(home):
+    result = drill("adam", "--answer", "-", input="import os\n")
+    assert result.exit_code == 2
+    assert result.stderr.strip().count("\n") == 0
+    assert "line 1, col 1" in result.stderr and "Traceback" not in result.output
+    assert reviews(home) == [] and not home.exists()
+
+
+def test_a_refusal_in_json_mode_still_exits_2(home):
+    result = drill("adam", "--answer", "-", "--json", input="p = 9**9**9**9")
+    assert result.exit_code == 2
+    data = json.loads(result.stdout)
+    assert data["verdict"] == "refused" and data["refusal"]["line"] == 1 and data["saved"] is False
+
+
+def test_a_resource_bomb_on_stdin_is_refused(home):
+    result = drill("adam", "--answer", "-", input="p = " + "(" * 100000)
+    assert result.exit_code == 2 and "Traceback" not in result.output
+
+
+def test_unknown_drill_exits_2_and_lists_the_drills(home):
+    result = drill("adamax", "--answer", "-", input="p = p")
+    assert result.exit_code == 2
+    assert "unknown drill 'adamax'" in result.stderr and "adam-bias" in result.stderr
+
+
+def test_a_missing_answer_file_is_a_one_line_error(home, tmp_path):
+    result = drill("sgd", "--answer", str(tmp_path / "nope.txt"))
+    assert result.exit_code == 2 and "no such answer file" in result.stderr
+
+
+def test_show_reference_prints_the_intro_and_the_rule(home):
+    result = drill("lion", "--show-reference")
+    assert result.exit_code == 0
+    assert "sign(c)" in result.stdout and "β₁" in result.stdout
+
+
+def test_cuda_without_a_gpu_is_a_clear_error(home):
+    torch = pytest.importorskip("torch")
+    if torch.cuda.is_available():
+        pytest.skip("a GPU is present (the cuda path is tested in test_drill_judge)")
+    result = drill("sgd", "--answer", "-", "--device", "cuda", input="p = p - lr*(g + wd*p)")
+    assert result.exit_code == 2 and "CUDA" in result.stderr
+
+
+def test_interactive_hint_retry_then_pass(home):
+    keys = "p = p - lr*g\n\nh\nr\nθ = θ − η·(g + λ·θ)\n\n"
+    result = drill("sgd", "--no-torch", input=keys)
+    assert result.exit_code == 0, result.output
+    assert "Hint 1" in result.stdout and "Weight decay missing" in result.stdout
+    assert [row[1] for row in reviews(home)] == ["fail", "pass"]
+
+
+def test_interactive_give_up_shows_the_reference_and_exits_1(home):
+    result = drill("momentum", "--no-torch", input="p = p - lr*g\n\ng\n")
+    assert result.exit_code == 1
+    assert "Reference rule" in result.stdout and DRILLS["momentum"].reference_rule.splitlines()[0] in result.stdout
+
+
+def test_interactive_answer_may_end_at_end_of_input(home):
+    result = drill("clip-norm", "--no-torch", input="g = g*min(1, max_norm/norm(g))")
+    assert result.exit_code == 0
+
+
+def test_interactive_with_no_answer_saves_nothing(home):
+    result = drill("sgd", input="")
+    assert result.exit_code == 2 and reviews(home) == []
+
+
+def test_every_parameter_has_help_text():
+    import inspect
+    from typing import get_args, get_type_hints
+
+    hints = get_type_hints(drill_command, include_extras=True)
+    for name in inspect.signature(drill_command).parameters:
+        info = [a for a in get_args(hints[name]) if isinstance(a, (typer.models.ArgumentInfo, typer.models.OptionInfo))]
+        assert info and info[0].help, name
+    result = runner.invoke(app, ["drill", "--help"])
+    assert result.exit_code == 0 and "--answer" in result.stdout
+
+
+def test_ctrl_c_exits_130_with_a_calm_line(home, monkeypatch):
+    def interrupted(*args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("builtins.input", interrupted)
+    result = drill("adam")
+    assert result.exit_code == 130
+    assert "interrupted" in result.stderr and "Traceback" not in result.output
+    assert reviews(home) == []

@@ -116,6 +116,9 @@ def quiz(
                 out.print(f"Cram: {len(plan.cards)} card(s), weakest first; the schedule is not touched.", style="title")
             else:
                 out.print(f"{today.isoformat()}: {len(plan.due)} due, {len(plan.new)} new.", style="title")
+            drills_due = sorted(k.split("/", 1)[1] for k, s in states.items() if k.startswith("drill/") and s.is_due(today))
+            if drills_due and not cram:
+                out.print(f"Drills due too: {', '.join(drills_due)} (run 'gdgrill drill NAME').", markup=False)
             if not plan.cards:
                 nd = next_due(states, (c.key for c in cards), today)
                 msg = f"Nothing due. Next: {nd[1]} card(s) on {nd[0].isoformat()}." if nd else "Nothing due."
@@ -139,10 +142,13 @@ def quiz(
 
 
 def _report_items(library):
+    from gdgrill.drill.catalog import DRILLS
     from gdgrill.report import Item
 
     items = [Item(c.key, c.deck, c.tier, c.question.splitlines()[0]) for c in library.cards]
+    items += [Item(f"drill/{d.name}", "drills", d.tier, d.title) for d in DRILLS.values()]
     titles = {d.id: d.title for d in library.decks}
+    titles["drills"] = "Derive-and-verify drills"
     return items, titles
 
 
@@ -277,6 +283,45 @@ def decks_check(path: Annotated[Path, typer.Argument(help="A deck file or a fold
             raise typer.Exit(code=int(ExitCode.USAGE))
         cards = sum(len(d.cards) for d in found)
         out.print(f"ok: {len(found)} deck(s), {cards} card(s)", markup=False)
+
+
+LAZY_COMMANDS: dict[str, tuple[str, str, str]] = {}
+
+
+def lazy_command(name: str, module: str, attr: str, help: str) -> None:
+    """Register a command whose module is imported only when that command runs.
+
+    The daily quiz must start fast; the drill engine's catalog and Rich tables would cost
+    it ~30 ms if imported up front. The stub forwards every argument (``--help`` too) to a
+    one-command Typer app built around the real function."""
+    LAZY_COMMANDS[name] = (module, attr, help)
+
+    @app.command(
+        name,
+        help=help,
+        add_help_option=False,
+        context_settings={"ignore_unknown_options": True, "allow_extra_args": True, "allow_interspersed_args": False},
+    )
+    def _forward(ctx: typer.Context) -> None:
+        real_app(name)(args=list(ctx.args), prog_name=f"gdgrill {name}")
+
+
+def real_app(name: str) -> typer.Typer:
+    """The one-command Typer app behind a lazy command (tests use it to check help text)."""
+    import importlib
+
+    module, attr, help = LAZY_COMMANDS[name]
+    sub = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=None)
+    sub.command(name, help=help)(getattr(importlib.import_module(module), attr))
+    return sub
+
+
+lazy_command(
+    "drill",
+    "gdgrill.drill.command",
+    "drill_command",
+    "Type an optimizer update rule from memory; it is executed safely against the reference and judged.",
+)
 
 
 def main() -> None:

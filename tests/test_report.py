@@ -105,3 +105,17 @@ def test_report_never_creates_data_it_does_not_need(isolated_home):
     assert result.exit_code == 0 and "not started" in result.output
     with open_store(home_dir()) as store:
         assert store.log() == []
+
+
+def test_drills_sit_on_the_ladder_and_show_in_the_report(monkeypatch):
+    rule = "m = b1*m + (1-b1)*g\nv = b2*v + (1-b2)*g^2\np = p - lr*(m/(1-b1^t))/(sqrt(v/(1-b2^t)) + eps)\n"
+    result = runner.invoke(app, ["drill", "adam-bias", "--answer", "-", "--no-torch"], input=rule)
+    assert result.exit_code == 0, result.output
+    data = json.loads(runner.invoke(app, ["report", "--format", "json"]).stdout)
+    drills = next(d for d in data["decks"] if d["id"] == "drills")
+    assert drills["seen"] == 1 and drills["items"] >= 12
+    quiz = runner.invoke(app, ["quiz", "--limit", "1"], input="")
+    assert "Drills due" not in quiz.output
+    monkeypatch.setenv("GDGRILL_TODAY", "2026-03-05")  # the day-3 checkpoint
+    quiz = runner.invoke(app, ["quiz", "--limit", "1"], input="")
+    assert "Drills due too: adam-bias" in quiz.output

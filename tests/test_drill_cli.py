@@ -38,7 +38,9 @@ def reviews(home):
     if not db.exists():
         return []
     with sqlite3.connect(db) as conn:
-        return conn.execute("SELECT item, grade, mode, answer, detail FROM reviews ORDER BY id").fetchall()
+        return conn.execute(
+            "SELECT i.key, r.grade, r.mode, r.answer, r.detail FROM reviews r JOIN items i ON i.id = r.item_id ORDER BY r.id"
+        ).fetchall()
 
 
 def drill(*args, input=None):

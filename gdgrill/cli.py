@@ -91,6 +91,14 @@ def quiz(
         bool, typer.Option("--cram", help="Practise the selected cards (weakest first) without changing the schedule.")
     ] = False,
     tier: Annotated[Optional[int], typer.Option("--tier", min=1, max=4, help="Only cards of this tier (1-4).")] = None,
+    timed: Annotated[
+        Optional[float],
+        typer.Option(
+            "--timed",
+            metavar="[SECONDS]",
+            help="Timed quick-fire: auto-checked cards only, a countdown each (default from the quick-fire deck); a late answer is a miss.",
+        ),
+    ] = None,
     home: HomeOption = None,
     decks: DecksOption = None,
 ) -> None:
@@ -100,12 +108,19 @@ def quiz(
     key points you hit (or p/f). Quick-fire cards are checked automatically. Keys at the
     grade prompt: s skip, u undo the last grade, q quit. Every grade is saved at once."""
     from gdgrill import clock
-    from gdgrill.quiz import QuizSession, next_due, plan_session
+    from gdgrill.quiz import DEFAULT_TIMED_SECONDS, QuizSession, next_due, plan_session
     from gdgrill.scheduler import DEFAULT_MAINTENANCE_DAYS
 
     with user_errors():
         library = _library(decks, home)
         cards = library.select(deck or (), tier)
+        time_limit = None
+        if timed is not None:
+            if timed < 0:
+                raise UserError(f"--timed {timed:g}: expected a positive number of seconds")
+            quick = library.deck("quick-fire")
+            time_limit = timed or (quick.timed_seconds if quick and quick.timed_seconds else DEFAULT_TIMED_SECONDS)
+            cards = [c for c in cards if c.auto_checked]
         today = clock.today()
         with _open(home) as store:
             states = store.states(DEFAULT_MAINTENANCE_DAYS)
@@ -124,7 +139,8 @@ def quiz(
                 msg = f"Nothing due. Next: {nd[1]} card(s) on {nd[0].isoformat()}." if nd else "Nothing due."
                 out.print(msg + " Practise anyway with 'gdgrill quiz --cram'.", markup=False)
                 return
-            session = QuizSession(store, out, _read_line, today, states, mode="cram" if cram else "quiz")
+            mode = "cram" if cram else ("timed" if time_limit else "quiz")
+            session = QuizSession(store, out, _read_line, today, states, mode=mode, time_limit=time_limit)
             try:
                 tally = session.run(plan.cards)
             except KeyboardInterrupt:
@@ -133,6 +149,11 @@ def quiz(
             after = store.states(DEFAULT_MAINTENANCE_DAYS)
             out.print()
             out.print(f"Session done: {tally.line()}.", style="title", markup=False)
+            if time_limit and session.timed_cards:
+                graded = tally.passed + tally.missed
+                rate = 60 * session.timed_cards / session.answer_seconds if session.answer_seconds else 0.0
+                accuracy = tally.passed / graded if graded else 0.0
+                out.print(f"Timed: {rate:.1f} answers per minute, {accuracy:.0%} accurate ({time_limit:g} s per card).", markup=False)
             nd = next_due(after, (c.key for c in cards), today)
             left = sum(1 for c in cards if c.key in after and after[c.key].is_due(today))
             if left:
@@ -195,6 +216,119 @@ def report(
             typer.echo(text, nl=False)
         else:
             render_text(data, out)
+
+
+@app.command()
+def practice(
+    problem: Annotated[Optional[str], typer.Argument(help="Problem id; leave out to list the problems.")] = None,
+    home: HomeOption = None,
+) -> None:
+    """Long-form interview problems: three hints on request, a model answer and a
+    Strong / Lean / No-hire rubric to rate yourself against (saved for the report)."""
+    from rich.table import Table
+
+    from gdgrill import clock
+    from gdgrill.content import load_problems
+    from gdgrill.decks import DeckError
+    from gdgrill.practice import RUBRIC_LABELS, run_practice
+
+    with user_errors():
+        problems = load_problems()
+        with _open(home) as store:
+            if problem is None:
+                last = {r["problem"]: r["rating"] for r in store.practice_ratings()}
+                table = Table(title="Practice problems (gdgrill practice ID)", title_justify="left")
+                for col in ("id", "tier", "title", "last rating"):
+                    table.add_column(col, no_wrap=col == "id")
+                for p in problems:
+                    table.add_row(p.id, str(p.tier), p.title, RUBRIC_LABELS.get(last.get(p.id, ""), "—"))
+                out.print(table)
+                return
+            chosen = next((p for p in problems if p.id == problem), None)
+            if chosen is None:
+                raise DeckError(f"no practice problem {problem!r} (see 'gdgrill practice')")
+            run_practice(chosen, store, out, _read_line, clock.today())
+
+
+@app.command()
+def assess(
+    ratings: Annotated[
+        Optional[str], typer.Option("--ratings", help="Give all seven ratings at once, e.g. 3,4,2,5,1,3,3 (no questions asked).")
+    ] = None,
+    home: HomeOption = None,
+) -> None:
+    """Self-assessment: rate seven skill areas 1-5; the total (7-35) places you in a band
+    with concrete advice on what to study next. Saved, so the report shows the trend."""
+    from rich.panel import Panel
+    from rich.text import Text
+
+    from gdgrill import clock
+    from gdgrill.assess import ask_ratings, parse_ratings, record, weakest_areas
+    from gdgrill.content import load_assessment
+    from gdgrill.text import reflow
+
+    with user_errors():
+        assessment = load_assessment()
+        given = parse_ratings(ratings, len(assessment.areas)) if ratings is not None else None
+        with _open(home) as store:
+            previous = store.assessments()
+            try:
+                values = given or ask_ratings(assessment, out, _read_line)
+            except EOFError:
+                raise UserError("assessment not finished: no answers were given for every area (nothing saved)") from None
+            total, band = record(assessment, values, store, clock.today())
+        trend = f" (last time {previous[-1]['total']})" if previous else ""
+        body = Text(f"Total {total}/35{trend}: {band.title}\n\n", style="title")
+        body.append(reflow(band.advice))
+        body.append("\n\nWeakest: " + "; ".join(weakest_areas(assessment, values)), style="key")
+        out.print(Panel(body, title="self-assessment saved", title_align="left"))
+
+
+@app.command()
+def grill(
+    seed: Annotated[Optional[int], typer.Option("--seed", help="Pick the same 50 questions again (default: a fresh draw).")] = None,
+    deck: Annotated[Optional[list[str]], typer.Option("--deck", "-d", help="Only this deck (repeatable).")] = None,
+    home: HomeOption = None,
+    decks: DecksOption = None,
+) -> None:
+    """A timed 50-question readiness pass like a mock screen, tier 1 first, then deeper.
+    Score out of 50 with a verdict per band (1-10, 11-20, 21-30, 31-50; aim 40+).
+    A band with more than a quarter missed is flagged; missed cards come due tomorrow."""
+    import time
+
+    from gdgrill import clock
+    from gdgrill.grill import pick_questions, score, verdict
+    from gdgrill.quiz import QuizSession
+    from gdgrill.scheduler import Grade
+
+    with user_errors():
+        library = _library(decks, home)
+        questions = pick_questions(library.select(deck or ()), seed)
+        today = clock.today()
+        started = time.monotonic()
+        with _open(home) as store:
+            states = store.states()
+            out.print("Grill: 50 questions, tier 1 first. Answer as you would out loud; the clock is running.", style="title")
+            session = QuizSession(
+                store, out, _read_line, today, states, mode="grill", schedules=lambda g: g is Grade.FAIL
+            )
+            try:
+                session.run(questions)
+            except KeyboardInterrupt:
+                err.print(f"\ninterrupted: {session.tally.line()}; grill not scored", style="muted", markup=False)
+                raise typer.Exit(code=int(ExitCode.INTERRUPTED)) from None
+            by_key = {key: grade for key, _, grade in session.tally.graded}
+            total, bands = score([by_key.get(card.key) for card in questions])
+            seconds = round(time.monotonic() - started, 1)
+            store.record_grill(total, 50, [b.to_dict() for b in bands], seconds, day=today)
+        out.print()
+        out.print(f"Grill: {verdict(total)} in {seconds / 60:.1f} min.", style="title", markup=False)
+        for b in bands:
+            flag = "  ← more than a quarter missed: re-grill this band" if b.flagged else ""
+            out.print(f"  questions {b.first:2d}-{b.last:2d}: {b.correct}/{b.size}{flag}", markup=False)
+        missed = sum(b.size - b.correct for b in bands)
+        if missed:
+            out.print(f"{missed} missed or unanswered; the missed cards come due tomorrow.", markup=False)
 
 
 @decks_app.command("list")
@@ -324,5 +458,22 @@ lazy_command(
 )
 
 
+def optional_values(argv: list[str]) -> list[str]:
+    """Let ``--timed`` stand alone (``gdgrill quiz --timed``): give it 0, meaning "the
+    quick-fire deck's default", when no number follows."""
+    out = []
+    for i, arg in enumerate(argv):
+        out.append(arg)
+        if arg == "--timed":
+            following = argv[i + 1] if i + 1 < len(argv) else None
+            try:
+                float(following)  # type: ignore[arg-type]
+            except (TypeError, ValueError):
+                out.append("0")
+    return out
+
+
 def main() -> None:
-    app()
+    import sys
+
+    app(args=optional_values(sys.argv[1:]), prog_name="gdgrill")

@@ -20,10 +20,12 @@ from rich.text import Text
 from gdgrill.answers import is_accepted
 from gdgrill.decks import Card
 from gdgrill.scheduler import CHECKPOINT_DAYS, NEW_STATE, CardState, Grade
-from gdgrill.store import Store
+from gdgrill.store import NON_SCHEDULING_MODES, Store
+from gdgrill.text import reflow
 
 DEFAULT_NEW_PER_DAY = 10
 DEFAULT_CRAM_LIMIT = 20
+DEFAULT_TIMED_SECONDS = 15.0
 CHECKPOINT_LABELS = {
     0: "day 0 · recall",
     3: "day 3 · explain it without notes",
@@ -118,6 +120,12 @@ class QuizSession:
     mode: str = "quiz"
     clock: Callable[[], float] = time.monotonic
     tally: Tally = field(default_factory=Tally)
+    # Whether a grade moves the ladder; None: the store decides from the mode (cram: no).
+    schedules: Callable[[Grade], bool] | None = None
+    # Timed quick-fire: seconds allowed per auto-checked card (a later answer is a miss).
+    time_limit: float | None = None
+    answer_seconds: float = 0.0  # time spent answering timed cards
+    timed_cards: int = 0
 
     # -- rendering ---------------------------------------------------------------------
     def _show_question(self, card: Card, position: int, total: int) -> None:
@@ -126,7 +134,8 @@ class QuizSession:
         stage = "new card" if state.reviews == 0 else ("maintenance check" if cp_day is None else CHECKPOINT_LABELS[cp_day])
         if self.mode == "cram":
             stage = "cram (schedule untouched)"
-        header = Text(f"[{position}/{total}] {card.deck} · tier {card.tier} · {stage}", style="muted")
+        timed = f" · ⏱ {self.time_limit:g} s" if self._timed(card) else ""
+        header = Text(f"[{position}/{total}] {card.deck} · tier {card.tier} · {stage}{timed}", style="muted")
         self.console.print()
         self.console.print(header)
         body = Text(card.question)
@@ -137,7 +146,7 @@ class QuizSession:
         self.console.print(Panel(body, title="question", title_align="left", border_style="cyan"))
 
     def _show_answer(self, card: Card) -> None:
-        body = Text(card.answer)
+        body = Text(reflow(card.answer))
         if card.key_points:
             body.append("\n\nKey points:", style="title")
             for i, point in enumerate(card.key_points, 1):
@@ -155,8 +164,22 @@ class QuizSession:
         except EOFError:
             raise Quit from None
 
-    def _grade_prompt(self, card: Card, typed: str) -> tuple[str, Grade | None, dict]:
+    def _timed(self, card: Card) -> bool:
+        return self.time_limit is not None and card.auto_checked
+
+    def _grade_prompt(self, card: Card, typed: str, took: float) -> tuple[str, Grade | None, dict]:
         """Ask for a grade. Returns (action, grade, detail); action is grade/skip/undo."""
+        if self._timed(card):
+            assert self.time_limit is not None
+            if took > self.time_limit:
+                self.console.print(Text(f"⏱ too slow: {took:.1f} s > {self.time_limit:g} s — counts as a miss", style="bad"))
+                self.console.print(Text("Enter continue · s skip · u undo · q quit", style="muted"))
+                while True:
+                    choice = self._read("grade › ").strip().lower()
+                    if choice == "":
+                        return "grade", Grade.FAIL, {"auto": True, "timed_out": round(took, 2)}
+                    if choice in ("s", "u", "q"):
+                        return self._command(choice)
         if card.auto_checked and typed.strip():
             verdict = is_accepted(typed, card.accept)
             if verdict:
@@ -229,8 +252,12 @@ class QuizSession:
                 self._show_question(card, i + 1, len(queue))
                 started = self.clock()
                 typed = self._read("Your answer (or just Enter to reveal) › ")
+                took = self.clock() - started
+                if self._timed(card):
+                    self.timed_cards += 1
+                    self.answer_seconds += took
                 self._show_answer(card)
-                action, grade, detail = self._grade_prompt(card, typed)
+                action, grade, detail = self._grade_prompt(card, typed, took)
                 if action == "skip":
                     self.tally.skipped += 1
                     self.console.print(Text("skipped (still due)", style="muted"))
@@ -247,20 +274,22 @@ class QuizSession:
                     continue
                 assert grade is not None
                 seconds = round(self.clock() - started, 3)
+                scheduling = self.schedules(grade) if self.schedules else None
                 review_id = self.store.record_review(
-                    card.key, grade, self.mode, day=self.today, answer=typed or None, seconds=seconds, detail=detail or None
+                    card.key, grade, self.mode, day=self.today, answer=typed or None, seconds=seconds,
+                    detail=detail or None, scheduling=scheduling,
                 )
                 self.tally.add(card.key, review_id, grade)
-                self._confirm(card, grade)
+                self._confirm(card, grade, scheduling)
                 i += 1
         except Quit:
             self.console.print(Text("stopped; every grade so far is saved", style="muted"))
         return self.tally
 
-    def _confirm(self, card: Card, grade: Grade) -> None:
+    def _confirm(self, card: Card, grade: Grade, scheduling: bool | None) -> None:
         mark = Text("✓ pass" if grade is Grade.PASS else "✗ miss", style="ok" if grade is Grade.PASS else "bad")
-        if self.mode == "cram":
-            mark.append(" — saved (cram: schedule unchanged)", style="muted")
+        if scheduling is False or (scheduling is None and self.mode in NON_SCHEDULING_MODES):
+            mark.append(f" — saved ({self.mode}: schedule unchanged)", style="muted")
         else:
             state = self.store.states_for([card.key]).get(card.key)
             if state and state.due:

@@ -182,12 +182,16 @@ class Store:
         seconds: float | None = None,
         detail: dict[str, Any] | None = None,
         at: datetime | None = None,
+        scheduling: bool | None = None,
     ) -> int:
         """Append one graded review of ``item`` ('deck/card' or 'drill/name') and commit it
-        before returning. ``day`` is the study day (see :func:`gdgrill.clock.today`); a
-        ``mode`` in NON_SCHEDULING_MODES (cram) is logged without moving the ladder.
-        Returns the review's id (what :meth:`undo` takes)."""
+        before returning. ``day`` is the study day (see :func:`gdgrill.clock.today`).
+        Whether it moves the ladder is ``scheduling``, by default decided by the mode (a
+        mode in NON_SCHEDULING_MODES, cram, does not). Returns the review's id (what
+        :meth:`undo` takes)."""
         grade = Grade(grade)
+        if scheduling is None:
+            scheduling = mode not in NON_SCHEDULING_MODES
         with self._errors(), self._transaction():
             cur = self.conn.execute(
                 "INSERT INTO reviews (item_id, reviewed_at, day, grade, mode, scheduling, answer, seconds, detail)"
@@ -198,7 +202,7 @@ class Store:
                     day.isoformat(),
                     grade.value,
                     mode,
-                    0 if mode in NON_SCHEDULING_MODES else 1,
+                    1 if scheduling else 0,
                     answer,
                     seconds,
                     json.dumps(detail, sort_keys=True) if detail else None,

@@ -1,0 +1,56 @@
+"""The self-assessment: rate seven skill areas 1-5; the total places you in a band with
+advice on what to study next. Each assessment is saved so the report shows the trend."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Callable, Sequence
+
+from rich.console import Console
+from rich.panel import Panel
+from rich.text import Text
+
+from gdgrill.content import Assessment, Band
+from gdgrill.errors import UserError
+from gdgrill.store import Store
+from gdgrill.text import reflow
+
+
+def parse_ratings(text: str, areas: int) -> list[int]:
+    """'3,4,2,5,1,3,3' (or spaces) into seven ratings 1-5; a UserError otherwise."""
+    parts = text.replace(",", " ").split()
+    if len(parts) != areas or not all(p.isdigit() and 1 <= int(p) <= 5 for p in parts):
+        raise UserError(f"--ratings {text!r}: expected {areas} whole numbers from 1 to 5, e.g. 3,4,2,5,1,3,3")
+    return [int(p) for p in parts]
+
+
+def ask_ratings(assessment: Assessment, console: Console, read_line: Callable[[str], str]) -> list[int]:
+    console.print(Panel(Text("\n".join(assessment.scale)), title="scale", title_align="left"))
+    ratings = []
+    for i, area in enumerate(assessment.areas, 1):
+        console.print()
+        console.print(Text(f"{i}/{len(assessment.areas)} {area.title}", style="title"))
+        console.print(Text(reflow(area.question)))
+        while True:
+            raw = read_line("rating 1-5 › ").strip()
+            if raw.isdigit() and 1 <= int(raw) <= 5:
+                ratings.append(int(raw))
+                break
+            console.print(Text("a whole number from 1 to 5", style="warn"))
+    return ratings
+
+
+def record(assessment: Assessment, ratings: Sequence[int], store: Store, today: date) -> tuple[int, Band]:
+    by_area = {area.id: r for area, r in zip(assessment.areas, ratings)}
+    store.record_assessment(by_area, day=today)
+    total = sum(ratings)
+    return total, assessment.band_for(total)
+
+
+def weakest_areas(assessment: Assessment, ratings: Sequence[int]) -> list[str]:
+    low = min(ratings)
+    return [
+        f"{a.title} ({r}/5): study {', '.join(a.study)}; tags {', '.join(a.tags[:4])}"
+        for a, r in zip(assessment.areas, ratings)
+        if r == low
+    ]

@@ -1,0 +1,43 @@
+"""Display helpers for deck prose written with hard line breaks."""
+
+from __future__ import annotations
+
+import re
+
+_MARKER = re.compile(r"^(\s*)([-•*·]|\d+[.)])\s+")
+_LABEL = re.compile(r"^[A-Z][A-Za-z /-]{0,30}:(\s|$)")
+
+
+def _text_column(line: str) -> int:
+    """Where a line's prose starts: after its indentation and any list marker."""
+    marker = _MARKER.match(line)
+    return marker.end() if marker else len(line) - len(line.lstrip())
+
+
+def reflow(text: str) -> str:
+    """Join the hard-wrapped lines of each paragraph so the terminal can wrap them to its
+    own width. A line continues the one before when it starts where that line's prose
+    starts (a hanging indent under a list item counts); blank lines, new list items,
+    deeper-indented lines (formulas) and "Label:" lines keep their breaks."""
+    out: list[str] = []
+    column = 0  # where the prose of the line being built starts
+    for line in text.splitlines():
+        stripped = line.strip()
+        if not stripped:
+            out.append("")
+            continue
+        indent = len(line) - len(line.lstrip())
+        continues = (
+            out
+            and out[-1]
+            and not _MARKER.match(line)
+            and not _LABEL.match(stripped)
+            and indent == column
+            and not out[-1].endswith(":")
+        )
+        if continues:
+            out[-1] = out[-1].rstrip() + " " + stripped
+        else:
+            out.append(line.rstrip())
+            column = _text_column(line)
+    return "\n".join(out)

@@ -109,7 +109,6 @@ def quiz(
     grade prompt: s skip, u undo the last grade, q quit. Every grade is saved at once."""
     from gdgrill import clock
     from gdgrill.quiz import DEFAULT_TIMED_SECONDS, QuizSession, next_due, plan_session
-    from gdgrill.scheduler import DEFAULT_MAINTENANCE_DAYS
 
     with user_errors():
         library = _library(decks, home)
@@ -123,7 +122,7 @@ def quiz(
             cards = [c for c in cards if c.auto_checked]
         today = clock.today()
         with _open(home) as store:
-            states = store.states(DEFAULT_MAINTENANCE_DAYS)
+            states = store.states()
             plan = plan_session(
                 cards, states, today, new_per_day=new, introduced_today=store.introduced_on(today), limit=limit, cram=cram
             )
@@ -146,7 +145,7 @@ def quiz(
             except KeyboardInterrupt:
                 err.print(f"\ninterrupted: {session.tally.line()}", style="muted", markup=False)
                 raise typer.Exit(code=int(ExitCode.INTERRUPTED)) from None
-            after = store.states(DEFAULT_MAINTENANCE_DAYS)
+            after = store.states()
             out.print()
             out.print(f"Session done: {tally.line()}.", style="title", markup=False)
             if time_limit and session.timed_cards:

@@ -118,8 +118,8 @@ def streaks(study_days: list[date], today: date) -> dict[str, Any]:
     return {"current": current, "longest": longest, "studied_today": today in day_set}
 
 
-def build_report(items: list[Item], group_titles: dict[str, str], store: Store, today: date, maintenance_days: int = 30) -> dict[str, Any]:
-    summaries = store.summaries(today, maintenance_days)
+def build_report(items: list[Item], group_titles: dict[str, str], store: Store, today: date) -> dict[str, Any]:
+    summaries = store.summaries(today)
     states = {k: s.state for k, s in summaries.items()}
     all_time = {k: s.all_time for k, s in summaries.items()}
     known = {i.key: i for i in items}

@@ -13,6 +13,7 @@ that is not SQLite, a corrupt database, and one written by a newer gdgrill.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -138,9 +139,10 @@ def migrate(conn: sqlite3.Connection) -> list[str]:
 class Store:
     """An open progress database. Use :func:`open_store`; close it (or use ``with``)."""
 
-    def __init__(self, conn: sqlite3.Connection, path: Path):
+    def __init__(self, conn: sqlite3.Connection, path: Path, maintenance_days: int = DEFAULT_MAINTENANCE_DAYS):
         self.conn = conn
         self.path = path
+        self.maintenance_days = maintenance_days  # the gap between maintenance checks
         self._item_ids: dict[str, int] = {}
 
     # -- lifecycle -------------------------------------------------------------------
@@ -271,13 +273,13 @@ class Store:
             ).fetchall()
         return [Review(date.fromisoformat(d), Grade(g)) for d, g in rows]
 
-    def states_for(self, items: Iterable[str], maintenance_days: int = DEFAULT_MAINTENANCE_DAYS) -> dict[str, CardState]:
+    def states_for(self, items: Iterable[str], maintenance_days: int | None = None) -> dict[str, CardState]:
         """States of the given items (those with a live review), each replayed in full."""
         out = {}
         for item in items:
             history = self.history(item)
             if history:
-                out[item] = card_state(history, maintenance_days)
+                out[item] = card_state(history, maintenance_days or self.maintenance_days)
         return out
 
     def introduced_on(self, day: date) -> int:
@@ -290,15 +292,14 @@ class Store:
             ).fetchone()
         return int(row[0])
 
-    def summaries(
-        self, today: date | None = None, maintenance_days: int = DEFAULT_MAINTENANCE_DAYS
-    ) -> dict[str, ItemSummary]:
+    def summaries(self, today: date | None = None, maintenance_days: int | None = None) -> dict[str, ItemSummary]:
         """Every reviewed item's scheduler state and pass counts (all time, last 7 and
         30 days up to ``today``), from one pass over the covering index.
 
         A miss resets the ladder whatever came before it, so only the reviews from each
         item's last miss on are replayed through the scheduler, starting from counts of
         the ones before; the states equal a full replay (a test checks this)."""
+        maintenance_days = maintenance_days or self.maintenance_days
         never = "9999-12-31"  # no window without a today: those counts stay zero
         week = (today - timedelta(days=6)).isoformat() if today else never
         month = (today - timedelta(days=29)).isoformat() if today else never
@@ -357,7 +358,7 @@ class Store:
             )
         return out
 
-    def states(self, maintenance_days: int = DEFAULT_MAINTENANCE_DAYS) -> dict[str, CardState]:
+    def states(self, maintenance_days: int | None = None) -> dict[str, CardState]:
         """The scheduler's state of every item that has a live review."""
         return {key: s.state for key, s in self.summaries(None, maintenance_days).items()}
 
@@ -415,8 +416,20 @@ class Store:
         return [dict(taken_at=r[0], day=r[1], score=r[2], total=r[3], bands=json.loads(r[4]), seconds=r[5]) for r in rows]
 
 
-def open_store(home: Path) -> Store:
-    """Open (creating and migrating if needed) the progress database in ``home``."""
+def maintenance_days_from_env() -> int:
+    """``GDGRILL_MAINTENANCE_DAYS``: days between maintenance checks of mastered cards."""
+    raw = os.environ.get("GDGRILL_MAINTENANCE_DAYS", "")
+    if not raw:
+        return DEFAULT_MAINTENANCE_DAYS
+    if not raw.isdigit() or not 1 <= int(raw) <= 3650:
+        raise StoreError(f"GDGRILL_MAINTENANCE_DAYS={raw!r}: expected a whole number of days from 1 to 3650")
+    return int(raw)
+
+
+def open_store(home: Path, maintenance_days: int | None = None) -> Store:
+    """Open (creating and migrating if needed) the progress database in ``home``.
+    ``maintenance_days`` defaults to ``GDGRILL_MAINTENANCE_DAYS``, else 30."""
+    maintenance_days = maintenance_days or maintenance_days_from_env()
     path = database_path(home)
     if path.exists():
         _check_readonly(path)
@@ -434,5 +447,5 @@ def open_store(home: Path) -> Store:
         raise StoreError(f"{path}: cannot open the progress database ({exc})") from None
     except sqlite3.DatabaseError as exc:
         raise StoreError(f"{path}: the progress database is corrupt ({exc}); left untouched") from None
-    return Store(conn, path)
+    return Store(conn, path, maintenance_days)
 

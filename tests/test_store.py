@@ -177,3 +177,16 @@ def test_an_unwritable_home_is_one_clear_error(tmp_path):
     blocker.write_text("x")
     with pytest.raises(StoreError, match="cannot create the data folder"):
         open_store(blocker / "home")
+
+
+def test_the_maintenance_gap_is_configurable_and_checked(tmp_path, monkeypatch):
+    ladder = [D0 + timedelta(days=d) for d in (0, 3, 7, 14, 21)]
+    monkeypatch.setenv("GDGRILL_MAINTENANCE_DAYS", "45")
+    with open_store(tmp_path) as store:
+        for d in ladder:
+            store.record_review("d/a", Grade.PASS, "quiz", day=d)
+        assert store.states()["d/a"].due == ladder[-1] + timedelta(days=45)
+        assert store.states_for(["d/a"])["d/a"].due == ladder[-1] + timedelta(days=45)
+    monkeypatch.setenv("GDGRILL_MAINTENANCE_DAYS", "soon")
+    with pytest.raises(StoreError, match="GDGRILL_MAINTENANCE_DAYS"):
+        open_store(tmp_path)

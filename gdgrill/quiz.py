@@ -244,7 +244,6 @@ class QuizSession:
     # -- the loop ----------------------------------------------------------------------
     def run(self, cards: Iterable[Card]) -> Tally:
         queue = list(cards)
-        by_key = {c.key: c for c in queue}
         i = 0
         try:
             while i < len(queue):
@@ -270,7 +269,10 @@ class QuizSession:
                     key, review_id, old = self.tally.pop()
                     self.store.undo(review_id, day=self.today)
                     self.console.print(Text(f"undone: {old.value} on {key} — asking it again", style="warn"))
-                    queue.insert(i, by_key[key])
+                    # Step back: the undone card is asked again now, in its old place.
+                    undone = queue.pop(max(j for j in range(i) if queue[j].key == key))
+                    i -= 1
+                    queue.insert(i, undone)
                     continue
                 assert grade is not None
                 seconds = round(self.clock() - started, 3)

@@ -90,6 +90,7 @@ def test_skip_leaves_the_card_due_and_undo_takes_back_the_last_grade(sample_deck
         state = store.states()["sample/betas"]
     assert state.due == TODAY + timedelta(days=3) and state.lapses == 0
     assert "1 graded and saved (1 passed, 0 missed, 1 skipped)" in result.output
+    assert result.output.count("[1/3]") == 2 and "[1/4]" not in result.output  # asked again in its place
 
 
 def test_cram_practises_without_touching_the_schedule(sample_decks):

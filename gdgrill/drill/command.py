@@ -34,6 +34,9 @@ in the progress database as item ``drill/<name>``.
       "saved": bool                                  # recorded in the progress database
     }
 
+``--derive`` (adam-bias only) is described in :mod:`gdgrill.drill.derive`: its answer file
+and the ``derive`` object its ``--json`` adds.
+
 numpy and torch are imported inside the command only (listing drills stays light).
 """
 

@@ -30,6 +30,33 @@ which is ignored. How an expression is checked:
 * A wrong answer is matched against the stage's known misconceptions (numerically, on the
   same samples) to say what it most likely confuses.
 
+``--derive --answer FILE`` (see :func:`split_answer`): either three sections separated by
+lines of ``---`` (E[m_t], m̂_t, the rule), or, without ``---``, the first line is E[m_t], the
+second m̂_t and the rest the rule; blank and ``#`` lines are skipped::
+
+    E[m_t] = μ(1 − β₁ᵗ)
+    m_hat = m/(1 − β₁ᵗ)
+    m = β₁·m + (1 − β₁)·g
+    v = β₂·v + (1 − β₂)·g²
+    θ = θ − η·m/(1 − β₁ᵗ)/(√(v/(1 − β₂ᵗ)) + ε)
+
+All three parts are graded. Exit 0 when all pass, 2 when any is refused, else 1. One attempt
+is saved (item ``drill/adam-bias``, mode ``derive``, the per-stage verdicts in ``detail``);
+nothing is saved when a part is refused. ``--json`` prints the drill's usual object for the
+rule, except that ``verdict`` is the overall verdict and ``message`` a one-line summary, plus::
+
+    "derive": {
+      "verdict": "pass" | "fail" | "refused",        # overall
+      "expectation" | "correction": {
+        "stage": str, "verdict": str, "answer": str, "method": "symbolic" | "numeric" | null,
+        "note": str, "misconception": str | null, "misconception_title": str | null,
+        "explanation": str | null, "message": str,
+        "counterexample": {"at": {"mu": 1.0, "b1": 0.9, "t": 1}, "yours": x, "expected": y} | null,
+        "refusal": {"line": int, "col": int, "reason": str} | null   # lines/cols in the file
+      },
+      "rule": {the drill's verdict object, without "drill", with "stage": "rule"}
+    }
+
 The CLI side (answer file, rendering, the interactive flow) is at the end of this module;
 numpy is imported at the top because the numeric check always runs; sympy only inside
 :func:`symbolic_equal`.
@@ -680,6 +707,11 @@ class DeriveResult:
             return "refused"
         return "fail" if "fail" in verdicts else "pass"
 
+    @property
+    def summary(self) -> str:
+        """One line: each stage's verdict (e.g. "E[m_t]: pass · correction: fail · rule: pass")."""
+        return " · ".join(f"{label}: {s.verdict}" for label, s in zip(("E[m_t]", "correction", "rule"), self.stages))
+
     def to_dict(self) -> dict[str, Any]:
         """The ``derive`` object of ``--json``: the overall verdict and each stage's."""
         rule = {k: v for k, v in self.rule.to_dict().items() if k != "drill"}
@@ -801,19 +833,21 @@ def _stage_detail(result: Any) -> dict[str, Any]:
 
 def run_answer(text: str, json_output: bool, torch_device: str | None, save: bool, home: Path | None, out: "Console", err: "Console") -> int:
     """``--derive --answer FILE``: grade all three parts, render, save; returns the exit code."""
+    from rich.markup import escape
+
     from gdgrill.console import error_line
     from gdgrill.drill.command import _print_json, render_verdict
 
     result = grade_answer(text, torch_device)
     saved = record({s: _stage_detail(r) for s, r in zip(STAGE_IDS, result.stages)}, result.verdict, text, None, home) if save else False
     if json_output:
-        _print_json(out, {**result.rule.to_dict(), "verdict": result.verdict, "derive": result.to_dict(), "saved": saved})
+        _print_json(out, {**result.rule.to_dict(), "verdict": result.verdict, "message": result.summary, "derive": result.to_dict(), "saved": saved})
         for stage in result.stages:
             if stage.verdict == "refused":
                 error_line(err, stage.message)
         return _exit_code(result.verdict)
     for number, (stage, stage_result) in enumerate(zip(STAGES, result.stages[:2]), start=1):
-        out.print(f"[title]{number}. {stage.title}[/]")
+        out.print(f"[title]{number}. {escape(stage.title)}[/]")
         render_stage(stage, stage_result, out, err)
     out.print("[title]3. The update rule[/]")
     render_verdict(DRILLS[DRILL_NAME], result.rule, out, err)

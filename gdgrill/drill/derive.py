@@ -484,7 +484,7 @@ def _sympy_symbols(sp: Any) -> dict[str, Any]:
     }
 
 
-def symbolic_equal(yours: Expr, expected: Expr, timeout: float = SIMPLIFY_SECONDS) -> tuple[bool, str]:
+def symbolic_equal(yours: Expr, expected: Expr, timeout: float | None = None) -> tuple[bool, str]:
     """(True, note) when sympy proves ``yours − expected`` simplifies to 0; (False, why not)
     when it cannot say: sympy missing, timed out, gave up, or the difference did not simplify
     to 0 (which is not a proof of a difference: the numeric check decides then)."""
@@ -494,6 +494,7 @@ def symbolic_equal(yours: Expr, expected: Expr, timeout: float = SIMPLIFY_SECOND
         sp = None
     if sp is None:  # None too when the test suite hides an installed sympy
         return False, "sympy is not installed"
+    timeout = SIMPLIFY_SECONDS if timeout is None else timeout
     symbols = _sympy_symbols(sp)
     box: list[bool | None] = []
 

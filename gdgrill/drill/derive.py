@@ -924,8 +924,10 @@ def interactive(torch_device: str | None, save: bool, home: Path | None, out: "C
     for number, stage in enumerate(STAGES, start=1):
         out.print(f"\n[title]Step {number}/3 · {escape(stage.title)}[/]")
         out.print(stage.question, markup=False)
-        names = "  ".join(f"{n.symbol} {n.meaning}" for n in stage.names)
-        out.print(f"Names: {names}", style="muted", markup=False)
+        out.print("Names:", style="muted", markup=False)
+        for n in stage.names:
+            also = ", ".join(a for a in (n.name, *n.aliases) if a != n.symbol)
+            out.print(f"  {n.symbol:<3} {n.meaning}  (also: {also})", style="muted", markup=False)
         while True:
             text = _read_line(out)
             if text is None:

@@ -6,6 +6,7 @@ Usage::
     gdgrill drill adam-bias             # interactive: intro, answer, verdict, hint / retry / reference
     gdgrill drill adam-bias --answer rule.txt [--json]     # grade a file ('-' reads stdin)
     gdgrill drill adam-bias --show-reference               # give up: the intro and the reference rule
+    gdgrill drill adam-bias --derive [--answer FILE]       # derive E[m_t] and the correction first
 
 Exit codes: 0 correct, 1 incorrect, 2 refused (cannot parse, not allowed, resource bomb),
 unknown drill or other user error, 130 interrupted. Graded attempts (not refusals) are saved
@@ -32,6 +33,9 @@ in the progress database as item ``drill/<name>``.
       "checked": {"instances": int, "steps": int, "dtype": "float64", "rtol": number, "atol": number},
       "saved": bool                                  # recorded in the progress database
     }
+
+``--derive`` (adam-bias only) is described in :mod:`gdgrill.drill.derive`: its answer file
+and the ``derive`` object its ``--json`` adds.
 
 numpy and torch are imported inside the command only (listing drills stays light).
 """
@@ -81,12 +85,13 @@ def drill_command(
     torch_check: Annotated[bool, typer.Option("--torch/--no-torch", help="Re-run a correct rule through torch (float32) to show it agrees on the real framework.")] = True,
     show_reference: Annotated[bool, typer.Option("--show-reference", help="Give up: print the drill's intro and its reference rule, then exit.")] = False,
     save: Annotated[bool, typer.Option("--save/--no-save", help="Record graded attempts in the progress database.")] = True,
+    derive: Annotated[bool, typer.Option("--derive", help="adam-bias only: first derive E[m_t] and the bias correction, then write the rule. With --answer, FILE holds E[m_t], m̂_t and the rule (lines, or sections split by ---).")] = False,
     home: HomeOption = None,
 ) -> None:
     """List the drills, or type an optimizer update rule from memory and have it run against the reference."""
     out, err = make_console(), make_console(stderr=True)
     try:
-        code = run_drill(name, answer, json_output, device.value, torch_check, show_reference, save, home, out, err)
+        code = run_drill(name, answer, json_output, device.value, torch_check, show_reference, save, home, out, err, derive=derive)
     except KeyboardInterrupt:
         err.print("\ninterrupted; the attempt in progress was not saved.", style="muted", markup=False)
         raise typer.Exit(code=int(ExitCode.INTERRUPTED)) from None
@@ -107,6 +112,7 @@ def run_drill(
     home: Path | None,
     out: Console,
     err: Console,
+    derive: bool = False,
 ) -> int:
     """The command's logic with its consoles passed in; returns the exit code."""
     if name is None or name.strip().lower() == "list":
@@ -115,10 +121,18 @@ def run_drill(
     drill = DRILLS.get(name.strip().lower())
     if drill is None:
         raise UserError(f"unknown drill {name!r} (available: {', '.join(DRILLS)})")
+    if derive and drill.name != "adam-bias":
+        raise UserError(f"--derive is only for the adam-bias drill (try `gdgrill drill adam-bias --derive`), not {drill.name!r}")
     if show_reference:
         _show_reference(drill, out, json_output)
         return ExitCode.OK
     torch_device = _torch_device(device) if torch_check else None
+    if derive:
+        from gdgrill.drill import derive as derive_stage
+
+        if answer is not None:
+            return derive_stage.run_answer(read_answer(answer), json_output, torch_device, save, home, out, err)
+        return derive_stage.interactive(torch_device, save, home, out, err)
     if answer is not None:
         text = read_answer(answer)
         verdict = _judge(drill, text, torch_device)

@@ -21,8 +21,6 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
-decks_app = typer.Typer(help="List, show and validate decks.", no_args_is_help=True, rich_markup_mode=None)
-app.add_typer(decks_app, name="decks")
 
 out = make_console()
 err = make_console(stderr=True)
@@ -58,21 +56,21 @@ def _root(
     'gdgrill report'."""
 
 
-def _open(home: Optional[Path]):
+def open_progress(home: Optional[Path]):
     from gdgrill.paths import home_dir
     from gdgrill.store import open_store
 
     return open_store(home_dir(home))
 
 
-def _library(decks: Optional[list[Path]], home: Optional[Path] = None):
+def load_decks(decks: Optional[list[Path]], home: Optional[Path] = None):
     from gdgrill.decks import load_library
     from gdgrill.paths import deck_cache_path, home_dir
 
     return load_library(decks, cache=deck_cache_path(home_dir(home)))
 
 
-def _read_line(prompt: str) -> str:
+def read_line(prompt: str) -> str:
     import sys
 
     out.print(prompt, end="", markup=False, style="key")
@@ -111,7 +109,7 @@ def quiz(
     from gdgrill.quiz import DEFAULT_TIMED_SECONDS, QuizSession, next_due, plan_session
 
     with user_errors():
-        library = _library(decks, home)
+        library = load_decks(decks, home)
         cards = library.select(deck or (), tier)
         time_limit = None
         if timed is not None:
@@ -121,7 +119,7 @@ def quiz(
             time_limit = timed or (quick.timed_seconds if quick and quick.timed_seconds else DEFAULT_TIMED_SECONDS)
             cards = [c for c in cards if c.auto_checked]
         today = clock.today()
-        with _open(home) as store:
+        with open_progress(home) as store:
             states = store.states()
             plan = plan_session(
                 cards, states, today, new_per_day=new, introduced_today=store.introduced_on(today), limit=limit, cram=cram
@@ -139,7 +137,7 @@ def quiz(
                 out.print(msg + " Practise anyway with 'gdgrill quiz --cram'.", markup=False)
                 return
             mode = "cram" if cram else ("timed" if time_limit else "quiz")
-            session = QuizSession(store, out, _read_line, today, states, mode=mode, time_limit=time_limit)
+            session = QuizSession(store, out, read_line, today, states, mode=mode, time_limit=time_limit)
             try:
                 tally = session.run(plan.cards)
             except KeyboardInterrupt:
@@ -187,9 +185,9 @@ def report(
     with user_errors():
         if format not in ("text", "md", "json"):
             raise UserError(f"--format {format!r}: expected text, md or json")
-        library = _library(decks, home)
+        library = load_decks(decks, home)
         items, titles = _report_items(library)
-        with _open(home) as store:
+        with open_progress(home) as store:
             data = build_report(items, titles, store, clock.today())
         if format == "json":
             text = render_json(data)
@@ -217,207 +215,6 @@ def report(
             render_text(data, out)
 
 
-@app.command()
-def practice(
-    problem: Annotated[Optional[str], typer.Argument(help="Problem id; leave out to list the problems.")] = None,
-    home: HomeOption = None,
-) -> None:
-    """Long-form interview problems: three hints on request, a model answer and a
-    Strong / Lean / No-hire rubric to rate yourself against (saved for the report)."""
-    from rich.table import Table
-
-    from gdgrill import clock
-    from gdgrill.content import load_problems
-    from gdgrill.decks import DeckError
-    from gdgrill.practice import RUBRIC_LABELS, run_practice
-
-    with user_errors():
-        problems = load_problems()
-        with _open(home) as store:
-            if problem is None:
-                last = {r["problem"]: r["rating"] for r in store.practice_ratings()}
-                table = Table(title="Practice problems (gdgrill practice ID)", title_justify="left")
-                for col in ("id", "tier", "title", "last rating"):
-                    table.add_column(col, no_wrap=col == "id")
-                for p in problems:
-                    table.add_row(p.id, str(p.tier), p.title, RUBRIC_LABELS.get(last.get(p.id, ""), "—"))
-                out.print(table)
-                return
-            chosen = next((p for p in problems if p.id == problem), None)
-            if chosen is None:
-                raise DeckError(f"no practice problem {problem!r} (see 'gdgrill practice')")
-            run_practice(chosen, store, out, _read_line, clock.today())
-
-
-@app.command()
-def assess(
-    ratings: Annotated[
-        Optional[str], typer.Option("--ratings", help="Give all seven ratings at once, e.g. 3,4,2,5,1,3,3 (no questions asked).")
-    ] = None,
-    home: HomeOption = None,
-) -> None:
-    """Self-assessment: rate seven skill areas 1-5; the total (7-35) places you in a band
-    with concrete advice on what to study next. Saved, so the report shows the trend."""
-    from rich.panel import Panel
-    from rich.text import Text
-
-    from gdgrill import clock
-    from gdgrill.assess import ask_ratings, parse_ratings, record, weakest_areas
-    from gdgrill.content import load_assessment
-    from gdgrill.text import reflow
-
-    with user_errors():
-        assessment = load_assessment()
-        given = parse_ratings(ratings, len(assessment.areas)) if ratings is not None else None
-        with _open(home) as store:
-            previous = store.assessments()
-            try:
-                values = given or ask_ratings(assessment, out, _read_line)
-            except EOFError:
-                raise UserError("assessment not finished: no answers were given for every area (nothing saved)") from None
-            total, band = record(assessment, values, store, clock.today())
-        trend = f" (last time {previous[-1]['total']})" if previous else ""
-        body = Text(f"Total {total}/35{trend}: {band.title}\n\n", style="title")
-        body.append(reflow(band.advice))
-        body.append("\n\nWeakest: " + "; ".join(weakest_areas(assessment, values)), style="key")
-        out.print(Panel(body, title="self-assessment saved", title_align="left"))
-
-
-@app.command()
-def grill(
-    seed: Annotated[Optional[int], typer.Option("--seed", help="Pick the same 50 questions again (default: a fresh draw).")] = None,
-    deck: Annotated[Optional[list[str]], typer.Option("--deck", "-d", help="Only this deck (repeatable).")] = None,
-    home: HomeOption = None,
-    decks: DecksOption = None,
-) -> None:
-    """A timed 50-question readiness pass like a mock screen, tier 1 first, then deeper.
-    Score out of 50 with a verdict per band (1-10, 11-20, 21-30, 31-50; aim 40+).
-    A band with more than a quarter missed is flagged; missed cards come due tomorrow."""
-    import time
-
-    from gdgrill import clock
-    from gdgrill.grill import pick_questions, score, verdict
-    from gdgrill.quiz import QuizSession
-    from gdgrill.scheduler import Grade
-
-    with user_errors():
-        library = _library(decks, home)
-        questions = pick_questions(library.select(deck or ()), seed)
-        today = clock.today()
-        started = time.monotonic()
-        with _open(home) as store:
-            states = store.states()
-            out.print("Grill: 50 questions, tier 1 first. Answer as you would out loud; the clock is running.", style="title")
-            session = QuizSession(
-                store, out, _read_line, today, states, mode="grill", schedules=lambda g: g is Grade.FAIL
-            )
-            try:
-                session.run(questions)
-            except KeyboardInterrupt:
-                err.print(f"\ninterrupted: {session.tally.line()}; grill not scored", style="muted", markup=False)
-                raise typer.Exit(code=int(ExitCode.INTERRUPTED)) from None
-            by_key = {key: grade for key, _, grade in session.tally.graded}
-            total, bands = score([by_key.get(card.key) for card in questions])
-            seconds = round(time.monotonic() - started, 1)
-            store.record_grill(total, 50, [b.to_dict() for b in bands], seconds, day=today)
-        out.print()
-        out.print(f"Grill: {verdict(total)} in {seconds / 60:.1f} min.", style="title", markup=False)
-        for b in bands:
-            flag = "  ← more than a quarter missed: re-grill this band" if b.flagged else ""
-            out.print(f"  questions {b.first:2d}-{b.last:2d}: {b.correct}/{b.size}{flag}", markup=False)
-        missed = sum(b.size - b.correct for b in bands)
-        if missed:
-            out.print(f"{missed} missed or unanswered; the missed cards come due tomorrow.", markup=False)
-
-
-@decks_app.command("list")
-def decks_list(home: HomeOption = None, decks: DecksOption = None) -> None:
-    """Every deck with its cards, how many are due today and how many are mastered."""
-    from rich.table import Table
-
-    from gdgrill import clock
-    from gdgrill.scheduler import Status
-
-    with user_errors():
-        library = _library(decks, home)
-        today = clock.today()
-        with _open(home) as store:
-            states = store.states()
-        table = Table(title=f"Decks ({today.isoformat()})", title_justify="left")
-        for col in ("deck", "title", "cards", "due today", "new", "mastered", "source"):
-            table.add_column(col, justify="right" if col in ("cards", "due today", "new", "mastered") else "left")
-        for d in library.decks:
-            st = [states.get(c.key) for c in d.cards]
-            table.add_row(
-                d.id,
-                d.title,
-                str(len(d.cards)),
-                str(sum(1 for s in st if s and s.is_due(today))),
-                str(sum(1 for s in st if s is None)),
-                str(sum(1 for s in st if s and s.status is Status.MASTERED)),
-                "shipped" if d.shipped else str(d.source),
-            )
-        out.print(table)
-
-
-@decks_app.command("show")
-def decks_show(
-    deck: Annotated[str, typer.Argument(help="Deck id, e.g. optimizers.")],
-    card: Annotated[Optional[str], typer.Argument(help="Card id: show that card in full.")] = None,
-    decks: DecksOption = None,
-) -> None:
-    """A deck's cards (id, tier, question), or one card in full with its answer."""
-    from rich.panel import Panel
-    from rich.table import Table
-    from rich.text import Text
-
-    from gdgrill.decks import DeckError
-
-    with user_errors():
-        library = _library(decks)
-        d = library.deck(deck)
-        if d is None:
-            raise DeckError(f"no deck named {deck!r} (decks: {', '.join(x.id for x in library.decks)})")
-        if card is None:
-            table = Table(title=f"{d.title} — {d.description}", title_justify="left")
-            for col in ("card", "tier", "question"):
-                table.add_column(col)
-            for c in d.cards:
-                table.add_row(c.id, str(c.tier), c.question.splitlines()[0])
-            out.print(table)
-            return
-        c = d.card(card)
-        if c is None:
-            raise DeckError(f"deck {deck!r} has no card {card!r} (see 'gdgrill decks show {deck}')")
-        body = Text(c.question + "\n\n", style="title") + Text(c.answer)
-        if c.key_points:
-            body.append("\n\nKey points:", style="title")
-            for i, p in enumerate(c.key_points, 1):
-                body.append(f"\n  {i}. {p}")
-        if c.accept:
-            body.append("\n\nAccepted: " + " | ".join(c.accept), style="muted")
-        for day, prompt in sorted(c.checkpoints.items()):
-            body.append(f"\nday {day}: {prompt}", style="muted")
-        if c.references:
-            body.append("\n\nReferences: " + "; ".join(c.references), style="muted")
-        out.print(Panel(body, title=f"{c.key} · tier {c.tier} · {', '.join(c.tags)}", title_align="left"))
-
-
-@decks_app.command("check")
-def decks_check(path: Annotated[Path, typer.Argument(help="A deck file or a folder of *.yaml decks.")]) -> None:
-    """Validate deck files: exit 0 when clean, 2 with every problem listed (file:line: card: problem)."""
-    from gdgrill.decks import check_path
-
-    with user_errors():
-        found, problems = check_path(path)
-        for problem in problems:
-            error_line(err, str(problem))
-        if problems:
-            raise typer.Exit(code=int(ExitCode.USAGE))
-        cards = sum(len(d.cards) for d in found)
-        out.print(f"ok: {len(found)} deck(s), {cards} card(s)", markup=False)
-
-
 LAZY_COMMANDS: dict[str, tuple[str, str, str]] = {}
 
 
@@ -440,15 +237,38 @@ def lazy_command(name: str, module: str, attr: str, help: str) -> None:
 
 
 def real_app(name: str) -> typer.Typer:
-    """The one-command Typer app behind a lazy command (tests use it to check help text)."""
+    """The Typer app behind a lazy command: the module's own app (a command group), or a
+    one-command app around its function. Tests use it to check every help text."""
     import importlib
 
     module, attr, help = LAZY_COMMANDS[name]
+    target = getattr(importlib.import_module(module), attr)
+    if isinstance(target, typer.Typer):
+        return target
     sub = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=None)
-    sub.command(name, help=help)(getattr(importlib.import_module(module), attr))
+    sub.command(name, help=help)(target)
     return sub
 
 
+lazy_command(
+    "practice",
+    "gdgrill.cli_practice",
+    "practice",
+    "Long-form interview problems with hints, a model answer and a Strong / Lean / No-hire rubric.",
+)
+lazy_command(
+    "assess",
+    "gdgrill.cli_practice",
+    "assess",
+    "Self-assessment: rate seven skill areas 1-5 and get a band with what to study next.",
+)
+lazy_command(
+    "grill",
+    "gdgrill.cli_practice",
+    "grill",
+    "A 50-question readiness pass like a mock screen, tier 1 first; aim for 40+.",
+)
+lazy_command("decks", "gdgrill.cli_decks", "decks_app", "List, show and validate decks.")
 lazy_command(
     "drill",
     "gdgrill.drill.command",

@@ -1,0 +1,120 @@
+"""`gdgrill practice`, `assess` and `grill`: imported only when one of them runs."""
+
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+
+from gdgrill.cli import err, load_decks, open_progress, out, read_line, user_errors
+from gdgrill.cli_options import DecksOption, HomeOption
+from gdgrill.errors import ExitCode, UserError
+
+def practice(
+    problem: Annotated[Optional[str], typer.Argument(help="Problem id; leave out to list the problems.")] = None,
+    home: HomeOption = None,
+) -> None:
+    """Long-form interview problems: three hints on request, a model answer and a
+    Strong / Lean / No-hire rubric to rate yourself against (saved for the report)."""
+    from rich.table import Table
+
+    from gdgrill import clock
+    from gdgrill.content import load_problems
+    from gdgrill.decks import DeckError
+    from gdgrill.practice import RUBRIC_LABELS, run_practice
+
+    with user_errors():
+        problems = load_problems()
+        with open_progress(home) as store:
+            if problem is None:
+                last = {r["problem"]: r["rating"] for r in store.practice_ratings()}
+                table = Table(title="Practice problems (gdgrill practice ID)", title_justify="left")
+                for col in ("id", "tier", "title", "last rating"):
+                    table.add_column(col, no_wrap=col == "id")
+                for p in problems:
+                    table.add_row(p.id, str(p.tier), p.title, RUBRIC_LABELS.get(last.get(p.id, ""), "—"))
+                out.print(table)
+                return
+            chosen = next((p for p in problems if p.id == problem), None)
+            if chosen is None:
+                raise DeckError(f"no practice problem {problem!r} (see 'gdgrill practice')")
+            run_practice(chosen, store, out, read_line, clock.today())
+
+
+def assess(
+    ratings: Annotated[
+        Optional[str], typer.Option("--ratings", help="Give all seven ratings at once, e.g. 3,4,2,5,1,3,3 (no questions asked).")
+    ] = None,
+    home: HomeOption = None,
+) -> None:
+    """Self-assessment: rate seven skill areas 1-5; the total (7-35) places you in a band
+    with concrete advice on what to study next. Saved, so the report shows the trend."""
+    from rich.panel import Panel
+    from rich.text import Text
+
+    from gdgrill import clock
+    from gdgrill.assess import ask_ratings, parse_ratings, record, weakest_areas
+    from gdgrill.content import load_assessment
+    from gdgrill.text import reflow
+
+    with user_errors():
+        assessment = load_assessment()
+        given = parse_ratings(ratings, len(assessment.areas)) if ratings is not None else None
+        with open_progress(home) as store:
+            previous = store.assessments()
+            try:
+                values = given or ask_ratings(assessment, out, read_line)
+            except EOFError:
+                raise UserError("assessment not finished: no answers were given for every area (nothing saved)") from None
+            total, band = record(assessment, values, store, clock.today())
+        trend = f" (last time {previous[-1]['total']})" if previous else ""
+        body = Text(f"Total {total}/35{trend}: {band.title}\n\n", style="title")
+        body.append(reflow(band.advice))
+        body.append("\n\nWeakest: " + "; ".join(weakest_areas(assessment, values)), style="key")
+        out.print(Panel(body, title="self-assessment saved", title_align="left"))
+
+
+def grill(
+    seed: Annotated[Optional[int], typer.Option("--seed", help="Pick the same 50 questions again (default: a fresh draw).")] = None,
+    deck: Annotated[Optional[list[str]], typer.Option("--deck", "-d", help="Only this deck (repeatable).")] = None,
+    home: HomeOption = None,
+    decks: DecksOption = None,
+) -> None:
+    """A timed 50-question readiness pass like a mock screen, tier 1 first, then deeper.
+    Score out of 50 with a verdict per band (1-10, 11-20, 21-30, 31-50; aim 40+).
+    A band with more than a quarter missed is flagged; missed cards come due tomorrow."""
+    import time
+
+    from gdgrill import clock
+    from gdgrill.grill import pick_questions, score, verdict
+    from gdgrill.quiz import QuizSession
+    from gdgrill.scheduler import Grade
+
+    with user_errors():
+        library = load_decks(decks, home)
+        questions = pick_questions(library.select(deck or ()), seed)
+        today = clock.today()
+        started = time.monotonic()
+        with open_progress(home) as store:
+            states = store.states()
+            out.print("Grill: 50 questions, tier 1 first. Answer as you would out loud; the clock is running.", style="title")
+            session = QuizSession(
+                store, out, read_line, today, states, mode="grill", schedules=lambda g: g is Grade.FAIL
+            )
+            try:
+                session.run(questions)
+            except KeyboardInterrupt:
+                err.print(f"\ninterrupted: {session.tally.line()}; grill not scored", style="muted", markup=False)
+                raise typer.Exit(code=int(ExitCode.INTERRUPTED)) from None
+            by_key = {key: grade for key, _, grade in session.tally.graded}
+            total, bands = score([by_key.get(card.key) for card in questions])
+            seconds = round(time.monotonic() - started, 1)
+            store.record_grill(total, 50, [b.to_dict() for b in bands], seconds, day=today)
+        out.print()
+        out.print(f"Grill: {verdict(total)} in {seconds / 60:.1f} min.", style="title", markup=False)
+        for b in bands:
+            flag = "  ← more than a quarter missed: re-grill this band" if b.flagged else ""
+            out.print(f"  questions {b.first:2d}-{b.last:2d}: {b.correct}/{b.size}{flag}", markup=False)
+        missed = sum(b.size - b.correct for b in bands)
+        if missed:
+            out.print(f"{missed} missed or unanswered; the missed cards come due tomorrow.", markup=False)

@@ -379,7 +379,7 @@ def figure(race: Race, width: int, overlay: bool = False) -> RenderableType:
     if overlay:
         parts.append(legend(race))
     _, goal_label = race.goal
-    note = Text(f"goal: {goal_label} · crossings: how often the path crossed the valley floor (the zig-zag)", style="dim")
+    note = Text(f"goal: {goal_label} · crossings: of the valley floor (the zig-zag)", style="dim")
     parts += [Text(), *loss_lines(race, width), Text(), results_table(race), note, summary_line(race)]
     return Group(*parts)
 
@@ -437,7 +437,7 @@ def write_png(race: Race, path: Path | str) -> None:
     ax_loss.set_ylabel("loss − min" if s.min_value is not None else "loss")
     ax_loss.set_title(f"loss vs step ({race.steps} steps)")
     ax_loss.legend(loc="best", fontsize="small")
-    fig.savefig(path, dpi=110)
+    fig.savefig(path, dpi=110, format="png")
 
 
 def _png_label(run: Run) -> str:

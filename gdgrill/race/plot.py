@@ -56,6 +56,7 @@ LETTERS_PER_PATH = 8
 SHADES = [f"on color({n})" for n in (232, 233, 234, 235, 236, 237, 238, 239)]
 ISO = "·"
 START, MINIMUM, OFF = "●", "+", "✗"
+BAD = "bold red"
 SPARKS = " ▁▂▃▄▅▆▇█"
 # braille dot bits by (row, column) inside a 2-wide, 4-high cell
 _BRAILLE_BITS = ((0x01, 0x08), (0x02, 0x10), (0x04, 0x20), (0x40, 0x80))
@@ -207,7 +208,7 @@ def _panel_title(run: Run) -> Text:
 
 def _panel_subtitle(run: Run) -> Text:
     if run.diverged:
-        return Text(f" diverged, step {run.stop_step} ", style="bad")
+        return Text(f" diverged, step {run.stop_step} ", style=BAD)
     return Text(f" {run.final_loss:.1e} · {run.sign_flips} crossings ", style="dim")
 
 
@@ -282,7 +283,7 @@ def loss_lines(race: Race, width: int) -> list[Text]:
     edges = np.linspace(0, race.steps + 1, cols + 1)
 
     what, _ = _loss_scale(race)
-    header = Text(f"{what}: ", style="title")
+    header = Text(f"{what}: ", style="bold")
     header.append(f"{SPARKS[1]} {_fmt_axis(race, lo)} … {SPARKS[-1]} {_fmt_axis(race, hi)}", style="dim")
     header.append(f"   steps 0 → {race.steps}", style="dim")
     lines = [header]
@@ -296,7 +297,7 @@ def loss_lines(race: Race, width: int) -> list[Text]:
             bucket = values[start:end]
             if bucket.size == 0:
                 if run.diverged and not crossed:
-                    line.append(OFF, style="bad")
+                    line.append(OFF, style=BAD)
                     crossed = True
                 else:
                     line.append(" ")
@@ -306,7 +307,7 @@ def loss_lines(race: Race, width: int) -> list[Text]:
             line.append(SPARKS[level], style=colour_of(run))
         line.append("  ")
         if run.diverged:
-            line.append(f"diverged at step {run.stop_step}", style="bad")
+            line.append(f"diverged at step {run.stop_step}", style=BAD)
         else:
             line.append(f"{run.loss[0]:.1e} → {run.final_loss:.1e}", style="dim")
         lines.append(line)
@@ -318,7 +319,7 @@ def loss_lines(race: Race, width: int) -> list[Text]:
 
 def results_table(race: Race) -> Table:
     _, goal_label = race.goal
-    table = Table(box=None, pad_edge=False, header_style="title", show_edge=False)
+    table = Table(box=None, pad_edge=False, header_style="bold", show_edge=False)
     table.add_column("")
     table.add_column("optimizer", no_wrap=True)
     table.add_column("η", justify="right")
@@ -328,7 +329,7 @@ def results_table(race: Race) -> Table:
     table.add_column("diverged", justify="right")
     for run in race.runs:
         if run.diverged:
-            diverged = Text(f"yes, step {run.stop_step}", style="bad")
+            diverged = Text(f"yes, step {run.stop_step}", style=BAD)
         elif run.stop_reason == "escaped":
             diverged = Text(f"no (escaped, step {run.stop_step})")
         else:
@@ -359,7 +360,7 @@ def summary_line(race: Race) -> Text:
         text.append(f"{zigzag.label} ({zigzag.sign_flips})", style=f"bold {colour_of(zigzag)}")
     diverged = [r.label for r in race.runs if r.diverged]
     text.append("  ·  diverged: ", style="dim")
-    text.append(", ".join(diverged) if diverged else "none", style="bad" if diverged else "")
+    text.append(", ".join(diverged) if diverged else "none", style=BAD if diverged else "")
     return text
 
 
@@ -372,7 +373,7 @@ def figure(race: Race, width: int, overlay: bool = False) -> RenderableType:
     s = race.surface
     (x0, x1), (y0, y1) = s.bounds
     noise = f", noise seed {race.seed}" if s.noise else ""
-    title = Text(f"{s.name}: {s.formula} · {race.steps} steps{noise}", style="title")
+    title = Text(f"{s.name}: {s.formula} · {race.steps} steps{noise}", style="bold")
     axes = Text(f"x {x0:g} … {x1:g} →, y {y0:g} … {y1:g} ↑   {START} start" + (f"  {MINIMUM} minimum" if s.minimum is not None else ""), style="dim")
     paths = overlay_panel(race, width) if overlay or len(race.runs) == 1 else path_panels(race, width)
     parts: list[RenderableType] = [title, paths, axes]

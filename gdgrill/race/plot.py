@@ -410,9 +410,9 @@ def write_png(race: Race, path: Path | str) -> None:
     ax_map.contour(xs, ys, z, levels=BANDS * 2, colors="white", linewidths=0.4, alpha=0.6)
     for run in race.runs:
         colour = PNG_COLOURS.get(run.label, "black")
-        path = run.path
-        ax_map.plot(path[:, 0], path[:, 1], "-o", color=colour, markersize=2, linewidth=1, label=f"{run.letter} {run.label}")
-        ax_map.annotate(run.letter, path[-1], color=colour, fontweight="bold", xytext=(3, 3), textcoords="offset points")
+        xy = run.path
+        ax_map.plot(xy[:, 0], xy[:, 1], "-o", color=colour, markersize=2, linewidth=1, label=f"{run.letter} {run.label}")
+        ax_map.annotate(run.letter, xy[-1], color=colour, fontweight="bold", xytext=(3, 3), textcoords="offset points")
     ax_map.plot(*s.start, "o", color="black", markersize=6)
     if s.minimum is not None:
         ax_map.plot(*s.minimum, "+", color="black", markersize=10, markeredgewidth=2)

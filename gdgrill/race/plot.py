@@ -89,11 +89,11 @@ def _bands(race: Race, cols: int, rows: int) -> np.ndarray:
     return np.minimum((scaled * BANDS).astype(int), BANDS - 1)
 
 
-def _clip_segment(a: np.ndarray, b: np.ndarray, width: float, height: float) -> tuple[np.ndarray, np.ndarray] | None:
+def _clip_segment(a: tuple[float, float], b: tuple[float, float], width: float, height: float) -> tuple[float, float, float, float] | None:
     """The part of segment a→b inside [0, width) × [0, height) (Liang–Barsky), or None."""
-    d = b - a
+    dx, dy = b[0] - a[0], b[1] - a[1]
     t0, t1 = 0.0, 1.0
-    for p, q in ((-d[0], a[0]), (d[0], width - 1e-9 - a[0]), (-d[1], a[1]), (d[1], height - 1e-9 - a[1])):
+    for p, q in ((-dx, a[0]), (dx, width - 1e-9 - a[0]), (-dy, a[1]), (dy, height - 1e-9 - a[1])):
         if p == 0:
             if q < 0:
                 return None
@@ -105,18 +105,19 @@ def _clip_segment(a: np.ndarray, b: np.ndarray, width: float, height: float) -> 
             t1 = min(t1, r)
         if t0 > t1:
             return None
-    return a + t0 * d, a + t1 * d
+    return a[0] + t0 * dx, a[1] + t0 * dy, a[0] + t1 * dx, a[1] + t1 * dy
 
 
-def _segment_pixels(a: np.ndarray, b: np.ndarray, width: int, height: int) -> Iterator[tuple[int, int]]:
+def _segment_pixels(a: tuple[float, float], b: tuple[float, float], width: int, height: int) -> Iterator[tuple[int, int]]:
+    """The pixels a straight line from a to b passes through, clipped to the canvas."""
     clipped = _clip_segment(a, b, width, height)
     if clipped is None:
         return
-    a, b = clipped
-    n = int(max(abs(b[0] - a[0]), abs(b[1] - a[1]))) + 1
-    for t in np.linspace(0.0, 1.0, n + 1):
-        x, y = a + t * (b - a)
-        yield int(x), int(y)
+    xa, ya, xb, yb = clipped
+    n = int(max(abs(xb - xa), abs(yb - ya))) + 1
+    for i in range(n + 1):
+        t = i / n
+        yield int(xa + t * (xb - xa)), int(ya + t * (yb - ya))
 
 
 class _Canvas:
@@ -183,7 +184,8 @@ def contour_lines(race: Race, cols: int, rows: int, runs: Sequence[Run] | None =
     pixels = [to_pixels(run.path) for run in drawn]
     for run, pts in zip(drawn, pixels):
         style = colour_of(run)
-        for a, b in zip(pts[:-1], pts[1:]):
+        points = [(float(x), float(y)) for x, y in pts]
+        for a, b in zip(points[:-1], points[1:]):
             for px, py in _segment_pixels(a, b, 2 * cols, 4 * rows):
                 canvas.dot(px, py, style)
     # Letters at a few iterates (and the last) name each path even without colour; at every

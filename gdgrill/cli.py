@@ -270,6 +270,12 @@ lazy_command(
 )
 lazy_command("decks", "gdgrill.cli_decks", "decks_app", "List, show and validate decks.")
 lazy_command(
+    "race",
+    "gdgrill.race.command",
+    "race_command",
+    "Race optimizers on a 2-D surface: see SGD zig-zag, momentum and Adam run the valley floor, a high LR diverge.",
+)
+lazy_command(
     "drill",
     "gdgrill.drill.command",
     "drill_command",

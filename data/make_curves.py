@@ -13,6 +13,7 @@ File format (``gdgrill-curve/1``), one JSON file per curve, never a pickle::
     {"format": "gdgrill-curve/1", "name": "good",
      "description": "one line: model, data, optimizer, lr, batch, steps, seed",
      "y_label": "what the values are",
+     "y_scale": "linear",                                    # or "log": how to draw it
      "markers": [{"step": 400, "label": "lr x0.1"}],        # events worth drawing
      "series": [{"name": "train", "steps": [0, 1, ...], "values": [1.14054, ...]}]}
 
@@ -39,12 +40,13 @@ F = torch.nn.functional
 
 # ---- data and model ---------------------------------------------------------------------
 
-def spirals(per_class: int, noise: float, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """Three interleaved spiral arms in the plane (the CS231n toy problem)."""
+def spirals(per_class: int, noise: float, seed: int, inner: float = 0.0) -> tuple[torch.Tensor, torch.Tensor]:
+    """Three interleaved spiral arms in the plane (the CS231n toy problem), starting at radius
+    ``inner`` (at 0 the three arms share the origin, a point no model can classify)."""
     gen = torch.Generator().manual_seed(seed)
     xs, ys = [], []
     for c in range(3):
-        radius = torch.linspace(0.0, 1.0, per_class)
+        radius = torch.linspace(inner, 1.0, per_class)
         angle = torch.linspace(4.0 * c, 4.0 * (c + 1), per_class) + noise * torch.randn(per_class, generator=gen)
         xs.append(torch.stack([radius * torch.sin(angle), radius * torch.cos(angle)], dim=1))
         ys.append(torch.full((per_class,), c))
@@ -133,8 +135,9 @@ def curves() -> dict[str, dict]:
     TRAIN = spirals(200, noise=0.2, seed=0)  # noqa: N806 (the data set every run shares)
     out: dict[str, dict] = {}
 
-    def add(name, description, y_label, series, markers=()):
-        out[name] = {"description": description, "y_label": y_label, "series": series, "markers": list(markers)}
+    def add(name, description, y_label, series, markers=(), y_scale="linear"):
+        out[name] = {"description": description, "y_label": y_label, "y_scale": y_scale,
+                     "series": series, "markers": list(markers)}
 
     good = train(Run(sgd(), constant(0.05), steps=500, batch=32))
     add("good", f"{MLP} on {DATA}; SGD momentum 0.9, lr 0.05, batch 32, 500 steps, seed 0",
@@ -142,7 +145,7 @@ def curves() -> dict[str, dict]:
 
     high = train(Run(sgd(), constant(2.0), steps=100, batch=32))
     add("lr-too-high", f"{MLP} on {DATA}; SGD momentum 0.9, lr 2.0 (40x the good run), batch 32, 100 steps, seed 0",
-        "training loss (batch of 32)", [("train", high)])
+        "training loss (batch of 32)", [("train", high)], y_scale="log")
 
     low = train(Run(sgd(), constant(0.0005), steps=500, batch=32))
     add("lr-too-low", f"{MLP} on {DATA}; SGD momentum 0.9, lr 0.0005 (1/100 of the good run), batch 32, 500 steps, seed 0",
@@ -157,14 +160,14 @@ def curves() -> dict[str, dict]:
         f"MLP 2-128-128-128-3 (leaky ReLU), float64, on {DATA}; Adam peak lr 0.05, cosine decay, batch 64, {total} steps, "
         f"seed 0; no warmup vs {warm}-step linear warmup to the same peak",
         "training loss (batch of 64)", [("no warmup", cold), (f"{warm}-step warmup", warmed)],
-        [(warm, "warmup ends")])
+        [(warm, "warmup ends")], y_scale="log")
 
-    small = spirals(20, noise=0.4, seed=3)
+    small = spirals(20, noise=0.4, seed=3, inner=0.1)
     held_out = spirals(200, noise=0.4, seed=4)
     train_loss, val_loss = _overfit(small, held_out)
     add("overfitting",
         "MLP 2-128-128-3 (leaky ReLU), float64, on 60 training points of noisy 3-class spirals (noise 0.4, seed 3), "
-        "600 held-out points (seed 4); Adam lr 0.01, full batch, 600 steps, seed 0",
+        "600 held-out points (seed 4); Adam lr 0.003, full batch, 500 steps, seed 0",
         "loss on the whole training / validation set", [("train", train_loss), ("validation", val_loss)])
 
     milestone = 400
@@ -193,9 +196,9 @@ def curves() -> dict[str, dict]:
 
 def _overfit(train_set, held_out) -> tuple[list[float], list[float]]:
     model = mlp(0, hidden=128)
-    opt = torch.optim.Adam(model.parameters(), lr=0.01)
+    opt = torch.optim.Adam(model.parameters(), lr=0.003)
     train_loss, val_loss = [], []
-    for _ in range(600):
+    for _ in range(500):
         loss = F.cross_entropy(model(train_set[0]), train_set[1])
         train_loss.append(loss.item())
         with torch.no_grad():
@@ -220,6 +223,7 @@ def curve_text(name: str, curve: dict) -> str:
         f'  "name": {json.dumps(name)},',
         f'  "description": {json.dumps(curve["description"])},',
         f'  "y_label": {json.dumps(curve["y_label"])},',
+        f'  "y_scale": {json.dumps(curve["y_scale"])},',
         '  "markers": [' + ", ".join(
             f'{{"step": {step}, "label": {json.dumps(label)}}}' for step, label in curve["markers"]) + "],",
         '  "series": [',

@@ -19,8 +19,8 @@ File format (``gdgrill-curve/1``), one JSON file per curve, never a pickle::
 
 Values are printed with ``%.6g``. A loss that is not finite (inf or NaN) is stored as
 ``null``: JSON has no inf or NaN, and a diverged run's log shows nan from that step on.
-The value at step s is the loss measured at step s, before that step's update, unless the
-y_label says it is measured after the update on a fixed set.
+The value at step s is the loss measured before that step's update (after s updates), on
+that step's batch or on a fixed set, as the y_label says.
 """
 
 from __future__ import annotations
@@ -78,7 +78,7 @@ class Run:
     depth: int = 2
     clip_norm: float | None = None
     corrupt_step: int | None = None  # this step's batch has its inputs scaled x30
-    log: str = "batch"  # "batch": the loss of the step's batch; "set": a fixed set after the update
+    log: str = "batch"  # "batch": the loss of the step's batch; "set": the loss on a fixed set
     log_set: tuple[torch.Tensor, torch.Tensor] | None = None
     data: tuple[torch.Tensor, torch.Tensor] | None = None  # default: the 600 spiral points
 
@@ -97,15 +97,15 @@ def train(run: Run) -> list[float]:
         loss = F.cross_entropy(model(inputs), y[idx])
         if run.log == "batch":
             losses.append(loss.item())
+        else:
+            assert run.log_set is not None
+            with torch.no_grad():
+                losses.append(F.cross_entropy(model(run.log_set[0]), run.log_set[1]).item())
         opt.zero_grad()
         loss.backward()
         if run.clip_norm is not None:
             torch.nn.utils.clip_grad_norm_(model.parameters(), run.clip_norm)
         opt.step()
-        if run.log == "set":
-            assert run.log_set is not None
-            with torch.no_grad():
-                losses.append(F.cross_entropy(model(run.log_set[0]), run.log_set[1]).item())
     return losses
 
 
@@ -151,15 +151,15 @@ def curves() -> dict[str, dict]:
     add("lr-too-low", f"{MLP} on {DATA}; SGD momentum 0.9, lr 0.0005 (1/100 of the good run), batch 32, 500 steps, seed 0",
         "training loss (batch of 32)", [("train", low)])
 
-    peak, total, warm = 0.05, 300, 30
+    peak, total, warm = 0.05, 200, 50
     cosine = lambda step: 0.5 * (1.0 + math.cos(math.pi * step / total))  # noqa: E731
-    wide = dict(hidden=128, depth=3)
-    cold = train(Run(adam(), lambda s: peak * cosine(s), steps=total, batch=64, **wide))
-    warmed = train(Run(adam(), lambda s: peak * min((s + 1) / warm, cosine(s)), steps=total, batch=64, **wide))
+    wide = dict(hidden=128, depth=3, steps=total, batch=64, log="set", log_set=TRAIN)
+    cold = train(Run(adam(), lambda s: peak * cosine(s), **wide))
+    warmed = train(Run(adam(), lambda s: peak * min((s + 1) / warm, cosine(s)), **wide))
     add("no-warmup-spike",
-        f"MLP 2-128-128-128-3 (leaky ReLU), float64, on {DATA}; Adam peak lr 0.05, cosine decay, batch 64, {total} steps, "
-        f"seed 0; no warmup vs {warm}-step linear warmup to the same peak",
-        "training loss (batch of 64)", [("no warmup", cold), (f"{warm}-step warmup", warmed)],
+        f"MLP 2-128-128-128-3 (leaky ReLU), float64, on {DATA}; Adam peak lr {peak}, cosine decay to 0, batch 64, "
+        f"{total} steps, seed 0; no warmup vs {warm}-step linear warmup to the same peak",
+        "training loss on the whole training set", [("no warmup", cold), (f"{warm}-step warmup", warmed)],
         [(warm, "warmup ends")], y_scale="log")
 
     small = spirals(20, noise=0.4, seed=3, inner=0.1)
@@ -174,7 +174,7 @@ def curves() -> dict[str, dict]:
     decay = train(Run(sgd(), lambda s: 0.1 if s < milestone else 0.01, steps=600, batch=16, log="set", log_set=TRAIN))
     add("step-decay-plateau",
         f"{MLP} on {DATA}; SGD momentum 0.9, lr 0.1 then 0.01 from step {milestone}, batch 16, 600 steps, seed 0",
-        "training loss on the whole training set, after each step", [("train", decay)],
+        "training loss on the whole training set", [("train", decay)],
         [(milestone, "lr x0.1")])
 
     tiny = train(Run(sgd(), constant(0.05), steps=500, batch=4))
@@ -189,7 +189,7 @@ def curves() -> dict[str, dict]:
     add("clipping-tames-spike",
         f"{MLP} on {DATA}; SGD momentum 0.9, lr 0.05, batch 32, 500 steps, seed 0; the batch of step {bad} is "
         "corrupted (inputs x30); without clipping vs clip_grad_norm 1.0",
-        "training loss on the whole training set, after each step",
+        "training loss on the whole training set",
         [("no clipping", unclipped), ("clip norm 1.0", clipped)], [(bad, "corrupted batch")])
     return out
 

@@ -139,6 +139,12 @@ class QuizSession:
         self.console.print()
         self.console.print(header)
         body = Text(card.question)
+        if card.curve:
+            from gdgrill.curves import load_curve, render_curve
+
+            # Markers ("lr ×0.1 at step 400") would give the diagnosis away before the reveal.
+            curve = load_curve(card.curve)
+            self.console.print(render_curve(curve, width=min(70, self.console.width), show_markers=False))
         prompt = card.prompt_for(cp_day)
         if prompt:
             body.append("\n\n")
@@ -147,6 +153,10 @@ class QuizSession:
 
     def _show_answer(self, card: Card) -> None:
         body = Text(reflow(card.answer))
+        if card.curve:
+            from gdgrill.curves import load_curve
+
+            body.append(f"\n\nThe run: {load_curve(card.curve).description}", style="muted")
         if card.key_points:
             body.append("\n\nKey points:", style="title")
             for i, point in enumerate(card.key_points, 1):

@@ -132,3 +132,24 @@ def test_the_checkpoint_prompt_of_the_cards_rung_is_shown(sample_decks, monkeypa
 def test_an_unknown_deck_is_a_one_line_error(sample_decks):
     result = runner.invoke(app, ["quiz", "--deck", "nope"], input="")
     assert result.exit_code == 2 and "no deck named 'nope'" in result.stderr
+
+
+def test_a_curve_card_draws_the_stored_run_before_the_question_and_describes_it_after(tmp_path):
+    folder = tmp_path / "curvedeck"
+    folder.mkdir()
+    (folder / "c.yaml").write_text(
+        "deck: {id: c, title: C, description: Curve cards.}\n"
+        "cards:\n"
+        "  - id: step\n"
+        "    question: This run's loss curve is shown above. What happened at the drop?\n"
+        "    answer: The learning rate was cut tenfold at the milestone.\n"
+        "    key_points: [step decay milestone, lower LR resolves the noise floor]\n"
+        "    curve: step-decay-plateau\n",
+        encoding="utf-8",
+    )
+    result = runner.invoke(app, ["quiz", "--decks", str(folder), "--deck", "c"], input="\np\n")
+    assert result.exit_code == 0, result.output
+    before, after = result.output.split("model answer", 1)
+    assert "step 0" in before and "shown above" in before
+    assert "(step 400)" not in before  # the milestone marker would give the answer away
+    assert "The run:" in after and "The run:" not in before

@@ -260,15 +260,26 @@ class Store:
             for r in rows
         ]
 
-    # A live scheduling review: it moves the ladder and no undo event took it back.
-    _LIVE = "r.scheduling = 1 AND r.id NOT IN (SELECT undoes FROM reviews WHERE undoes IS NOT NULL)"
+    _NOT_UNDONE = "r.id NOT IN (SELECT undoes FROM reviews WHERE undoes IS NOT NULL)"
+
+    @property
+    def _not_undone(self) -> str:
+        """SQL that keeps rows no undo event took back. Most logs hold no undo at all; then
+        the clause is dropped, which saves a lookup per row on a million-row scan."""
+        has_undo = self.conn.execute("SELECT 1 FROM reviews WHERE undoes IS NOT NULL LIMIT 1").fetchone()
+        return self._NOT_UNDONE if has_undo else "1"
+
+    @property
+    def _live(self) -> str:
+        """SQL for a live scheduling review: it moves the ladder and was not undone."""
+        return f"r.scheduling = 1 AND {self._not_undone}"
 
     def history(self, item: str) -> list[Review]:
         """The reviews the scheduler replays for ``item``: live, scheduling, oldest first."""
         with self._errors():
             rows = self.conn.execute(
                 f"SELECT r.day, r.grade FROM reviews r JOIN items i ON i.id = r.item_id"
-                f" WHERE i.key = ? AND {self._LIVE} ORDER BY r.id",
+                f" WHERE i.key = ? AND {self._live} ORDER BY r.id",
                 (item,),
             ).fetchall()
         return [Review(date.fromisoformat(d), Grade(g)) for d, g in rows]
@@ -286,7 +297,7 @@ class Store:
         """How many items had their first live scheduling review on ``day`` (new-card cap)."""
         with self._errors():
             row = self.conn.execute(
-                f"SELECT COUNT(*) FROM (SELECT MIN(r.day) AS first FROM reviews r WHERE {self._LIVE} GROUP BY r.item_id)"
+                f"SELECT COUNT(*) FROM (SELECT MIN(r.day) AS first FROM reviews r WHERE {self._live} GROUP BY r.item_id)"
                 " WHERE first = ?",
                 (day.isoformat(),),
             ).fetchone()
@@ -307,7 +318,7 @@ class Store:
             rows = self.conn.execute(
                 f"""
                 SELECT r.item_id, COUNT(*), SUM(r.grade = 'fail'), MAX(CASE WHEN r.grade = 'fail' THEN r.id END)
-                FROM reviews r WHERE {self._LIVE} GROUP BY r.item_id
+                FROM reviews r WHERE {self._live} GROUP BY r.item_id
                 """
             ).fetchall()
             recent = {
@@ -316,7 +327,7 @@ class Store:
                     f"""
                     SELECT r.item_id, SUM(r.day >= :week), SUM(r.day >= :week AND r.grade = 'pass'),
                            COUNT(*), SUM(r.grade = 'pass')
-                    FROM reviews r WHERE r.day >= :month AND {self._LIVE} GROUP BY r.item_id
+                    FROM reviews r WHERE r.day >= :month AND {self._live} GROUP BY r.item_id
                     """,
                     {"week": week, "month": month},
                 )
@@ -330,7 +341,7 @@ class Store:
                 f"""
                 SELECT r.item_id, r.day, r.grade FROM _last_miss m
                 CROSS JOIN reviews r ON r.item_id = m.item_id AND r.id >= m.from_id
-                WHERE {self._LIVE} ORDER BY r.id
+                WHERE {self._live} ORDER BY r.id
                 """
             ).fetchall()
         replayed: dict[int, int] = {}
@@ -367,7 +378,7 @@ class Store:
         with self._errors():
             rows = self.conn.execute(
                 "SELECT DISTINCT day FROM reviews r WHERE r.grade != 'undo'"
-                " AND r.id NOT IN (SELECT undoes FROM reviews WHERE undoes IS NOT NULL) ORDER BY day DESC"
+                f" AND {self._not_undone} ORDER BY day DESC"
             ).fetchall()
         return [date.fromisoformat(r[0]) for r in rows]
 

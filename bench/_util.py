@@ -25,3 +25,13 @@ def run_process(argv: Sequence[str], env: dict[str, str] | None = None, stdin: b
 
 def median(xs: Sequence[float]) -> float:
     return statistics.median(xs)
+
+
+def median_time(fn, repeat: int = 5) -> float:
+    """Median wall time of ``fn()`` in seconds over ``repeat`` calls."""
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)

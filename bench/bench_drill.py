@@ -10,9 +10,13 @@ Adam at several array sizes. Also checks that the numpy-only path never imports 
 
 from __future__ import annotations
 
-import statistics
 import sys
 import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _util import median_time  # noqa: E402
 
 STEPS = 200
 ADAM_USER = """
@@ -25,14 +29,6 @@ v̂ = v/(1−β₂ᵗ)
 ADAM_WRONG = ADAM_USER.replace("(√v̂ + ε)", "√(v̂ + ε)")
 
 
-def timed(fn, repeat: int = 5) -> float:
-    """Median wall time of fn() in seconds."""
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def main() -> int:
@@ -48,8 +44,8 @@ def main() -> int:
     verdict = judge(drill, ADAM_WRONG)
     cold_fail = time.perf_counter() - start
     assert verdict.misconception and verdict.misconception.id == "eps-inside-sqrt"
-    warm_pass = timed(lambda: judge(drill, ADAM_USER))
-    warm_fail = timed(lambda: judge(drill, ADAM_WRONG))
+    warm_pass = median_time(lambda: judge(drill, ADAM_USER))
+    warm_fail = median_time(lambda: judge(drill, ADAM_WRONG))
     torch_free = "torch" not in sys.modules
 
     print("judge one answer (adam-bias, 4 instances x 8 steps, float64 numpy):")
@@ -65,11 +61,11 @@ def main() -> int:
 
         verdict = judge(drill, ADAM_USER, torch_device="cpu")
         first = time.perf_counter() - start
-        warm = timed(lambda: judge(drill, ADAM_USER, torch_device="cpu"))
+        warm = median_time(lambda: judge(drill, ADAM_USER, torch_device="cpu"))
         print(f"with the torch float32 cross-check on cpu: first {first * 1e3:.1f} ms (includes importing torch), warm {warm * 1e3:.2f} ms; agrees={verdict.torch.agrees}")
         if torch.cuda.is_available():
             judge(drill, ADAM_USER, torch_device="cuda")
-            warm = timed(lambda: judge(drill, ADAM_USER, torch_device="cuda"))
+            warm = median_time(lambda: judge(drill, ADAM_USER, torch_device="cuda"))
             print(f"with the torch float32 cross-check on cuda: warm {warm * 1e3:.2f} ms")
     except ImportError:
         print("torch not installed: cross-check not timed")
@@ -110,7 +106,7 @@ def interpreter_overhead() -> bool:
                 env["g"] = g
                 rule.step(env)
 
-        t_ref, t_rule = timed(run_reference), timed(run_rule)
+        t_ref, t_rule = median_time(run_reference), median_time(run_rule)
         ratio = t_rule / t_ref
         worst = max(worst, ratio)
         print(f"  n={size:>7}: reference {t_ref / STEPS * 1e6:8.2f} us/step   rule {t_rule / STEPS * 1e6:8.2f} us/step   ratio {ratio:.2f}x")

@@ -13,23 +13,15 @@ from __future__ import annotations
 import io
 import statistics
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _util import run_process  # noqa: E402
+from _util import median_time, run_process  # noqa: E402
 
 ADAM_RULE = "m = β₁·m + (1−β₁)·g\nv = β₂·v + (1−β₂)·g²\nθ = θ − η·m/(1−β₁ᵗ)/(√(v/(1−β₂ᵗ)) + ε)\n"
 
 
-def timed(fn, repeat: int = 5) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def main() -> int:
@@ -46,10 +38,10 @@ def main() -> int:
         entrants = reference_entrants(surface, DEFAULT_OPTIMIZERS)
         rule, drill = parse_rule_for(ADAM_RULE, None)
         with_rule = [*entrants, rule_entrant(rule, drill, surface.default_lrs["adam"])]
-        sim = timed(lambda: run_race(surface, entrants, steps))
-        sim_rule = timed(lambda: run_race(surface, with_rule, steps))
+        sim = median_time(lambda: run_race(surface, entrants, steps))
+        sim_rule = median_time(lambda: run_race(surface, with_rule, steps))
         race = run_race(surface, entrants, steps)
-        draw = timed(lambda: print_race(race, Console(file=io.StringIO(), width=100)))
+        draw = median_time(lambda: print_race(race, Console(file=io.StringIO(), width=100)))
         print(f"{name:<11} {steps:>6} {sim * 1e3:>8.1f}ms {sim_rule * 1e3:>10.1f}ms {draw * 1e3:>7.1f}ms")
 
     argv = [sys.executable, "-c", "import typer; from gdgrill.race.command import race_command; typer.run(race_command)"]

@@ -16,6 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from _util import median_time  # noqa: E402
 from gdgrill.decks import load_library  # noqa: E402
 from gdgrill.report import Item, build_report  # noqa: E402
 from gdgrill.store import open_store  # noqa: E402
@@ -45,14 +46,6 @@ def fill(home: Path, cards: int, events: int, seed: int = 7) -> list[Item]:
     return items
 
 
-def timed(fn, runs: int) -> float:
-    best = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        fn()
-        best.append(time.perf_counter() - started)
-    best.sort()
-    return best[len(best) // 2]
 
 
 def main() -> None:
@@ -70,10 +63,10 @@ def main() -> None:
         with open_store(home) as store:
             build_report(items, {}, store, TODAY)
 
-    t = timed(report, args.runs)
+    t = median_time(report, args.runs)
     print(f"report over the log        : {t * 1000:7.1f} ms median (goal <= 1000 ms)  {'OK' if t <= 1.0 else 'OVER'}")
     load_library()
-    t = timed(load_library, 20)
+    t = median_time(load_library, 20)
     n = len(load_library().cards)
     print(f"load shipped decks ({n} cards): {t * 1000:6.1f} ms median (goal <= 30 ms)  {'OK' if t <= 0.030 else 'OVER'}")
 

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Iterator, Optional
+from typing import Annotated, Any, Optional
 
 import typer
 
 from gdgrill import __version__
 from gdgrill.cli_options import DecksOption, HomeOption
-from gdgrill.console import error_line, make_console
+from gdgrill.console import make_console
+from gdgrill.console import user_errors as console_user_errors
 from gdgrill.errors import ExitCode, UserError
 
 app = typer.Typer(
@@ -26,17 +26,9 @@ out = make_console()
 err = make_console(stderr=True)
 
 
-@contextmanager
-def user_errors() -> Iterator[None]:
-    """Turn user errors into one line on stderr (exit 2) and Ctrl-C into exit 130."""
-    try:
-        yield
-    except UserError as exc:
-        error_line(err, str(exc))
-        raise typer.Exit(code=int(exc.exit_code)) from None
-    except KeyboardInterrupt:
-        err.print("\ninterrupted", style="muted")
-        raise typer.Exit(code=int(ExitCode.INTERRUPTED)) from None
+def user_errors() -> Any:
+    """User errors: one line on stderr, exit 2; Ctrl-C: exit 130 (see console.user_errors)."""
+    return console_user_errors(err)
 
 
 def _version(value: bool) -> None:

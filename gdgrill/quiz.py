@@ -19,7 +19,7 @@ from rich.text import Text
 
 from gdgrill.answers import is_accepted
 from gdgrill.decks import Card
-from gdgrill.scheduler import CHECKPOINT_DAYS, NEW_STATE, CardState, Grade
+from gdgrill.scheduler import NEW_STATE, CardState, Grade
 from gdgrill.store import NON_SCHEDULING_MODES, Store
 from gdgrill.text import reflow
 

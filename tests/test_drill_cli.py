@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 
 import pytest
+from helpers import logged_reviews
 import typer
 from typer.testing import CliRunner
 
@@ -33,14 +33,7 @@ def home(tmp_path, monkeypatch):
     return tmp_path / "home"
 
 
-def reviews(home):
-    db = home / "progress.db"
-    if not db.exists():
-        return []
-    with sqlite3.connect(db) as conn:
-        return conn.execute(
-            "SELECT i.key, r.grade, r.mode, r.answer, r.detail FROM reviews r JOIN items i ON i.id = r.item_id ORDER BY r.id"
-        ).fetchall()
+reviews = logged_reviews
 
 
 def drill(*args, input=None):

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import json
 import re
-import sqlite3
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import pytest
+from helpers import logged_reviews
 import typer
 from typer.testing import CliRunner
 
@@ -308,14 +308,7 @@ def test_refusals_point_at_the_line_in_the_file():
 # -- The command ----------------------------------------------------------------------------------------
 
 
-def reviews(home):
-    db = home / "progress.db"
-    if not db.exists():
-        return []
-    with sqlite3.connect(db) as conn:
-        return conn.execute(
-            "SELECT i.key, r.grade, r.mode, r.answer, r.detail FROM reviews r JOIN items i ON i.id = r.item_id ORDER BY r.id"
-        ).fetchall()
+reviews = logged_reviews
 
 
 def drill(*args, input=None):

@@ -9,7 +9,6 @@ import sys
 from pathlib import Path
 
 import pexpect
-import pytest
 
 from gdgrill.store import open_store
 

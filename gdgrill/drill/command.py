@@ -56,7 +56,7 @@ from rich.panel import Panel
 from rich.table import Table
 
 from gdgrill.cli_options import HomeOption
-from gdgrill.console import error_line, make_console
+from gdgrill.console import error_line, make_console, user_errors
 from gdgrill.drill.catalog import DRILLS, Drill
 from gdgrill.errors import ExitCode, UserError
 
@@ -90,14 +90,8 @@ def drill_command(
 ) -> None:
     """List the drills, or type an optimizer update rule from memory and have it run against the reference."""
     out, err = make_console(), make_console(stderr=True)
-    try:
+    with user_errors(err, "interrupted; the attempt in progress was not saved."):
         code = run_drill(name, answer, json_output, device.value, torch_check, show_reference, save, home, out, err, derive=derive)
-    except KeyboardInterrupt:
-        err.print("\ninterrupted; the attempt in progress was not saved.", style="muted", markup=False)
-        raise typer.Exit(code=int(ExitCode.INTERRUPTED)) from None
-    except UserError as exc:
-        error_line(err, exc.message)
-        raise typer.Exit(code=int(exc.exit_code)) from None
     raise typer.Exit(code=code)
 
 

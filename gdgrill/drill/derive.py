@@ -76,6 +76,7 @@ from typing import TYPE_CHECKING, Any, Mapping
 import numpy as np
 
 from gdgrill.drill.catalog import DRILLS
+from gdgrill.serialize import json_number as _json_number
 from gdgrill.drill.language import (
     FUNCTION_ALIASES,
     FUNCTIONS,
@@ -502,7 +503,7 @@ def symbolic_equal(yours: Expr, expected: Expr, timeout: float | None = None) ->
         try:
             diff = to_sympy(yours, symbols, sp) - to_sympy(expected, symbols, sp)
             box.append(bool(diff == 0 or sp.simplify(diff) == 0))
-        except Exception:  # sympy gives up in many ways (RecursionError, NotImplementedError, …)
+        except Exception:  # sympy gives up in many ways (recursion limits, unimplemented cases, …)
             box.append(None)
 
     # A daemon thread: a simplify that runs away is abandoned, not waited for.
@@ -633,14 +634,6 @@ def _counterexample(stage: Stage, index: int, yours: Expr, expected: Expr) -> di
         at["t"] = int(at["t"])
     return {"at": at, "yours": _json_number(_values(yours)[index]), "expected": _json_number(_values(expected)[index])}
 
-
-def _json_number(x: float) -> float | str:
-    x = float(x)
-    if np.isnan(x):
-        return "nan"
-    if np.isinf(x):
-        return "inf" if x > 0 else "-inf"
-    return x
 
 
 def describe_counterexample(stage: Stage, example: dict[str, Any]) -> str:

@@ -26,6 +26,7 @@ from gdgrill.drill.language import (
     parse_rule,
 )
 from gdgrill.drill.references import clip_by_global_norm, get_reference, warmup_cosine
+from gdgrill.serialize import json_number as _json_number
 
 FLOAT32_RTOL = 1e-4
 FLOAT32_ATOL = 1e-5  # times the largest |value| of the instance
@@ -123,14 +124,6 @@ class Verdict:
             "checked": self.checked,
         }
 
-
-def _json_number(x: float) -> float | str:
-    x = float(x)
-    if np.isnan(x):
-        return "nan"
-    if np.isinf(x):
-        return "inf" if x > 0 else "-inf"
-    return x
 
 
 def _relative_gap(d: "Difference") -> float:

@@ -55,7 +55,7 @@ from typing import TYPE_CHECKING, Annotated, Optional
 import typer
 from rich.console import Console
 
-from gdgrill.console import error_line, make_console
+from gdgrill.console import make_console, user_errors
 from gdgrill.errors import ExitCode, UserError
 
 if TYPE_CHECKING:
@@ -99,16 +99,10 @@ def race_command(
 ) -> None:
     """Race optimizers on a 2-D surface: paths over the contour, loss vs step, and a table."""
     out, err = make_console(), make_console(stderr=True)
-    try:
+    with user_errors(err, "interrupted."):
         code = run_race_command(
             surface, opt, lr, lr_for, steps, kappa, noise, seed, tol, rule, rule_drill, png, json_output, overlay, out, err
         )
-    except KeyboardInterrupt:
-        err.print("\ninterrupted.", style="muted", markup=False)
-        raise typer.Exit(code=int(ExitCode.INTERRUPTED)) from None
-    except UserError as exc:
-        error_line(err, exc.message)
-        raise typer.Exit(code=int(exc.exit_code)) from None
     raise typer.Exit(code=code)
 
 

@@ -20,7 +20,6 @@ from typing import Iterator, Sequence
 import numpy as np
 from rich.console import Console, Group, RenderableType
 from rich.panel import Panel
-from rich.style import Style
 from rich.table import Table
 from rich.text import Text
 

@@ -22,6 +22,7 @@ from gdgrill.drill.catalog import DRILLS, Drill
 from gdgrill.drill.language import RefusedAnswer, Rule, compile_rule
 from gdgrill.drill.references import REFERENCES, get_reference
 from gdgrill.race.surfaces import Surface
+from gdgrill.serialize import json_number
 
 DEFAULT_OPTIMIZERS = ("sgd", "momentum", "nesterov", "rmsprop", "adam", "adamw", "lion")
 LETTERS = {
@@ -232,14 +233,6 @@ class Race:
             "runs": [r.to_dict() for r in self.runs],
         }
 
-
-def json_number(x: float) -> float | str:
-    x = float(x)
-    if np.isnan(x):
-        return "nan"
-    if np.isinf(x):
-        return "inf" if x > 0 else "-inf"
-    return x
 
 
 def gradient_noise(surface: Surface, steps: int, seed: int) -> np.ndarray | None:

@@ -23,6 +23,9 @@ def main() -> None:
     args = parser.parse_args()
     home = tempfile.mkdtemp(prefix="gdgrill-bench-")
     env = dict(os.environ, GDGRILL_HOME=home, NO_COLOR="1")
+    # An installed package runs from compiled bytecode; let the warm-up write it, as the
+    # first real run (or pip's install step) would.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     quiz = [sys.executable, "-m", "gdgrill", "quiz", "--limit", "1"]
     base = [sys.executable, "-c", "import typer, rich.console"]
     run_process(quiz, env)  # create the database and warm the file cache

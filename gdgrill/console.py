@@ -25,7 +25,7 @@ THEME = Theme(
 
 
 def make_console(stderr: bool = False) -> Console:
-    return Console(stderr=stderr, theme=THEME, highlight=False, soft_wrap=False)
+    return Console(stderr=stderr, theme=THEME, highlight=False, soft_wrap=False, emoji=False)
 
 
 def error_line(console: Console, message: str) -> None:

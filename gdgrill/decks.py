@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from types import MappingProxyType
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterable, Iterator, Mapping, NamedTuple
 
 from gdgrill.errors import UserError
 from gdgrill.paths import shipped_decks_dir
@@ -35,8 +36,7 @@ class DeckError(UserError):
     pass
 
 
-@dataclass(frozen=True)
-class Problem:
+class Problem(NamedTuple):
     path: Path
     line: int
     message: str
@@ -48,8 +48,7 @@ class Problem:
         return f"{where}:{who} {self.message}"
 
 
-@dataclass(frozen=True)
-class Card:
+class Card(NamedTuple):
     deck: str
     id: str
     question: str
@@ -61,7 +60,7 @@ class Card:
     reject: tuple[str, ...] = ()
     hints: tuple[str, ...] = ()
     rubric: dict[str, str] | None = None
-    checkpoints: dict[int, str] = field(default_factory=dict)
+    checkpoints: Mapping[int, str] = MappingProxyType({})
     followups: tuple[str, ...] = ()
     references: tuple[str, ...] = ()
     curve: str | None = None
@@ -83,8 +82,7 @@ class Card:
         return self.checkpoints.get(checkpoint_day)
 
 
-@dataclass(frozen=True)
-class Deck:
+class Deck(NamedTuple):
     id: str
     title: str
     description: str

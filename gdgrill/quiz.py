@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Callable, Iterable, Sequence
+from typing import Callable, Iterable, NamedTuple, Sequence
 
 from rich.console import Console
 from rich.panel import Panel
@@ -40,8 +40,7 @@ def pass_threshold(key_points: int) -> int:
     return key_points // 2 + 1
 
 
-@dataclass(frozen=True)
-class Plan:
+class Plan(NamedTuple):
     due: list[Card]
     new: list[Card]
     cram: bool = False

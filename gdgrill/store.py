@@ -16,10 +16,9 @@ import json
 import os
 import sqlite3
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterable, Iterator, NamedTuple
 
 from gdgrill.errors import UserError
 from gdgrill.migrations import MIGRATIONS
@@ -35,8 +34,7 @@ class StoreError(UserError):
     pass
 
 
-@dataclass(frozen=True)
-class LoggedReview:
+class LoggedReview(NamedTuple):
     id: int
     item: str
     reviewed_at: str
@@ -49,8 +47,7 @@ class LoggedReview:
     undoes: int | None
 
 
-@dataclass(frozen=True)
-class ItemStats:
+class ItemStats(NamedTuple):
     """Counts over an item's live (not undone), scheduling reviews."""
 
     reviews: int
@@ -62,8 +59,7 @@ class ItemStats:
         return self.passes / self.reviews if self.reviews else None
 
 
-@dataclass(frozen=True)
-class ItemSummary:
+class ItemSummary(NamedTuple):
     state: CardState
     all_time: ItemStats
     week: ItemStats

@@ -1,0 +1,67 @@
+"""`gdgrill report`: imported only when the report runs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from gdgrill.cli import load_decks, open_progress, out, user_errors
+from gdgrill.cli_options import DecksOption, HomeOption
+from gdgrill.errors import UserError
+
+
+def _report_items(library):
+    from gdgrill.drill.catalog import DRILLS
+    from gdgrill.report import Item
+
+    items = [Item(c.key, c.deck, c.tier, c.question.splitlines()[0]) for c in library.cards]
+    items += [Item(f"drill/{d.name}", "drills", d.tier, d.title) for d in DRILLS.values()]
+    titles = {d.id: d.title for d in library.decks}
+    titles["drills"] = "Derive-and-verify drills"
+    return items, titles
+
+
+def report(
+    format: Annotated[str, typer.Option("--format", "-f", help="text, md or json.")] = "text",
+    out_file: Annotated[Optional[Path], typer.Option("--out", "-o", help="Write the report to this file.")] = None,
+    home: HomeOption = None,
+    decks: DecksOption = None,
+) -> None:
+    """Where you stand: readiness per deck and tier, weakest cards, what to re-grill,
+    the streak and what falls due over the next 21 days."""
+    from gdgrill import clock
+    from gdgrill.report import build_report, render_json, render_markdown, render_text
+
+    with user_errors():
+        if format not in ("text", "md", "json"):
+            raise UserError(f"--format {format!r}: expected text, md or json")
+        library = load_decks(decks, home)
+        items, titles = _report_items(library)
+        with open_progress(home) as store:
+            data = build_report(items, titles, store, clock.today())
+        if format == "json":
+            text = render_json(data)
+        elif format == "md":
+            text = render_markdown(data)
+        else:
+            text = None
+        if out_file is not None:
+            if text is None:
+                from io import StringIO
+
+                from rich.console import Console
+
+                buf = StringIO()
+                render_text(data, Console(file=buf, width=120, no_color=True, highlight=False))
+                text = buf.getvalue()
+            try:
+                out_file.write_text(text, encoding="utf-8")
+            except OSError as exc:
+                raise UserError(f"{out_file}: cannot write the report ({exc.strerror})") from None
+            out.print(f"report written to {out_file}", markup=False)
+        elif text is not None:
+            typer.echo(text, nl=False)
+        else:
+            render_text(data, out)

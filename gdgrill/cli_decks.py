@@ -57,6 +57,7 @@ def decks_show(
     from rich.text import Text
 
     from gdgrill.decks import DeckError
+    from gdgrill.text import reflow
 
     with user_errors():
         library = load_decks(decks)
@@ -74,7 +75,7 @@ def decks_show(
         c = d.card(card)
         if c is None:
             raise DeckError(f"deck {deck!r} has no card {card!r} (see 'gdgrill decks show {deck}')")
-        body = Text(c.question + "\n\n", style="title") + Text(c.answer)
+        body = Text(reflow(c.question) + "\n\n", style="title") + Text(reflow(c.answer))
         if c.key_points:
             body.append("\n\nKey points:", style="title")
             for i, p in enumerate(c.key_points, 1):

@@ -8,10 +8,12 @@ is shown; the screen only says "saved" after the commit.
 
 from __future__ import annotations
 
+import threading
 import time
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Callable, Iterable, NamedTuple, Sequence
+from typing import IO, Callable, Iterable, NamedTuple, Sequence
 
 from rich.console import Console
 from rich.panel import Panel
@@ -105,6 +107,39 @@ class Tally:
         return f"{n} graded and saved ({self.passed} passed, {self.missed} missed, {self.skipped} skipped)"
 
 
+class Countdown:
+    """Seconds left, redrawn at the right edge of the answer line while the user types.
+
+    A background thread saves the cursor, writes the figure at the last columns of the
+    current line and restores the cursor, so typing is never disturbed. Terminals only."""
+
+    def __init__(self, seconds: float, file: IO[str], width: int, tick: float = 0.25):
+        self.deadline = time.monotonic() + seconds
+        self.file = file
+        self.column = max(width - 9, 1)
+        self.tick = tick
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def _draw(self) -> None:
+        left = self.deadline - time.monotonic()
+        label = f"⏱ {left:4.1f}s" if left > 0 else "⏱ time! "
+        self.file.write(f"\x1b7\x1b[{self.column}G{label}\x1b8")
+        self.file.flush()
+
+    def _run(self) -> None:
+        while not self.stop.wait(self.tick):
+            self._draw()
+
+    def __enter__(self) -> "Countdown":
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop.set()
+        self.thread.join()
+
+
 class Quit(Exception):
     """The user asked to stop (q, or end of input)."""
 
@@ -172,6 +207,12 @@ class QuizSession:
             return self.read_line(prompt)
         except EOFError:
             raise Quit from None
+
+    def _countdown(self, card: Card) -> "Countdown | nullcontext[None]":
+        if self._timed(card) and self.console.is_terminal:
+            assert self.time_limit is not None
+            return Countdown(self.time_limit, self.console.file, self.console.width)
+        return nullcontext()
 
     def _timed(self, card: Card) -> bool:
         return self.time_limit is not None and card.auto_checked
@@ -259,7 +300,8 @@ class QuizSession:
                 card = queue[i]
                 self._show_question(card, i + 1, len(queue))
                 started = self.clock()
-                typed = self._read("Your answer (or just Enter to reveal) › ")
+                with self._countdown(card):
+                    typed = self._read("Your answer (or just Enter to reveal) › ")
                 took = self.clock() - started
                 if self._timed(card):
                     self.timed_cards += 1

@@ -102,3 +102,20 @@ def test_no_color_output_has_no_colour_codes(tmp_path, isolated_home, monkeypatc
 
     colours = re.findall(r"\x1b\[[0-9;]*(?:3[0-9]|9[0-7]|38;[25])[0-9;]*m", screen)
     assert colours == [] and "Question number 0?" in screen
+
+
+def test_timed_quick_fire_counts_down_on_the_answer_line_in_a_terminal(sample_decks, isolated_home):
+    env = dict(os.environ, PYTHONUNBUFFERED="1", COLUMNS="100", LINES="40")
+    args = ["-m", "gdgrill", "quiz", "--decks", str(sample_decks), "--deck", "sample", "--timed", "30"]
+    child = pexpect.spawn(sys.executable, args, env=env, encoding="utf-8", timeout=20)
+    child.expect("reveal")
+    child.expect(r"⏱ +\d+\.\ds")  # redrawn while the user is still typing
+    child.send("0.9, 0.999")
+    child.expect(r"⏱ +\d+\.\ds")
+    child.sendline("")
+    child.expect("correct")
+    child.sendline("")
+    child.expect(SAVED)
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0

@@ -64,3 +64,15 @@ def test_quiz_does_not_import_torch_or_numpy(tmp_path):
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, input="")
     assert "HEAVY []" in result.stderr, result.stderr
+
+
+@pytest.mark.parametrize("command", [["quiz"], ["report"], ["decks", "list"], ["practice"]])
+def test_a_garbage_progress_file_is_one_line_exit_2_and_left_untouched(isolated_home, command):
+    isolated_home.mkdir(parents=True)
+    db = isolated_home / "progress.db"
+    db.write_bytes(b"\x00\x01 definitely not sqlite " * 50)
+    before = db.read_bytes()
+    result = runner.invoke(app, command, input="")
+    assert result.exit_code == 2, result.output
+    assert len(result.stderr.strip().splitlines()) == 1 and "not a gdgrill progress database" in result.stderr
+    assert "Traceback" not in result.output and db.read_bytes() == before

@@ -116,10 +116,9 @@ class Drill:
         lines += [
             "",
             f"Your rule must assign {target}: the judge compares {target} with the reference after every step.",
-            "Write one assignment per line (=, +=, -=, *=, /=); any new name you read before assigning it",
-            "(m, v, velocity, …) is state: it starts at 0 and keeps its value between steps.",
+            "Write one assignment per line (=, +=, -=, *=, /=); any new name you read before assigning it (m, v, velocity, …) is state: it starts at 0 and keeps its value between steps.",
             "Notation: ^ or ** for powers, √x or sqrt(x), · or * to multiply, β₁ᵗ, m̂, ‖g‖ are all fine.",
-            "Functions: sqrt abs sign exp log cos sin tanh min max clip norm sum mean where pow; constant pi (π).",
+            "Functions: sqrt abs sign exp log cos sin tanh minimum (min) maximum (max) clip norm sum mean where pow; constant pi (π).",
         ]
         return "\n".join(lines)
 
@@ -415,7 +414,7 @@ p = p - lr*g/(sqrt(v) + eps)
 _ADAGRAD = Drill(
     name="adagrad",
     title="Adagrad (torch.optim.Adagrad)",
-    summary="Adagrad: divide by the root of the running *sum* of squared gradients.",
+    summary="Adagrad: divide by the root of the running sum (not an average) of squared gradients.",
     tier=2,
     kind="optimizer",
     reference="adagrad",
@@ -427,7 +426,7 @@ s = s + g^2
 p = p - lr*g/(sqrt(s) + eps)
 """.strip(),
     hints=(
-        "Adagrad accumulates the *sum* of squared gradients, never forgetting: s = s + g².",
+        "Adagrad accumulates the sum (not an average) of squared gradients, never forgetting: s = s + g².",
         "Then θ ← θ − η·g/(√s + ε), with ε outside the root.",
     ),
     instances=(

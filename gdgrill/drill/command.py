@@ -238,9 +238,12 @@ def _show_reference(drill: Drill, out: Console, json_output: bool) -> None:
     out.print(drill.reference_rule, markup=False, highlight=False)
 
 
-def render_verdict(drill: Drill, verdict: "Verdict", out: Console, err: Console) -> None:
+def render_verdict(drill: Drill, verdict: "Verdict", out: Console, err: Console, interactive: bool = False) -> None:
     if verdict.verdict == "refused":
-        error_line(err, verdict.message)
+        if interactive:  # not fatal here: say why, then the user retries
+            out.print(f"✗ Refused: {verdict.message}", style="bad", markup=False)
+        else:
+            error_line(err, verdict.message)
         return
     if verdict.verdict == "pass":
         out.print(f"[ok]✓ {escape(verdict.message)}[/]")
@@ -264,7 +267,7 @@ def render_verdict(drill: Drill, verdict: "Verdict", out: Console, err: Console)
         out.print(f"  Looks like: [key]{escape(verdict.misconception.title)}[/] [muted]({verdict.misconception.id})[/]")
         out.print(f"  {escape(verdict.misconception.explanation)}")
     else:
-        out.print("  It matches none of the known mistakes for this drill; try a hint.", style="muted")
+        out.print("  It matches none of the known mistakes for this drill.", style="muted")
 
 
 # -- Interactive ------------------------------------------------------------------------------
@@ -315,7 +318,7 @@ def interactive(drill: Drill, torch_device: str | None, save: bool, home: Path |
             return last
         verdict = _judge(drill, text, torch_device)
         seconds = time.perf_counter() - started
-        render_verdict(drill, verdict, out, err)
+        render_verdict(drill, verdict, out, err, interactive=True)
         if save:
             _record(drill, verdict, text, seconds, home)
         last = _exit_code(verdict)

@@ -586,7 +586,7 @@ class _Converter:
                 raise self.refuse(node, "only the listed functions can be called")
             fname = FUNCTION_ALIASES.get(node.func.id, node.func.id)
             if fname not in FUNCTIONS:
-                raise self.refuse(node, f"unknown function {node.func.id!r} (available: {', '.join(FUNCTIONS)})")
+                raise self.refuse(node, f"unknown function {node.func.id!r} (available: {', '.join(FUNCTIONS)}; min/max also work)")
             if node.keywords:
                 raise self.refuse(node, "keyword arguments are not allowed")
             lo, hi, _ = FUNCTIONS[fname]

@@ -357,10 +357,12 @@ def summary_line(race: Race) -> Text:
         text.append(best.label, style=f"bold {colour_of(best)}")
     zigzag = max(race.runs, key=lambda r: r.sign_flips)
     if zigzag.sign_flips:
-        text.append("  ·  most crossings: ", style="dim")
+        text.append(("  ·  " if text else "") + "most crossings: ", style="dim")
         text.append(f"{zigzag.label} ({zigzag.sign_flips})", style=f"bold {colour_of(zigzag)}")
     diverged = [r.label for r in race.runs if r.diverged]
-    text.append("  ·  diverged: ", style="dim")
+    if text:
+        text.append("  ·  ", style="dim")
+    text.append("diverged: ", style="dim")
     text.append(", ".join(diverged) if diverged else "none", style=BAD if diverged else "")
     return text
 
@@ -381,7 +383,11 @@ def figure(race: Race, width: int, overlay: bool = False) -> RenderableType:
     if overlay:
         parts.append(legend(race))
     _, goal_label = race.goal
-    note = Text(f"goal: {goal_label} · crossings: of the valley floor (the zig-zag)", style="dim")
+    crossings = {
+        "rosenbrock": "of the curved valley floor y = x²",
+        "saddle": "of x = 0 (oscillation along the stable axis; y is the escape direction)",
+    }.get(s.name, "of the valley floor (the zig-zag)")
+    note = Text(f"goal: {goal_label} · crossings: {crossings}", style="dim")
     parts += [Text(), *loss_lines(race, width), Text(), results_table(race), note, summary_line(race)]
     return Group(*parts)
 

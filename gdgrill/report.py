@@ -19,6 +19,7 @@ from gdgrill.store import ItemSummary, Store
 
 SCHEMA_VERSION = 1
 TIER_NAMES = {1: "phone screen", 2: "modern optimisation", 3: "MLE loop", 4: "research-engineer depth"}
+SHORT_TIER_NAMES = {1: "phone", 2: "modern", 3: "MLE", 4: "research"}
 READY = 0.8  # the syllabus' aim before an interview
 FORECAST_DAYS = 21
 
@@ -230,6 +231,7 @@ def render_markdown(report: dict[str, Any]) -> str:
 
 
 def render_text(report: dict[str, Any], console: Any) -> None:
+    from rich import box
     from rich.table import Table
     from rich.text import Text
 
@@ -247,10 +249,10 @@ def render_text(report: dict[str, Any], console: Any) -> None:
     )
 
     def table(title: str, first: str, rows: list[dict[str, Any]], label: Any) -> Table:
-        t = Table(title=title, title_justify="left", expand=False, pad_edge=False)
+        t = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False, title_style="title")
         for col in (first, "cards", "seen", "mastered", "due", "7d", "30d", "ready"):
-            t.add_column(col, justify="left" if col == first else "right", no_wrap=True)
-        t.add_column("verdict", no_wrap=True)
+            t.add_column(col, justify="left" if col == first else "right", no_wrap=True, min_width=len(col))
+        t.add_column("verdict", no_wrap=True, overflow="ellipsis")
         for r in rows:
             t.add_row(
                 label(r), str(r["items"]), str(r["seen"]), str(r["mastered"]), str(r["due_today"]),
@@ -259,14 +261,16 @@ def render_text(report: dict[str, Any], console: Any) -> None:
         return t
 
     console.print(table("By deck", "deck", report["decks"], lambda r: r["id"]))
-    console.print(table("By tier", "tier", report["tiers"], lambda r: f"{r['tier']} {r['name'].split()[0]}"))
+    console.print(table("By tier", "tier", report["tiers"], lambda r: f"{r['tier']} {SHORT_TIER_NAMES.get(r['tier'], '')}"))
     console.print(Text("7d/30d: pass rate over the last 7 and 30 days · ready: mean position on the 0-3-7-14-21 ladder", style="muted"))
     if report["weakest"]:
-        w = Table(title="Weakest", title_justify="left")
-        for col in ("item", "misses", "reviews", "pass", "question"):
-            w.add_column(col)
+        w = Table(title="Weakest", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False, title_style="title")
+        w.add_column("card", no_wrap=True, min_width=max(len(r["item"]) for r in report["weakest"]))
+        for col in ("misses", "of", "pass"):
+            w.add_column(col, justify="right", no_wrap=True, min_width=len(col))
+        w.add_column("question", no_wrap=True, overflow="ellipsis", ratio=1, min_width=10)
         for r in report["weakest"]:
-            w.add_row(r["item"], str(r["misses"]), str(r["reviews"]), _pct(r["pass_rate"]), r["title"][:60])
+            w.add_row(r["item"], str(r["misses"]), str(r["reviews"]), _pct(r["pass_rate"]), r["title"])
         console.print(w)
     if report["regrill"]:
         console.print(Text("Re-grill (missed last time): ", style="title") + Text(", ".join(r["item"] for r in report["regrill"][:12])))

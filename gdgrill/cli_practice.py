@@ -106,15 +106,25 @@ def grill(
             except KeyboardInterrupt:
                 err.print(f"\ninterrupted: {session.tally.line()}; grill not scored", style="muted", markup=False)
                 raise typer.Exit(code=int(ExitCode.INTERRUPTED)) from None
+            if session.stopped:
+                answered = session.tally.passed + session.tally.missed
+                out.print(
+                    f"Grill stopped after {answered} of 50; not scored (your grades are saved, missed cards come due tomorrow).",
+                    markup=False,
+                )
+                return
             by_key = {key: grade for key, _, grade in session.tally.graded}
             total, bands = score([by_key.get(card.key) for card in questions])
             seconds = round(time.monotonic() - started, 1)
             store.record_grill(total, 50, [b.to_dict() for b in bands], seconds, day=today)
         out.print()
-        out.print(f"Grill: {verdict(total)} in {seconds / 60:.1f} min.", style="title", markup=False)
+        out.print(f"Grill: {verdict(total)} (took {seconds / 60:.1f} min).", style="title", markup=False)
         for b in bands:
             flag = "  ← more than a quarter missed: re-grill this band" if b.flagged else ""
             out.print(f"  questions {b.first:2d}-{b.last:2d}: {b.correct}/{b.size}{flag}", markup=False)
-        missed = sum(b.size - b.correct for b in bands)
+        missed = sum(1 for _, _, g in session.tally.graded if g is Grade.FAIL)
+        skipped = 50 - len(session.tally.graded)
         if missed:
-            out.print(f"{missed} missed or unanswered; the missed cards come due tomorrow.", markup=False)
+            out.print(f"{missed} missed: those cards come due tomorrow.", markup=False)
+        if skipped:
+            out.print(f"{skipped} skipped: counted as misses in the score, schedule untouched.", markup=False)

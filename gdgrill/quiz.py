@@ -160,6 +160,7 @@ class QuizSession:
     time_limit: float | None = None
     answer_seconds: float = 0.0  # time spent answering timed cards
     timed_cards: int = 0
+    stopped: bool = False  # the user quit (q or end of input) before the last card
 
     # -- rendering ---------------------------------------------------------------------
     def _show_question(self, card: Card, position: int, total: int) -> None:
@@ -336,6 +337,7 @@ class QuizSession:
                 self._confirm(card, grade, scheduling)
                 i += 1
         except Quit:
+            self.stopped = True
             self.console.print(Text("stopped; every grade so far is saved", style="muted"))
         return self.tally
 

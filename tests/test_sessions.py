@@ -78,21 +78,29 @@ def test_grill_scores_bands_and_flags_those_with_more_than_a_quarter_missed():
 
 
 def test_a_grill_run_saves_its_score_and_brings_misses_back_tomorrow(monkeypatch):
-    # 'p' passes self-graded cards and a typed-empty quick-fire answer; 'f' fails. Pass the first
-    # ten, fail the next five, then stop: unanswered questions count as misses.
-    keys = "\np\n" * 10 + "\nf\n" * 5 + "\nq\n"
+    # 'p' passes a card after an empty answer, 'f' fails it, 's' skips: pass the first ten,
+    # fail the next five and skip the rest (skips score as misses but leave the ladder alone).
+    keys = "\np\n" * 10 + "\nf\n" * 5 + "\ns\n" * 35
     result = runner.invoke(app, ["grill", "--seed", "1"], input=keys)
     assert result.exit_code == 0, result.output
     assert "10/50" in result.output and "questions 11-20: 0/10" in result.output
+    assert "5 missed" in result.output and "35 skipped" in result.output
     with store() as s:
         [g] = s.grills()
         states = s.states()
         rows = s.log()
-    assert (g["score"], g["total"]) == (10, 50) and g["bands"][1]["flagged"] is True
+    assert (g["score"], g["total"]) == (10, 50) and g["bands"][1]["flagged"] is True and g["bands"][0]["flagged"] is False
     missed = [r.item for r in rows if r.grade == "fail"]
     passed = [r.item for r in rows if r.grade == "pass"]
     assert len(missed) == 5 and all(states[k].due == date(2026, 3, 3) for k in missed)
     assert all(k not in states for k in passed)  # a grill pass leaves the schedule alone
+
+
+def test_quitting_a_grill_keeps_the_grades_but_records_no_score():
+    result = runner.invoke(app, ["grill", "--seed", "1"], input="\np\n\nf\n\nq\n")
+    assert result.exit_code == 0 and "stopped after 2 of 50; not scored" in result.output
+    with store() as s:
+        assert s.grills() == [] and len(s.log()) == 2
 
 
 def test_the_grill_needs_fifty_cards(sample_decks):

@@ -335,17 +335,24 @@ def check_path(path: Path) -> tuple[list[Deck], list[Problem]]:
         return [], [Problem(path, 0, "no deck files (*.yaml) in this folder")]
     decks: list[Deck] = []
     problems: list[Problem] = []
+    # A user deck may not reuse a shipped deck's id (it would not load beside them).
+    shipped = {f.resolve() for f in deck_files(shipped_decks_dir())}
     ids: dict[str, Path] = {}
+    for f in shipped:
+        data, found = _read_yaml(f)
+        if not found and isinstance(data, dict) and isinstance(data.get("deck"), dict):
+            ids[str(data["deck"].get("id"))] = f
     for file in files:
         deck, found = check_deck_file(file)
         problems.extend(found)
         if deck is None:
             continue
-        if deck.id in ids:
+        if deck.id in ids and ids[deck.id] != file.resolve():
             problems.append(Problem(file, 0, f"deck id {deck.id!r} is already used by {ids[deck.id]}"))
             continue
-        ids[deck.id] = file
+        ids[deck.id] = file.resolve()
         decks.append(deck)
+    problems.sort(key=lambda p: (str(p.path), p.line))
     return decks, problems
 
 
@@ -482,7 +489,15 @@ def load_library(extra: Iterable[Path] | None = None, include_shipped: bool = Tr
     for path in user_deck_paths(extra):
         if not path.exists():
             raise DeckError(f"{path}: no such deck file or folder")
-        sources += [(f, False) for f in deck_files(path)]
+        files = deck_files(path)
+        if not files:
+            raise DeckError(f"{path}: no deck files (*.yaml) in this folder")
+        sources += [(f, False) for f in files]
+    # The same file named twice (--decks and GDGRILL_DECKS, say) is loaded once.
+    unique: dict[Path, tuple[Path, bool]] = {}
+    for file, shipped in sources:
+        unique.setdefault(file.resolve(), (file, shipped))
+    sources = list(unique.values())
     store = _DeckCache(cache)
     seen: dict[str, Path] = {}
     for file, shipped in sources:

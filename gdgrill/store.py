@@ -99,11 +99,13 @@ def _check_readonly(path: Path) -> None:
         conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
         try:
             applied = _applied_migrations(conn)
-            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            tables = conn.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table'").fetchone()[0]
         finally:
             conn.close()
     except sqlite3.DatabaseError as exc:
         raise StoreError(f"{path}: the progress database is corrupt ({exc}); left untouched") from None
+    if tables and not applied:
+        raise StoreError(f"{path}: an SQLite database that gdgrill did not create; left untouched (use another --home)")
     known = {name for name, _ in MIGRATIONS}
     unknown = [name for name in applied if name not in known]
     if unknown:

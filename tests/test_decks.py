@@ -136,3 +136,28 @@ def test_the_deck_cache_is_reused_refreshed_on_edit_and_survives_corruption(samp
     path.write_text(HEAD + "  - id: q1\n    question: A?\n", encoding="utf-8")  # broken after caching
     with pytest.raises(Exception, match="missing required field 'answer'"):
         load_library([sample_decks], include_shipped=False, cache=cache)
+
+
+def test_the_same_folder_named_twice_loads_once(sample_decks, monkeypatch):
+    monkeypatch.setenv("GDGRILL_DECKS", str(sample_decks))
+    library = load_library([sample_decks, sample_decks / "sample.yaml"])
+    assert [d.id for d in library.decks].count("sample") == 1
+
+
+def test_an_empty_deck_folder_is_a_one_line_error(tmp_path):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    result = runner.invoke(app, ["decks", "list", "--decks", str(empty)])
+    assert result.exit_code == 2 and "no deck files" in result.stderr
+
+
+def test_check_reports_problems_in_line_order_and_a_clash_with_a_shipped_deck(tmp_path):
+    text = HEAD + "  - id: q1\n    question: A?\n    answer: a\n    tier: 9\n  - id: q2\n    question: B?\n  - id: q3\n    question: [x]\n    answer: c\n"
+    (tmp_path / "a.yaml").write_text(text, encoding="utf-8")
+    result = runner.invoke(app, ["decks", "check", str(tmp_path / "a.yaml")])
+    lines = [int(line.split(".yaml:")[1].split(":")[0]) for line in result.stderr.strip().splitlines()]
+    assert lines == sorted(lines) and len(lines) == 3
+    (tmp_path / "b.yaml").write_text(HEAD.replace("id: bad", "id: optimizers") + "  - id: q\n    question: A?\n    answer: a\n", encoding="utf-8")
+    clash = runner.invoke(app, ["decks", "check", str(tmp_path / "b.yaml")])
+    assert clash.exit_code == 2 and "already used by" in clash.stderr
+    assert runner.invoke(app, ["decks", "check", str(shipped_decks_dir())]).exit_code == 0

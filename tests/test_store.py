@@ -190,3 +190,16 @@ def test_the_maintenance_gap_is_configurable_and_checked(tmp_path, monkeypatch):
     monkeypatch.setenv("GDGRILL_MAINTENANCE_DAYS", "soon")
     with pytest.raises(StoreError, match="GDGRILL_MAINTENANCE_DAYS"):
         open_store(tmp_path)
+
+
+def test_someone_elses_sqlite_database_is_refused_untouched(tmp_path):
+    db = tmp_path / "progress.db"
+    conn = sqlite3.connect(db)
+    conn.execute("CREATE TABLE foo (x)")
+    conn.execute("PRAGMA user_version = 99")
+    conn.commit()
+    conn.close()
+    before = digest(db)
+    with pytest.raises(StoreError, match="did not create"):
+        open_store(tmp_path)
+    assert digest(db) == before

@@ -99,7 +99,9 @@ def _check_readonly(path: Path) -> None:
         conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
         try:
             applied = _applied_migrations(conn)
-            tables = conn.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table'").fetchone()[0]
+            tables = conn.execute(
+                "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name != '_migrations'"
+            ).fetchone()[0]
         finally:
             conn.close()
     except sqlite3.DatabaseError as exc:

@@ -47,10 +47,17 @@ def record(assessment: Assessment, ratings: Sequence[int], store: Store, today: 
     return total, assessment.band_for(total)
 
 
-def weakest_areas(assessment: Assessment, ratings: Sequence[int]) -> list[str]:
-    low = min(ratings)
-    return [
-        f"{a.title} ({r}/5): study {', '.join(a.study)}; tags {', '.join(a.tags[:4])}"
-        for a, r in zip(assessment.areas, ratings)
-        if r == low
-    ]
+def study_plan(assessment: Assessment, ratings: Sequence[int], known_tags: set[str] | None = None) -> list[str]:
+    """One line per area rated 3 or less, lowest first: what to run next for it."""
+    order = sorted(zip(assessment.areas, ratings), key=lambda ar: ar[1])
+    lines = []
+    for area, rating in order:
+        if rating > 3:
+            continue
+        tags = [t for t in area.tags if known_tags is None or t in known_tags][:3]
+        if tags:
+            command = "gdgrill quiz" + "".join(f" --tag {t}" for t in tags)
+        else:
+            command = "gdgrill quiz" + "".join(f" --deck {d}" for d in area.study)
+        lines.append(f"{area.title} ({rating}/5): {command}")
+    return lines

@@ -81,12 +81,15 @@ def quiz(
         bool, typer.Option("--cram", help="Practise the selected cards (weakest first) without changing the schedule.")
     ] = False,
     tier: Annotated[Optional[int], typer.Option("--tier", min=1, max=4, help="Only cards of this tier (1-4).")] = None,
+    tag: Annotated[
+        Optional[list[str]], typer.Option("--tag", "-t", help="Only cards with this tag, e.g. warmup (repeatable; see 'gdgrill decks tags').")
+    ] = None,
     timed: Annotated[
         Optional[float],
         typer.Option(
             "--timed",
             metavar="[SECONDS]",
-            help="Timed quick-fire: auto-checked cards only, a countdown each (default from the quick-fire deck); a late answer is a miss.",
+            help="Timed quick-fire: auto-checked cards only, a countdown each (no value or 0: the quick-fire deck's 10 s); a late answer is a miss.",
         ),
     ] = None,
     home: HomeOption = None,
@@ -102,7 +105,7 @@ def quiz(
 
     with user_errors():
         library = load_decks(decks, home)
-        cards = library.select(deck or (), tier)
+        cards = library.select(deck or (), tier, tag or ())
         time_limit = None
         if timed is not None:
             if timed < 0:
@@ -110,6 +113,11 @@ def quiz(
             quick = library.deck("quick-fire")
             time_limit = timed or (quick.timed_seconds if quick and quick.timed_seconds else DEFAULT_TIMED_SECONDS)
             cards = [c for c in cards if c.auto_checked]
+            if not cards:
+                raise UserError(
+                    "timed mode asks only auto-checked cards (answers with 'accept'), and the selected decks have none;"
+                    " try --deck quick-fire"
+                )
         today = clock.today()
         with open_progress(home) as store:
             states = store.states()

@@ -102,3 +102,13 @@ def decks_check(path: Annotated[Path, typer.Argument(help="A deck file or a fold
             raise typer.Exit(code=int(ExitCode.USAGE))
         cards = sum(len(d.cards) for d in found)
         out.print(f"ok: {len(found)} deck(s), {cards} card(s)", markup=False)
+
+
+@decks_app.command("tags")
+def decks_tags(decks: DecksOption = None) -> None:
+    """Every tag with how many cards carry it (use them with 'gdgrill quiz --tag TAG')."""
+    with user_errors():
+        counts = load_decks(decks).tag_counts()
+        width = max(len(t) for t in counts) if counts else 0
+        for tag, n in counts.items():
+            out.print(f"{tag:<{width}}  {n}", markup=False)

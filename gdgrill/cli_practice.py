@@ -53,7 +53,7 @@ def assess(
     from rich.text import Text
 
     from gdgrill import clock
-    from gdgrill.assess import ask_ratings, parse_ratings, record, weakest_areas
+    from gdgrill.assess import ask_ratings, parse_ratings, record, study_plan
     from gdgrill.content import load_assessment
     from gdgrill.text import reflow
 
@@ -68,9 +68,13 @@ def assess(
                 raise UserError("assessment not finished: no answers were given for every area (nothing saved)") from None
             total, band = record(assessment, values, store, clock.today())
         trend = f" (last time {previous[-1]['total']})" if previous else ""
-        body = Text(f"Total {total}/35{trend}: {band.title}\n\n", style="title")
-        body.append(reflow(band.advice))
-        body.append("\n\nWeakest: " + "; ".join(weakest_areas(assessment, values)), style="key")
+        body = Text(f"Total {total}/35{trend}: {band.title}\n", style="title")
+        plan = study_plan(assessment, values, set(load_decks(None, home).tag_counts()))
+        if plan:
+            body.append("\nStart here, lowest rating first:\n", style="title")
+            for line in plan:
+                body.append(f"  • {line}\n", style="key")
+        body.append("\n" + reflow(band.advice))
         out.print(Panel(body, title="self-assessment saved", title_align="left"))
 
 

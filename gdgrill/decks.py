@@ -374,8 +374,9 @@ class Library:
         deck = self.deck(deck_id)
         return deck.card(card_id) if deck else None
 
-    def select(self, deck_ids: Iterable[str] = (), tier: int | None = None) -> list[Card]:
-        """Cards of the named decks (all when none named), optionally of one tier."""
+    def select(self, deck_ids: Iterable[str] = (), tier: int | None = None, tags: Iterable[str] = ()) -> list[Card]:
+        """Cards of the named decks (all when none named), optionally of one tier and
+        carrying any of ``tags``."""
         wanted = list(deck_ids)
         for deck_id in wanted:
             if self.deck(deck_id) is None:
@@ -384,7 +385,20 @@ class Library:
         cards = [c for d in self.decks if not wanted or d.id in wanted for c in d.cards]
         if tier is not None:
             cards = [c for c in cards if c.tier == tier]
+        wanted_tags = {t.lower() for t in tags}
+        if wanted_tags:
+            known_tags = {t for c in cards for t in c.tags}
+            if not wanted_tags & known_tags:
+                raise DeckError(f"no card is tagged {', '.join(sorted(wanted_tags))} here (see 'gdgrill decks tags')")
+            cards = [c for c in cards if wanted_tags & set(c.tags)]
         return cards
+
+    def tag_counts(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for card in self.cards:
+            for tag in card.tags:
+                counts[tag] = counts.get(tag, 0) + 1
+        return dict(sorted(counts.items()))
 
 
 def user_deck_paths(extra: Iterable[Path] | None = None) -> list[Path]:

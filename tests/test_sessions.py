@@ -133,3 +133,24 @@ def test_a_bare_timed_flag_takes_the_decks_default():
     assert optional_values(["quiz", "--timed", "12"]) == ["quiz", "--timed", "12"]
     result = runner.invoke(app, ["quiz", "--timed", "0", "--limit", "1"], input="")
     assert "⏱ 10 s" in result.output  # the quick-fire deck's timed_seconds
+
+
+def test_assess_points_the_lowest_rated_areas_at_runnable_quiz_commands():
+    result = runner.invoke(app, ["assess", "--ratings", "5,5,5,5,1,5,2"])
+    plan = result.output[result.output.index("Start here") :]
+    first, second = plan.index("(1/5)"), plan.index("(2/5)")
+    assert first < second and "(5/5)" not in plan
+    command = plan[first:].split(": ", 1)[1].split("\n")[0].split("│")[0].strip()
+    tags = command.split("--tag")[1:]
+    assert command.startswith("gdgrill quiz --tag") and tags
+    quiz = runner.invoke(app, command.split()[1:] + ["--limit", "1"], input="")
+    assert quiz.exit_code == 0 and "1 new" in quiz.output
+
+
+def test_quiz_by_tag_and_timed_mode_without_auto_checked_cards(sample_decks):
+    result = runner.invoke(app, ["quiz", "--decks", str(sample_decks), "--deck", "sample", "--tag", "momentum"], input="")
+    assert "0 due, 1 new" in result.output and "heavy-ball" in result.output
+    result = runner.invoke(app, ["quiz", "--tag", "no-such-tag"], input="")
+    assert result.exit_code == 2 and "no card is tagged" in result.stderr
+    result = runner.invoke(app, ["quiz", "--deck", "optimizers", "--timed", "0"], input="")
+    assert result.exit_code == 2 and "auto-checked" in result.stderr

@@ -130,7 +130,7 @@ def quiz(
                 out.print(f"{today.isoformat()}: {len(plan.due)} due, {len(plan.new)} new.", style="title")
             drills_due = sorted(k.split("/", 1)[1] for k, s in states.items() if k.startswith("drill/") and s.is_due(today))
             if drills_due and not cram:
-                out.print(f"Drills due too: {', '.join(drills_due)} (run 'gdgrill drill NAME').", markup=False)
+                out.print("Drills due too: " + ", ".join(f"gdgrill drill {d}" for d in drills_due), markup=False)
             if not plan.cards:
                 nd = next_due(states, (c.key for c in cards), today)
                 msg = f"Nothing due. Next: {nd[1]} card(s) on {nd[0].isoformat()}." if nd else "Nothing due."
@@ -251,4 +251,5 @@ def optional_values(argv: list[str]) -> list[str]:
 def main() -> None:
     import sys
 
-    app(args=optional_values(sys.argv[1:]), prog_name="gdgrill")
+    args = sys.argv[1:] or ["--help"]  # bare `gdgrill`: the help, and a clean exit
+    app(args=optional_values(args), prog_name="gdgrill")

@@ -273,7 +273,8 @@ class QuizSession:
                 if hits is not None:
                     grade = Grade.PASS if len(hits) >= pass_threshold(n) else Grade.FAIL
                     return "grade", grade, {"key_points_hit": sorted(hits), "key_points": n}
-            self.console.print(Text(f"? {choice!r}: type the numbers of the key points you hit, or p/f/s/u/q", style="warn"))
+            hint = f"key points are numbered 1-{n}; a all, n none, " if n else ""
+            self.console.print(Text(f"? {choice!r}: {hint}p pass, f fail, s skip, u undo, q quit", style="warn"))
 
     @staticmethod
     def _parse_hits(choice: str, n: int) -> set[int] | None:
@@ -320,7 +321,7 @@ class QuizSession:
                         continue
                     key, review_id, old = self.tally.pop()
                     self.store.undo(review_id, day=self.today)
-                    self.console.print(Text(f"undone: {old.value} on {key} — asking it again", style="warn"))
+                    self.console.print(Text(f"undone: {'pass' if old is Grade.PASS else 'miss'} on {key} — asking it again", style="warn"))
                     # Step back: the undone card is asked again now, in its old place.
                     undone = queue.pop(max(j for j in range(i) if queue[j].key == key))
                     i -= 1

@@ -118,4 +118,4 @@ def test_drills_sit_on_the_ladder_and_show_in_the_report(monkeypatch):
     assert "Drills due" not in quiz.output
     monkeypatch.setenv("GDGRILL_TODAY", "2026-03-05")  # the day-3 checkpoint
     quiz = runner.invoke(app, ["quiz", "--limit", "1"], input="")
-    assert "Drills due too: adam-bias" in quiz.output
+    assert "Drills due too: gdgrill drill adam-bias" in quiz.output

@@ -55,8 +55,10 @@ def test_at_least_ten_core_topics_carry_a_prompt_for_every_checkpoint():
 
 def test_diagnostics_cards_are_structured_scenarios_with_rubrics():
     for card in LIBRARY.deck("diagnostics").cards:
-        assert "Likely causes" in card.answer and "Check first" in card.answer and "Fix" in card.answer, card.key
         assert card.rubric and set(card.rubric) == {"strong", "lean", "no_hire"}, card.key
+        if "communication" in card.tags:  # explaining to a non-ML interviewer is no diagnosis
+            continue
+        assert "Likely causes" in card.answer and "Check first" in card.answer and "Fix" in card.answer, card.key
 
 
 def test_cards_cite_the_papers_interviewers_expect():

@@ -240,7 +240,12 @@ def curve_text(name: str, curve: dict) -> str:
 
 
 def main(argv: list[str]) -> int:
-    out_dir = Path(argv[0]) if argv else Path(__file__).resolve().parent / "curves"
+    import argparse
+
+    parser = argparse.ArgumentParser(description="Regenerate gdgrill's stored loss curves from real tiny torch runs.")
+    parser.add_argument("out_dir", nargs="?", type=Path, default=Path(__file__).resolve().parent / "curves",
+                        help="where to write the JSON files (default: data/curves beside this script)")
+    out_dir = parser.parse_args(argv).out_dir
     out_dir.mkdir(parents=True, exist_ok=True)
     for name, curve in curves().items():
         (out_dir / f"{name}.json").write_bytes(curve_text(name, curve).encode("utf-8"))

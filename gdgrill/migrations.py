@@ -37,9 +37,9 @@ def m001_review_log(db: sqlite3.Connection) -> None:
         """
     )
     # Covering index: the report's one pass over a million-row log never touches the table.
-    db.execute("CREATE INDEX reviews_ladder ON reviews (item_id, id, scheduling, grade, day)")
+    db.execute("CREATE INDEX reviews_ladder ON reviews (item_id, id, scheduling, grade, day, mode)")
     # Covering index for the recent-days windows and the study streak.
-    db.execute("CREATE INDEX reviews_day ON reviews (day, item_id, grade, scheduling)")
+    db.execute("CREATE INDEX reviews_day ON reviews (day, item_id, grade, scheduling, mode)")
     db.execute("CREATE INDEX reviews_undoes ON reviews (undoes) WHERE undoes IS NOT NULL")
 
 

@@ -3,7 +3,8 @@
 Checkpoints sit on days 0, 3, 7, 14 and 21 after a card is first learned. A pass moves the
 card up one checkpoint, due after the gap to the next one (3, 4, 7, 7 days) counted from the
 day it was actually reviewed, so a late review never skips a checkpoint. A miss brings the
-card back tomorrow at checkpoint 0. After the day-21 pass the card is mastered and returns
+card back tomorrow at checkpoint 0; a pass before the due day counts but does not climb.
+After the day-21 pass the card is mastered and returns
 for a maintenance check every ``maintenance_days`` (30); a miss there puts it back on the
 ladder. Nothing here reads a clock or touches a file: "today" is an argument.
 """
@@ -86,6 +87,10 @@ def apply_review(state: CardState, review: Review, maintenance_days: int = DEFAU
             lapses=state.lapses + 1,
             last_review=review.day,
         )
+    if state.due is not None and review.day < state.due:
+        # An early pass (a drill repeated the same day, two sessions at once) is counted
+        # but does not climb: only a review on or after the due day earns the next rung.
+        return state._replace(reviews=state.reviews + 1, last_review=review.day)
     gap = gap_after_pass(state.rung, maintenance_days)
     return CardState(
         rung=min(state.rung + 1, MASTERED),

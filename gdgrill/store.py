@@ -23,7 +23,7 @@ from typing import Any, Iterable, Iterator, NamedTuple
 from gdgrill.errors import UserError
 from gdgrill.migrations import MIGRATIONS
 from gdgrill.paths import database_path
-from gdgrill.scheduler import DEFAULT_MAINTENANCE_DAYS, CardState, Grade, Review, apply_review, card_state
+from gdgrill.scheduler import DEFAULT_MAINTENANCE_DAYS, NEW_STATE, CardState, Grade, Review, apply_review, card_state
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 BUSY_TIMEOUT_MS = 10_000
@@ -232,11 +232,12 @@ class Store:
         self.conn.execute("BEGIN IMMEDIATE")
         try:
             yield
+            self.conn.execute("COMMIT")
         except BaseException:
             self._item_ids.clear()  # ids inserted in the rolled-back transaction are gone
-            self.conn.execute("ROLLBACK")
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
             raise
-        self.conn.execute("COMMIT")
 
     _SELECT_LOG = (
         "SELECT r.id, i.key, r.reviewed_at, r.day, r.grade, r.mode, r.answer, r.seconds, r.detail, r.undoes"
@@ -261,6 +262,16 @@ class Store:
         ]
 
     _NOT_UNDONE = "r.id NOT IN (SELECT undoes FROM reviews WHERE undoes IS NOT NULL)"
+    _NON_SCHEDULING_SQL = ", ".join(f"'{m}'" for m in sorted(NON_SCHEDULING_MODES))
+
+    @contextmanager
+    def _snapshot(self) -> Iterator[None]:
+        """Several reads that see one state of the log (WAL: a read transaction)."""
+        self.conn.execute("BEGIN")
+        try:
+            yield
+        finally:
+            self.conn.execute("COMMIT")
 
     @property
     def _not_undone(self) -> str:
@@ -304,21 +315,27 @@ class Store:
         return int(row[0])
 
     def summaries(self, today: date | None = None, maintenance_days: int | None = None) -> dict[str, ItemSummary]:
-        """Every reviewed item's scheduler state and pass counts (all time, last 7 and
-        30 days up to ``today``), from one pass over the covering index.
+        """Every reviewed item's scheduler state, and its pass counts (all time, last 7
+        and 30 days up to ``today``), from one consistent snapshot of the log.
 
-        A miss resets the ladder whatever came before it, so only the reviews from each
-        item's last miss on are replayed through the scheduler, starting from counts of
-        the ones before; the states equal a full replay (a test checks this)."""
+        The counts cover every graded, not-undone review except cram practice (a grill's
+        passes count too, though they leave the ladder alone); the state replays only the
+        ladder's reviews. A miss resets the ladder whatever came before it, so each item
+        is replayed from its last miss on, starting from counts of the reviews before; the
+        states equal a full replay (a test checks this)."""
         maintenance_days = maintenance_days or self.maintenance_days
         never = "9999-12-31"  # no window without a today: those counts stay zero
         week = (today - timedelta(days=6)).isoformat() if today else never
         month = (today - timedelta(days=29)).isoformat() if today else never
-        with self._errors():
+        graded = f"r.grade != 'undo' AND r.mode NOT IN ({self._NON_SCHEDULING_SQL}) AND {{undone}}"
+        with self._errors(), self._snapshot():
+            not_undone = self._not_undone
             rows = self.conn.execute(
                 f"""
-                SELECT r.item_id, COUNT(*), SUM(r.grade = 'fail'), MAX(CASE WHEN r.grade = 'fail' THEN r.id END)
-                FROM reviews r WHERE {self._live} GROUP BY r.item_id
+                SELECT r.item_id, COUNT(*), SUM(r.grade = 'fail'),
+                       SUM(r.scheduling), SUM(r.scheduling AND r.grade = 'fail'),
+                       MAX(CASE WHEN r.scheduling = 1 AND r.grade = 'fail' THEN r.id END)
+                FROM reviews r WHERE {graded.format(undone=not_undone)} GROUP BY r.item_id
                 """
             ).fetchall()
             recent = {
@@ -327,7 +344,7 @@ class Store:
                     f"""
                     SELECT r.item_id, SUM(r.day >= :week), SUM(r.day >= :week AND r.grade = 'pass'),
                            COUNT(*), SUM(r.grade = 'pass')
-                    FROM reviews r WHERE r.day >= :month AND {self._live} GROUP BY r.item_id
+                    FROM reviews r WHERE r.day >= :month AND {graded.format(undone=not_undone)} GROUP BY r.item_id
                     """,
                     {"week": week, "month": month},
                 )
@@ -335,22 +352,23 @@ class Store:
             keys = dict(self.conn.execute("SELECT id, key FROM items"))
             self.conn.execute("CREATE TEMP TABLE IF NOT EXISTS _last_miss (item_id INTEGER PRIMARY KEY, from_id INTEGER NOT NULL)")
             self.conn.execute("DELETE FROM _last_miss")
-            self.conn.executemany("INSERT INTO _last_miss VALUES (?, ?)", [(r[0], r[3] or 0) for r in rows])
+            self.conn.executemany("INSERT INTO _last_miss VALUES (?, ?)", [(r[0], r[5] or 0) for r in rows if r[3]])
             # CROSS JOIN keeps _last_miss as the outer loop: one index range per item.
             suffix = self.conn.execute(
                 f"""
                 SELECT r.item_id, r.day, r.grade FROM _last_miss m
                 CROSS JOIN reviews r ON r.item_id = m.item_id AND r.id >= m.from_id
-                WHERE {self._live} ORDER BY r.id
+                WHERE r.scheduling = 1 AND {not_undone} ORDER BY r.id
                 """
             ).fetchall()
         replayed: dict[int, int] = {}
         for item_id, _, _ in suffix:
             replayed[item_id] = replayed.get(item_id, 0) + 1
         states: dict[int, CardState] = {}
-        for item_id, total, fails, last_fail in rows:
-            prior_lapses = fails - (1 if last_fail is not None else 0)
-            states[item_id] = CardState(rung=0, due=None, reviews=total - replayed[item_id], lapses=prior_lapses)
+        for item_id, _, _, ladder, ladder_fails, last_fail in rows:
+            if ladder:
+                prior_lapses = ladder_fails - (1 if last_fail is not None else 0)
+                states[item_id] = CardState(rung=0, due=None, reviews=ladder - replayed[item_id], lapses=prior_lapses)
         days: dict[str, date] = {}
         grades = {g.value: g for g in Grade}
         for item_id, day, grade in suffix:
@@ -359,10 +377,10 @@ class Store:
                 d = days[day] = date.fromisoformat(day)
             states[item_id] = apply_review(states[item_id], Review(d, grades[grade]), maintenance_days)
         out = {}
-        for item_id, total, fails, _ in rows:
+        for item_id, total, fails, *_ in rows:
             wn, wp, mn, mp = recent.get(item_id, (0, 0, 0, 0))
             out[keys[item_id]] = ItemSummary(
-                state=states[item_id],
+                state=states.get(item_id, NEW_STATE),
                 all_time=ItemStats(total, total - fails, fails),
                 week=ItemStats(wn, wp, wn - wp),
                 month=ItemStats(mn, mp, mn - mp),
@@ -370,8 +388,8 @@ class Store:
         return out
 
     def states(self, maintenance_days: int | None = None) -> dict[str, CardState]:
-        """The scheduler's state of every item that has a live review."""
-        return {key: s.state for key, s in self.summaries(None, maintenance_days).items()}
+        """The scheduler's state of every item that has a live review on the ladder."""
+        return {key: s.state for key, s in self.summaries(None, maintenance_days).items() if s.state.reviews}
 
     def study_days(self) -> list[date]:
         """Days with at least one live graded review (any mode), newest first."""

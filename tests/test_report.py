@@ -119,3 +119,14 @@ def test_drills_sit_on_the_ladder_and_show_in_the_report(monkeypatch):
     monkeypatch.setenv("GDGRILL_TODAY", "2026-03-05")  # the day-3 checkpoint
     quiz = runner.invoke(app, ["quiz", "--limit", "1"], input="")
     assert "Drills due too: gdgrill drill adam-bias" in quiz.output
+
+
+def test_grill_answers_count_in_pass_rates_though_only_misses_move_the_ladder(tmp_path):
+    with open_store(tmp_path) as store:
+        for n in range(9):
+            store.record_review(f"d/{n}", Grade.PASS, "grill", day=TODAY, scheduling=False)
+        store.record_review("d/9", Grade.FAIL, "grill", day=TODAY, scheduling=True)
+        store.record_review("d/0", Grade.FAIL, "cram", day=TODAY)  # cram never counts
+        report = build_report([Item(f"d/{n}", "d", 1, "?") for n in range(10)], {}, store, TODAY)
+    deck = report["decks"][0]
+    assert deck["pass_rate_7d"] == 0.9 and deck["seen"] == 1 and not deck["verdict"].startswith("shaky")

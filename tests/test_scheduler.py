@@ -103,3 +103,11 @@ def test_gaps_between_checkpoints(rung, gap):
     from gdgrill.scheduler import gap_after_pass
 
     assert gap_after_pass(rung) == gap
+
+
+def test_an_early_pass_is_counted_but_does_not_climb_the_ladder():
+    # A drill passed five times on its first day stays bound for the day-3 checkpoint.
+    state = card_state([Review(day(0), P)] * 5)
+    assert state.rung == 1 and state.due == day(3) and state.reviews == 5
+    # ...while an early miss still sends it back to the bottom.
+    assert card_state([Review(day(0), P), Review(day(1), F)]).rung == 0

@@ -19,7 +19,7 @@ from gdgrill.text import reflow
 def parse_ratings(text: str, areas: int) -> list[int]:
     """'3,4,2,5,1,3,3' (or spaces) into seven ratings 1-5; a UserError otherwise."""
     parts = text.replace(",", " ").split()
-    if len(parts) != areas or not all(p.isdigit() and 1 <= int(p) <= 5 for p in parts):
+    if len(parts) != areas or not all(p in "12345" for p in parts):
         raise UserError(f"--ratings {text!r}: expected {areas} whole numbers from 1 to 5, e.g. 3,4,2,5,1,3,3")
     return [int(p) for p in parts]
 
@@ -33,7 +33,7 @@ def ask_ratings(assessment: Assessment, console: Console, read_line: Callable[[s
         console.print(Text(reflow(area.question)))
         while True:
             raw = read_line("rating 1-5 › ").strip()
-            if raw.isdigit() and 1 <= int(raw) <= 5:
+            if raw in ("1", "2", "3", "4", "5"):
                 ratings.append(int(raw))
                 break
             console.print(Text("a whole number from 1 to 5", style="warn"))

@@ -11,7 +11,7 @@ from gdgrill import __version__
 from gdgrill.cli_options import DecksOption, HomeOption
 from gdgrill.console import make_console
 from gdgrill.console import user_errors as console_user_errors
-from gdgrill.errors import ExitCode, UserError
+from gdgrill.errors import ExitCode
 
 app = typer.Typer(
     name="gdgrill",
@@ -76,7 +76,7 @@ def read_line(prompt: str) -> str:
 def quiz(
     deck: Annotated[Optional[list[str]], typer.Option("--deck", "-d", help="Only this deck (repeatable).")] = None,
     limit: Annotated[Optional[int], typer.Option("--limit", "-n", min=1, help="Ask at most this many cards.")] = None,
-    new: Annotated[int, typer.Option("--new", min=0, help="New cards allowed per day.")] = 10,
+    new: Annotated[int, typer.Option("--new", min=0, help="New cards allowed per day.")] = 10,  # quiz.DEFAULT_NEW_PER_DAY
     cram: Annotated[
         bool, typer.Option("--cram", help="Practise the selected cards (weakest first) without changing the schedule.")
     ] = False,
@@ -101,62 +101,35 @@ def quiz(
     key points you hit (or p/f). Quick-fire cards are checked automatically. Keys at the
     grade prompt: s skip, u undo the last grade, q quit. Every grade is saved at once."""
     from gdgrill import clock
-    from gdgrill.quiz import DEFAULT_TIMED_SECONDS, QuizSession, next_due, plan_session
+    from gdgrill.quiz import QuizSession, closing_lines, opening_lines, plan_session, timed_selection
 
     with user_errors():
         library = load_decks(decks, home)
         cards = library.select(deck or (), tier, tag or ())
         time_limit = None
         if timed is not None:
-            if timed < 0:
-                raise UserError(f"--timed {timed:g}: expected a positive number of seconds")
             quick = library.deck("quick-fire")
-            time_limit = timed or (quick.timed_seconds if quick and quick.timed_seconds else DEFAULT_TIMED_SECONDS)
-            cards = [c for c in cards if c.auto_checked]
-            if not cards:
-                raise UserError(
-                    "timed mode asks only auto-checked cards (answers with 'accept'), and the selected decks have none;"
-                    " try --deck quick-fire"
-                )
+            cards, time_limit = timed_selection(cards, timed, quick.timed_seconds if quick else None)
         today = clock.today()
         with open_progress(home) as store:
             states = store.states()
             plan = plan_session(
                 cards, states, today, new_per_day=new, introduced_today=store.introduced_on(today), limit=limit, cram=cram
             )
-            if cram:
-                out.print(f"Cram: {len(plan.cards)} card(s), weakest first; the schedule is not touched.", style="title")
-            else:
-                out.print(f"{today.isoformat()}: {len(plan.due)} due, {len(plan.new)} new.", style="title")
-            drills_due = sorted(k.split("/", 1)[1] for k, s in states.items() if k.startswith("drill/") and s.is_due(today))
-            if drills_due and not cram:
-                out.print("Drills due too: " + ", ".join(f"gdgrill drill {d}" for d in drills_due), markup=False)
+            for line in opening_lines(plan, states, cards, today, cram):
+                out.print(line, markup=False)
             if not plan.cards:
-                nd = next_due(states, (c.key for c in cards), today)
-                msg = f"Nothing due. Next: {nd[1]} card(s) on {nd[0].isoformat()}." if nd else "Nothing due."
-                out.print(msg + " Practise anyway with 'gdgrill quiz --cram'.", markup=False)
                 return
             mode = "cram" if cram else ("timed" if time_limit else "quiz")
             session = QuizSession(store, out, read_line, today, states, mode=mode, time_limit=time_limit)
             try:
-                tally = session.run(plan.cards)
+                session.run(plan.cards)
             except KeyboardInterrupt:
                 err.print(f"\ninterrupted: {session.tally.line()}", style="muted", markup=False)
                 raise typer.Exit(code=int(ExitCode.INTERRUPTED)) from None
-            after = store.states()
             out.print()
-            out.print(f"Session done: {tally.line()}.", style="title", markup=False)
-            if time_limit and session.timed_cards:
-                graded = tally.passed + tally.missed
-                rate = 60 * session.timed_cards / session.answer_seconds if session.answer_seconds else 0.0
-                accuracy = tally.passed / graded if graded else 0.0
-                out.print(f"Timed: {rate:.1f} answers per minute, {accuracy:.0%} accurate ({time_limit:g} s per card).", markup=False)
-            nd = next_due(after, (c.key for c in cards), today)
-            left = sum(1 for c in cards if c.key in after and after[c.key].is_due(today))
-            if left:
-                out.print(f"Still due today: {left}.", markup=False)
-            if nd:
-                out.print(f"Next due: {nd[1]} card(s) on {nd[0].isoformat()}.", markup=False)
+            for line in closing_lines(session, store.states(), cards, today):
+                out.print(line, markup=False)
 
 
 LAZY_COMMANDS: dict[str, tuple[str, str, str]] = {}

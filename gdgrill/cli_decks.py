@@ -49,6 +49,7 @@ def decks_list(home: HomeOption = None, decks: DecksOption = None) -> None:
 def decks_show(
     deck: Annotated[str, typer.Argument(help="Deck id, e.g. optimizers.")],
     card: Annotated[Optional[str], typer.Argument(help="Card id: show that card in full.")] = None,
+    home: HomeOption = None,
     decks: DecksOption = None,
 ) -> None:
     """A deck's cards (id, tier, question), or one card in full with its answer."""
@@ -60,7 +61,7 @@ def decks_show(
     from gdgrill.text import reflow
 
     with user_errors():
-        library = load_decks(decks)
+        library = load_decks(decks, home)
         d = library.deck(deck)
         if d is None:
             raise DeckError(f"no deck named {deck!r} (decks: {', '.join(x.id for x in library.decks)})")
@@ -105,10 +106,10 @@ def decks_check(path: Annotated[Path, typer.Argument(help="A deck file or a fold
 
 
 @decks_app.command("tags")
-def decks_tags(decks: DecksOption = None) -> None:
+def decks_tags(home: HomeOption = None, decks: DecksOption = None) -> None:
     """Every tag with how many cards carry it (use them with 'gdgrill quiz --tag TAG')."""
     with user_errors():
-        counts = load_decks(decks).tag_counts()
+        counts = load_decks(decks, home).tag_counts()
         width = max(len(t) for t in counts) if counts else 0
         for tag, n in counts.items():
             out.print(f"{tag:<{width}}  {n}", markup=False)

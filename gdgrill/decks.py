@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import os
 import re
+from contextlib import suppress
 from dataclasses import dataclass
 from types import MappingProxyType
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping, NamedTuple
 
+from gdgrill import __version__
 from gdgrill.errors import UserError
 from gdgrill.paths import shipped_decks_dir
 
@@ -131,6 +133,10 @@ def _deck_loader() -> Any:
         yield data
         for key_node, _ in node.value:
             if isinstance(key_node, yaml.ScalarNode):
+                if key_node.value in data.key_lines:  # the later one would silently win
+                    raise yaml.constructor.ConstructorError(
+                        None, None, f"duplicate key {key_node.value!r}", key_node.start_mark
+                    )
                 data.key_lines[key_node.value] = key_node.start_mark.line + 1
         data.update(loader.construct_mapping(node, deep=True))
 
@@ -234,8 +240,17 @@ def _validate_card(path: Path, deck_id: str, raw: Any, index: int, problems: lis
         cps = raw["checkpoints"]
         if not (isinstance(cps, dict) and all(k in CHECKPOINT_KEYS for k in cps) and all(isinstance(v, str) and v.strip() for v in cps.values())):
             bad("checkpoints", "field 'checkpoints' must map ladder days 0, 3, 7, 14, 21 to prompts")
-    if "curve" in raw and not (isinstance(raw["curve"], str) and ID_RE.match(raw["curve"])):
-        bad("curve", "field 'curve' must name a stored loss curve")
+    if "curve" in raw:
+        from gdgrill.curves import curve_names
+
+        if raw["curve"] not in curve_names():
+            bad("curve", f"field 'curve' must name a stored loss curve ({', '.join(curve_names())})")
+    if _is_str_list(raw.get("accept")) and _is_str_list(raw.get("reject")):
+        from gdgrill.answers import is_accepted
+
+        for wrong in raw["reject"]:
+            if is_accepted(wrong, raw["accept"]):
+                bad("reject", f"reject entry {wrong!r} is accepted by the accept list: the auto-check would pass it")
     if "reject" in raw and "accept" not in raw:
         bad("reject", "field 'reject' needs 'accept' beside it")
     if len(problems) > start:
@@ -247,7 +262,7 @@ def _validate_card(path: Path, deck_id: str, raw: Any, index: int, problems: lis
         answer=raw["answer"].strip(),
         key_points=tuple(raw.get("key_points", ())),
         tier=raw.get("tier", 1),
-        tags=tuple(raw.get("tags", ())),
+        tags=tuple(t.strip().lower() for t in raw.get("tags", ())),
         accept=tuple(raw.get("accept", ())),
         reject=tuple(raw.get("reject", ())),
         hints=tuple(raw.get("hints", ())),
@@ -409,7 +424,7 @@ def user_deck_paths(extra: Iterable[Path] | None = None) -> list[Path]:
     return paths
 
 
-CACHE_VERSION = 1
+CACHE_VERSION = f"1:{__version__}"  # a new gdgrill re-validates every deck
 
 
 def _deck_to_json(deck: Deck) -> dict[str, Any]:
@@ -456,7 +471,7 @@ class _DeckCache:
 
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
-            if data.get("version") == CACHE_VERSION:
+            if data.get("version") == CACHE_VERSION and isinstance(data.get("files"), dict):
                 self.entries = data["files"]
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             self.entries = {}
@@ -468,7 +483,7 @@ class _DeckCache:
             return check_deck_file(file, shipped)
         key, stamp = str(file.resolve()), [st.st_size, st.st_mtime_ns]
         entry = self.entries.get(key)
-        if entry is not None and entry.get("stamp") == stamp:
+        if isinstance(entry, dict) and entry.get("stamp") == stamp:
             try:
                 return _deck_from_json(entry["deck"], file, shipped), []
             except (KeyError, TypeError, ValueError):
@@ -490,7 +505,8 @@ class _DeckCache:
             tmp.write_text(json.dumps({"version": CACHE_VERSION, "files": self.entries}), encoding="utf-8")
             os.replace(tmp, self.path)
         except OSError:
-            tmp.unlink(missing_ok=True)  # a read-only home only costs speed
+            with suppress(OSError):  # a read-only or odd home only costs speed
+                tmp.unlink(missing_ok=True)
 
 
 def load_library(extra: Iterable[Path] | None = None, include_shipped: bool = True, cache: Path | None = None) -> Library:

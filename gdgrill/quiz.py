@@ -8,6 +8,7 @@ is shown; the screen only says "saved" after the commit.
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from contextlib import nullcontext
@@ -21,13 +22,14 @@ from rich.text import Text
 
 from gdgrill.answers import is_accepted
 from gdgrill.decks import Card
+from gdgrill.errors import UserError
 from gdgrill.scheduler import NEW_STATE, CardState, Grade
 from gdgrill.store import NON_SCHEDULING_MODES, Store
 from gdgrill.text import reflow
 
 DEFAULT_NEW_PER_DAY = 10
 DEFAULT_CRAM_LIMIT = 20
-DEFAULT_TIMED_SECONDS = 15.0
+DEFAULT_TIMED_SECONDS = 10.0  # when no deck sets timed_seconds
 CHECKPOINT_LABELS = {
     0: "day 0 · recall",
     3: "day 3 · explain it without notes",
@@ -45,7 +47,6 @@ def pass_threshold(key_points: int) -> int:
 class Plan(NamedTuple):
     due: list[Card]
     new: list[Card]
-    cram: bool = False
 
     @property
     def cards(self) -> list[Card]:
@@ -69,7 +70,7 @@ def plan_session(
             cards,
             key=lambda c: (-states.get(c.key, NEW_STATE).lapses, states.get(c.key, NEW_STATE).rung, c.tier),
         )
-        return Plan(due=order[: limit or DEFAULT_CRAM_LIMIT], new=[], cram=True)
+        return Plan(due=order[: limit or DEFAULT_CRAM_LIMIT], new=[])
     due = [c for c in cards if c.key in states and states[c.key].is_due(today)]
     due.sort(key=lambda c: -states[c.key].days_overdue(today))  # stable: deck order breaks ties
     new = sorted((c for c in cards if c.key not in states), key=lambda c: c.tier)
@@ -222,6 +223,9 @@ class QuizSession:
         """Ask for a grade. Returns (action, grade, detail); action is grade/skip/undo."""
         if self._timed(card):
             assert self.time_limit is not None
+            if not typed.strip():
+                self.console.print(Text("✗ no answer typed — in timed mode that is a miss", style="bad"))
+                return "grade", Grade.FAIL, {"auto": True, "blank": True}
             if took > self.time_limit:
                 self.console.print(Text(f"⏱ too slow: {took:.1f} s > {self.time_limit:g} s — counts as a miss", style="bad"))
                 self.console.print(Text("Enter continue · s skip · u undo · q quit", style="muted"))
@@ -283,7 +287,7 @@ class QuizSession:
         if choice in ("n", "none", "0"):
             return set()
         parts = choice.replace(",", " ").split()
-        if not parts or not all(p.isdigit() for p in parts):
+        if not parts or not all(p.isascii() and p.isdigit() for p in parts):
             return None
         hits = {int(p) for p in parts}
         return hits if all(1 <= h <= n for h in hits) else None
@@ -354,6 +358,59 @@ class QuizSession:
             else:
                 mark.append(" — saved", style="muted")
         self.console.print(mark)
+
+
+def timed_selection(cards: Sequence[Card], seconds: float, deck_default: float | None) -> tuple[list[Card], float]:
+    """The cards a timed quick-fire round asks (auto-checked ones) and the seconds each;
+    ``seconds`` 0 means the deck's default. Raises UserError when nothing qualifies."""
+    if not math.isfinite(seconds) or seconds < 0:
+        raise UserError(f"--timed {seconds:g}: expected a positive number of seconds")
+    chosen = [c for c in cards if c.auto_checked]
+    if not chosen:
+        raise UserError(
+            "timed mode asks only auto-checked cards (answers with 'accept'), and the selected decks have none;"
+            " try --deck quick-fire"
+        )
+    return chosen, seconds or deck_default or DEFAULT_TIMED_SECONDS
+
+
+def due_drills(states: dict[str, CardState], today: date) -> list[str]:
+    """Names of the drills due today (drills sit on the ladder as 'drill/NAME')."""
+    return sorted(k.split("/", 1)[1] for k, s in states.items() if k.startswith("drill/") and s.is_due(today))
+
+
+def opening_lines(plan: Plan, states: dict[str, CardState], cards: Sequence[Card], today: date, cram: bool) -> list[str]:
+    """What the quiz says before the first card: counts, drills due, or when to come back."""
+    if cram:
+        lines = [f"Cram: {len(plan.cards)} card(s), weakest first; the schedule is not touched."]
+    else:
+        lines = [f"{today.isoformat()}: {len(plan.due)} due, {len(plan.new)} new."]
+        drills = due_drills(states, today)
+        if drills:
+            lines.append("Drills due too: " + ", ".join(f"gdgrill drill {d}" for d in drills))
+    if not plan.cards:
+        nd = next_due(states, (c.key for c in cards), today)
+        msg = f"Nothing due. Next: {nd[1]} card(s) on {nd[0].isoformat()}." if nd else "Nothing due."
+        lines.append(msg + " Practise anyway with 'gdgrill quiz --cram'.")
+    return lines
+
+
+def closing_lines(session: "QuizSession", after: dict[str, CardState], cards: Sequence[Card], today: date) -> list[str]:
+    """The end-of-session summary: grades, the timed pace, what is still due, what next."""
+    tally = session.tally
+    lines = [f"Session done: {tally.line()}."]
+    if session.time_limit and session.timed_cards:
+        graded = tally.passed + tally.missed
+        rate = 60 * session.timed_cards / session.answer_seconds if session.answer_seconds else 0.0
+        accuracy = tally.passed / graded if graded else 0.0
+        lines.append(f"Timed: {rate:.1f} answers per minute, {accuracy:.0%} accurate ({session.time_limit:g} s per card).")
+    left = sum(1 for c in cards if c.key in after and after[c.key].is_due(today))
+    if left:
+        lines.append(f"Still due today: {left}.")
+    nd = next_due(after, (c.key for c in cards), today)
+    if nd:
+        lines.append(f"Next due: {nd[1]} card(s) on {nd[0].isoformat()}.")
+    return lines
 
 
 def next_due(states: dict[str, CardState], keys: Iterable[str], today: date) -> tuple[date, int] | None:

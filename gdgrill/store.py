@@ -161,6 +161,8 @@ class Store:
             yield
         except sqlite3.OperationalError as exc:
             raise StoreError(f"{self.path}: {exc}") from None
+        except sqlite3.IntegrityError:
+            raise  # a constraint gdgrill itself broke: a bug, not a corrupt file
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"{self.path}: the progress database is corrupt ({exc})") from None
 
@@ -216,7 +218,8 @@ class Store:
         """Take back review ``review_id`` by appending an undo event (nothing is deleted)."""
         with self._errors(), self._transaction():
             row = self.conn.execute(
-                "SELECT item_id, mode FROM reviews WHERE id = ? AND grade != 'undo'", (review_id,)
+                f"SELECT item_id, mode FROM reviews r WHERE r.id = ? AND r.grade != 'undo' AND {self._NOT_UNDONE}",
+                (review_id,),
             ).fetchone()
             if row is None:
                 raise StoreError(f"{self.path}: no review #{review_id} to undo")
@@ -249,9 +252,6 @@ class Store:
         if item is None:
             return self._rows("", ())
         return self._rows("WHERE i.key = ?", (item,))
-
-    def reviews_on(self, day: date) -> list[LoggedReview]:
-        return self._rows("WHERE r.day = ?", (day.isoformat(),))
 
     def _rows(self, where: str, params: tuple[Any, ...]) -> list[LoggedReview]:
         with self._errors():
@@ -305,11 +305,13 @@ class Store:
         return out
 
     def introduced_on(self, day: date) -> int:
-        """How many items had their first live scheduling review on ``day`` (new-card cap)."""
+        """How many cards the quiz introduced on ``day``: items whose first live review on
+        the ladder was a quiz review that day (drills and grill misses do not use up the
+        new-card allowance)."""
         with self._errors():
             row = self.conn.execute(
-                f"SELECT COUNT(*) FROM (SELECT MIN(r.day) AS first FROM reviews r WHERE {self._live} GROUP BY r.item_id)"
-                " WHERE first = ?",
+                f"SELECT COUNT(*) FROM reviews WHERE id IN (SELECT MIN(r.id) FROM reviews r WHERE {self._live}"
+                " GROUP BY r.item_id) AND day = ? AND mode IN ('quiz', 'timed')",
                 (day.isoformat(),),
             ).fetchone()
         return int(row[0])
@@ -450,7 +452,7 @@ def maintenance_days_from_env() -> int:
     raw = os.environ.get("GDGRILL_MAINTENANCE_DAYS", "")
     if not raw:
         return DEFAULT_MAINTENANCE_DAYS
-    if not raw.isdigit() or not 1 <= int(raw) <= 3650:
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= 3650:
         raise StoreError(f"GDGRILL_MAINTENANCE_DAYS={raw!r}: expected a whole number of days from 1 to 3650")
     return int(raw)
 

@@ -76,3 +76,25 @@ def test_a_garbage_progress_file_is_one_line_exit_2_and_left_untouched(isolated_
     assert result.exit_code == 2, result.output
     assert len(result.stderr.strip().splitlines()) == 1 and "not a gdgrill progress database" in result.stderr
     assert "Traceback" not in result.output and db.read_bytes() == before
+
+
+def test_bare_gdgrill_prints_help_and_exits_0():
+    result = subprocess.run([sys.executable, "-m", "gdgrill"], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0 and "quiz" in result.stdout and "Usage" in result.stdout
+
+
+def test_a_curve_card_in_the_quiz_keeps_numpy_and_torch_off_the_daily_path(tmp_path):
+    deck = tmp_path / "d"
+    deck.mkdir()
+    (deck / "c.yaml").write_text(
+        "deck: {id: c, title: C, description: d}\ncards:\n  - id: x\n    question: What happened?\n"
+        "    answer: It diverged.\n    curve: lr-too-high\n",
+        encoding="utf-8",
+    )
+    code = (
+        "import sys, runpy; sys.argv=['gdgrill','quiz','--decks',sys.argv[1],'--deck','c'];\n"
+        "try:\n    runpy.run_module('gdgrill', run_name='__main__')\nexcept SystemExit: pass\n"
+        "heavy = sorted(m for m in ('torch', 'numpy') if m in sys.modules); print('HEAVY', heavy, file=sys.stderr)"
+    )
+    result = subprocess.run([sys.executable, "-c", code, str(deck)], capture_output=True, text=True, timeout=60, input="\np\n")
+    assert "NaN" in result.stdout and "HEAVY []" in result.stderr, result.stderr

@@ -161,3 +161,45 @@ def test_check_reports_problems_in_line_order_and_a_clash_with_a_shipped_deck(tm
     clash = runner.invoke(app, ["decks", "check", str(tmp_path / "b.yaml")])
     assert clash.exit_code == 2 and "already used by" in clash.stderr
     assert runner.invoke(app, ["decks", "check", str(shipped_decks_dir())]).exit_code == 0
+
+
+def test_a_duplicate_key_is_an_error_not_a_silent_overwrite(tmp_path):
+    path = tmp_path / "dup.yaml"
+    path.write_text(HEAD + "  - id: q1\n    question: A?\n    answer: first\n    answer: second\n", encoding="utf-8")
+    result = runner.invoke(app, ["decks", "check", str(path)])
+    assert result.exit_code == 2 and f"{path}:6:" in result.stderr and "duplicate key 'answer'" in result.stderr
+
+
+def test_check_catches_a_missing_curve_and_an_accept_list_that_takes_a_wrong_answer(tmp_path):
+    (tmp_path / "c.yaml").write_text(
+        HEAD
+        + "  - id: q1\n    question: A?\n    answer: a\n    curve: no-such-curve\n"
+        + "  - id: q2\n    question: B?\n    answer: '0.5'\n    accept: ['0.5']\n    reject: ['.50']\n",
+        encoding="utf-8",
+    )
+    result = runner.invoke(app, ["decks", "check", str(tmp_path / "c.yaml")])
+    assert result.exit_code == 2
+    assert "stored loss curve" in result.stderr and "reject entry '.50' is accepted" in result.stderr
+
+
+def test_tags_are_matched_whatever_their_case(tmp_path):
+    (tmp_path / "t.yaml").write_text(HEAD + "  - id: q1\n    question: A?\n    answer: a\n    tags: [Warmup]\n", encoding="utf-8")
+    library = load_library([tmp_path], include_shipped=False)
+    assert [c.id for c in library.select(tags=["warmup"])] == ["q1"] and library.select(tags=["WARMUP"])
+
+
+def test_a_home_that_is_a_file_is_one_line_not_a_traceback(tmp_path):
+    blocker = tmp_path / "afile"
+    blocker.write_text("x")
+    result = runner.invoke(app, ["quiz", "--home", str(blocker)], input="")
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_a_cache_from_another_gdgrill_version_or_shape_is_rebuilt(sample_decks, tmp_path):
+    import json
+
+    cache = tmp_path / "cache.json"
+    for junk in ({"version": 1, "files": {}}, {"version": "x", "files": []}, [1, 2]):
+        cache.write_text(json.dumps(junk), encoding="utf-8")
+        assert load_library([sample_decks], include_shipped=False, cache=cache).deck("sample") is not None

@@ -153,3 +153,29 @@ def test_a_curve_card_draws_the_stored_run_before_the_question_and_describes_it_
     assert "step 0" in before and "shown above" in before
     assert "(step 400)" not in before  # the milestone marker would give the answer away
     assert "The run:" in after and "The run:" not in before
+
+
+def test_odd_digits_at_the_grade_prompt_are_asked_again_not_a_crash(sample_decks):
+    result = quiz(sample_decks, "\n1²\n9\n1 2\n", "--tier", "2")
+    assert result.exit_code == 0, result.output
+    assert "key points are numbered 1-3" in result.output and log()[0].grade == "pass"
+
+
+def test_a_blank_answer_in_timed_mode_is_a_miss(sample_decks):
+    result = quiz(sample_decks, "\np\n", "--timed", "600")
+    assert "no answer typed" in result.output and log()[0].grade == "fail"
+
+
+def test_timed_refuses_nan_and_inf(sample_decks):
+    for bad in ("nan", "inf"):
+        result = quiz(sample_decks, "", "--timed", bad)
+        assert result.exit_code == 2 and "positive number of seconds" in result.stderr
+
+
+def test_drills_and_grill_misses_do_not_use_up_the_new_card_allowance(sample_decks):
+    with open_store(home_dir()) as store:
+        store.record_review("drill/adam", Grade.FAIL, "drill", day=TODAY)
+        store.record_review("other/x", Grade.FAIL, "grill", day=TODAY)
+        assert store.introduced_on(TODAY) == 0
+        store.record_review("sample/betas", Grade.PASS, "quiz", day=TODAY)
+        assert store.introduced_on(TODAY) == 1

@@ -154,3 +154,8 @@ def test_quiz_by_tag_and_timed_mode_without_auto_checked_cards(sample_decks):
     assert result.exit_code == 2 and "no card is tagged" in result.stderr
     result = runner.invoke(app, ["quiz", "--deck", "optimizers", "--timed", "0"], input="")
     assert result.exit_code == 2 and "auto-checked" in result.stderr
+
+
+def test_assess_refuses_odd_digits_in_one_line():
+    result = runner.invoke(app, ["assess", "--ratings", "3,3,3,3,3,3,²"])
+    assert result.exit_code == 2 and "expected 7 whole numbers" in result.stderr

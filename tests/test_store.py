@@ -203,3 +203,17 @@ def test_someone_elses_sqlite_database_is_refused_untouched(tmp_path):
     with pytest.raises(StoreError, match="did not create"):
         open_store(tmp_path)
     assert digest(db) == before
+
+
+def test_a_review_cannot_be_undone_twice(tmp_path):
+    with open_store(tmp_path) as store:
+        first = store.record_review("d/a", Grade.PASS, "quiz", day=D0)
+        store.undo(first, day=D0)
+        with pytest.raises(StoreError, match="no review"):
+            store.undo(first, day=D0)
+
+
+def test_odd_digits_in_the_maintenance_setting_are_refused(tmp_path, monkeypatch):
+    monkeypatch.setenv("GDGRILL_MAINTENANCE_DAYS", "³")
+    with pytest.raises(StoreError, match="GDGRILL_MAINTENANCE_DAYS"):
+        open_store(tmp_path)

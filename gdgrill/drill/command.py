@@ -301,8 +301,10 @@ def _ask(out: Console, prompt: str, choices: str) -> str:
         except EOFError:
             out.print()
             return "q"
-        if reply[:1] in choices:
-            return reply[:1]
+        if not reply:
+            return "r"  # Enter retries, as the prompt says
+        if reply[0] in choices:
+            return reply[0]
 
 
 def interactive(drill: Drill, torch_device: str | None, save: bool, home: Path | None, out: Console, err: Console) -> int:
@@ -325,13 +327,13 @@ def interactive(drill: Drill, torch_device: str | None, save: bool, home: Path |
         if verdict.passed:
             return ExitCode.OK
         more_hints = hints_shown < len(drill.hints)
-        options = ("[h]int, " if more_hints else "") + "[r]etry, [g]ive up (show the reference), [q]uit: "
+        options = ("[h]int, " if more_hints else "") + "[r]etry (Enter), [g]ive up (show the reference), [q]uit: "
         choice = _ask(out, options, ("h" if more_hints else "") + "rgq")
         while choice == "h":
             out.print(f"Hint {hints_shown + 1}: {drill.hints[hints_shown]}", style="warn", markup=False)
             hints_shown += 1
             more_hints = hints_shown < len(drill.hints)
-            options = ("[h]int, " if more_hints else "") + "[r]etry, [g]ive up (show the reference), [q]uit: "
+            options = ("[h]int, " if more_hints else "") + "[r]etry (Enter), [g]ive up (show the reference), [q]uit: "
             choice = _ask(out, options, ("h" if more_hints else "") + "rgq")
         if choice == "g":
             out.print("Reference rule:", style="title")

@@ -406,6 +406,8 @@ def _precheck(text: str) -> None:
         raise RefusedAnswer("the answer is empty")
     if text.count("\n") + 1 > MAX_LINES:
         raise RefusedAnswer(f"the answer has more than {MAX_LINES} lines")
+    if text.count("√") > MAX_BRACKET_DEPTH:  # each √ becomes a bracket pair when rewritten
+        raise RefusedAnswer(f"more than {MAX_BRACKET_DEPTH} √ signs; an update rule needs a few")
     depth = 0
     line, col = 1, 0
     for c in text:

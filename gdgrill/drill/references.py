@@ -182,5 +182,7 @@ def warmup_cosine(t: float, hp: Mapping[str, float] | None = None) -> float:
     warmup, total, lr_max, lr_min = h["warmup"], h["total"], h["lr_max"], h["lr_min"]
     if t <= warmup:
         return lr_max * t / warmup
-    progress = min(1.0, (t - warmup) / (total - warmup))
+    if t >= total:  # also covers a schedule that is all warmup (total == warmup)
+        return lr_min
+    progress = (t - warmup) / (total - warmup)
     return lr_min + (lr_max - lr_min) * (1 + math.cos(math.pi * progress)) / 2

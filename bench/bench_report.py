@@ -33,14 +33,14 @@ def fill(home: Path, cards: int, events: int, seed: int = 7) -> list[Item]:
         item_id = rng.randrange(cards) + 1
         day = start + timedelta(days=rng.randrange(731))
         grade = "pass" if rng.random() < 0.8 else "fail"
-        rows.append((item_id, f"{day.isoformat()}T12:00:00+00:00", day.isoformat(), grade, "quiz", 1))
+        rows.append((item_id, f"{day.isoformat()}T12:00:00+00:00", day.isoformat(), grade, "quiz", 2))
     rows.sort(key=lambda r: r[2])  # the log is appended in time order
     with open_store(home) as store:
         # Bulk load straight into the schema (the public API commits one row at a time).
         store.conn.execute("BEGIN")
         store.conn.executemany("INSERT INTO items (id, key) VALUES (?, ?)", [(i + 1, it.key) for i, it in enumerate(items)])
         store.conn.executemany(
-            "INSERT INTO reviews (item_id, reviewed_at, day, grade, mode, scheduling) VALUES (?, ?, ?, ?, ?, ?)", rows
+            "INSERT INTO reviews (item_id, reviewed_at, day, grade, mode, effect) VALUES (?, ?, ?, ?, ?, ?)", rows
         )
         store.conn.execute("COMMIT")
     return items

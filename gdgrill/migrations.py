@@ -16,8 +16,10 @@ Migration = Callable[[sqlite3.Connection], None]
 def m001_review_log(db: sqlite3.Connection) -> None:
     # The append-only log every card and drill state is derived from. An undo is a row of
     # its own (grade 'undo', undoes = the row it takes back), never a deletion or an edit.
-    # `scheduling` records, once and for all at insert, whether the row moves the ladder
-    # (0 for cram practice and for undo rows).
+    # `effect` records, once and for all at insert, what the row counts for:
+    # 2 = a ladder review (moves the card and counts in pass rates), 1 = counts in pass
+    # rates only (a grill pass), 0 = neither (cram practice, undo events). Integers keep
+    # the report's million-row scan to integer comparisons.
     db.execute("CREATE TABLE items (id INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE)")
     db.execute(
         """
@@ -28,7 +30,7 @@ def m001_review_log(db: sqlite3.Connection) -> None:
             day TEXT NOT NULL,
             grade TEXT NOT NULL CHECK (grade IN ('pass', 'fail', 'undo')),
             mode TEXT NOT NULL,
-            scheduling INTEGER NOT NULL CHECK (scheduling IN (0, 1)),
+            effect INTEGER NOT NULL CHECK (effect IN (0, 1, 2)),
             answer TEXT,
             seconds REAL,
             detail TEXT,
@@ -37,10 +39,12 @@ def m001_review_log(db: sqlite3.Connection) -> None:
         """
     )
     # Covering index: the report's one pass over a million-row log never touches the table.
-    db.execute("CREATE INDEX reviews_ladder ON reviews (item_id, id, scheduling, grade, day, mode)")
+    db.execute("CREATE INDEX reviews_ladder ON reviews (item_id, id, effect, grade, day)")
     # Covering index for the recent-days windows and the study streak.
-    db.execute("CREATE INDEX reviews_day ON reviews (day, item_id, grade, scheduling, mode)")
+    db.execute("CREATE INDEX reviews_day ON reviews (day, item_id, grade, effect)")
     db.execute("CREATE INDEX reviews_undoes ON reviews (undoes) WHERE undoes IS NOT NULL")
+    # The ladder's misses (a miss resets a card), to find each card's last one quickly.
+    db.execute("CREATE INDEX reviews_misses ON reviews (item_id, id) WHERE effect = 2 AND grade = 'fail'")
 
 
 def m002_practice_assess_grill(db: sqlite3.Connection) -> None:

@@ -28,6 +28,8 @@ from gdgrill.scheduler import DEFAULT_MAINTENANCE_DAYS, NEW_STATE, CardState, Gr
 SQLITE_HEADER = b"SQLite format 3\x00"
 BUSY_TIMEOUT_MS = 10_000
 NON_SCHEDULING_MODES = frozenset({"cram"})  # practised without touching the ladder
+# What a logged row counts for (the `effect` column; see migrations.m001_review_log).
+NO_EFFECT, STATS_ONLY, LADDER = 0, 1, 2
 
 
 class StoreError(UserError):
@@ -48,7 +50,7 @@ class LoggedReview(NamedTuple):
 
 
 class ItemStats(NamedTuple):
-    """Counts over an item's live (not undone), scheduling reviews."""
+    """Counts over an item's graded, not-undone reviews (cram practice excluded)."""
 
     reviews: int
     passes: int
@@ -196,9 +198,10 @@ class Store:
         grade = Grade(grade)
         if scheduling is None:
             scheduling = mode not in NON_SCHEDULING_MODES
+        effect = LADDER if scheduling else (NO_EFFECT if mode in NON_SCHEDULING_MODES else STATS_ONLY)
         with self._errors(), self._transaction():
             cur = self.conn.execute(
-                "INSERT INTO reviews (item_id, reviewed_at, day, grade, mode, scheduling, answer, seconds, detail)"
+                "INSERT INTO reviews (item_id, reviewed_at, day, grade, mode, effect, answer, seconds, detail)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     self._item_id(item),
@@ -206,7 +209,7 @@ class Store:
                     day.isoformat(),
                     grade.value,
                     mode,
-                    1 if scheduling else 0,
+                    effect,
                     answer,
                     seconds,
                     json.dumps(detail, sort_keys=True) if detail else None,
@@ -224,7 +227,7 @@ class Store:
             if row is None:
                 raise StoreError(f"{self.path}: no review #{review_id} to undo")
             cur = self.conn.execute(
-                "INSERT INTO reviews (item_id, reviewed_at, day, grade, mode, scheduling, undoes)"
+                "INSERT INTO reviews (item_id, reviewed_at, day, grade, mode, effect, undoes)"
                 " VALUES (?, ?, ?, 'undo', ?, 0, ?)",
                 (row[0], _utc_iso(at), day.isoformat(), row[1], review_id),
             )
@@ -262,7 +265,6 @@ class Store:
         ]
 
     _NOT_UNDONE = "r.id NOT IN (SELECT undoes FROM reviews WHERE undoes IS NOT NULL)"
-    _NON_SCHEDULING_SQL = ", ".join(f"'{m}'" for m in sorted(NON_SCHEDULING_MODES))
 
     @contextmanager
     def _snapshot(self) -> Iterator[None]:
@@ -283,7 +285,7 @@ class Store:
     @property
     def _live(self) -> str:
         """SQL for a live scheduling review: it moves the ladder and was not undone."""
-        return f"r.scheduling = 1 AND {self._not_undone}"
+        return f"r.effect = {LADDER} AND {self._not_undone}"
 
     def history(self, item: str) -> list[Review]:
         """The reviews the scheduler replays for ``item``: live, scheduling, oldest first."""
@@ -329,17 +331,24 @@ class Store:
         never = "9999-12-31"  # no window without a today: those counts stay zero
         week = (today - timedelta(days=6)).isoformat() if today else never
         month = (today - timedelta(days=29)).isoformat() if today else never
-        graded = f"r.grade != 'undo' AND r.mode NOT IN ({self._NON_SCHEDULING_SQL}) AND {{undone}}"
+        graded = f"r.effect >= {STATS_ONLY} AND {{undone}}"
         with self._errors(), self._snapshot():
             not_undone = self._not_undone
             rows = self.conn.execute(
                 f"""
-                SELECT r.item_id, COUNT(*), SUM(r.grade = 'fail'),
-                       SUM(r.scheduling), SUM(r.scheduling AND r.grade = 'fail'),
-                       MAX(CASE WHEN r.scheduling = 1 AND r.grade = 'fail' THEN r.id END)
+                SELECT r.item_id, COUNT(*), SUM(r.grade = 'fail'), SUM(r.effect = {LADDER})
                 FROM reviews r WHERE {graded.format(undone=not_undone)} GROUP BY r.item_id
                 """
             ).fetchall()
+            misses = {
+                item_id: (count, last)
+                for item_id, count, last in self.conn.execute(
+                    f"""
+                    SELECT r.item_id, COUNT(*), MAX(r.id) FROM reviews r
+                    WHERE r.effect = {LADDER} AND r.grade = 'fail' AND {not_undone} GROUP BY r.item_id
+                    """
+                )
+            }
             recent = {
                 item_id: counts
                 for item_id, *counts in self.conn.execute(
@@ -354,21 +363,24 @@ class Store:
             keys = dict(self.conn.execute("SELECT id, key FROM items"))
             self.conn.execute("CREATE TEMP TABLE IF NOT EXISTS _last_miss (item_id INTEGER PRIMARY KEY, from_id INTEGER NOT NULL)")
             self.conn.execute("DELETE FROM _last_miss")
-            self.conn.executemany("INSERT INTO _last_miss VALUES (?, ?)", [(r[0], r[5] or 0) for r in rows if r[3]])
+            self.conn.executemany(
+                "INSERT INTO _last_miss VALUES (?, ?)", [(r[0], misses.get(r[0], (0, 0))[1]) for r in rows if r[3]]
+            )
             # CROSS JOIN keeps _last_miss as the outer loop: one index range per item.
             suffix = self.conn.execute(
                 f"""
                 SELECT r.item_id, r.day, r.grade FROM _last_miss m
                 CROSS JOIN reviews r ON r.item_id = m.item_id AND r.id >= m.from_id
-                WHERE r.scheduling = 1 AND {not_undone} ORDER BY r.id
+                WHERE r.effect = {LADDER} AND {not_undone} ORDER BY m.item_id, r.id
                 """
             ).fetchall()
         replayed: dict[int, int] = {}
         for item_id, _, _ in suffix:
             replayed[item_id] = replayed.get(item_id, 0) + 1
         states: dict[int, CardState] = {}
-        for item_id, _, _, ladder, ladder_fails, last_fail in rows:
+        for item_id, _, _, ladder in rows:
             if ladder:
+                ladder_fails, last_fail = misses.get(item_id, (0, None))
                 prior_lapses = ladder_fails - (1 if last_fail is not None else 0)
                 states[item_id] = CardState(rung=0, due=None, reviews=ladder - replayed[item_id], lapses=prior_lapses)
         days: dict[str, date] = {}

@@ -36,6 +36,7 @@ def test_an_empty_database_migrates_to_the_exact_schema(tmp_path):
     assert names == [
         ("index", "reviews_day"),
         ("index", "reviews_ladder"),
+        ("index", "reviews_misses"),
         ("index", "reviews_undoes"),
         ("table", "_migrations"),
         ("table", "assessments"),
@@ -47,7 +48,7 @@ def test_an_empty_database_migrates_to_the_exact_schema(tmp_path):
     conn = sqlite3.connect(tmp_path / "progress.db")
     columns = [row[1] for row in conn.execute("PRAGMA table_info(reviews)")]
     assert columns == [
-        "id", "item_id", "reviewed_at", "day", "grade", "mode", "scheduling", "answer", "seconds", "detail", "undoes",
+        "id", "item_id", "reviewed_at", "day", "grade", "mode", "effect", "answer", "seconds", "detail", "undoes",
     ]
     assert [row[1] for row in conn.execute("PRAGMA table_info(items)")] == ["id", "key"]
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"

@@ -270,7 +270,7 @@ def reference_trajectories(drill: Drill) -> list[np.ndarray]:
 def parse_for(drill: Drill, text: str) -> Rule:
     """Parse ``text`` with the drill's names; refuse a rule that never assigns the target."""
     display = {v.name: (v.symbol if v.symbol == v.name else f"{v.symbol} ({v.name})") for v in (*drill.inputs, *drill.outputs)}
-    rule = parse_rule(text, drill.names, display=display)
+    rule = parse_rule(text, drill.names, display=display, shadowable=drill.shadowable)
     if drill.target not in rule.assigned:
         symbol = drill.symbol(drill.target)
         raise RefusedAnswer(

@@ -373,3 +373,77 @@ def test_wrong_answer_fails_with_the_right_misconception(name, text, expected):
     assert verdict.verdict == "fail", verdict.message
     got = verdict.misconception.id if verdict.misconception else None
     assert got == expected, verdict.message
+
+
+# -- Accepted variants: a different but legitimate convention passes and is named ----------------
+
+VARIANT_ANSWERS = [
+    ("adam-bias", "m = b1*m + (1-b1)*g\nv = b2*v + (1-b2)*g^2\np = p - lr*sqrt(1-b2^t)/(1-b1^t)*m/(sqrt(v) + eps)"),
+    ("adam-bias", "m = β₁·m + (1−β₁)·g\nv = β₂·v + (1−β₂)·g²\nα_t = α·√(1−β₂ᵗ)/(1−β₁ᵗ)\nθ = θ − α_t·m/(√v + ε)"),
+    ("adam", "g = g + wd*p\nm = b1*m + (1-b1)*g\nv = b2*v + (1-b2)*g^2\np = p - lr*sqrt(1-b2^t)/(1-b1^t)*m/(sqrt(v) + eps)"),
+    ("adamw", "m = b1*m + (1-b1)*g\nv = b2*v + (1-b2)*g^2\np = p - lr*sqrt(1-b2^t)/(1-b1^t)*m/(sqrt(v) + eps) - lr*wd*p"),
+    ("amsgrad", "m = b1*m + (1-b1)*g\nv = b2*v + (1-b2)*g^2\nv_max = max(v_max, v)\np = p - lr*sqrt(1-b2^t)/(1-b1^t)*m/(sqrt(v_max) + eps)"),
+]
+
+
+@pytest.mark.parametrize("name,text", VARIANT_ANSWERS)
+def test_the_efficient_eps_hat_form_is_accepted_and_named(name, text):
+    verdict = judge(DRILLS[name], text)
+    assert verdict.verdict == "pass" and verdict.variant is not None and verdict.variant.id == "eps-hat", verdict.message
+
+
+# -- Refusals say what to write instead ----------------------------------------------------------
+
+_ADAM_OK = "m = b1*m + (1-b1)*g\nv = b2*v + (1-b2)*g^2\np = p - lr*(m/(1-b1^t))/(sqrt(v/(1-b2^t)) + eps)"
+
+REFUSALS = [
+    # (drill, text, substrings the message must contain)
+    ("sgd", "p = p - lr*(2g)", ["write * between factors"]),
+    ("sgd", "p = p - η g", ["write * between factors"]),
+    ("adam-bias", "m_t = β₁m_{t-1} + (1-β₁)g_t\np = p", ["write * between factors"]),
+    ("warmup-cosine", "lr = lr_min + (lr_max - lr_min)*(1 + cos(π(t - warmup)/(total - warmup)))/2", ["π is not a function", "π*("]),
+    ("sgd", "p = p - η(g + λ*p)", ["η is not a function"]),
+    ("sgd", "p = p - 0.5(g)", ["cannot be called", "write * between factors"]),
+    ("sgd", "p.data = p - lr*g", ["attribute access", "p.data"]),
+    ("sgd", "p = p - lr*p.grad", ["attribute access"]),
+    ("adam-bias", "m = b1*m + (1-b1)*g\nv = b2*v + (1-b2)*g^2\np = p - lr*m/(v.sqrt() + eps)", ["methods are not allowed", "sqrt(x)"]),
+    ("adam-bias", "p = p - lr*np.random(g)", ["np.random is not in the language"]),
+    ("adam-bias", "m[t] = b1*m[t-1] + (1-b1)*g", ["indexing"]),
+    ("sgd", "def step(p, g):\n    return p - lr*g", ["definitions"]),
+    ("sgd", "g = g + wd*p\n    p = p - lr*g", ["unexpected indent", "same column"]),
+    ("clip-norm", "g = g*min(1, clip/norm(g))", ["clip is a function"]),
+    ("adam-bias", "m = 0\nv = 0\n" + _ADAM_OK, ["would reset m at every step", "starts at 0"]),
+    ("momentum", "buf = 0\nbuf = mu*buf + g\np = p - lr*buf", ["would reset buf"]),
+    ("adam-bias", "eps = 1e-8\n" + _ADAM_OK, ["ε is given by the drill"]),
+    ("adam-bias", "t = t + 1\n" + _ADAM_OK, ["t is given", "1 at the first step"]),
+    ("adam-bias", "t = 0\n" + _ADAM_OK, ["t is given"]),
+]
+
+
+@pytest.mark.parametrize("name,text,needles", REFUSALS)
+def test_refusals_explain_what_to_write(name, text, needles):
+    verdict = judge(DRILLS[name], text)
+    assert verdict.verdict == "refused", verdict.message
+    for needle in needles:
+        assert needle in verdict.message, verdict.message
+    assert "\n" not in verdict.message
+
+
+ACCEPTED_ODDITIES = [
+    ("adam-bias", "# adam, from memory\n" + _ADAM_OK + "  # done"),
+    ("adam-bias", _ADAM_OK.replace("\n", "\r\n") + "\r\n"),
+    ("adam-bias", _ADAM_OK.replace("\n", "\n\n")),
+    ("adam-bias", "\t" + _ADAM_OK.replace("\n", "\n\t")),
+    ("adam-bias", _ADAM_OK + "\nt = t + 1"),  # advancing t after the last use changes nothing
+    ("adam-bias", "m_0 = 0\nv_0 = 0\n" + _ADAM_OK),  # initial values under their own names: unused
+    ("adam-bias", _ADAM_OK.replace("sqrt(", "torch.sqrt(")),
+    ("adam-bias", _ADAM_OK.replace("sqrt(", "numpy.sqrt(")),
+    ("warmup-cosine", "t = min(t, total)\nlr = where(t <= warmup, lr_max*t/warmup, lr_min + (lr_max - lr_min)*(1 + cos(pi*(t - warmup)/(total - warmup)))/2)"),
+    ("warmup-cosine", "lr = where(t <= warmup, lr_max*t/warmup, lr_min + (lr_max - lr_min)*(1 + np.cos(np.pi*(t - warmup)/(total - warmup)))/2)"),
+]
+
+
+@pytest.mark.parametrize("name,text", ACCEPTED_ODDITIES)
+def test_comments_line_endings_indentation_and_module_prefixes_are_accepted(name, text):
+    verdict = judge(DRILLS[name], text)
+    assert verdict.verdict == "pass", verdict.message

@@ -127,7 +127,7 @@ class Drill:
             f"Your rule must assign {target}: the judge compares {target} with the reference after every step.",
             "Write one assignment per line (=, +=, -=, *=, /=); any new name you read before assigning it (m, v, velocity, …) is state: it starts at 0 and keeps its value between steps.",
             "Notation: ^ or ** for powers, √x or sqrt(x), · or * to multiply, β₁ᵗ, m̂, ‖g‖ are all fine.",
-            "Functions: sqrt abs sign exp log cos sin tanh minimum (min) maximum (max) clip norm sum mean where pow; constant pi (π).",
+            "Functions: sqrt abs sign exp log cos sin tanh minimum (min) maximum (max) clip norm sum mean where pow; constant pi (π). np.sqrt, math.cos, torch.sign … are read as sqrt, cos, sign.",
         ]
         return "\n".join(lines)
 
@@ -705,6 +705,14 @@ p = p - lr*m_hat/(sqrt(v_max/(1 - b2^t)) + eps)
             "m = b1*m + (1 - b1)*g\nv = maximum(v, b2*v + (1 - b2)*g^2)\np = p - lr*(m/(1 - b1^t))/(sqrt(v/(1 - b2^t)) + eps)",
             """torch keeps two buffers: the ordinary EMA v and its running max. Replacing v by the max changes
             the EMA itself (it can never decay), which is a different, more conservative algorithm.""",
+        ),
+    ),
+    variants=(
+        Variant(
+            EPS_HAT.id,
+            EPS_HAT.title,
+            _ADAM_MOMENTS + "\nv_max = maximum(v_max, v)\np = p - lr*sqrt(1 - b2^t)/(1 - b1^t)*m/(sqrt(v_max) + eps)",
+            EPS_HAT.note,
         ),
     ),
 )

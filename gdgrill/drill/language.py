@@ -12,7 +12,13 @@ Pipeline::
   ``^`` → ``**``; ``·`` ``×`` → ``*``; ``−`` → ``-``; ``←`` → ``=``; subscript digits
   (``β₁`` → ``β1``); superscripts (``β₁ᵗ`` → ``β1**(t)``, ``g²`` → ``g**(2)``); combining
   hats and bars (``m̂`` → ``m_hat``, ``v̄`` → ``v_bar``); ``√x`` / ``√(…)`` → ``sqrt(…)``;
-  ``‖g‖`` → ``norm(g)``; ``_{t}``, ``_{t-1}`` subscripts dropped; ``lambda`` as a name.
+  ``‖g‖`` and ``‖g‖₂`` → ``norm(g)``; ``⊙`` → ``*``; ``½`` → ``(1/2)``; ``_{t}``, ``_{t-1}``
+  subscripts dropped; ``lambda`` as a name; indentation common to every line removed (an
+  answer pasted from an indented block).
+* ``np.sqrt(x)``, ``math.cos(x)``, ``torch.sign(x)``, ``np.linalg.norm(x)``, ``math.pi``: the
+  exact prefixes in :data:`MODULE_PREFIXES` before a function or constant of the language are
+  dropped when the tree is converted (nothing is looked up on a module; any other attribute is
+  refused).
 * :func:`parse_rule` accepts assignments only (``=``, ``+=``, ``-=``, ``*=``, ``/=``); every
   other construct is refused with :class:`RefusedAnswer` (line, column, one-line reason).
 * :func:`parse_expression` parses a single formula (e.g. ``mu*(1 - b1^t)``) into an

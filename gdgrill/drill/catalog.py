@@ -32,6 +32,10 @@ class Variable:
     symbol: str  # how the intro writes it
     aliases: tuple[str, ...]
     meaning: str
+    # aliases that are ordinary words a rule may also use for its own variable (step, decay,
+    # momentum, c): assigned while the input is used under another name, they are that
+    # variable, not the input (see gdgrill.drill.language.parse_rule)
+    words: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -90,6 +94,11 @@ class Drill:
         return {v.name: (v.symbol, *v.aliases) for v in (*self.inputs, *self.outputs)}
 
     @property
+    def shadowable(self) -> tuple[str, ...]:
+        """Word aliases a rule may reuse for its own variable (never the checked name's)."""
+        return tuple(w for v in (*self.inputs, *self.outputs) if v.name != self.target for w in v.words)
+
+    @property
     def given(self) -> tuple[str, ...]:
         return tuple(v.name for v in self.inputs)
 
@@ -118,7 +127,7 @@ class Drill:
             f"Your rule must assign {target}: the judge compares {target} with the reference after every step.",
             "Write one assignment per line (=, +=, -=, *=, /=); any new name you read before assigning it (m, v, velocity, …) is state: it starts at 0 and keeps its value between steps.",
             "Notation: ^ or ** for powers, √x or sqrt(x), · or * to multiply, β₁ᵗ, m̂, ‖g‖ are all fine.",
-            "Functions: sqrt abs sign exp log cos sin tanh minimum (min) maximum (max) clip norm sum mean where pow; constant pi (π).",
+            "Functions: sqrt abs sign exp log cos sin tanh minimum (min) maximum (max) clip norm sum mean where pow; constant pi (π). np.sqrt, math.cos, torch.sign … are read as sqrt, cos, sign.",
         ]
         return "\n".join(lines)
 
@@ -126,22 +135,22 @@ class Drill:
 # -- Names ----------------------------------------------------------------------------------
 
 P = Variable("p", "θ", ("theta", "w", "param", "params", "weights"), "the parameters; assign their new value")
-G = Variable("g", "g", ("grad", "gradient", "dp"), "the gradient at θ for this step")
-LR = Variable("lr", "η", ("eta", "alpha", "α", "step_size", "learning_rate"), "learning rate")
-LR_NOT_ALPHA = Variable("lr", "η", ("eta", "step_size", "learning_rate"), "learning rate")
-T = Variable("t", "t", ("step",), "the step number, starting at 1")
-MU = Variable("mu", "μ", ("beta", "β", "momentum", "rho", "ρ", "gamma", "γ"), "momentum coefficient")
-RHO = Variable("rho", "ρ", ("beta", "β", "alpha", "α", "decay", "gamma", "γ", "beta2", "β2"), "decay of the squared-gradient average")
+G = Variable("g", "g", ("grad", "gradient", "dp"), "the gradient at θ for this step", ("grad", "gradient", "dp"))
+LR = Variable("lr", "η", ("eta", "alpha", "α", "step_size", "learning_rate"), "learning rate", ("step_size",))
+LR_NOT_ALPHA = Variable("lr", "η", ("eta", "step_size", "learning_rate"), "learning rate", ("step_size",))
+T = Variable("t", "t", ("step",), "the step number, starting at 1", ("step",))
+MU = Variable("mu", "μ", ("beta", "β", "momentum", "rho", "ρ", "gamma", "γ"), "momentum coefficient", ("momentum",))
+RHO = Variable("rho", "ρ", ("beta", "β", "alpha", "α", "decay", "gamma", "γ", "beta2", "β2"), "decay of the squared-gradient average", ("decay",))
 B1 = Variable("b1", "β₁", ("beta1", "β1"), "decay of the first moment (mean of g)")
 B2 = Variable("b2", "β₂", ("beta2", "β2"), "decay of the second moment (mean of g²)")
 EPS = Variable("eps", "ε", ("epsilon", "ϵ"), "small constant in the denominator")
-WD = Variable("wd", "λ", ("lam", "lambda", "weight_decay", "decay"), "weight decay coefficient")
-MAX_NORM = Variable("max_norm", "max_norm", ("c", "clip", "threshold", "tau", "τ"), "the largest norm allowed")
+WD = Variable("wd", "λ", ("lam", "lambda", "weight_decay", "decay"), "weight decay coefficient", ("decay",))
+MAX_NORM = Variable("max_norm", "max_norm", ("c", "threshold", "tau", "τ", "clip_norm", "max_grad_norm"), "the largest norm allowed", ("c", "threshold"))
 G_CLIP = Variable("g", "g", ("grad", "gradient"), "the whole gradient (all parameters, flattened); assign the clipped gradient")
 WARMUP = Variable("warmup", "W", ("warmup_steps", "n_warmup", "w_steps"), "number of warmup steps")
-TOTAL = Variable("total", "T", ("total_steps", "n_steps", "steps", "max_steps"), "the last step; the cosine reaches the floor here")
-LR_MAX = Variable("lr_max", "η_max", ("peak", "peak_lr", "lr_peak", "base_lr", "max_lr", "eta_max"), "peak learning rate, reached at the end of warmup")
-LR_MIN = Variable("lr_min", "η_min", ("floor", "min_lr", "lr_floor", "eta_min", "final_lr"), "floor the cosine decays to")
+TOTAL = Variable("total", "T", ("total_steps", "n_steps", "steps", "max_steps"), "the last step; the cosine reaches the floor here", ("steps",))
+LR_MAX = Variable("lr_max", "η_max", ("peak", "peak_lr", "lr_peak", "base_lr", "max_lr", "eta_max"), "peak learning rate, reached at the end of warmup", ("peak",))
+LR_MIN = Variable("lr_min", "η_min", ("floor", "min_lr", "lr_floor", "eta_min", "final_lr"), "floor the cosine decays to", ("floor",))
 LR_OUT = Variable("lr", "η", ("eta", "lr_t", "learning_rate", "alpha", "α"), "the learning rate at step t; assign it")
 
 ADAM_HP = {"lr": 0.01, "b1": 0.9, "b2": 0.999, "eps": 1e-8, "wd": 0.0}
@@ -698,6 +707,14 @@ p = p - lr*m_hat/(sqrt(v_max/(1 - b2^t)) + eps)
             the EMA itself (it can never decay), which is a different, more conservative algorithm.""",
         ),
     ),
+    variants=(
+        Variant(
+            EPS_HAT.id,
+            EPS_HAT.title,
+            _ADAM_MOMENTS + "\nv_max = maximum(v_max, v)\np = p - lr*sqrt(1 - b2^t)/(1 - b1^t)*m/(sqrt(v_max) + eps)",
+            EPS_HAT.note,
+        ),
+    ),
 )
 
 _LION = Drill(
@@ -728,6 +745,8 @@ m = b2*m + (1 - b2)*g
         Instance("standard normal gradients, weight decay", {"lr": 0.01, "b1": 0.9, "b2": 0.99, "wd": 0.1}),
         Instance("mixed-sign gradients, far-apart betas", {"lr": 0.05, "b1": 0.5, "b2": 0.99, "wd": 0.05}, "mixed", shape=(2, 3), seed=1, steps=10),
         Instance("zero gradients first", {"lr": 0.01, "b1": 0.9, "b2": 0.99, "wd": 0.0}, "zeros-first", seed=2),
+        # β₂ < β₁: interpolating with the already-updated momentum gives a visibly different sign
+        Instance("short momentum memory (β₂ < β₁)", {"lr": 0.01, "b1": 0.9, "b2": 0.5, "wd": 0.05}, seed=3, steps=10),
     ),
     mutants=(
         _m(

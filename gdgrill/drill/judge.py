@@ -20,8 +20,12 @@ from gdgrill.drill.catalog import Drill, Instance, Mutant, Variant
 from gdgrill.drill.language import (
     Backend,
     RefusedAnswer,
+    Bin,
+    Num,
     Rule,
+    Var,
     compile_rule,
+    iter_vars,
     numpy_backend,
     parse_rule,
 )
@@ -270,7 +274,7 @@ def reference_trajectories(drill: Drill) -> list[np.ndarray]:
 def parse_for(drill: Drill, text: str) -> Rule:
     """Parse ``text`` with the drill's names; refuse a rule that never assigns the target."""
     display = {v.name: (v.symbol if v.symbol == v.name else f"{v.symbol} ({v.name})") for v in (*drill.inputs, *drill.outputs)}
-    rule = parse_rule(text, drill.names, display=display)
+    rule = parse_rule(text, drill.names, display=display, shadowable=drill.shadowable)
     if drill.target not in rule.assigned:
         symbol = drill.symbol(drill.target)
         raise RefusedAnswer(
@@ -278,7 +282,54 @@ def parse_for(drill: Drill, text: str) -> Rule:
             rule.statements[-1].line,
             1,
         )
+    _refuse_setup_lines(drill, rule)
     return rule
+
+
+def _is_shift_of_t(value: Any) -> bool:
+    """t = 5, t = t + 1, t = t - 1 (not t = min(t, total), which a schedule may mean)."""
+    if isinstance(value, Num):
+        return True
+    return (
+        isinstance(value, Bin)
+        and value.op in ("+", "-")
+        and {type(value.left), type(value.right)} == {Var, Num}
+        and any(isinstance(x, Var) and x.name == "t" for x in (value.left, value.right))
+    )
+
+
+def _refuse_setup_lines(drill: Drill, rule: Rule) -> None:
+    """Lines written as if the rule were a whole program (initialising state, setting a
+    hyper-parameter, advancing t) change what the later lines read; say so rather than fail."""
+    given = set(drill.given)
+    statements = rule.statements
+    for i, s in enumerate(statements):
+        later = statements[i + 1 :]
+        read_later = any(v.name == s.target for x in later for v in iter_vars(x.value))
+        if not read_later:
+            continue
+        symbol = drill.symbol(s.target)
+        if s.target == "t" and _is_shift_of_t(s.value):
+            raise RefusedAnswer(
+                "t is given: the step number, 1 at the first step, 2 at the second, …; the judge advances it, so do not assign it",
+                s.line,
+                s.col,
+            )
+        if not isinstance(s.value, Num) or s.target == drill.target:
+            continue
+        if s.target in given:
+            raise RefusedAnswer(
+                f"{symbol} is given by the drill (the judge runs several values of it); do not set it to a number",
+                s.line,
+                s.col,
+            )
+        if any(x.target == s.target and any(v.name == s.target for v in iter_vars(x.value)) for x in later):
+            raise RefusedAnswer(
+                f"{s.target} = {s.value.value:g} would reset {s.target} at every step: the rule runs once per step, and a "
+                f"name read before it is assigned is state that starts at 0 by itself; remove this line",
+                s.line,
+                s.col,
+            )
 
 
 def _known_trajectories(drill: Drill, key: str, text: str) -> list[np.ndarray]:

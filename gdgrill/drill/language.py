@@ -12,7 +12,13 @@ Pipeline::
   ``^`` → ``**``; ``·`` ``×`` → ``*``; ``−`` → ``-``; ``←`` → ``=``; subscript digits
   (``β₁`` → ``β1``); superscripts (``β₁ᵗ`` → ``β1**(t)``, ``g²`` → ``g**(2)``); combining
   hats and bars (``m̂`` → ``m_hat``, ``v̄`` → ``v_bar``); ``√x`` / ``√(…)`` → ``sqrt(…)``;
-  ``‖g‖`` → ``norm(g)``; ``_{t}``, ``_{t-1}`` subscripts dropped; ``lambda`` as a name.
+  ``‖g‖`` and ``‖g‖₂`` → ``norm(g)``; ``⊙`` → ``*``; ``½`` → ``(1/2)``; ``_{t}``, ``_{t-1}``
+  subscripts dropped; ``lambda`` as a name; indentation common to every line removed (an
+  answer pasted from an indented block).
+* ``np.sqrt(x)``, ``math.cos(x)``, ``torch.sign(x)``, ``np.linalg.norm(x)``, ``math.pi``: the
+  exact prefixes in :data:`MODULE_PREFIXES` before a function or constant of the language are
+  dropped when the tree is converted (nothing is looked up on a module; any other attribute is
+  refused).
 * :func:`parse_rule` accepts assignments only (``=``, ``+=``, ``-=``, ``*=``, ``/=``); every
   other construct is refused with :class:`RefusedAnswer` (line, column, one-line reason).
 * :func:`parse_expression` parses a single formula (e.g. ``mu*(1 - b1^t)``) into an
@@ -145,8 +151,15 @@ FUNCTIONS: dict[str, tuple[int, int, str]] = {
     "where": (3, 3, "where(cond, a, b), elementwise; also `a if cond else b`"),
     "pow": (2, 2, "pow(x, y) = x**y"),
 }
-FUNCTION_ALIASES = {"max": "maximum", "min": "minimum", "fmax": "maximum", "fmin": "minimum", "sgn": "sign", "ln": "log"}
+FUNCTION_ALIASES = {
+    "max": "maximum", "min": "minimum", "fmax": "maximum", "fmin": "minimum", "sgn": "sign", "ln": "log",
+    "power": "pow", "clamp": "clip",
+}  # fmt: skip
 CONSTANTS = {"pi": math.pi, "π": math.pi}
+# np.sqrt(x), math.cos(x), torch.sign(x), np.linalg.norm(x), math.pi: read as sqrt(x), cos(x), …
+# Only these exact prefixes in front of a function or constant of the language; nothing is
+# ever looked up on a module: the prefix is dropped when the tree is converted.
+MODULE_PREFIXES = ("np", "numpy", "math", "torch", "jnp")
 
 _BINOPS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**"}
 _CMPOPS = {ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">=", ast.Eq: "==", ast.NotEq: "!="}
@@ -174,7 +187,7 @@ _SUPERSCRIPTS = {
     "ᵗ": "t", "ⁿ": "n", "ᵏ": "k", "⁻": "-", "⁺": "+", "⁽": "(", "⁾": ")",
 }  # fmt: skip
 _SIMPLE = {
-    "^": "**", "·": "*", "⋅": "*", "×": "*", "∙": "*", "∗": "*", "÷": "/", "∕": "/",
+    "^": "**", "·": "*", "⋅": "*", "×": "*", "∙": "*", "∗": "*", "⊙": "*", "÷": "/", "∕": "/", "½": "(1/2)",
     "−": "-", "–": "-", "≤": "<=", "≥": ">=", "≠": "!=", "←": "=", "≔": "=",
     "ₜ": "_t", "\u00a0": " ", "\u2009": " ", "\u202f": " ",
 }  # fmt: skip
@@ -221,6 +234,11 @@ def _char_pass(text: str) -> _Text:
             put(_SIMPLE[c], i)
         elif c == "\u2016":  # ‖x‖ — handled by _norm_bars on the output
             put(c, i)
+            # ‖g‖₂ / ‖g‖_2: the L2 norm, which is what norm() is; the subscript is dropped
+            for suffix in ("\u2082", "_2"):
+                if text.startswith(suffix, i + 1):
+                    i += len(suffix)
+                    break
         elif ord(c) > 127 and not c.isspace():
             decomposed = unicodedata.normalize("NFD", c)
             if len(decomposed) == 2 and decomposed[1] in _COMBINING_SUFFIX:
@@ -318,10 +336,34 @@ def _regex_pass(t: _Text, pattern: re.Pattern[str], replace: Callable[[re.Match[
         _splice(t, m.start(), m.end(), [(replace(m), at)])
 
 
+def _dedent(t: _Text) -> None:
+    """Remove the indentation common to every non-blank line (an answer pasted from an
+    indented block): the language has no blocks, so only relative indentation is an error."""
+    s = t.text()
+    lines = s.split("\n")
+    indents = [line[: len(line) - len(line.lstrip(" \t"))] for line in lines if line.strip(" \t\r")]
+    if not indents:
+        return
+    common = indents[0]
+    for ind in indents[1:]:
+        k = 0
+        while k < min(len(common), len(ind)) and common[k] == ind[k]:
+            k += 1
+        common = common[:k]
+    if not common:
+        return
+    start = 0
+    for line in lines:
+        cut = len(common) if line.startswith(common) else len(line) - len(line.lstrip(" \t"))
+        _splice(t, start, start + cut, [])
+        start += len(line) - cut + 1
+
+
 def normalize(text: str) -> tuple[str, list[int]]:
     """Rewrite whiteboard notation to Python syntax. Returns the new text and, for each of
     its characters (plus one past the end), the index of the character it came from."""
     t = _char_pass(text)
+    _dedent(t)
     _sqrt_pass(t)
     _norm_bars(t)
     _regex_pass(t, _SUBSCRIPT_BRACES, lambda m: ("_" + m.group(1)) if m.group(1) else "")
@@ -345,6 +387,18 @@ def strip_time_subscript(name: str) -> str:
     if len(name) > 2 and name.endswith("_t"):
         return name[:-2]
     return name
+
+
+def spelling_key(name: str) -> str:
+    """Two spellings are the same name when they differ only by underscores, Unicode
+    compatibility forms or a trailing ``_t`` (g, g_t; β₁, beta_1 are not the same spelling)."""
+    return alias_key(strip_time_subscript(name))
+
+
+def resolve_name(raw: str, aliases: Mapping[str, str]) -> str:
+    """The canonical name ``raw`` stands for: an alias resolved, else ``raw`` without ``_t``."""
+    name = strip_time_subscript(raw)
+    return aliases.get(alias_key(name), aliases.get(alias_key(raw), name))
 
 
 def build_alias_table(names: Mapping[str, Iterable[str]] | Iterable[str]) -> dict[str, str]:
@@ -435,8 +489,11 @@ def _parse_python(text: str, mode: str) -> tuple[ast.AST, _Positions]:
         line = exc.lineno or 1
         col0 = (exc.offset or 1) - 1
         reason = (exc.msg or "invalid syntax").rstrip(".")
-        if reason.startswith("invalid syntax") or reason == "invalid character":
-            reason = _syntax_hint(normalized, line, col0, reason)
+        if isinstance(exc, IndentationError):
+            reason += " (the rule is a flat list of assignments: start every line in the same column)"
+            col0 = 0
+        elif reason.startswith("invalid syntax") or reason in ("invalid character", "invalid decimal literal"):
+            reason = _syntax_hint(normalized, line, col0, reason, exc.end_offset)
         raise RefusedAnswer(f"cannot parse: {reason}", *pos.from_normalized(line, col0)) from None
     except (RecursionError, MemoryError):
         raise RefusedAnswer("the answer is nested too deeply to parse") from None
@@ -445,12 +502,28 @@ def _parse_python(text: str, mode: str) -> tuple[ast.AST, _Positions]:
     return tree, pos
 
 
-def _syntax_hint(normalized: str, line: int, col0: int, reason: str) -> str:
+_IMPLICIT_PRODUCT = re.compile(r"(?:[\w)]\s+|\))(?=[^\W\d]|\()|\d(?=[^\W\d])", re.UNICODE)
+_KEYWORDS_BETWEEN = re.compile(r"\b(?:if|else|for|in|is|and|or|not|lambda)\b")
+IMPLICIT_PRODUCT_HINT = "write * between factors: implicit multiplication (2g, η g, (1−β)g) is not supported"
+
+
+def _syntax_hint(normalized: str, line: int, col0: int, reason: str, end_offset: int | None = None) -> str:
     lines = normalized.split("\n")
     text_line = lines[line - 1] if 0 < line <= len(lines) else ""
     ch = text_line[col0] if 0 <= col0 < len(text_line) else ""
     if ":=" in text_line:
         return "':=' is not allowed; use a plain assignment"
+    if reason == "invalid decimal literal":
+        return f"{reason} ({IMPLICIT_PRODUCT_HINT})"
+    # two factors side by side at the error (or inside the range Python points at)
+    lo = max(0, min(col0, len(text_line)) - 1)
+    while lo > 0 and text_line[lo] in " \t":
+        lo -= 1
+    hi = max(col0 + 1, (end_offset or 0) - 1) if end_offset and end_offset > 0 else col0 + 1
+    window = text_line[lo : hi + 1]
+    m = _IMPLICIT_PRODUCT.search(window)
+    if m and not _KEYWORDS_BETWEEN.search(text_line[max(0, lo - 6) : hi + 7]):
+        return f"{reason.split('. Perhaps')[0]} ({IMPLICIT_PRODUCT_HINT})"
     if ch and not ch.isascii() and not ch.isidentifier():
         return f"{reason} (the character {ch!r} is not part of the language)"
     if ch in "'\"":
@@ -461,7 +534,7 @@ def _syntax_hint(normalized: str, line: int, col0: int, reason: str) -> str:
 _GENERIC_REFUSALS: dict[type, str] = {
     ast.Import: "imports are not allowed",
     ast.ImportFrom: "imports are not allowed",
-    ast.Attribute: "attribute access (x.y) is not allowed; write sqrt(x), not np.sqrt(x)",
+    ast.Attribute: "attribute access (x.y) is not allowed; use the names themselves (θ, g), not p.data or p.grad",
     ast.Subscript: "indexing (x[i]) is not allowed; the rule works on whole arrays",
     ast.JoinedStr: "f-strings are not allowed",
     ast.FormattedValue: "f-strings are not allowed",
@@ -521,17 +594,30 @@ def _check_caps(tree: ast.AST, pos: _Positions) -> None:
 class _Converter:
     """Whitelist check and conversion of a Python AST to the IR, resolving names."""
 
-    def __init__(self, pos: _Positions, aliases: Mapping[str, str], reserved: Iterable[str] = ()):
+    def __init__(
+        self,
+        pos: _Positions,
+        aliases: Mapping[str, str],
+        reserved: Iterable[str] = (),
+        local_spellings: Mapping[str, str] | None = None,
+    ):
         self.pos = pos
         self.aliases = aliases
         self.reserved = set(reserved)
+        self.local_spellings = dict(local_spellings or {})
 
     def refuse(self, node: ast.AST, reason: str) -> RefusedAnswer:
         return RefusedAnswer(reason, *self.pos.of_node(node))
 
     def canonical(self, raw: str) -> str:
-        name = strip_time_subscript(raw)
-        return self.aliases.get(alias_key(name), self.aliases.get(alias_key(raw), name))
+        if self.local_spellings:
+            local = self.local_spellings.get(spelling_key(raw))
+            if local is not None:
+                return local
+        return resolve_name(raw, self.aliases)
+
+    def is_variable(self, raw: str) -> bool:
+        return self.canonical(raw) in set(self.aliases.values())
 
     def expr(self, node: ast.AST) -> Expr:
         p = self.pos.of_node(node)
@@ -581,20 +667,36 @@ class _Converter:
             return Cmp(op, self.expr(node.left), self.expr(node.comparators[0]), p)
         if isinstance(node, ast.IfExp):
             return Call("where", (self.expr(node.test), self.expr(node.body), self.expr(node.orelse)), p)
+        if isinstance(node, ast.Attribute):
+            dotted = _module_name(node)
+            if dotted is not None and dotted[1] in CONSTANTS:
+                return Num(CONSTANTS[dotted[1]], p)
+            raise self.refuse(node, _attribute_reason(node))
         if isinstance(node, ast.Call):
-            if not isinstance(node.func, ast.Name):
-                if isinstance(node.func, ast.Attribute):
-                    raise self.refuse(node.func, _GENERIC_REFUSALS[ast.Attribute])
+            func_name: str
+            if isinstance(node.func, ast.Attribute):
+                dotted = _module_name(node.func)
+                if dotted is None:
+                    raise self.refuse(node.func, _attribute_reason(node.func))
+                func_name = dotted[1]
+                shown = f"{dotted[0]}.{dotted[1]}"
+            elif isinstance(node.func, ast.Name):
+                func_name = shown = node.func.id
+            else:
+                if isinstance(node.func, (ast.Constant, ast.BinOp, ast.UnaryOp, ast.Call)):
+                    raise self.refuse(node, f"a number or a bracket cannot be called: {IMPLICIT_PRODUCT_HINT}")
                 raise self.refuse(node, "only the listed functions can be called")
-            fname = FUNCTION_ALIASES.get(node.func.id, node.func.id)
+            fname = FUNCTION_ALIASES.get(func_name, func_name)
             if fname not in FUNCTIONS:
-                raise self.refuse(node, f"unknown function {node.func.id!r} (available: {', '.join(FUNCTIONS)}; min/max also work)")
+                if isinstance(node.func, ast.Name) and (func_name in CONSTANTS or self.is_variable(func_name)):
+                    raise self.refuse(node, f"{func_name} is not a function: write {func_name}*(…) (implicit multiplication is not supported)")
+                raise self.refuse(node, f"unknown function {shown!r} (available: {', '.join(FUNCTIONS)}; min/max also work)")
             if node.keywords:
                 raise self.refuse(node, "keyword arguments are not allowed")
             lo, hi, _ = FUNCTIONS[fname]
             if not lo <= len(node.args) <= hi:
                 want = str(lo) if lo == hi else f"{lo} to {hi}"
-                raise self.refuse(node, f"{node.func.id}() takes {want} argument{'s' if hi > 1 else ''}, got {len(node.args)}")
+                raise self.refuse(node, f"{func_name}() takes {want} argument{'s' if hi > 1 else ''}, got {len(node.args)}")
             return Call(fname, tuple(self.expr(a) for a in node.args), p)
         raise self.refuse(node, _GENERIC_REFUSALS.get(type(node), f"{type(node).__name__} is not allowed"))
 
@@ -633,6 +735,36 @@ class _Converter:
                 raise self.refuse(node.value, _GENERIC_REFUSALS[type(node.value)])
             raise self.refuse(node, "each line must assign a name (e.g. p = p - lr*g)")
         raise self.refuse(node, _GENERIC_REFUSALS.get(type(node), f"{type(node).__name__} is not allowed"))
+
+
+def _module_name(node: ast.Attribute) -> tuple[str, str] | None:
+    """('np', 'sqrt') for np.sqrt, ('np.linalg', 'norm') for np.linalg.norm; None unless the
+    prefix is exactly one of MODULE_PREFIXES (optionally .linalg) and the name is in the language."""
+    parts = [node.attr]
+    value: ast.AST = node.value
+    while isinstance(value, ast.Attribute):
+        parts.append(value.attr)
+        value = value.value
+    if not isinstance(value, ast.Name) or value.id not in MODULE_PREFIXES:
+        return None
+    parts.reverse()
+    if len(parts) == 2 and parts[0] == "linalg" and parts[1] == "norm":
+        return f"{value.id}.linalg", "norm"
+    if len(parts) != 1:
+        return None
+    name = parts[0]
+    if name in FUNCTIONS or name in FUNCTION_ALIASES or name in CONSTANTS:
+        return value.id, name
+    return None
+
+
+def _attribute_reason(node: ast.Attribute) -> str:
+    base = node.value
+    if isinstance(base, ast.Name) and base.id in MODULE_PREFIXES:
+        return f"{base.id}.{node.attr} is not in the language (functions: {', '.join(FUNCTIONS)}; constant pi)"
+    if node.attr in FUNCTIONS or node.attr in FUNCTION_ALIASES:
+        return f"methods are not allowed; write {node.attr}(x), not x.{node.attr}()"
+    return _GENERIC_REFUSALS[ast.Attribute]
 
 
 def _fold(node: Bin, conv: _Converter, where: ast.AST) -> Expr:
@@ -689,18 +821,63 @@ def iter_vars(expr: Expr) -> Iterable[Var]:
             stack.extend(reversed(e.args))
 
 
+def _local_spellings(body: Sequence[ast.stmt], aliases: Mapping[str, str], shadowable: set[str]) -> dict[str, str]:
+    """{spelling key: local name} for the alias spellings that name the rule's own variable
+    (see :func:`parse_rule`)."""
+    called = set()
+    names: list[ast.Name] = []
+    for stmt in body:
+        for node in ast.walk(stmt):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+                called.add(id(node.func))
+            elif isinstance(node, ast.Name):
+                names.append(node)
+    spellings: dict[str, set[str]] = {}  # input -> spelling keys used for it
+    assigned: dict[str, str] = {}  # spelling key -> the raw name first assigned
+    for node in names:
+        if id(node) in called:
+            continue
+        canonical = resolve_name(node.id, aliases)
+        if canonical not in aliases.values():
+            continue
+        key = spelling_key(node.id)
+        spellings.setdefault(canonical, set()).add(key)
+        if isinstance(node.ctx, ast.Store):
+            assigned.setdefault(key, node.id)
+    taken = set(aliases.values())
+    local: dict[str, str] = {}
+    for key, raw in assigned.items():
+        canonical = resolve_name(raw, aliases)
+        if key not in shadowable or key == alias_key(canonical) or not (spellings[canonical] - {key}):
+            continue
+        name = unicodedata.normalize("NFKC", strip_time_subscript(raw))
+        while name in taken:
+            name += "_"
+        taken.add(name)
+        local[key] = name
+    return local
+
+
 def parse_rule(
     text: str,
     inputs: Mapping[str, Iterable[str]],
     *,
     display: Mapping[str, str] | None = None,
     reserved: Iterable[str] = (),
+    shadowable: Iterable[str] = (),
 ) -> Rule:
     """Parse a multi-line update rule over the drill's ``inputs`` ({canonical: aliases}).
 
     Names the rule assigns become its own variables; those read before being assigned are
     state (zero at the first step, carried between steps). A name read that is neither an
-    input nor assigned anywhere is refused, listing what is available."""
+    input nor assigned anywhere is refused, listing what is available.
+
+    Assigning an input overwrites it for the rest of the step (``g = g + wd*p``). The aliases
+    in ``shadowable`` are ordinary words (step, decay, momentum, c, grad): when the rule
+    assigns one of them and also uses the same input under another name, the word is the
+    rule's own variable, not the input. In ``step = lr/(1 - b1^t)`` … ``b2^t``, ``step`` is a
+    new name and t stays the step number; in ``momentum = mu*momentum + g``, momentum is the
+    velocity (state), not μ."""
     aliases = build_alias_table(inputs)
     tree, pos = _parse_python(text, "exec")
     _check_caps(tree, pos)
@@ -709,7 +886,7 @@ def parse_rule(
         raise RefusedAnswer("the answer has no statements (only comments?)")
     if len(body) > MAX_STATEMENTS:
         raise RefusedAnswer(f"the answer has more than {MAX_STATEMENTS} statements", *pos.of_node(body[MAX_STATEMENTS]))
-    conv = _Converter(pos, aliases, reserved)
+    conv = _Converter(pos, aliases, reserved, _local_spellings(body, aliases, {spelling_key(a) for a in shadowable}))
     statements = tuple(conv.statement(node) for node in body)
 
     assigned = {s.target for s in statements}

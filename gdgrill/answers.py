@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
+from functools import lru_cache
 
 REL_TOL = 1e-6
 
@@ -49,7 +50,8 @@ def _canonical(text: str) -> str:
     )
 
 
-def parse_numbers(text: str) -> list[float] | None:
+@lru_cache(maxsize=4096)  # the same accept entries are parsed for every answer checked
+def parse_numbers(text: str) -> tuple[float, ...] | None:
     """The numbers a short answer states, in order; None when it says more than numbers."""
     text = _canonical(text).strip()
     text = _THOUSANDS.sub(lambda m: m.group(1) + m.group(2).replace(",", ""), text)
@@ -80,13 +82,14 @@ def parse_numbers(text: str) -> list[float] | None:
     rest = _FILLER.sub(" ", rest).strip()
     if rest or not numbers or any(math.isnan(n) or math.isinf(n) for n in numbers):
         return None
-    return numbers
+    return tuple(numbers)
 
 
 def _close(a: float, b: float) -> bool:
     return math.isclose(a, b, rel_tol=REL_TOL, abs_tol=1e-15)
 
 
+@lru_cache(maxsize=4096)
 def normalize_phrase(text: str) -> str:
     return _PUNCT.sub("", _canonical(text))
 

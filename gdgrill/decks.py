@@ -19,7 +19,7 @@ from typing import Any, Iterable, Iterator, Mapping, NamedTuple
 
 from gdgrill import __version__
 from gdgrill.errors import UserError
-from gdgrill.paths import shipped_decks_dir
+from gdgrill.paths import shipped_curves_dir, shipped_decks_dir
 
 MAX_DECK_BYTES = 4 * 1024 * 1024
 CHECKPOINT_KEYS = (0, 3, 7, 14, 21)
@@ -241,10 +241,10 @@ def _validate_card(path: Path, deck_id: str, raw: Any, index: int, problems: lis
         if not (isinstance(cps, dict) and all(k in CHECKPOINT_KEYS for k in cps) and all(isinstance(v, str) and v.strip() for v in cps.values())):
             bad("checkpoints", "field 'checkpoints' must map ladder days 0, 3, 7, 14, 21 to prompts")
     if "curve" in raw:
-        from gdgrill.curves import curve_names
-
-        if raw["curve"] not in curve_names():
-            bad("curve", f"field 'curve' must name a stored loss curve ({', '.join(curve_names())})")
+        curve = raw["curve"]
+        if not (isinstance(curve, str) and ID_RE.match(curve) and (shipped_curves_dir() / f"{curve}.json").is_file()):
+            names = sorted(p.stem for p in shipped_curves_dir().glob("*.json"))
+            bad("curve", f"field 'curve' must name a stored loss curve ({', '.join(names)})")
     if _is_str_list(raw.get("accept")) and _is_str_list(raw.get("reject")):
         from gdgrill.answers import is_accepted
 

@@ -16,3 +16,18 @@ def logged_reviews(home: Path) -> list[tuple]:
         return conn.execute(
             "SELECT i.key, r.grade, r.mode, r.answer, r.detail FROM reviews r JOIN items i ON i.id = r.item_id ORDER BY r.id"
         ).fetchall()
+
+
+def command_app(name: str, function, help: str):
+    """A Typer app with ``function`` as its subcommand ``name`` (and a second command, so
+    ``name`` stays a real subcommand) — to test one command without the whole CLI."""
+    import typer
+
+    app = typer.Typer()
+    app.command(name, help=help)(function)
+
+    @app.command("version")
+    def _version() -> None:
+        pass
+
+    return app

@@ -5,20 +5,14 @@ from __future__ import annotations
 import json
 
 import pytest
-from helpers import logged_reviews
+from helpers import command_app, logged_reviews
 import typer
 from typer.testing import CliRunner
 
 from gdgrill.drill.catalog import DRILLS
 from gdgrill.drill.command import drill_command
 
-app = typer.Typer()
-app.command("drill", help="Type an update rule and have it judged.")(drill_command)
-
-
-@app.command("version")
-def _version() -> None:  # a second command, so "drill" is a real subcommand
-    pass
+app = command_app("drill", drill_command, "Type an update rule and have it judged.")
 
 
 runner = CliRunner()

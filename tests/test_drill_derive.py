@@ -13,8 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
-from helpers import logged_reviews
-import typer
+from helpers import command_app, logged_reviews
 from typer.testing import CliRunner
 
 from gdgrill.drill import derive
@@ -22,13 +21,7 @@ from gdgrill.drill.command import drill_command
 from gdgrill.drill.derive import CORRECTION, EXPECTATION, check_stage, split_answer
 from gdgrill.errors import UserError
 
-app = typer.Typer()
-app.command("drill", help="Type an update rule and have it judged.")(drill_command)
-
-
-@app.command("version")
-def _version() -> None:  # a second command, so "drill" is a real subcommand
-    pass
+app = command_app("drill", drill_command, "Type an update rule and have it judged.")
 
 
 runner = CliRunner()

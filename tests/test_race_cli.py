@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
-import typer
+from helpers import command_app
 from typer.testing import CliRunner
 
 from gdgrill.drill.catalog import DRILLS
@@ -17,13 +17,7 @@ from gdgrill.race.command import race_command
 from gdgrill.race.run import DEFAULT_OPTIMIZERS
 from gdgrill.race.surfaces import SURFACES
 
-app = typer.Typer()
-app.command("race", help="Race optimizers on a 2-D surface.")(race_command)
-
-
-@app.command("version")
-def _version() -> None:  # a second command, so "race" is a real subcommand
-    pass
+app = command_app("race", race_command, "Race optimizers on a 2-D surface.")
 
 
 runner = CliRunner()

@@ -182,29 +182,34 @@ def read_answer(source: str) -> str:
     return data
 
 
-def _record(drill: Drill, verdict: "Verdict", text: str, seconds: float | None, home: Path | None) -> bool:
-    """Append a graded attempt to the review log (refusals are not attempts)."""
-    if verdict.verdict not in ("pass", "fail"):
-        return False
+def save_attempt(drill_name: str, grade: str, mode: str, answer: str, seconds: float | None, detail: dict[str, Any], home: Path | None) -> None:
+    """Append one graded drill attempt (item ``drill/NAME``) to the review log."""
     from gdgrill.clock import today
     from gdgrill.paths import home_dir
     from gdgrill.store import open_store
 
+    with open_store(home_dir(home)) as store:
+        store.record_review(
+            f"drill/{drill_name}",
+            grade,
+            mode,
+            day=today(),
+            answer=answer,
+            seconds=None if seconds is None else round(seconds, 1),
+            detail=detail,
+        )
+
+
+def _record(drill: Drill, verdict: "Verdict", text: str, seconds: float | None, home: Path | None) -> bool:
+    """Append a graded attempt to the review log (refusals are not attempts)."""
+    if verdict.verdict not in ("pass", "fail"):
+        return False
     detail: dict[str, Any] = {"misconception": verdict.misconception.id if verdict.misconception else None}
     if verdict.variant:
         detail["variant"] = verdict.variant.id
     if verdict.first_difference and verdict.verdict == "fail":
         detail["first_difference"] = verdict.first_difference.to_dict()
-    with open_store(home_dir(home)) as store:
-        store.record_review(
-            f"drill/{drill.name}",
-            verdict.verdict,
-            "drill",
-            day=today(),
-            answer=text,
-            seconds=None if seconds is None else round(seconds, 1),
-            detail=detail,
-        )
+    save_attempt(drill.name, verdict.verdict, "drill", text, seconds, detail, home)
     return True
 
 

@@ -803,21 +803,9 @@ def record(stages: Mapping[str, Any], grade: str, answer: str, seconds: float | 
     the per-stage verdicts and misconceptions in ``detail``. Refusals are not attempts."""
     if grade not in ("pass", "fail"):
         return False
-    from gdgrill.clock import today
-    from gdgrill.paths import home_dir
-    from gdgrill.store import open_store
+    from gdgrill.drill.command import save_attempt
 
-    detail = {"derive": dict(stages)}
-    with open_store(home_dir(home)) as store:
-        store.record_review(
-            f"drill/{DRILL_NAME}",
-            grade,
-            "derive",
-            day=today(),
-            answer=answer,
-            seconds=None if seconds is None else round(seconds, 1),
-            detail=detail,
-        )
+    save_attempt(DRILL_NAME, grade, "derive", answer, seconds, {"derive": dict(stages)}, home)
     return True
 
 

@@ -19,7 +19,7 @@ from typing import Any, Iterable, Iterator, Mapping, NamedTuple
 
 from gdgrill import __version__
 from gdgrill.errors import UserError
-from gdgrill.paths import shipped_curves_dir, shipped_decks_dir
+from gdgrill.paths import shipped_curves_dir, shipped_decks_dir, shipped_index_path
 
 MAX_DECK_BYTES = 4 * 1024 * 1024
 CHECKPOINT_KEYS = (0, 3, 7, 14, 21)
@@ -456,6 +456,13 @@ def _deck_from_json(data: dict[str, Any], path: Path, shipped: bool) -> Deck:
     return Deck(data["id"], data["title"], data["description"], tuple(cards), path, data["timed_seconds"], shipped)
 
 
+def _size(file: Path) -> int | None:
+    try:
+        return file.stat().st_size
+    except OSError:
+        return None
+
+
 class _DeckCache:
     """Validated decks keyed by file path, size and mtime, kept as JSON beside the user's
     data: a day whose deck files did not change skips YAML (and its import) entirely.
@@ -509,6 +516,40 @@ class _DeckCache:
                 tmp.unlink(missing_ok=True)
 
 
+def build_shipped_index(decks_dir: Path, out: Path) -> int:
+    """Validate the decks in ``decks_dir`` and write them, parsed, to ``out`` as JSON.
+
+    The wheel's build hook (hatch_build.py) ships this index beside the YAML, so a fresh
+    install loads its decks without parsing YAML. Raises DeckError on a broken deck."""
+    import json
+
+    files: dict[str, Any] = {}
+    for file in deck_files(decks_dir):
+        deck, problems = check_deck_file(file, shipped=True)
+        if problems:
+            raise DeckError(str(problems[0]))
+        assert deck is not None
+        files[file.name] = {"size": file.stat().st_size, "deck": _deck_to_json(deck)}
+    out.write_text(json.dumps({"version": CACHE_VERSION, "files": files}), encoding="utf-8")
+    return len(files)
+
+
+def _shipped_index() -> dict[str, Any]:
+    """The pre-parsed shipped decks a wheel carries, by file name ({} when absent/stale)."""
+    path = shipped_index_path()
+    if not path.is_file():
+        return {}
+    import json
+
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(data, dict) or data.get("version") != CACHE_VERSION or not isinstance(data.get("files"), dict):
+        return {}
+    return data["files"]
+
+
 def load_library(extra: Iterable[Path] | None = None, include_shipped: bool = True, cache: Path | None = None) -> Library:
     """Load the shipped decks plus the user's; raise :class:`DeckError` on the first problem.
     ``cache`` names a JSON file of already-validated decks to reuse and refresh."""
@@ -529,9 +570,14 @@ def load_library(extra: Iterable[Path] | None = None, include_shipped: bool = Tr
         unique.setdefault(file.resolve(), (file, shipped))
     sources = list(unique.values())
     store = _DeckCache(cache)
+    index = _shipped_index() if include_shipped else {}
     seen: dict[str, Path] = {}
     for file, shipped in sources:
-        deck, problems = store.load(file, shipped)
+        entry = index.get(file.name) if shipped else None
+        if isinstance(entry, dict) and entry.get("size") == _size(file):
+            deck, problems = _deck_from_json(entry["deck"], file, True), []
+        else:
+            deck, problems = store.load(file, shipped)
         if problems:
             raise DeckError(str(problems[0]) + (f" (and {len(problems) - 1} more; run 'gdgrill decks check {file}')" if len(problems) > 1 else ""))
         assert deck is not None

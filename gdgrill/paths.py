@@ -22,6 +22,11 @@ def shipped_decks_dir() -> Path:
     return _shipped("decks", "decks")
 
 
+def shipped_index_path() -> Path:
+    """The pre-parsed shipped decks a wheel carries (absent in a source checkout)."""
+    return _PACKAGE_DIR / "_shipped" / "decks.json"
+
+
 def shipped_curves_dir() -> Path:
     return _shipped("curves", "data/curves")
 

@@ -23,6 +23,7 @@ def test_the_wheel_carries_the_decks_and_an_installed_copy_finds_them(tmp_path):
     names = zipfile.ZipFile(wheel).namelist()
     for deck in ("foundations", "schedules", "optimizers", "diagnostics", "quick-fire"):
         assert f"gdgrill/_shipped/decks/{deck}.yaml" in names
+    assert "gdgrill/_shipped/decks.json" in names  # pre-parsed by hatch_build.py
     target = tmp_path / "site"
     subprocess.run(
         [sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(target), str(wheel)],
@@ -43,3 +44,25 @@ def test_the_wheel_carries_the_decks_and_an_installed_copy_finds_them(tmp_path):
         cwd=elsewhere, env=env, capture_output=True, text=True, timeout=60,
     )
     assert where.stdout.strip().startswith(str(target))
+
+
+def test_an_installed_wheel_loads_its_decks_without_parsing_yaml(tmp_path):
+    wheels = tmp_path / "wheels"
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(wheels), str(ROOT)],
+        check=True, capture_output=True, timeout=300,
+    )
+    target = tmp_path / "site"
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(target), *map(str, wheels.glob("*.whl"))],
+        check=True, capture_output=True, timeout=300,
+    )
+    probe = (
+        "import sys; sys.modules['yaml'] = None\n"  # any YAML parse would now fail
+        "from gdgrill.decks import load_library\n"
+        "print(len(load_library().cards))"
+    )
+    env = dict(os.environ, PYTHONPATH=str(target))
+    result = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert int(result.stdout) >= 180

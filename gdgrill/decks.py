@@ -27,6 +27,8 @@ TIERS = (1, 2, 3, 4)
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 RUBRIC_KEYS = ("strong", "lean", "no_hire")
 
+# The order a learner meets the shipped decks in (new cards: lowest tier first, then this).
+SHIPPED_ORDER = ("foundations", "schedules", "optimizers", "diagnostics", "quick-fire")
 DECK_FIELDS = {"id", "title", "description", "timed_seconds"}
 CARD_FIELDS = {
     "id", "question", "answer", "key_points", "tier", "tags", "accept", "reject",
@@ -556,7 +558,9 @@ def load_library(extra: Iterable[Path] | None = None, include_shipped: bool = Tr
     decks: list[Deck] = []
     sources: list[tuple[Path, bool]] = []
     if include_shipped:
-        sources += [(f, True) for f in deck_files(shipped_decks_dir())]
+        shipped = deck_files(shipped_decks_dir())
+        shipped.sort(key=lambda f: SHIPPED_ORDER.index(f.stem) if f.stem in SHIPPED_ORDER else len(SHIPPED_ORDER))
+        sources += [(f, True) for f in shipped]
     for path in user_deck_paths(extra):
         if not path.exists():
             raise DeckError(f"{path}: no such deck file or folder")

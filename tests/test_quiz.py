@@ -179,3 +179,8 @@ def test_drills_and_grill_misses_do_not_use_up_the_new_card_allowance(sample_dec
         assert store.introduced_on(TODAY) == 0
         store.record_review("sample/betas", Grade.PASS, "quiz", day=TODAY)
         assert store.introduced_on(TODAY) == 1
+
+
+def test_a_new_user_starts_with_tier_one_foundations():
+    result = runner.invoke(app, ["quiz", "--limit", "1"], input="")
+    assert "[1/1] foundations · tier 1 · new card" in result.output

@@ -3,7 +3,8 @@
 An accept entry matches a typed answer when
 - both read as the same number (``0.9`` = ``.90``; ``1e-8`` = ``1e−8`` = ``10^-8`` =
   ``1×10^-8``; ``10%`` = ``0.1``; ``1k`` = ``1000``), within 1e-6 relative;
-- the entry is a range ``LOW..HIGH`` and the answer is one number inside it;
+- the entry is a range ``LOW..HIGH`` and the answer is one number inside it, or a range
+  inside it ("2e-5 to 5e-5", "1-5%");
 - both read as lists of numbers of the same length, equal in order
   (``0.9, 0.999`` = ``(0.9, 0.999)`` = ``0.9 and 0.999``);
 - or, failing numbers, the two phrases agree ignoring case, spaces and punctuation.
@@ -26,7 +27,7 @@ _NUMBER = re.compile(
     (?:e(?P<exp>[-+]?\d+))?
     (?:\s*[x*]\s*10\s*\^\s*\(?(?P<sci>[-+]?\d+)\)?)?
     (?:\s*\^\s*\(?(?P<pow>[-+]?\d+(?:\.\d+)?)\)?)?
-    (?P<suffix>\s*%|k\b|m\b)?
+    (?P<suffix>\s*%|k\b|m\b|x\b)?
     """,
     re.VERBOSE,
 )
@@ -74,7 +75,7 @@ def parse_numbers(text: str) -> tuple[float, ...] | None:
         elif suffix == "k":
             value *= 1e3
         elif suffix == "m":
-            value *= 1e6
+            value *= 1e6  # "x" (as in "3x smaller") leaves the value as it is
         numbers.append(value)
         return " "
 
@@ -94,6 +95,29 @@ def normalize_phrase(text: str) -> str:
     return _PUNCT.sub("", _canonical(text))
 
 
+_TYPED_RANGE = re.compile(r"^\s*(.+?)\s*(?:\.\.|\bto\b|–|—|(?<=[\d%x])\s*-\s*(?=[\d.]))\s*(.+?)\s*$")
+
+
+def typed_range(answer: str) -> tuple[float, float] | None:
+    """A range the user typed ("2e-5 to 5e-5", "1-5%", "3..10x"), low first; else None.
+    A unit written only after the second number ("1-5%") applies to both."""
+    m = _TYPED_RANGE.match(_canonical(answer))
+    if not m:
+        return None
+    first, second = m.group(1), m.group(2)
+    for unit in ("%", "x"):
+        if second.endswith(unit) and not first.endswith(unit):
+            first += unit
+    a, b = parse_numbers(first), parse_numbers(second)
+    if not a or not b or len(a) != 1 or len(b) != 1:
+        return None
+    return (min(a[0], b[0]), max(a[0], b[0]))
+
+
+def _within(x: float, low: float, high: float) -> bool:
+    return low - abs(low) * REL_TOL <= x <= high + abs(high) * REL_TOL
+
+
 def matches(answer: str, entry: str) -> bool:
     """Whether a typed ``answer`` matches one ``accept`` (or ``reject``) entry."""
     if not answer.strip():
@@ -101,12 +125,13 @@ def matches(answer: str, entry: str) -> bool:
     span = _RANGE.match(_canonical(entry))
     if span:
         bounds = (parse_numbers(span.group(1)), parse_numbers(span.group(2)))
-        given = parse_numbers(answer)
         if bounds[0] and bounds[1] and len(bounds[0]) == len(bounds[1]) == 1:
-            if given is None or len(given) != 1:
-                return False
             low, high = sorted((bounds[0][0], bounds[1][0]))
-            return low * (1 - REL_TOL) <= given[0] <= high * (1 + REL_TOL) if low >= 0 else low <= given[0] <= high
+            given = parse_numbers(answer)
+            if given is not None and len(given) == 1:
+                return _within(given[0], low, high)
+            typed = typed_range(answer)  # a typed range must lie inside the accepted one
+            return typed is not None and _within(typed[0], low, high) and _within(typed[1], low, high)
     wanted = parse_numbers(entry)
     given = parse_numbers(answer)
     if wanted is not None and given is not None:

@@ -241,7 +241,8 @@ class QuizSession:
                 self.console.print(Text("✓ correct", style="ok"))
                 help_line = "Enter accept · f mark it wrong · s skip · u undo · q quit"
             else:
-                self.console.print(Text(f"✗ not accepted (expected: {card.accept[0]})", style="bad"))
+                expected = card.accept[0].replace("..", " to ")
+                self.console.print(Text(f"✗ not accepted (expected: {expected})", style="bad"))
                 help_line = "Enter accept · o override: my answer was right · s skip · u undo · q quit"
             self.console.print(Text(help_line, style="muted"))
             while True:
@@ -316,7 +317,8 @@ class QuizSession:
                 action, grade, detail = self._grade_prompt(card, typed, took)
                 if action == "skip":
                     self.tally.skipped += 1
-                    self.console.print(Text("skipped (still due)", style="muted"))
+                    state = self.states.get(card.key)
+                    self.console.print(Text("skipped (still due)" if state and state.reviews else "skipped (still new)", style="muted"))
                     i += 1
                     continue
                 if action == "undo":

@@ -90,7 +90,7 @@ def _facts(summary: ItemSummary, today: date) -> tuple:
     state = summary.state
     status = state.status
     return (
-        1 if state.reviews else 0,
+        1 if state.reviews or summary.all_time.reviews else 0,  # tested: on the ladder or in a grill
         1 if status is Status.LEARNING else 0,
         1 if status is Status.MASTERED else 0,
         1 if state.is_due(today) else 0,
@@ -134,14 +134,14 @@ def build_report(items: list[Item], group_titles: dict[str, str], store: Store, 
 
     weakest = []
     for key, stats in all_time.items():
-        if key in known and stats.fails:
+        if key in known and stats.fails and states[key].status is not Status.MASTERED:
             weakest.append((stats.fails, stats.pass_rate or 0.0, key, stats))
     weakest.sort(key=lambda w: (-w[0], w[1], w[2]))
 
     regrill = [
         {"item": key, "title": known[key].title, "misses": all_time[key].fails, "due": s.due.isoformat() if s.due else None}
         for key, s in states.items()
-        if key in known and s.reviews and s.rung == 0
+        if key in known and s.reviews and s.rung == 0 and s.lapses
     ]
     regrill.sort(key=lambda r: (-r["misses"], r["item"]))
 
@@ -215,7 +215,7 @@ def render_markdown(report: dict[str, Any]) -> str:
         )
     lines += ["", "## Weakest", ""]
     lines += [f"- `{w['item']}` — {w['misses']} miss(es) in {w['reviews']} reviews: {w['title']}" for w in report["weakest"]] or ["- none yet"]
-    lines += ["", "## Re-grill (missed last time)", ""]
+    lines += ["", "## Re-grill (back at the bottom of the ladder after a miss)", ""]
     lines += [f"- `{r['item']}` (due {r['due']}): {r['title']}" for r in report["regrill"]] or ["- nothing: no card is waiting on a miss"]
     lines += ["", "## Due in the next 21 days", "", "| day | due |", "|---|---:|"]
     lines += [f"| {f['day']} | {f['due']} |" for f in report["forecast"]]
@@ -249,31 +249,31 @@ def render_text(report: dict[str, Any], console: Any) -> None:
     )
 
     def table(title: str, first: str, rows: list[dict[str, Any]], label: Any) -> Table:
+        # 80 columns: the 7-day rate stays in md/json; here the 30-day one speaks.
         t = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False, title_style="title")
-        for col in (first, "cards", "seen", "mastered", "due", "7d", "30d", "ready"):
-            t.add_column(col, justify="left" if col == first else "right", no_wrap=True, min_width=len(col))
-        t.add_column("verdict", no_wrap=True, overflow="ellipsis")
+        widths = {"30d": 4, "ready": 5}  # room for "100%"
+        for col in (first, "cards", "seen", "mastered", "due", "30d", "ready"):
+            t.add_column(col, justify="left" if col == first else "right", no_wrap=True, min_width=widths.get(col, len(col)))
+        t.add_column("verdict", no_wrap=True, min_width=13)
         for r in rows:
             t.add_row(
                 label(r), str(r["items"]), str(r["seen"]), str(r["mastered"]), str(r["due_today"]),
-                _pct(r["pass_rate_7d"]), _pct(r["pass_rate_30d"]), _pct(r["readiness"]), r["verdict"].split(":")[0],
+                _pct(r["pass_rate_30d"]), _pct(r["readiness"]), r["verdict"].split(":")[0],
             )
         return t
 
     console.print(table("By deck", "deck", report["decks"], lambda r: r["id"]))
     console.print(table("By tier", "tier", report["tiers"], lambda r: f"{r['tier']} {SHORT_TIER_NAMES.get(r['tier'], '')}"))
-    console.print(Text("7d/30d: pass rate over the last 7 and 30 days · ready: mean position on the 0-3-7-14-21 ladder", style="muted"))
+    console.print(Text("30d: pass rate, last 30 days · ready: mean position on the 0-3-7-14-21 ladder", style="muted"))
     if report["weakest"]:
-        w = Table(title="Weakest", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False, title_style="title")
-        w.add_column("card", no_wrap=True, min_width=max(len(r["item"]) for r in report["weakest"]))
-        for col in ("misses", "of", "pass"):
-            w.add_column(col, justify="right", no_wrap=True, min_width=len(col))
-        w.add_column("question", no_wrap=True, overflow="ellipsis", ratio=1, min_width=10)
+        console.print(Text("Weakest (misses / reviews):", style="title"))
         for r in report["weakest"]:
-            w.add_row(r["item"], str(r["misses"]), str(r["reviews"]), _pct(r["pass_rate"]), r["title"])
-        console.print(w)
+            line = Text(f"  {r['misses']:>2}/{r['reviews']:<3} ", style="bad")
+            line.append(f"{r['item']}  ")
+            line.append(r["title"], style="muted")
+            console.print(line, no_wrap=True, overflow="ellipsis")
     if report["regrill"]:
-        console.print(Text("Re-grill (missed last time): ", style="title") + Text(", ".join(r["item"] for r in report["regrill"][:12])))
+        console.print(Text("Re-grill (back at the bottom of the ladder after a miss): ", style="title") + Text(", ".join(r["item"] for r in report["regrill"][:12])))
     days = report["forecast"]
     peak = max((d["due"] for d in days), default=0) or 1
     console.print(Text("Due, next 21 days:", style="title"))

@@ -63,3 +63,19 @@ def test_any_number_matches_its_own_repr_and_a_scaled_one_does_not(x):
 @given(st.text(max_size=60))
 def test_arbitrary_text_never_crashes_the_checker(text):
     is_accepted(text, ("0.9, 0.999", "1e-5..2e-5", "decoupled weight decay"))
+
+
+@pytest.mark.parametrize(
+    "typed, entry, accepted",
+    [
+        ("2e-5 to 5e-5", "2e-5..5e-5", True),
+        ("2e-5..5e-5", "2e-5..5e-5", True),
+        ("1-5%", "0.01..0.05", True),
+        ("3-10x", "3..10", True),
+        ("5x", "3..10", True),
+        ("1e-5 to 1e-4", "2e-5..5e-5", False),  # wider than the accepted range
+        ("2e-5 to 5e-5", "3e-5", False),  # a range is no single value
+    ],
+)
+def test_a_typed_range_is_accepted_when_it_lies_inside_the_accepted_one(typed, entry, accepted):
+    assert matches(typed, entry) is accepted

@@ -129,4 +129,5 @@ def test_grill_answers_count_in_pass_rates_though_only_misses_move_the_ladder(tm
         store.record_review("d/0", Grade.FAIL, "cram", day=TODAY)  # cram never counts
         report = build_report([Item(f"d/{n}", "d", 1, "?") for n in range(10)], {}, store, TODAY)
     deck = report["decks"][0]
-    assert deck["pass_rate_7d"] == 0.9 and deck["seen"] == 1 and not deck["verdict"].startswith("shaky")
+    assert deck["pass_rate_7d"] == 0.9 and deck["seen"] == 10 and not deck["verdict"].startswith("shaky")
+    assert deck["readiness"] == 0  # a mock exam is no ladder review: readiness still comes from the quiz

@@ -526,8 +526,10 @@ def _syntax_hint(normalized: str, line: int, col0: int, reason: str, end_offset:
         return f"{reason.split('. Perhaps')[0]} ({IMPLICIT_PRODUCT_HINT})"
     if ch and not ch.isascii() and not ch.isidentifier():
         return f"{reason} (the character {ch!r} is not part of the language)"
-    if ch in "'\"":
+    if ch and ch in "'\"":
         return f"{reason} (strings are not allowed)"
+    if not text_line[col0:].strip():
+        return f"{reason} (the line ends before the expression does)"
     return reason
 
 

@@ -314,14 +314,15 @@ def check_deck_file(path: Path, shipped: bool = False) -> tuple[Deck | None, lis
     cards: list[Card] = []
     seen: dict[str, int] = {}
     for index, raw in enumerate(raw_cards):
+        card_id = raw.get("id") if isinstance(raw, dict) else None
+        if isinstance(card_id, str):  # checked even when the card has other problems
+            if card_id in seen:
+                problems.append(Problem(path, _line_of(raw), f"duplicate card id (first defined on line {seen[card_id]})", card_id))
+            else:
+                seen[card_id] = _line_of(raw)
         card = _validate_card(path, deck_id, raw, index, problems)
-        if card is None:
-            continue
-        if card.id in seen:
-            problems.append(Problem(path, card.line, f"duplicate card id (first defined on line {seen[card.id]})", card.id))
-            continue
-        seen[card.id] = card.line
-        cards.append(card)
+        if card is not None:
+            cards.append(card)
     if problems:
         return None, problems
     deck = Deck(
@@ -397,6 +398,8 @@ class Library:
         wanted = list(deck_ids)
         for deck_id in wanted:
             if self.deck(deck_id) is None:
+                if deck_id == "drills":
+                    raise DeckError("drills are practised with 'gdgrill drill NAME' (see 'gdgrill drill list'), not in the quiz")
                 known = ", ".join(d.id for d in self.decks)
                 raise DeckError(f"no deck named {deck_id!r} (decks: {known})")
         cards = [c for d in self.decks if not wanted or d.id in wanted for c in d.cards]

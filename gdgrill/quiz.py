@@ -167,7 +167,14 @@ class QuizSession:
     def _show_question(self, card: Card, position: int, total: int) -> None:
         state = self.states.get(card.key, NEW_STATE)
         cp_day = state.checkpoint_day
-        stage = "new card" if state.reviews == 0 else ("maintenance check" if cp_day is None else CHECKPOINT_LABELS[cp_day])
+        if state.reviews == 0:
+            stage = "new card"
+        elif cp_day is None:
+            stage = "maintenance check"
+        elif card.prompt_for(cp_day):
+            stage = f"day-{cp_day} checkpoint"  # the card's own prompt says what to do
+        else:
+            stage = CHECKPOINT_LABELS[cp_day]
         if self.mode == "cram":
             stage = "cram (schedule untouched)"
         timed = f" · ⏱ {self.time_limit:g} s" if self._timed(card) else ""
@@ -409,9 +416,9 @@ def closing_lines(session: "QuizSession", after: dict[str, CardState], cards: Se
     left = sum(1 for c in cards if c.key in after and after[c.key].is_due(today))
     if left:
         lines.append(f"Still due today: {left}.")
-    nd = next_due(after, (c.key for c in cards), today)
+    nd = next_due(after, after.keys(), today)  # everything on the ladder: all decks and drills
     if nd:
-        lines.append(f"Next due: {nd[1]} card(s) on {nd[0].isoformat()}.")
+        lines.append(f"Next due: {nd[1]} item(s) on {nd[0].isoformat()}.")
     return lines
 
 

@@ -126,7 +126,7 @@ def test_the_checkpoint_prompt_of_the_cards_rung_is_shown(sample_decks, monkeypa
     quiz(sample_decks, "\np\n", "--tier", "2")
     monkeypatch.setenv("GDGRILL_TODAY", "2026-03-05")
     result = quiz(sample_decks, "", "--tier", "2")
-    assert "Explain it without notes in three sentences." in result.output and "day 3" in result.output
+    assert "Explain it without notes in three sentences." in result.output and "day-3 checkpoint" in result.output
 
 
 def test_an_unknown_deck_is_a_one_line_error(sample_decks):

@@ -159,3 +159,16 @@ def test_quiz_by_tag_and_timed_mode_without_auto_checked_cards(sample_decks):
 def test_assess_refuses_odd_digits_in_one_line():
     result = runner.invoke(app, ["assess", "--ratings", "3,3,3,3,3,3,²"])
     assert result.exit_code == 2 and "expected 7 whole numbers" in result.stderr
+
+
+ADAM_RIGHT = "m = b1*m + (1-b1)*g\nv = b2*v + (1-b2)*g^2\np = p - lr*(m/(1-b1^t))/(sqrt(v/(1-b2^t)) + eps)\n"
+ADAM_NO_CORRECTION = "m = b1*m + (1-b1)*g\nv = b2*v + (1-b2)*g^2\np = p - lr*m/(sqrt(v)+eps)\n"
+
+
+def test_a_drill_says_where_it_stands_on_the_ladder_after_each_attempt():
+    first = runner.invoke(app, ["drill", "adam-bias", "--answer", "-", "--no-torch"], input=ADAM_RIGHT)
+    assert "next attempt due 2026-03-05 (day-3 checkpoint)" in first.output
+    miss = runner.invoke(app, ["drill", "adam", "--answer", "-", "--no-torch"], input=ADAM_NO_CORRECTION)
+    assert miss.exit_code == 1 and "next attempt due 2026-03-03 (day-0 checkpoint)" in miss.output
+    retry = runner.invoke(app, ["drill", "adam-bias", "--answer", "-", "--no-torch"], input=ADAM_RIGHT)
+    assert "next attempt due 2026-03-05" in retry.output  # an early pass does not climb twice

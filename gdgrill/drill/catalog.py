@@ -222,7 +222,7 @@ L2_NOT_DECOUPLED = (
     "l2-instead-of-decoupled",
     "L2 in the gradient instead of decoupled weight decay",
     "Adding λ·θ to g (L2) sends the decay through Adam's adaptive denominator, so weights with large "
-    "gradients history are barely decayed. AdamW's point (Loshchilov & Hutter) is to decay θ directly, "
+    "past gradients are barely decayed. AdamW's point (Loshchilov & Hutter) is to decay θ directly, "
     "outside the adaptive step: θ ← θ − lr·λ·θ − lr·m̂/(√v̂+ε).",
 )
 DECAY_AFTER_STEP = (

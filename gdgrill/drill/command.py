@@ -130,13 +130,15 @@ def run_drill(
     if answer is not None:
         text = read_answer(answer)
         verdict = _judge(drill, text, torch_device)
-        saved = _record(drill, verdict, text, None, home) if save else False
+        ladder = _record(drill, verdict, text, None, home) if save else None
         if json_output:
-            _print_json(out, {**verdict.to_dict(), "saved": saved})
+            _print_json(out, {**verdict.to_dict(), "saved": ladder is not None})
             if verdict.verdict == "refused":
                 error_line(err, verdict.message)
         else:
             render_verdict(drill, verdict, out, err)
+            if ladder:
+                out.print(f"  {ladder}", style="muted", markup=False)
         return _exit_code(verdict)
     return interactive(drill, torch_device, save, home, out, err)
 
@@ -182,35 +184,37 @@ def read_answer(source: str) -> str:
     return data
 
 
-def save_attempt(drill_name: str, grade: str, mode: str, answer: str, seconds: float | None, detail: dict[str, Any], home: Path | None) -> None:
-    """Append one graded drill attempt (item ``drill/NAME``) to the review log."""
+def save_attempt(drill_name: str, grade: str, mode: str, answer: str, seconds: float | None, detail: dict[str, Any], home: Path | None) -> str:
+    """Append one graded drill attempt (item ``drill/NAME``) to the review log; return a
+    line saying where the drill now stands on the ladder."""
     from gdgrill.clock import today
     from gdgrill.paths import home_dir
     from gdgrill.store import open_store
 
+    item = f"drill/{drill_name}"
+    day = today()
     with open_store(home_dir(home)) as store:
         store.record_review(
-            f"drill/{drill_name}",
-            grade,
-            mode,
-            day=today(),
-            answer=answer,
-            seconds=None if seconds is None else round(seconds, 1),
-            detail=detail,
+            item, grade, mode, day=day, answer=answer, seconds=None if seconds is None else round(seconds, 1), detail=detail
         )
+        state = store.states_for([item])[item]
+    if grade == "pass" and state.last_review == day and state.due and state.due > day and state.reviews > 1 and state.rung == 0:
+        return f"saved · a same-day retry counts as practice; the ladder restarts with tomorrow's attempt ({state.due.isoformat()})"
+    where = "maintenance check" if state.checkpoint_day is None else f"day-{state.checkpoint_day} checkpoint"
+    return f"saved · next attempt due {state.due.isoformat()} ({where})" if state.due else "saved"
 
 
-def _record(drill: Drill, verdict: "Verdict", text: str, seconds: float | None, home: Path | None) -> bool:
-    """Append a graded attempt to the review log (refusals are not attempts)."""
+def _record(drill: Drill, verdict: "Verdict", text: str, seconds: float | None, home: Path | None) -> str | None:
+    """Append a graded attempt to the review log (refusals are not attempts); return the
+    line saying where the drill now stands, or None when nothing was saved."""
     if verdict.verdict not in ("pass", "fail"):
-        return False
+        return None
     detail: dict[str, Any] = {"misconception": verdict.misconception.id if verdict.misconception else None}
     if verdict.variant:
         detail["variant"] = verdict.variant.id
     if verdict.first_difference and verdict.verdict == "fail":
         detail["first_difference"] = verdict.first_difference.to_dict()
-    save_attempt(drill.name, verdict.verdict, "drill", text, seconds, detail, home)
-    return True
+    return save_attempt(drill.name, verdict.verdict, "drill", text, seconds, detail, home)
 
 
 # -- Rendering ----------------------------------------------------------------------------------
@@ -310,6 +314,7 @@ def _ask(out: Console, prompt: str, choices: str) -> str:
             return "r"  # Enter retries, as the prompt says
         if reply[0] in choices:
             return reply[0]
+        out.print(f"  type one of: {', '.join(choices)} (or Enter to retry)", style="warn", markup=False)
 
 
 def interactive(drill: Drill, torch_device: str | None, save: bool, home: Path | None, out: Console, err: Console) -> int:
@@ -327,7 +332,9 @@ def interactive(drill: Drill, torch_device: str | None, save: bool, home: Path |
         seconds = time.perf_counter() - started
         render_verdict(drill, verdict, out, err, interactive=True)
         if save:
-            _record(drill, verdict, text, seconds, home)
+            ladder = _record(drill, verdict, text, seconds, home)
+            if ladder:
+                out.print(f"  {ladder}", style="muted", markup=False)
         last = _exit_code(verdict)
         if verdict.passed:
             return ExitCode.OK

@@ -325,7 +325,7 @@ def results_table(race: Race) -> Table:
     table.add_column("optimizer", no_wrap=True)
     table.add_column("η", justify="right")
     table.add_column("final loss", justify="right")
-    table.add_column("steps to goal", justify="right")
+    table.add_column("first at goal", justify="right")
     table.add_column("crossings", justify="right")
     table.add_column("diverged", justify="right")
     for run in race.runs:
@@ -387,7 +387,7 @@ def figure(race: Race, width: int, overlay: bool = False) -> RenderableType:
         "rosenbrock": "of the curved valley floor y = x²",
         "saddle": "of x = 0 (oscillation along the stable axis; y is the escape direction)",
     }.get(s.name, "of the valley floor (the zig-zag)")
-    note = Text(f"goal: {goal_label} · crossings: {crossings}", style="dim")
+    note = Text(f"goal: {goal_label} (first at goal: the first step that reaches it) · crossings: {crossings}", style="dim")
     parts += [Text(), *loss_lines(race, width), Text(), results_table(race), note, summary_line(race)]
     return Group(*parts)
 

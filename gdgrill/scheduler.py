@@ -77,36 +77,39 @@ def gap_after_pass(rung: int, maintenance_days: int = DEFAULT_MAINTENANCE_DAYS) 
     return maintenance_days
 
 
+def replay(
+    start: CardState, reviews: Iterable[tuple[date, Grade]], maintenance_days: int = DEFAULT_MAINTENANCE_DAYS
+) -> CardState:
+    """The state after ``reviews`` (oldest first, as (day, grade) pairs) starting from
+    ``start``. The one implementation of the ladder's rules:
+
+    - a miss sends the item to checkpoint 0, due the next day;
+    - a pass on or after the due day climbs one rung, due after the gap to the next
+      checkpoint (then every ``maintenance_days`` once mastered), counted from that day;
+    - an early pass (a drill repeated the same day, two sessions at once) is counted but
+      does not climb."""
+    gaps = [timedelta(days=gap_after_pass(r, maintenance_days)) for r in range(MASTERED + 1)]
+    one_day = timedelta(days=1)
+    rung, due, count, lapses, last = start
+    for day, grade in reviews:
+        count += 1
+        last = day
+        if grade is Grade.FAIL:
+            rung, due, lapses = 0, day + one_day, lapses + 1
+        elif due is None or day >= due:
+            due = day + gaps[rung]
+            rung = min(rung + 1, MASTERED)
+    return CardState(rung, due, count, lapses, last)
+
+
 def apply_review(state: CardState, review: Review, maintenance_days: int = DEFAULT_MAINTENANCE_DAYS) -> CardState:
     """The state after one more review (returns a new state; ``state`` is unchanged)."""
-    if review.grade is Grade.FAIL:
-        return CardState(
-            rung=0,
-            due=review.day + timedelta(days=1),
-            reviews=state.reviews + 1,
-            lapses=state.lapses + 1,
-            last_review=review.day,
-        )
-    if state.due is not None and review.day < state.due:
-        # An early pass (a drill repeated the same day, two sessions at once) is counted
-        # but does not climb: only a review on or after the due day earns the next rung.
-        return state._replace(reviews=state.reviews + 1, last_review=review.day)
-    gap = gap_after_pass(state.rung, maintenance_days)
-    return CardState(
-        rung=min(state.rung + 1, MASTERED),
-        due=review.day + timedelta(days=gap),
-        reviews=state.reviews + 1,
-        lapses=state.lapses,
-        last_review=review.day,
-    )
+    return replay(state, (review,), maintenance_days)
 
 
 def card_state(history: Iterable[Review], maintenance_days: int = DEFAULT_MAINTENANCE_DAYS) -> CardState:
     """Replay a history (oldest first, undone reviews already removed) into a state."""
-    state = NEW_STATE
-    for review in history:
-        state = apply_review(state, review, maintenance_days)
-    return state
+    return replay(NEW_STATE, history, maintenance_days)
 
 
 def forecast(states: Iterable[CardState], today: date, days: int = 21) -> list[int]:

@@ -23,7 +23,7 @@ from typing import Any, Iterable, Iterator, NamedTuple
 from gdgrill.errors import UserError
 from gdgrill.migrations import MIGRATIONS
 from gdgrill.paths import database_path
-from gdgrill.scheduler import DEFAULT_MAINTENANCE_DAYS, NEW_STATE, CardState, Grade, Review, apply_review, card_state
+from gdgrill.scheduler import DEFAULT_MAINTENANCE_DAYS, NEW_STATE, CardState, Grade, Review, card_state, replay
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 BUSY_TIMEOUT_MS = 10_000
@@ -374,22 +374,26 @@ class Store:
                 WHERE r.effect = {LADDER} AND {not_undone} ORDER BY m.item_id, r.id
                 """
             ).fetchall()
-        replayed: dict[int, int] = {}
-        for item_id, _, _ in suffix:
-            replayed[item_id] = replayed.get(item_id, 0) + 1
-        states: dict[int, CardState] = {}
-        for item_id, _, _, ladder in rows:
-            if ladder:
-                ladder_fails, last_fail = misses.get(item_id, (0, None))
-                prior_lapses = ladder_fails - (1 if last_fail is not None else 0)
-                states[item_id] = CardState(rung=0, due=None, reviews=ladder - replayed[item_id], lapses=prior_lapses)
+        # The suffix arrives grouped by item, in id order: replay each group in one call.
+        by_item: dict[int, list[tuple[date, Grade]]] = {}
         days: dict[str, date] = {}
         grades = {g.value: g for g in Grade}
         for item_id, day, grade in suffix:
             d = days.get(day)
             if d is None:
                 d = days[day] = date.fromisoformat(day)
-            states[item_id] = apply_review(states[item_id], Review(d, grades[grade]), maintenance_days)
+            group = by_item.get(item_id)
+            if group is None:
+                group = by_item[item_id] = []
+            group.append((d, grades[grade]))
+        states: dict[int, CardState] = {}
+        for item_id, _, _, ladder in rows:
+            if ladder:
+                ladder_fails, last_fail = misses.get(item_id, (0, None))
+                prior_lapses = ladder_fails - (1 if last_fail is not None else 0)
+                group = by_item.get(item_id, [])
+                start = CardState(rung=0, due=None, reviews=ladder - len(group), lapses=prior_lapses)
+                states[item_id] = replay(start, group, maintenance_days)
         out = {}
         for item_id, total, fails, *_ in rows:
             wn, wp, mn, mp = recent.get(item_id, (0, 0, 0, 0))

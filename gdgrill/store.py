@@ -411,10 +411,21 @@ class Store:
 
     def study_days(self) -> list[date]:
         """Days with at least one live graded review (any mode), newest first."""
+        # A skip scan over the day index: one seek per distinct day instead of a pass
+        # over every row, then a check that the day holds a graded, not-undone review.
         with self._errors():
             rows = self.conn.execute(
-                "SELECT DISTINCT day FROM reviews r WHERE r.grade != 'undo'"
-                f" AND {self._not_undone} ORDER BY day DESC"
+                f"""
+                WITH RECURSIVE d(day) AS (
+                    SELECT MIN(day) FROM reviews
+                    UNION ALL
+                    SELECT (SELECT MIN(day) FROM reviews WHERE day > d.day) FROM d WHERE d.day IS NOT NULL
+                )
+                SELECT d.day FROM d WHERE d.day IS NOT NULL AND EXISTS (
+                    SELECT 1 FROM reviews r WHERE r.day = d.day AND r.grade != 'undo' AND {self._not_undone}
+                )
+                ORDER BY d.day DESC
+                """
             ).fetchall()
         return [date.fromisoformat(r[0]) for r in rows]
 

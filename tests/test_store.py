@@ -218,3 +218,12 @@ def test_odd_digits_in_the_maintenance_setting_are_refused(tmp_path, monkeypatch
     monkeypatch.setenv("GDGRILL_MAINTENANCE_DAYS", "³")
     with pytest.raises(StoreError, match="GDGRILL_MAINTENANCE_DAYS"):
         open_store(tmp_path)
+
+
+def test_study_days_skip_days_whose_only_grade_was_undone(tmp_path):
+    with open_store(tmp_path) as store:
+        store.record_review("d/a", Grade.PASS, "quiz", day=D0)
+        taken_back = store.record_review("d/a", Grade.FAIL, "quiz", day=D0 + timedelta(days=1))
+        store.undo(taken_back, day=D0 + timedelta(days=1))
+        store.record_review("d/b", Grade.PASS, "cram", day=D0 + timedelta(days=3))
+        assert store.study_days() == [D0 + timedelta(days=3), D0]

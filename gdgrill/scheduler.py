@@ -12,6 +12,7 @@ ladder. Nothing here reads a clock or touches a file: "today" is an argument.
 from __future__ import annotations
 
 from datetime import date, timedelta
+from functools import lru_cache
 from enum import Enum
 from typing import Iterable, NamedTuple
 
@@ -77,6 +78,11 @@ def gap_after_pass(rung: int, maintenance_days: int = DEFAULT_MAINTENANCE_DAYS) 
     return maintenance_days
 
 
+@lru_cache(maxsize=8)
+def _gaps(maintenance_days: int) -> tuple[timedelta, ...]:
+    return tuple(timedelta(days=gap_after_pass(r, maintenance_days)) for r in range(MASTERED + 1))
+
+
 def replay(
     start: CardState, reviews: Iterable[tuple[date, Grade]], maintenance_days: int = DEFAULT_MAINTENANCE_DAYS
 ) -> CardState:
@@ -88,7 +94,7 @@ def replay(
       checkpoint (then every ``maintenance_days`` once mastered), counted from that day;
     - an early pass (a drill repeated the same day, two sessions at once) is counted but
       does not climb."""
-    gaps = [timedelta(days=gap_after_pass(r, maintenance_days)) for r in range(MASTERED + 1)]
+    gaps = _gaps(maintenance_days)
     one_day = timedelta(days=1)
     rung, due, count, lapses, last = start
     for day, grade in reviews:

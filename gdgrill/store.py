@@ -199,6 +199,8 @@ class Store:
         if scheduling is None:
             scheduling = mode not in NON_SCHEDULING_MODES
         effect = LADDER if scheduling else (NO_EFFECT if mode in NON_SCHEDULING_MODES else STATS_ONLY)
+        if effect == STATS_ONLY and grade is Grade.FAIL:
+            raise ValueError("a counted miss always moves the ladder: record it with scheduling=True")
         with self._errors(), self._transaction():
             cur = self.conn.execute(
                 "INSERT INTO reviews (item_id, reviewed_at, day, grade, mode, effect, answer, seconds, detail)"
@@ -336,7 +338,7 @@ class Store:
             not_undone = self._not_undone
             rows = self.conn.execute(
                 f"""
-                SELECT r.item_id, COUNT(*), SUM(r.grade = 'fail'), SUM(r.effect = {LADDER})
+                SELECT r.item_id, COUNT(*), SUM(r.effect) - COUNT(*)
                 FROM reviews r WHERE {graded.format(undone=not_undone)} GROUP BY r.item_id
                 """
             ).fetchall()
@@ -349,13 +351,15 @@ class Store:
                     """
                 )
             }
+            # The last 30 days through the day index: a range, not a pass over the log.
             recent = {
                 item_id: counts
                 for item_id, *counts in self.conn.execute(
                     f"""
                     SELECT r.item_id, SUM(r.day >= :week), SUM(r.day >= :week AND r.grade = 'pass'),
                            COUNT(*), SUM(r.grade = 'pass')
-                    FROM reviews r WHERE r.day >= :month AND {graded.format(undone=not_undone)} GROUP BY r.item_id
+                    FROM reviews r INDEXED BY reviews_day
+                    WHERE r.day >= :month AND {graded.format(undone=not_undone)} GROUP BY r.item_id
                     """,
                     {"week": week, "month": month},
                 )
@@ -364,7 +368,7 @@ class Store:
             self.conn.execute("CREATE TEMP TABLE IF NOT EXISTS _last_miss (item_id INTEGER PRIMARY KEY, from_id INTEGER NOT NULL)")
             self.conn.execute("DELETE FROM _last_miss")
             self.conn.executemany(
-                "INSERT INTO _last_miss VALUES (?, ?)", [(r[0], misses.get(r[0], (0, 0))[1]) for r in rows if r[3]]
+                "INSERT INTO _last_miss VALUES (?, ?)", [(r[0], misses.get(r[0], (0, 0))[1]) for r in rows if r[2]]
             )
             # CROSS JOIN keeps _last_miss as the outer loop: one index range per item.
             suffix = self.conn.execute(
@@ -387,7 +391,7 @@ class Store:
                 group = by_item[item_id] = []
             group.append((d, grades[grade]))
         states: dict[int, CardState] = {}
-        for item_id, _, _, ladder in rows:
+        for item_id, _, ladder in rows:  # effect is 1 or 2 here, so SUM(effect) - COUNT(*) counts the 2s
             if ladder:
                 ladder_fails, last_fail = misses.get(item_id, (0, None))
                 prior_lapses = ladder_fails - (1 if last_fail is not None else 0)
@@ -395,7 +399,9 @@ class Store:
                 start = CardState(rung=0, due=None, reviews=ladder - len(group), lapses=prior_lapses)
                 states[item_id] = replay(start, group, maintenance_days)
         out = {}
-        for item_id, total, fails, *_ in rows:
+        for item_id, total, _ in rows:
+            # Every counted miss is a ladder miss (record_review enforces it).
+            fails = misses.get(item_id, (0, None))[0]
             wn, wp, mn, mp = recent.get(item_id, (0, 0, 0, 0))
             out[keys[item_id]] = ItemSummary(
                 state=states.get(item_id, NEW_STATE),

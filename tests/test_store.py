@@ -227,3 +227,11 @@ def test_study_days_skip_days_whose_only_grade_was_undone(tmp_path):
         store.undo(taken_back, day=D0 + timedelta(days=1))
         store.record_review("d/b", Grade.PASS, "cram", day=D0 + timedelta(days=3))
         assert store.study_days() == [D0 + timedelta(days=3), D0]
+
+
+def test_a_counted_miss_always_moves_the_ladder(tmp_path):
+    with open_store(tmp_path) as store:
+        with pytest.raises(ValueError, match="moves the ladder"):
+            store.record_review("d/a", Grade.FAIL, "grill", day=D0, scheduling=False)
+        store.record_review("d/a", Grade.FAIL, "cram", day=D0)  # practice only: fine
+        assert store.log() and "d/a" not in store.states()

@@ -101,7 +101,8 @@ def quiz(
     key points you hit (or p/f). Quick-fire cards are checked automatically. Keys at the
     grade prompt: s skip, u undo the last grade, q quit. Every grade is saved at once."""
     from gdgrill import clock
-    from gdgrill.quiz import QuizSession, closing_lines, opening_lines, plan_session, timed_selection
+    from gdgrill.daily import opening_lines, todays_queue
+    from gdgrill.quiz import QuizSession, closing_lines, timed_selection
 
     with user_errors():
         library = load_decks(decks, home)
@@ -112,11 +113,9 @@ def quiz(
             cards, time_limit = timed_selection(cards, timed, quick.timed_seconds if quick else None)
         today = clock.today()
         with open_progress(home) as store:
-            states = store.states()
-            plan = plan_session(
-                cards, states, today, new_per_day=new, introduced_today=store.introduced_on(today), limit=limit, cram=cram
-            )
-            for line in opening_lines(plan, states, cards, today, cram):
+            queue = todays_queue(library.cards, cards, store, today, new_per_day=new, limit=limit, cram=cram)
+            plan, states = queue.session, queue.states
+            for line in opening_lines(queue, cards, today, cram):
                 out.print(line, markup=False)
             if not plan.cards:
                 return
@@ -190,6 +189,24 @@ lazy_command(
     "gdgrill.cli_practice",
     "grill",
     "A 50-question readiness pass like a mock screen, tier 1 first; aim for 40+.",
+)
+lazy_command(
+    "plan",
+    "gdgrill.commands.plan",
+    "plan",
+    "Get ready by a date: --interview YYYY-MM-DD [--per-day N]; shows the day-by-day load and projected recall.",
+)
+lazy_command(
+    "due",
+    "gdgrill.commands.review",
+    "due",
+    "Today's queue exactly as 'gdgrill quiz' would ask it (--format json for scripts).",
+)
+lazy_command(
+    "review",
+    "gdgrill.commands.review",
+    "review",
+    "Record one review (or --batch of them) under the quiz's rules, without the interactive quiz.",
 )
 lazy_command("decks", "gdgrill.cli_decks", "decks_app", "List, show and validate decks.")
 lazy_command(

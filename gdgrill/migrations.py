@@ -86,7 +86,26 @@ def m002_practice_assess_grill(db: sqlite3.Connection) -> None:
     )
 
 
+def m003_plans(db: sqlite3.Connection) -> None:
+    # The interview plan as events, like the review log: each row sets a plan, or clears it
+    # (interview NULL); the current plan is the newest row. Nothing is updated in place, so
+    # an old gdgrill's rows stay meaningful and two logs can be merged.
+    db.execute(
+        """
+        CREATE TABLE plans (
+            id INTEGER PRIMARY KEY,
+            set_at TEXT NOT NULL,
+            day TEXT NOT NULL,
+            interview TEXT,
+            per_day INTEGER CHECK (per_day IS NULL OR per_day >= 1),
+            focus TEXT CHECK (focus IS NULL OR focus IN ('phone', 'research'))
+        )
+        """
+    )
+
+
 MIGRATIONS: list[tuple[str, Migration]] = [
     ("m001_review_log", m001_review_log),
     ("m002_practice_assess_grill", m002_practice_assess_grill),
+    ("m003_plans", m003_plans),
 ]

@@ -61,6 +61,13 @@ class ItemStats(NamedTuple):
         return self.passes / self.reviews if self.reviews else None
 
 
+class StoredPlan(NamedTuple):
+    interview: date
+    per_day: int
+    focus: str  # 'phone' (tiers 1-2 first) or 'research'
+    set_on: date
+
+
 class ItemSummary(NamedTuple):
     state: CardState
     all_time: ItemStats
@@ -195,29 +202,47 @@ class Store:
         Whether it moves the ladder is ``scheduling``, by default decided by the mode (a
         mode in NON_SCHEDULING_MODES, cram, does not). Returns the review's id (what
         :meth:`undo` takes)."""
+        with self._errors(), self._transaction():
+            return self._insert_review(item, grade, mode, day, answer, seconds, detail, at, scheduling)
+
+    def _insert_review(
+        self, item: str, grade: Grade | str, mode: str, day: date, answer: str | None, seconds: float | None,
+        detail: dict[str, Any] | None, at: datetime | None, scheduling: bool | None,
+    ) -> int:
         grade = Grade(grade)
         if scheduling is None:
             scheduling = mode not in NON_SCHEDULING_MODES
         effect = LADDER if scheduling else (NO_EFFECT if mode in NON_SCHEDULING_MODES else STATS_ONLY)
         if effect == STATS_ONLY and grade is Grade.FAIL:
             raise ValueError("a counted miss always moves the ladder: record it with scheduling=True")
-        with self._errors(), self._transaction():
-            cur = self.conn.execute(
-                "INSERT INTO reviews (item_id, reviewed_at, day, grade, mode, effect, answer, seconds, detail)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    self._item_id(item),
-                    _utc_iso(at),
-                    day.isoformat(),
-                    grade.value,
-                    mode,
-                    effect,
-                    answer,
-                    seconds,
-                    json.dumps(detail, sort_keys=True) if detail else None,
-                ),
-            )
+        cur = self.conn.execute(
+            "INSERT INTO reviews (item_id, reviewed_at, day, grade, mode, effect, answer, seconds, detail)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                self._item_id(item),
+                _utc_iso(at),
+                day.isoformat(),
+                grade.value,
+                mode,
+                effect,
+                answer,
+                seconds,
+                json.dumps(detail, sort_keys=True) if detail else None,
+            ),
+        )
         return int(cur.lastrowid)
+
+    def record_reviews(self, reviews: list[dict[str, Any]], *, day: date) -> list[int]:
+        """Append several reviews in one transaction: all are saved or none. Each is a
+        mapping of :meth:`record_review`'s arguments (``item``, ``grade``, ``mode``, and
+        optionally ``answer``, ``seconds``, ``detail``)."""
+        with self._errors(), self._transaction():
+            return [
+                self._insert_review(
+                    r["item"], r["grade"], r["mode"], day, r.get("answer"), r.get("seconds"), r.get("detail"), None, None
+                )
+                for r in reviews
+            ]
 
     def undo(self, review_id: int, *, day: date, at: datetime | None = None) -> int:
         """Take back review ``review_id`` by appending an undo event (nothing is deleted)."""
@@ -315,7 +340,7 @@ class Store:
         with self._errors():
             row = self.conn.execute(
                 f"SELECT COUNT(*) FROM reviews WHERE id IN (SELECT MIN(r.id) FROM reviews r WHERE {self._live}"
-                " GROUP BY r.item_id) AND day = ? AND mode IN ('quiz', 'timed')",
+                " GROUP BY r.item_id) AND day = ? AND mode IN ('quiz', 'timed', 'review')",
                 (day.isoformat(),),
             ).fetchone()
         return int(row[0])
@@ -434,6 +459,70 @@ class Store:
                 """
             ).fetchall()
         return [date.fromisoformat(r[0]) for r in rows]
+
+    def memory_histories(self) -> dict[str, list[tuple[date, int]]]:
+        """Every item's graded, not-undone reviews as (day, FSRS rating), oldest first: what
+        the memory model replays. Unlike the ladder's history this keeps cram and grill
+        answers too: each one was a real act of recall."""
+        from gdgrill.memory import AGAIN, GOOD
+
+        ratings = {"pass": GOOD, "fail": AGAIN}
+        out: dict[str, list[tuple[date, int]]] = {}
+        days: dict[str, date] = {}
+        with self._errors(), self._snapshot():
+            keys = dict(self.conn.execute("SELECT id, key FROM items"))
+            rows = self.conn.execute(
+                f"SELECT r.item_id, r.day, r.grade FROM reviews r INDEXED BY reviews_ladder"
+                f" WHERE r.grade != 'undo' AND {self._not_undone} ORDER BY r.item_id, r.id"
+            ).fetchall()
+        for item_id, day, grade in rows:
+            d = days.get(day)
+            if d is None:
+                d = days[day] = date.fromisoformat(day)
+            key = keys[item_id]
+            group = out.get(key)
+            if group is None:
+                group = out[key] = []
+            group.append((d, ratings[grade]))
+        return out
+
+    def reviewed_on(self, day: date) -> set[str]:
+        """The items with a live ladder review on ``day``: what today's budget has spent."""
+        with self._errors():
+            rows = self.conn.execute(
+                f"SELECT DISTINCT i.key FROM reviews r INDEXED BY reviews_day JOIN items i ON i.id = r.item_id"
+                f" WHERE r.day = ? AND {self._live}",
+                (day.isoformat(),),
+            ).fetchall()
+        return {r[0] for r in rows}
+
+    # -- the interview plan -----------------------------------------------------------
+    def set_plan(self, interview: date, per_day: int, focus: str, *, day: date, at: datetime | None = None) -> int:
+        with self._errors(), self._transaction():
+            cur = self.conn.execute(
+                "INSERT INTO plans (set_at, day, interview, per_day, focus) VALUES (?, ?, ?, ?, ?)",
+                (_utc_iso(at), day.isoformat(), interview.isoformat(), per_day, focus),
+            )
+        return int(cur.lastrowid)
+
+    def clear_plan(self, *, day: date, at: datetime | None = None) -> bool:
+        """Clear the plan (an event, like everything else); False when none was set."""
+        if self.plan() is None:
+            return False
+        with self._errors(), self._transaction():
+            self.conn.execute("INSERT INTO plans (set_at, day) VALUES (?, ?)", (_utc_iso(at), day.isoformat()))
+        return True
+
+    def plan(self) -> "StoredPlan | None":
+        """The current plan (the newest plan event), or None when none is set."""
+        with self._errors():
+            row = self.conn.execute("SELECT interview, per_day, focus, day FROM plans ORDER BY id DESC LIMIT 1").fetchone()
+        if row is None or row[0] is None:
+            return None
+        try:
+            return StoredPlan(date.fromisoformat(row[0]), int(row[1]), row[2] or "phone", date.fromisoformat(row[3]))
+        except (TypeError, ValueError):
+            raise StoreError(f"{self.path}: the stored plan is damaged (interview {row[0]!r}); run 'gdgrill plan --clear'") from None
 
     # -- practice, assessment, grill ------------------------------------------------
     def record_practice(self, problem: str, rating: str, hints_used: int, *, day: date, at: datetime | None = None) -> int:

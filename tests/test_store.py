@@ -31,7 +31,7 @@ def schema(path: Path) -> list[tuple[str, str, str]]:
 def test_an_empty_database_migrates_to_the_exact_schema(tmp_path):
     with open_store(tmp_path) as store:
         applied = [r[0] for r in store.conn.execute("SELECT name FROM _migrations ORDER BY rowid")]
-    assert applied == ["m001_review_log", "m002_practice_assess_grill"]
+    assert applied == ["m001_review_log", "m002_practice_assess_grill", "m003_plans"]
     names = [(kind, name) for kind, name, _ in schema(tmp_path / "progress.db")]
     assert names == [
         ("index", "reviews_day"),
@@ -42,6 +42,7 @@ def test_an_empty_database_migrates_to_the_exact_schema(tmp_path):
         ("table", "assessments"),
         ("table", "grills"),
         ("table", "items"),
+        ("table", "plans"),
         ("table", "practice_ratings"),
         ("table", "reviews"),
     ]
@@ -58,7 +59,7 @@ def test_reopening_applies_nothing_twice(tmp_path):
     open_store(tmp_path).close()
     before = schema(tmp_path / "progress.db")
     with open_store(tmp_path) as store:
-        assert store.conn.execute("SELECT count(*) FROM _migrations").fetchone()[0] == 2
+        assert store.conn.execute("SELECT count(*) FROM _migrations").fetchone()[0] == 3
     assert schema(tmp_path / "progress.db") == before
 
 

@@ -1,0 +1,199 @@
+"""Today's queue, exactly as the quiz asks it: the ladder's, or the interview plan's.
+
+One function, :func:`todays_queue`, serves ``gdgrill quiz``, ``gdgrill due`` and the
+plan's projection, so a script reading ``due`` sees the very cards the quiz would ask, in
+the same order. It reads the store, calls the pure scheduler or planner, and returns data.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, NamedTuple, Sequence
+
+from gdgrill.decks import Card
+from gdgrill.planner import DEFAULT_PER_DAY, Item, Projection, Today, choose, new_allowance, new_pass_rate, on_track, project, value
+from gdgrill.quiz import Plan, plan_session
+from gdgrill.scheduler import CardState
+from gdgrill.store import Store, StoredPlan
+
+DRILL_TIER = 2  # drills weigh as tier 2 (the drill catalogue is not loaded on the daily path)
+
+
+class Queue(NamedTuple):
+    session: Plan  # the cards the quiz asks (due first, then new)
+    drills: list[str]  # drill names due today
+    plan: StoredPlan | None  # the plan in force, if any
+    today_plan: Today | None  # the planner's choice, when a plan is in force
+    spent: int  # items already reviewed today (counted against --per-day)
+    states: dict[str, CardState]  # every item's ladder state, as read for this queue
+
+
+def _area_ratings(store: Store) -> dict[str, int]:
+    """The latest self-assessment, as tag → the lowest rating among areas carrying it."""
+    taken = store.assessments()
+    if not taken:
+        return {}
+    from gdgrill.content import load_assessment  # yaml: only when an assessment exists
+
+    ratings = taken[-1]["ratings"]
+    by_tag: dict[str, int] = {}
+    for area in load_assessment().areas:
+        r = ratings.get(area.id)
+        if isinstance(r, int):
+            for tag in area.tags:
+                by_tag[tag] = min(by_tag.get(tag, 5), r)
+    return by_tag
+
+
+def plan_items(
+    cards: Sequence[Card],
+    states: dict[str, CardState],
+    histories: dict[str, list[tuple[date, int]]],
+    focus: str,
+    area_ratings: dict[str, int],
+) -> list[Item]:
+    """Every card, and every drill already on the ladder, as the planner sees them."""
+    from gdgrill.memory import AGAIN, FSRS
+
+    model = FSRS()
+    items = []
+    keys = [(c.key, c.tier, c.tags) for c in cards]
+    keys += [(k, DRILL_TIER, ()) for k in states if k.startswith("drill/")]
+    for key, tier, tags in keys:
+        history = histories.get(key, ())
+        rated = [area_ratings[t] for t in tags if t in area_ratings]
+        misses = sum(1 for _, r in history if r == AGAIN)
+        items.append(
+            Item(key, tier, value(tier, focus, min(rated) if rated else None, misses), states.get(key), model.replay(history))
+        )
+    return items
+
+
+def todays_queue(
+    all_cards: Sequence[Card],
+    selected: Sequence[Card],
+    store: Store,
+    today: date,
+    *,
+    new_per_day: int,
+    limit: int | None = None,
+    cram: bool = False,
+) -> Queue:
+    """Today's quiz. Without a plan (or in cram mode, or once the interview has come),
+    the ladder's queue; with one, the planner's, computed over every card and then
+    narrowed to ``selected`` (so --deck or --tag show part of the same plan)."""
+    states = store.states()
+    stored = store.plan()
+    if cram or stored is None or stored.interview <= today:
+        session = plan_session(
+            selected, states, today, new_per_day=new_per_day, introduced_today=store.introduced_on(today), limit=limit, cram=cram
+        )
+        from gdgrill.quiz import due_drills
+
+        return Queue(session, [] if cram else due_drills(states, today), stored, None, 0, states)
+    chosen, spent = _planned(all_cards, store, states, stored, today, new_per_day)
+    wanted = {c.key: c for c in selected}
+    due = [wanted[k] for k in chosen.ladder + chosen.planned if k in wanted]
+    new = [wanted[k] for k in chosen.new if k in wanted]
+    if limit is not None:
+        due = due[:limit]
+        new = new[: max(limit - len(due), 0)]
+    drills = [k.split("/", 1)[1] for k in chosen.ladder + chosen.planned if k.startswith("drill/")]
+    return Queue(Plan(due=due, new=new), drills, stored, chosen, spent, states)
+
+
+def opening_lines(queue: Queue, cards: Sequence[Card], today: date, cram: bool) -> list[str]:
+    """What the quiz says before the first card; under a plan, the plan's day too."""
+    from gdgrill.quiz import opening_lines as ladder_lines
+
+    if queue.today_plan is None or cram:
+        lines = ladder_lines(queue.session, queue.states, cards, today, cram)
+        if queue.plan is not None and not cram and queue.plan.interview <= today:
+            lines.insert(0, f"Interview day ({queue.plan.interview.isoformat()}): the plan is over, the ladder is back. Good luck!")
+        return lines
+    plan, chosen, session = queue.plan, queue.today_plan, queue.session
+    assert plan is not None
+    lines = [
+        f"{today.isoformat()}: interview on {plan.interview.isoformat()}, {chosen.days_left} day(s) left."
+        f" Today: {len(session.due)} review(s), {len(session.new)} new"
+        f" ({queue.spent} of {plan.per_day} done so far)."
+    ]
+    if queue.drills:
+        lines.append("Drills in today's plan: " + ", ".join(f"gdgrill drill {d}" for d in queue.drills))
+    if not session.cards:
+        if queue.spent >= plan.per_day:
+            lines.append(f"Today's {plan.per_day} are done: come back tomorrow (extra practice: 'gdgrill quiz --cram').")
+        elif chosen.keys:
+            lines.append("The rest of today's plan is outside this selection: run 'gdgrill quiz' without filters.")
+        else:
+            lines.append("Nothing in today's plan is worth reviewing now. Extra practice: 'gdgrill quiz --cram'.")
+    return lines
+
+
+def _context(all_cards: Sequence[Card], store: Store, states: dict[str, CardState], stored: StoredPlan) -> tuple[list[Item], float]:
+    histories = store.memory_histories()
+    items = plan_items(all_cards, states, histories, stored.focus, _area_ratings(store))
+    return items, new_pass_rate(histories)
+
+
+def _planned(
+    all_cards: Sequence[Card], store: Store, states: dict[str, CardState], stored: StoredPlan, today: date, new_per_day: int
+) -> tuple[Today, int]:
+    from gdgrill.memory import FSRS
+
+    items, p_new = _context(all_cards, store, states, stored)
+    spent = store.reviewed_on(today)
+    fresh = sum(1 for i in items if (i.state is None or not i.state.reviews) and on_track(i.state, today, stored.interview))
+    allowance = new_allowance(fresh, (stored.interview - today).days, new_per_day, store.introduced_on(today))
+    chosen = choose(
+        items, today=today, interview=stored.interview, budget=stored.per_day - len(spent), model=FSRS(),
+        p_new=p_new, spent=spent, new_allowance=allowance,
+    )
+    return chosen, len(spent)
+
+
+def projection(all_cards: Sequence[Card], store: Store, stored: StoredPlan, today: date, new_per_day: int) -> Projection:
+    """The plan rolled forward to the interview from today's state of the log."""
+    from gdgrill.memory import FSRS
+
+    states = store.states()
+    items, p_new = _context(all_cards, store, states, stored)
+    return project(
+        items, today=today, interview=stored.interview, per_day=stored.per_day, model=FSRS(), p_new=p_new,
+        spent=store.reviewed_on(today), new_per_day=new_per_day, introduced_today=store.introduced_on(today),
+    )
+
+
+def plan_summary(all_cards: Sequence[Card], store: Store, today: date, new_per_day: int) -> dict[str, Any] | None:
+    """The plan as the report and ``gdgrill plan --format json`` show it; None without one."""
+    stored = store.plan()
+    if stored is None:
+        return None
+    card_keys = [c.key for c in all_cards]
+    states = store.states()
+    introduced = {k for k, s in states.items() if s.reviews} | set(store.memory_histories())
+    not_yet = [c for c in all_cards if c.key not in introduced]
+    out: dict[str, Any] = {
+        "interview": stored.interview.isoformat(),
+        "days_left": (stored.interview - today).days,
+        "per_day": stored.per_day,
+        "focus": stored.focus,
+        "not_yet_introduced": len(not_yet),
+    }
+    if stored.interview <= today:
+        out.update(projected_recall=None, not_covered=[], days=[], status="interview day reached: the ladder is back in charge")
+        return out
+    proj = projection(all_cards, store, stored, today, new_per_day)
+    uncovered = [k for k in proj.never_introduced if k in set(card_keys)]
+    by_key = {c.key: c for c in all_cards}
+    out.update(
+        projected_recall=round(proj.mean_recall(card_keys), 3),
+        not_covered=uncovered,
+        not_covered_by_tier={str(t): n for t in (1, 2, 3, 4) if (n := sum(1 for k in uncovered if by_key[k].tier == t))},
+        days=[{"day": d.day.isoformat(), "reviews": d.reviews, "new": d.new} for d in proj.days],
+        status="planned",
+    )
+    return out
+
+
+__all__ = ["DEFAULT_PER_DAY", "Queue", "plan_items", "plan_summary", "projection", "todays_queue"]

@@ -1,0 +1,66 @@
+"""The FSRS-6 transcription against py-fsrs, the reference implementation."""
+
+from __future__ import annotations
+
+import random
+from datetime import date, datetime, timedelta, timezone
+
+import pytest
+
+from gdgrill.memory import AGAIN, EASY, FSRS, FSRS6_PARAMETERS, GOOD, Memory
+
+fsrs = pytest.importorskip("fsrs")  # in the test extra: this cross-check must run in CI
+
+
+def test_parameters_are_the_libraries_defaults():
+    from fsrs.scheduler import DEFAULT_PARAMETERS
+
+    assert FSRS6_PARAMETERS == tuple(DEFAULT_PARAMETERS)
+
+
+def _reference(history: list[tuple[date, int]], when: date):
+    scheduler = fsrs.Scheduler(learning_steps=(), relearning_steps=(), enable_fuzzing=False)
+    card = fsrs.Card()
+    for day, rating in history:
+        moment = datetime(day.year, day.month, day.day, 12, tzinfo=timezone.utc)
+        card, _ = scheduler.review_card(card, fsrs.Rating(rating), moment)
+    at = datetime(when.year, when.month, when.day, 12, tzinfo=timezone.utc)
+    return card, scheduler.get_card_retrievability(card, at)
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_random_histories_match_py_fsrs(seed):
+    rng = random.Random(seed)
+    day = date(2026, 1, 1) + timedelta(days=rng.randrange(300))
+    history = []
+    for _ in range(rng.randrange(1, 12)):
+        history.append((day, rng.choice([1, 2, 3, 4, 3, 3, 1])))
+        day += timedelta(days=rng.choice([0, 0, 1, 2, 3, 7, 15, 40]))
+    model = FSRS()
+    ours = model.replay(history)
+    card, recall = _reference(history, day)
+    assert ours.stability == pytest.approx(card.stability, rel=1e-9)
+    assert ours.difficulty == pytest.approx(card.difficulty, rel=1e-9)
+    assert model.recall(ours, day) == pytest.approx(recall, rel=1e-9)
+
+
+def test_recall_is_ninety_percent_after_one_stability():
+    model = FSRS()
+    memory = Memory(stability=10.0, difficulty=5.0, last=date(2026, 1, 1))
+    assert model.recall(memory, date(2026, 1, 11)) == pytest.approx(0.9)
+    assert model.recall(memory, date(2026, 1, 1)) == 1.0
+    assert model.recall(memory, date(2026, 2, 1)) < 0.9
+
+
+def test_a_pass_lasts_longer_than_a_miss_and_easy_longer_than_good():
+    model = FSRS()
+    d0 = date(2026, 1, 1)
+    start = model.first(GOOD, d0)
+    later = d0 + timedelta(days=3)
+    assert model.review(start, AGAIN, later).stability < start.stability < model.review(start, GOOD, later).stability
+    assert model.review(start, GOOD, later).stability < model.review(start, EASY, later).stability
+
+
+def test_wrong_parameter_count_is_refused():
+    with pytest.raises(ValueError):
+        FSRS((0.1,) * 19)

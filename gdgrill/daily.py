@@ -152,12 +152,14 @@ def _planned(
     return chosen, len(spent)
 
 
-def projection(all_cards: Sequence[Card], store: Store, stored: StoredPlan, today: date, new_per_day: int) -> Projection:
+def projection(
+    all_cards: Sequence[Card], store: Store, stored: StoredPlan, today: date, new_per_day: int,
+    context: tuple[list[Item], float] | None = None,
+) -> Projection:
     """The plan rolled forward to the interview from today's state of the log."""
     from gdgrill.memory import FSRS
 
-    states = store.states()
-    items, p_new = _context(all_cards, store, states, stored)
+    items, p_new = context or _context(all_cards, store, store.states(), stored)
     return project(
         items, today=today, interview=stored.interview, per_day=stored.per_day, model=FSRS(), p_new=p_new,
         spent=store.reviewed_on(today), new_per_day=new_per_day, introduced_today=store.introduced_on(today),
@@ -170,21 +172,22 @@ def plan_summary(all_cards: Sequence[Card], store: Store, today: date, new_per_d
     if stored is None:
         return None
     card_keys = [c.key for c in all_cards]
-    states = store.states()
-    introduced = {k for k, s in states.items() if s.reviews} | set(store.memory_histories())
-    not_yet = [c for c in all_cards if c.key not in introduced]
+    items, p_new = _context(all_cards, store, store.states(), stored)
+    not_yet = sum(1 for i in items if i.memory is None and not i.key.startswith("drill/"))
     out: dict[str, Any] = {
         "interview": stored.interview.isoformat(),
         "days_left": (stored.interview - today).days,
         "per_day": stored.per_day,
         "focus": stored.focus,
-        "not_yet_introduced": len(not_yet),
+        "not_yet_introduced": not_yet,
     }
     if stored.interview <= today:
-        out.update(projected_recall=None, not_covered=[], days=[], status="interview day reached: the ladder is back in charge")
+        out.update(projected_recall=None, not_covered=[], not_covered_by_tier={}, days=[],
+                   status="interview day reached: the ladder is back in charge")
         return out
-    proj = projection(all_cards, store, stored, today, new_per_day)
-    uncovered = [k for k in proj.never_introduced if k in set(card_keys)]
+    proj = projection(all_cards, store, stored, today, new_per_day, (items, p_new))
+    known = set(card_keys)
+    uncovered = [k for k in proj.never_introduced if k in known]
     by_key = {c.key: c for c in all_cards}
     out.update(
         projected_recall=round(proj.mean_recall(card_keys), 3),

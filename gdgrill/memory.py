@@ -81,27 +81,38 @@ class FSRS:
         damped = d + (10.0 - d) * delta / 9.0
         return self._clamp_d(w[7] * self._easy_d0 + (1 - w[7]) * damped)
 
-    def review(self, memory: Memory | None, rating: int, day: date) -> Memory:
-        """The memory after one more review on ``day`` with ``rating`` (1-4)."""
-        if memory is None:
-            return self.first(rating, day)
+    def _stability(self, s: float, d: float, elapsed: int, r: float, rating: int) -> float:
+        """Stability after a review ``elapsed`` days after the last, recall then ``r``."""
         w = self.w
-        s, d, last = memory
-        elapsed = (day - last).days
         if elapsed < 1:  # a same-day review: FSRS-6's short-term stability
             grow = math.exp(w[17] * (rating - 3 + w[18])) * s ** -w[19]
             if rating >= HARD:
                 grow = max(grow, 1.0)
             s_new = s * grow
+        elif rating == AGAIN:
+            long_term = w[11] * d ** -w[12] * ((s + 1) ** w[13] - 1) * math.exp((1 - r) * w[14])
+            s_new = min(long_term, s / self._short_forget)
         else:
-            r = (1 + self.factor * elapsed / s) ** self.decay
-            if rating == AGAIN:
-                long_term = w[11] * d ** -w[12] * ((s + 1) ** w[13] - 1) * math.exp((1 - r) * w[14])
-                s_new = min(long_term, s / self._short_forget)
-            else:
-                bonus = w[15] if rating == HARD else (w[16] if rating == EASY else 1.0)
-                s_new = s * (1 + self._e_w8 * (11 - d) * s ** -w[9] * (math.exp((1 - r) * w[10]) - 1) * bonus)
-        return Memory(max(s_new, STABILITY_MIN), self._next_difficulty(d, rating), day)
+            bonus = w[15] if rating == HARD else (w[16] if rating == EASY else 1.0)
+            s_new = s * (1 + self._e_w8 * (11 - d) * s ** -w[9] * (math.exp((1 - r) * w[10]) - 1) * bonus)
+        return max(s_new, STABILITY_MIN)
+
+    def review(self, memory: Memory | None, rating: int, day: date) -> Memory:
+        """The memory after one more review on ``day`` with ``rating`` (1-4)."""
+        if memory is None:
+            return self.first(rating, day)
+        s, d, last = memory
+        elapsed = (day - last).days
+        r = (1 + self.factor * max(elapsed, 0) / s) ** self.decay
+        return Memory(self._stability(s, d, elapsed, r, rating), self._next_difficulty(d, rating), day)
+
+    def outcomes(self, memory: Memory, day: date) -> tuple[float, float, float]:
+        """(recall on ``day``, stability after a pass then, stability after a miss then):
+        what a planner weighs, without the cost of two full reviews."""
+        s, d, last = memory
+        elapsed = (day - last).days
+        r = (1 + self.factor * max(elapsed, 0) / s) ** self.decay
+        return r, self._stability(s, d, elapsed, r, GOOD), self._stability(s, d, elapsed, r, AGAIN)
 
     def replay(self, reviews: Iterable[tuple[date, int]], start: Memory | None = None) -> Memory | None:
         """The memory after ``reviews`` ((day, rating) pairs, oldest first)."""

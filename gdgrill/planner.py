@@ -107,12 +107,10 @@ class _Gains:
     def gain(self, memory: Memory | None) -> float:
         if memory is None:
             return self.new_gain
-        m, day, horizon = self.model, self.day, self.horizon
-        r = m.recall(memory, day)
-        without = m.recall(memory, self.interview)
-        with_pass = m.recall_after(m.review(memory, GOOD, day).stability, horizon)
-        with_fail = m.recall_after(m.review(memory, AGAIN, day).stability, horizon)
-        return r * with_pass + (1 - r) * with_fail - without
+        m, horizon = self.model, self.horizon
+        r, s_pass, s_fail = m.outcomes(memory, self.day)
+        without = m.recall_after(memory.stability, (self.interview - memory.last).days)
+        return r * m.recall_after(s_pass, horizon) + (1 - r) * m.recall_after(s_fail, horizon) - without
 
 
 def choose(
@@ -172,6 +170,13 @@ def new_allowance(new_on_track: int, days_left: int, new_per_day: int, introduce
     return max(new_per_day, needed) - introduced_today
 
 
+def _expected_memory(model: FSRS, memory: Memory | None, day: date, p_new: float) -> Memory:
+    r = p_new if memory is None else model.recall(memory, day)
+    passed, missed = model.review(memory, GOOD, day), model.review(memory, AGAIN, day)
+    stability = math.exp(r * math.log(passed.stability) + (1 - r) * math.log(missed.stability))
+    return Memory(stability, r * passed.difficulty + (1 - r) * missed.difficulty, day)
+
+
 class DayLoad(NamedTuple):
     day: date
     reviews: int
@@ -200,17 +205,19 @@ def project(
     new_per_day: int = 10,
     introduced_today: int = 0,
 ) -> Projection:
-    """Roll the plan forward to the interview, assuming the user keeps to it and each
-    review passes; the recall of the last review's outcome is taken in expectation.
-    Today's load counts what was already done today."""
+    """Roll the plan forward to the interview, assuming the user keeps to it. Each
+    review's outcome is taken in expectation: the memory after it is the recall-weighted
+    blend of the pass and the miss (geometric in stability), and the last review's two
+    outcomes are weighed exactly. Today's load counts what was already done today."""
     states = {i.key: i.state for i in items}
     memories = {i.key: i.memory for i in items}
     before_last: dict[str, tuple[Memory | None, date]] = {}
     days: list[DayLoad] = []
     day = today
     done_today = set(spent)
+    current = list(items)
+    index = {item.key: n for n, item in enumerate(items)}
     while day < interview:
-        current = [Item(i.key, i.tier, i.weight, states[i.key], memories[i.key]) for i in items]
         fresh = sum(1 for i in current if (i.state is None or not i.state.reviews) and on_track(i.state, day, interview))
         allowance = new_allowance(fresh, (interview - day).days, new_per_day, introduced_today if day == today else 0)
         queue = choose(
@@ -220,8 +227,9 @@ def project(
         for key in queue.keys:
             memory = memories[key]
             before_last[key] = (memory, day)
-            memories[key] = model.review(memory, GOOD, day)
+            memories[key] = _expected_memory(model, memory, day, p_new)
             states[key] = apply_review(states[key] or CardState(0, None), (day, Grade.PASS))  # type: ignore[arg-type]
+            current[index[key]] = current[index[key]]._replace(state=states[key], memory=memories[key])
         extra = len(done_today) if day == today else 0
         days.append(DayLoad(day, len(queue.ladder) + len(queue.planned) + extra, len(queue.new)))
         done_today = set()

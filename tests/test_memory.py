@@ -64,3 +64,15 @@ def test_a_pass_lasts_longer_than_a_miss_and_easy_longer_than_good():
 def test_wrong_parameter_count_is_refused():
     with pytest.raises(ValueError):
         FSRS((0.1,) * 19)
+
+
+@pytest.mark.parametrize("gap", [0, 1, 5, 30])
+def test_outcomes_equal_two_full_reviews(gap):
+    model = FSRS()
+    d0 = date(2026, 1, 1)
+    memory = model.review(model.first(GOOD, d0), AGAIN, d0 + timedelta(days=2))
+    day = memory.last + timedelta(days=gap)
+    r, s_pass, s_fail = model.outcomes(memory, day)
+    assert r == pytest.approx(model.recall(memory, day))
+    assert s_pass == model.review(memory, GOOD, day).stability
+    assert s_fail == model.review(memory, AGAIN, day).stability

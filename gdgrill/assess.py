@@ -61,3 +61,25 @@ def study_plan(assessment: Assessment, ratings: Sequence[int], known_tags: set[s
             command = "gdgrill quiz" + "".join(f" --deck {d}" for d in area.study)
         lines.append(f"{area.title} ({rating}/5): {command}")
     return lines
+
+
+def target_lines(band: Band, plan: dict | None) -> list[str]:
+    """The goal to aim for: the band's readiness target without a plan; with one, the
+    plan's own projection, never a figure the plan cannot reach."""
+    if plan is None or plan.get("projected_recall") is None:
+        return [band.target] if band.target else []
+    recall = plan["projected_recall"]
+    lines = [
+        f"Your plan: interview on {plan['interview']} ({plan['days_left']} day(s) left), up to {plan['per_day']} items a day;"
+        f" kept to, it projects {recall * 100:.0f}% recall on the day."
+    ]
+    if plan["not_covered"]:
+        lines.append(
+            f"{len(plan['not_covered'])} card(s) will not be reached at this budget: start the weak areas above first,"
+            " or raise it with gdgrill plan --per-day N."
+        )
+    elif recall < 0.8:
+        lines.append("Keep to the plan every day; the areas above are where the extra minutes pay most.")
+    else:
+        lines.append("Keep to it daily: 'gdgrill quiz' serves the plan's items.")
+    return lines

@@ -120,7 +120,9 @@ def quiz(
             if not plan.cards:
                 return
             mode = "cram" if cram else ("timed" if time_limit else "quiz")
-            session = QuizSession(store, out, read_line, today, states, mode=mode, time_limit=time_limit)
+            session = QuizSession(
+                store, out, read_line, today, states, mode=mode, time_limit=time_limit, planned=queue.today_plan is not None
+            )
             try:
                 session.run(plan.cards)
             except KeyboardInterrupt:

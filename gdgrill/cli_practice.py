@@ -41,6 +41,17 @@ def practice(
             run_practice(chosen, store, out, read_line, clock.today())
 
 
+def plan_summary_for(home):
+    """The interview plan's summary (None without a plan), for advice phrased from it."""
+    from gdgrill import clock
+    from gdgrill.daily import plan_summary
+    from gdgrill.quiz import DEFAULT_NEW_PER_DAY
+
+    library = load_decks(None, home)
+    with open_progress(home) as store:
+        return plan_summary(library.cards, store, clock.today(), DEFAULT_NEW_PER_DAY)
+
+
 def assess(
     ratings: Annotated[
         Optional[str], typer.Option("--ratings", help="Give all seven ratings at once, e.g. 3,4,2,5,1,3,3 (no questions asked).")
@@ -53,7 +64,7 @@ def assess(
     from rich.text import Text
 
     from gdgrill import clock
-    from gdgrill.assess import ask_ratings, parse_ratings, record, study_plan
+    from gdgrill.assess import ask_ratings, parse_ratings, record, study_plan, target_lines
     from gdgrill.content import load_assessment
     from gdgrill.text import reflow
 
@@ -75,6 +86,9 @@ def assess(
             for line in plan:
                 body.append(f"  • {line}\n", style="key")
         body.append("\n" + reflow(band.advice))
+        goal = target_lines(band, plan_summary_for(home))
+        if goal:
+            body.append("\n\n" + " ".join(goal), style="title")
         out.print(Panel(body, title="self-assessment saved", title_align="left"))
 
 

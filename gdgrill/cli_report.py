@@ -39,8 +39,15 @@ def report(
             raise UserError(f"--format {format!r}: expected text, md or json")
         library = load_decks(decks, home)
         items, titles = _report_items(library)
+        today = clock.today()
         with open_progress(home) as store:
-            data = build_report(items, titles, store, clock.today())
+            plan = None
+            if store.plan() is not None:
+                from gdgrill.daily import plan_summary
+                from gdgrill.quiz import DEFAULT_NEW_PER_DAY
+
+                plan = plan_summary(library.cards, store, today, DEFAULT_NEW_PER_DAY)
+            data = build_report(items, titles, store, today, plan)
         if format == "json":
             text = render_json(data)
         elif format == "md":

@@ -43,6 +43,7 @@ class Band:
     max: int
     title: str
     advice: str
+    target: str = ""  # the readiness goal to aim for, shown only when no interview plan is set
 
 
 @dataclass(frozen=True)
@@ -113,7 +114,8 @@ def load_assessment(path: Path | None = None) -> Assessment:
     )
     bands = tuple(
         Band(min=_need(path, b, "min", int, "band"), max=_need(path, b, "max", int, "band"),
-             title=_need(path, b, "title", str, "band"), advice=_need(path, b, "advice", str, "band").strip())
+             title=_need(path, b, "title", str, "band"), advice=_need(path, b, "advice", str, "band").strip(),
+             target=str(b.get("target", "")).strip())
         for b in _need(path, data, "bands", list, "top level")
     )
     lowest, highest = len(areas), 5 * len(areas)

@@ -162,6 +162,8 @@ class QuizSession:
     answer_seconds: float = 0.0  # time spent answering timed cards
     timed_cards: int = 0
     stopped: bool = False  # the user quit (q or end of input) before the last card
+    # Under an interview plan the planner, not the ladder's due day, picks the next review.
+    planned: bool = False
 
     # -- rendering ---------------------------------------------------------------------
     def _show_question(self, card: Card, position: int, total: int) -> None:
@@ -359,6 +361,8 @@ class QuizSession:
         mark = Text("✓ pass" if grade is Grade.PASS else "✗ miss", style="ok" if grade is Grade.PASS else "bad")
         if scheduling is False or (scheduling is None and self.mode in NON_SCHEDULING_MODES):
             mark.append(f" — saved ({self.mode}: schedule unchanged)", style="muted")
+        elif self.planned:
+            mark.append(" — saved · your plan picks its next review", style="muted")
         else:
             state = self.store.states_for([card.key]).get(card.key)
             if state and state.due:
@@ -417,7 +421,9 @@ def closing_lines(session: "QuizSession", after: dict[str, CardState], cards: Se
     if left:
         lines.append(f"Still due today: {left}.")
     nd = next_due(after, after.keys(), today)  # everything on the ladder: all decks and drills
-    if nd:
+    if session.planned:
+        lines.append("Tomorrow: your plan's next items ('gdgrill due' lists them; 'gdgrill plan' shows the days ahead).")
+    elif nd:
         lines.append(f"Next due: {nd[1]} item(s) on {nd[0].isoformat()}.")
     return lines
 

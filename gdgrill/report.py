@@ -119,7 +119,31 @@ def streaks(study_days: list[date], today: date) -> dict[str, Any]:
     return {"current": current, "longest": longest, "studied_today": today in day_set}
 
 
-def build_report(items: list[Item], group_titles: dict[str, str], store: Store, today: date) -> dict[str, Any]:
+def plan_section(summary: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The report's ``plan`` object from the planner's summary (None without a plan)."""
+    if summary is None:
+        return None
+    keys = ("interview", "days_left", "per_day", "focus", "projected_recall", "not_yet_introduced")
+    return {**{k: summary[k] for k in keys}, "not_covered": len(summary["not_covered"])}
+
+
+def plan_line(plan: dict[str, Any]) -> str:
+    if plan["projected_recall"] is None:
+        return f"Plan: interview day {plan['interview']} reached; the ladder is back in charge."
+    line = (
+        f"Plan: interview {plan['interview']} ({plan['days_left']} day(s) left, up to {plan['per_day']} a day)"
+        f" · projected recall on the day {_pct(plan['projected_recall'])} if you keep to it"
+        f" · {plan['not_yet_introduced']} card(s) not yet introduced"
+    )
+    if plan["not_covered"]:
+        line += f" · {plan['not_covered']} out of reach at this budget (gdgrill plan --per-day N)"
+    return line
+
+
+def build_report(
+    items: list[Item], group_titles: dict[str, str], store: Store, today: date, plan: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """The report; ``plan`` is :func:`gdgrill.daily.plan_summary`'s result, if any."""
     summaries = store.summaries(today)
     states = {k: s.state for k, s in summaries.items()}
     all_time = {k: s.all_time for k, s in summaries.items()}
@@ -173,6 +197,7 @@ def build_report(items: list[Item], group_titles: dict[str, str], store: Store, 
             for i, n in enumerate(forecast((states[k] for k in known if k in states), today, FORECAST_DAYS))
         ],
         "streak": streaks(store.study_days(), today),
+        "plan": plan_section(plan),
         "practice": store.practice_ratings(),
         "assessments": store.assessments(),
         "grills": store.grills(),
@@ -197,6 +222,7 @@ def render_markdown(report: dict[str, Any]) -> str:
         f"{o['seen']} of {o['items']} seen, {o['mastered']} mastered, {o['due_today']} due today. "
         f"Streak: {report['streak']['current']} day(s) (longest {report['streak']['longest']}).",
         "",
+        *([plan_line(report["plan"]), ""] if report.get("plan") else []),
         "## By deck",
         "",
         "| deck | items | seen | on ladder | mastered | due today | pass 7d | pass 30d | readiness | verdict |",
@@ -262,6 +288,8 @@ def render_text(report: dict[str, Any], console: Any) -> None:
             )
         return t
 
+    if report.get("plan"):
+        console.print(Text(plan_line(report["plan"]), style="key"))
     console.print(table("By deck", "deck", report["decks"], lambda r: r["id"]))
     console.print(table("By tier", "tier", report["tiers"], lambda r: f"{r['tier']} {SHORT_TIER_NAMES.get(r['tier'], '')}"))
     console.print(Text("30d: pass rate, last 30 days · ready: mean position on the 0-3-7-14-21 ladder", style="muted"))

@@ -1,0 +1,141 @@
+"""The interview planner, as pure functions: what it serves, when it leaves the ladder alone,
+and that no day goes over the budget."""
+
+from __future__ import annotations
+
+import random
+from datetime import date, timedelta
+
+import pytest
+
+from gdgrill.memory import AGAIN, FSRS, GOOD, Memory
+from gdgrill.planner import (
+    LADDER_DAYS,
+    Item,
+    choose,
+    new_allowance,
+    new_pass_rate,
+    on_track,
+    project,
+    value,
+)
+from gdgrill.scheduler import MASTERED, CardState, Grade, apply_review
+
+TODAY = date(2026, 3, 2)
+MODEL = FSRS()
+
+
+def new_items(n: int, tiers=(1, 2, 3, 4)) -> list[Item]:
+    return [Item(f"d/c{i}", tiers[i % len(tiers)], value(tiers[i % len(tiers)]), None, None) for i in range(n)]
+
+
+def test_a_new_card_is_on_track_only_when_the_ladder_can_finish_before_the_interview():
+    assert on_track(None, TODAY, TODAY + timedelta(days=LADDER_DAYS + 1))  # day-21 review the day before
+    assert not on_track(None, TODAY, TODAY + timedelta(days=LADDER_DAYS))
+
+
+def test_a_learning_card_is_on_track_when_its_remaining_checkpoints_end_before_the_day():
+    # At checkpoint day 14, due in 2 days: the day-21 review lands 2 + 7 = 9 days from now.
+    state = CardState(rung=3, due=TODAY + timedelta(days=2), reviews=3)
+    assert on_track(state, TODAY, TODAY + timedelta(days=10))
+    assert not on_track(state, TODAY, TODAY + timedelta(days=9))
+    overdue = CardState(rung=3, due=TODAY - timedelta(days=5), reviews=3)  # counted from today, not the old due day
+    assert on_track(overdue, TODAY, TODAY + timedelta(days=8)) and not on_track(overdue, TODAY, TODAY + timedelta(days=7))
+    assert on_track(CardState(rung=MASTERED, due=TODAY, reviews=5), TODAY, TODAY + timedelta(days=1))
+
+
+def test_with_a_far_interview_the_queue_is_the_ladders():
+    """22+ days away: due cards in overdue order, then new cards at the ladder's allowance."""
+    items = [
+        Item("d/late", 1, 1.0, CardState(1, TODAY - timedelta(days=3), 1), Memory(2.0, 5.0, TODAY - timedelta(days=6))),
+        Item("d/later", 1, 1.0, CardState(1, TODAY - timedelta(days=1), 1), Memory(2.0, 5.0, TODAY - timedelta(days=4))),
+        Item("d/not-due", 1, 1.0, CardState(1, TODAY + timedelta(days=2), 1), Memory(3.0, 5.0, TODAY - timedelta(days=1))),
+        *new_items(30),
+    ]
+    queue = choose(items, today=TODAY, interview=TODAY + timedelta(days=60), budget=40, model=MODEL, p_new=0.5, new_allowance=10)
+    assert queue.ladder == ["d/late", "d/later"]
+    assert queue.planned == []
+    assert len(queue.new) == 10 and all(k.startswith("d/c") for k in queue.new)
+
+
+def test_a_close_interview_introduces_new_cards_before_reviewing_easy_ones():
+    strong = [Item(f"d/s{i}", 1, 1.0, CardState(1, TODAY, 1), Memory(30.0, 3.0, TODAY - timedelta(days=1))) for i in range(5)]
+    queue = choose([*strong, *new_items(50)], today=TODAY, interview=TODAY + timedelta(days=10), budget=40, model=MODEL, p_new=0.5)
+    assert queue.ladder == []  # nothing can finish the ladder in 10 days
+    assert len(queue.new) == 40 and not queue.planned
+
+
+def test_the_weakest_review_beats_the_strongest_and_tiers_order_new_cards_when_the_budget_is_short():
+    weak = Item("d/weak", 1, 1.0, CardState(0, TODAY, 2, 1), Memory(0.3, 8.0, TODAY - timedelta(days=2)))
+    strong = Item("d/strong", 1, 1.0, CardState(1, TODAY, 1), Memory(40.0, 2.0, TODAY - timedelta(days=1)))
+    queue = choose([strong, weak], today=TODAY, interview=TODAY + timedelta(days=5), budget=1, model=MODEL, p_new=0.5)
+    assert queue.keys == ["d/weak"]
+    queue = choose(new_items(8), today=TODAY, interview=TODAY + timedelta(days=5), budget=4, model=MODEL, p_new=0.5)
+    assert queue.keys == ["d/c0", "d/c4", "d/c1", "d/c5"]  # tier 1s, then tier 2s
+    research = [i._replace(weight=value(i.tier, "research")) for i in new_items(8)]
+    queue = choose(research, today=TODAY, interview=TODAY + timedelta(days=5), budget=4, model=MODEL, p_new=0.5)
+    assert {k for k in queue.keys} == {"d/c2", "d/c6", "d/c3", "d/c7"}  # tiers 3-4 first
+
+
+def test_items_done_today_count_against_the_budget_and_are_not_asked_again():
+    items = new_items(50)
+    spent = {"d/c0", "d/c1", "d/c2"}
+    queue = choose(items, today=TODAY, interview=TODAY + timedelta(days=7), budget=40 - len(spent), model=MODEL, p_new=0.5, spent=spent)
+    assert len(queue.keys) == 37 and not spent & set(queue.keys)
+
+
+def test_value_weighs_a_weak_area_and_past_misses_up():
+    assert value(1) == 1.0 and value(4) < value(3) < value(2) < value(1)
+    assert value(2, area_rating=1) > value(2) > value(2, area_rating=5)
+    assert value(2, misses=2) > value(2) and value(2, misses=9) == value(2, misses=4)
+    assert value(4, "research") > value(4)
+
+
+def test_new_allowance_raises_the_ladder_rate_to_start_every_card_in_time():
+    assert new_allowance(100, 31, 10, 0) == 10  # 10 days of runway: 10 a day suffices
+    assert new_allowance(235, 30, 10, 0) == 27  # 9 days of runway: ceil(235 / 9)
+    assert new_allowance(235, 30, 10, 5) == 22  # five already introduced today
+    assert new_allowance(235, 21, 10, 0) == 10  # no runway: the planner introduces by value instead
+
+
+def test_the_new_card_pass_rate_comes_from_first_reviews_with_a_flat_prior():
+    assert new_pass_rate({}) == 0.5
+    histories = {"a": [(TODAY, GOOD), (TODAY, AGAIN)], "b": [(TODAY, GOOD)], "c": [(TODAY, AGAIN)], "d": []}
+    assert new_pass_rate(histories) == pytest.approx(3 / 5)
+
+
+@pytest.mark.parametrize("days", [3, 7, 14, 21, 30])
+def test_a_simulated_run_never_goes_over_the_budget_and_covers_every_card(days):
+    """Keep to the plan every day with a learner who fails sometimes: no day over 40,
+    and with 40 a day every card is introduced before the day."""
+    rng = random.Random(days)
+    interview = TODAY + timedelta(days=days)
+    states: dict[str, CardState] = {}
+    memories: dict[str, Memory] = {}
+    cards = new_items(235)
+    seen: set[str] = set()
+    for offset in range(days):
+        day = TODAY + timedelta(days=offset)
+        items = [Item(i.key, i.tier, i.weight, states.get(i.key), memories.get(i.key)) for i in cards]
+        queue = choose(items, today=day, interview=interview, budget=40, model=MODEL, p_new=0.5, new_allowance=10)
+        assert len(queue.keys) <= 40 and len(set(queue.keys)) == len(queue.keys)
+        for key in queue.keys:
+            passed = rng.random() < 0.7
+            memories[key] = MODEL.review(memories.get(key), GOOD if passed else AGAIN, day)
+            states[key] = apply_review(states.get(key, CardState(0, None)), (day, Grade.PASS if passed else Grade.FAIL))
+            seen.add(key)
+    if days * 40 >= 235 and days <= LADDER_DAYS:
+        assert len(seen) == 235
+
+
+def test_the_projection_keeps_the_budget_says_what_is_out_of_reach_and_ranks_recall_sensibly():
+    cards = new_items(100)
+    proj = project(cards, today=TODAY, interview=TODAY + timedelta(days=2), per_day=30, model=MODEL, p_new=0.5)
+    assert [d.reviews + d.new for d in proj.days] == [30, 30]
+    assert len(proj.never_introduced) == 40  # 100 cards, 60 slots
+    assert all(proj.recall[k] == 0.0 for k in proj.never_introduced)
+    introduced = [k for k in proj.recall if k not in proj.never_introduced]
+    assert all(0.3 < proj.recall[k] < 1.0 for k in introduced)
+    longer = project(cards, today=TODAY, interview=TODAY + timedelta(days=14), per_day=30, model=MODEL, p_new=0.5)
+    assert longer.never_introduced == [] and longer.mean_recall(proj.recall) > proj.mean_recall(proj.recall)
+    assert all(d.reviews + d.new <= 30 for d in longer.days)

@@ -123,3 +123,4 @@ def load_assessment(path: Path | None = None) -> Assessment:
     if len(scale) != 5 or covered != list(range(lowest, highest + 1)):
         raise DeckError(f"{path}: the scale needs five entries and the bands must cover totals {lowest}-{highest} once")
     return Assessment(scale, areas, bands)
+

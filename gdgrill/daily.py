@@ -8,6 +8,7 @@ the same order. It reads the store, calls the pure scheduler or planner, and ret
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 from typing import Any, NamedTuple, Sequence
 
 from gdgrill.decks import Card
@@ -33,16 +34,50 @@ def _area_ratings(store: Store) -> dict[str, int]:
     taken = store.assessments()
     if not taken:
         return {}
-    from gdgrill.content import load_assessment  # yaml: only when an assessment exists
-
     ratings = taken[-1]["ratings"]
     by_tag: dict[str, int] = {}
-    for area in load_assessment().areas:
-        r = ratings.get(area.id)
+    for area, tags in assessment_area_tags(store.path.parent / "cache" / "assessment.json").items():
+        r = ratings.get(area)
         if isinstance(r, int):
-            for tag in area.tags:
+            for tag in tags:
                 by_tag[tag] = min(by_tag.get(tag, 5), r)
     return by_tag
+
+
+def assessment_area_tags(cache: Path | None = None) -> dict[str, tuple[str, ...]]:
+    """Each assessment area's tags, for the planner's weighting. The daily quiz never
+    imports yaml, so the parsed result is kept in ``cache`` (a JSON file keyed by the
+    assessment file's size and mtime and the gdgrill version); a missing, stale or
+    unreadable cache is rebuilt from the YAML."""
+    import json
+    import os
+
+    from gdgrill import __version__
+
+    from gdgrill.paths import content_dir
+
+    path = content_dir() / "assessment.yaml"
+    st = path.stat()
+    key = [st.st_size, st.st_mtime_ns, __version__]
+    if cache is not None:
+        try:
+            data = json.loads(cache.read_text(encoding="utf-8"))
+            if data.get("key") == key:
+                return {a: tuple(t) for a, t in data["areas"].items()}
+        except (OSError, ValueError, KeyError, AttributeError, TypeError):
+            pass
+    from gdgrill.content import load_assessment  # yaml: only when the cache is stale
+
+    areas = {a.id: a.tags for a in load_assessment(path).areas}
+    if cache is not None:
+        try:
+            cache.parent.mkdir(parents=True, exist_ok=True)
+            tmp = cache.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_text(json.dumps({"key": key, "areas": areas}), encoding="utf-8")
+            os.replace(tmp, cache)
+        except OSError:
+            pass  # a read-only data folder: parse each time
+    return areas
 
 
 def plan_items(

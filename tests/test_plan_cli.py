@@ -296,3 +296,30 @@ def test_a_budget_too_small_says_what_will_not_be_covered_and_assess_never_promi
     assert "Aim for 80 %" not in advice and "projects" in advice and "will not be reached" in advice
     gd("plan", "--clear")
     assert "Aim for 80 %" in gd("assess", "--ratings", "3,3,3,3,3,3,3").output
+
+
+def test_the_quiz_under_a_plan_with_an_assessment_stays_off_yaml_torch_and_numpy():
+    import subprocess
+    import sys
+
+    gd("plan", "--interview", "2026-03-16")
+    gd("assess", "--ratings", "1,2,3,4,5,3,2")
+    gd("quiz", "--limit", "1", input="q\n")  # warms the deck and assessment caches, as yesterday's quiz did
+    code = (
+        "import sys, runpy; sys.argv=['gdgrill','quiz','--limit','1'];\n"
+        "try:\n    runpy.run_module('gdgrill', run_name='__main__')\nexcept SystemExit: pass\n"
+        "heavy = sorted(m for m in ('torch', 'numpy', 'yaml', 'fsrs') if m in sys.modules); print('HEAVY', heavy, file=sys.stderr)"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, input="")
+    assert "interview on 2026-03-16" in result.stdout
+    assert "HEAVY []" in result.stderr, result.stderr
+
+
+def test_a_weak_self_assessed_area_comes_first_when_the_budget_is_short():
+    gd("plan", "--interview", "2026-03-03", "--per-day", "10")  # one day, ten cards
+    gd("assess", "--ratings", "5,5,5,5,5,5,5")
+    baseline = [i["item"] for i in due_items()]
+    gd("assess", "--ratings", "5,5,1,5,5,5,5")  # schedules and warmup: weak
+    weak_first = [i["item"] for i in due_items()]
+    assert weak_first != baseline
+    assert sum(k.startswith("schedules/") for k in weak_first) > sum(k.startswith("schedules/") for k in baseline)

@@ -76,10 +76,11 @@ def test_json_report_has_the_documented_stable_shape(sample_decks):
     data = json.loads(result.stdout)
     assert set(data) == {
         "schema", "today", "overall", "decks", "tiers", "weakest", "regrill", "forecast", "streak",
-        "practice", "assessments", "grills",
+        "practice", "assessments", "grills", "plan",
     }
     summary_keys = {"items", "seen", "learning", "mastered", "due_today", "pass_rate_7d", "pass_rate_30d", "readiness", "verdict"}
     assert set(data["overall"]) == summary_keys
+    assert data["plan"] is None  # no interview plan set
     sample = next(d for d in data["decks"] if d["id"] == "sample")
     assert set(sample) == summary_keys | {"id", "title"}
     assert (sample["seen"], sample["pass_rate_7d"]) == (3, round(2 / 3, 3))

@@ -61,12 +61,13 @@ class FSRS:
         return (1 + self.factor * elapsed / memory.stability) ** self.decay
 
     def recall_after(self, stability: float, days: int) -> float:
-        return (1 + self.factor * max(days, 0) / stability) ** self.decay
+        return (1 + self.factor * (days if days > 0 else 0) / stability) ** self.decay
 
     # -- updates -----------------------------------------------------------------------
     @staticmethod
     def _clamp_d(d: float) -> float:
-        return min(max(d, MIN_DIFFICULTY), MAX_DIFFICULTY)
+        # Conditionals, not min/max: this runs for every review of a year's history.
+        return MIN_DIFFICULTY if d < MIN_DIFFICULTY else (MAX_DIFFICULTY if d > MAX_DIFFICULTY else d)
 
     def first(self, rating: int, day: date) -> Memory:
         """The memory after an item's first review."""
@@ -86,16 +87,17 @@ class FSRS:
         w = self.w
         if elapsed < 1:  # a same-day review: FSRS-6's short-term stability
             grow = math.exp(w[17] * (rating - 3 + w[18])) * s ** -w[19]
-            if rating >= HARD:
-                grow = max(grow, 1.0)
+            if rating >= HARD and grow < 1.0:
+                grow = 1.0
             s_new = s * grow
         elif rating == AGAIN:
             long_term = w[11] * d ** -w[12] * ((s + 1) ** w[13] - 1) * math.exp((1 - r) * w[14])
-            s_new = min(long_term, s / self._short_forget)
+            short_term = s / self._short_forget
+            s_new = long_term if long_term < short_term else short_term
         else:
             bonus = w[15] if rating == HARD else (w[16] if rating == EASY else 1.0)
             s_new = s * (1 + self._e_w8 * (11 - d) * s ** -w[9] * (math.exp((1 - r) * w[10]) - 1) * bonus)
-        return max(s_new, STABILITY_MIN)
+        return s_new if s_new > STABILITY_MIN else STABILITY_MIN
 
     def review(self, memory: Memory | None, rating: int, day: date) -> Memory:
         """The memory after one more review on ``day`` with ``rating`` (1-4)."""
@@ -103,7 +105,7 @@ class FSRS:
             return self.first(rating, day)
         s, d, last = memory
         elapsed = (day - last).days
-        r = (1 + self.factor * max(elapsed, 0) / s) ** self.decay
+        r = (1 + self.factor * (elapsed if elapsed > 0 else 0) / s) ** self.decay
         return Memory(self._stability(s, d, elapsed, r, rating), self._next_difficulty(d, rating), day)
 
     def outcomes(self, memory: Memory, day: date) -> tuple[float, float, float]:
@@ -111,7 +113,7 @@ class FSRS:
         what a planner weighs, without the cost of two full reviews."""
         s, d, last = memory
         elapsed = (day - last).days
-        r = (1 + self.factor * max(elapsed, 0) / s) ** self.decay
+        r = (1 + self.factor * (elapsed if elapsed > 0 else 0) / s) ** self.decay
         return r, self._stability(s, d, elapsed, r, GOOD), self._stability(s, d, elapsed, r, AGAIN)
 
     def replay(self, reviews: Iterable[tuple[date, int]], start: Memory | None = None) -> Memory | None:

@@ -139,3 +139,69 @@ def test_the_projection_keeps_the_budget_says_what_is_out_of_reach_and_ranks_rec
     longer = project(cards, today=TODAY, interview=TODAY + timedelta(days=14), per_day=30, model=MODEL, p_new=0.5)
     assert longer.never_introduced == [] and longer.mean_recall(proj.recall) > proj.mean_recall(proj.recall)
     assert all(d.reviews + d.new <= 30 for d in longer.days)
+
+
+# -- the projection's arithmetic, pinned against the memory model's own reviews --------------
+def test_a_reviewed_items_expected_recall_weighs_both_outcomes():
+    memory = Memory(stability=2.0, difficulty=6.0, last=TODAY - timedelta(days=3))
+    interview = TODAY + timedelta(days=4)
+    r = MODEL.recall(memory, TODAY)
+    after = r * MODEL.recall(MODEL.review(memory, GOOD, TODAY), interview) + (1 - r) * MODEL.recall(
+        MODEL.review(memory, AGAIN, TODAY), interview
+    )
+    item = Item("d/x", 1, 1.0, CardState(0, TODAY, 1, 1), memory)
+    proj = project([item], today=TODAY, interview=TODAY + timedelta(days=1), per_day=1, model=MODEL, p_new=0.5)
+    assert proj.days[0].reviews == 1 and proj.days[0].new == 0
+    # Reviewed today, interview tomorrow: both outcomes weighed exactly.
+    r1 = MODEL.recall(memory, TODAY)
+    tomorrow = TODAY + timedelta(days=1)
+    exact = r1 * MODEL.recall(MODEL.review(memory, GOOD, TODAY), tomorrow) + (1 - r1) * MODEL.recall(
+        MODEL.review(memory, AGAIN, TODAY), tomorrow
+    )
+    assert proj.recall["d/x"] == pytest.approx(exact)
+    # The planner's gain is the same expectation minus recall without the review.
+    from gdgrill.planner import _Gains
+
+    gains = _Gains(MODEL, TODAY, interview, 0.5)
+    assert gains.gain(memory) == pytest.approx(after - MODEL.recall(memory, interview))
+    assert gains.gain(None) == pytest.approx(
+        0.5 * MODEL.recall(MODEL.first(GOOD, TODAY), interview) + 0.5 * MODEL.recall(MODEL.first(AGAIN, TODAY), interview)
+    )
+
+
+def test_a_new_cards_projection_uses_the_first_sight_pass_rate():
+    interview = TODAY + timedelta(days=1)  # one study day: introduced, never reviewed again
+    proj = project(new_items(1), today=TODAY, interview=interview, per_day=5, model=MODEL, p_new=0.8)
+    exact = 0.8 * MODEL.recall(MODEL.first(GOOD, TODAY), interview) + 0.2 * MODEL.recall(MODEL.first(AGAIN, TODAY), interview)
+    assert proj.recall["d/c0"] == pytest.approx(exact)
+    assert [(d.reviews, d.new) for d in proj.days] == [(0, 1)]
+
+
+def test_a_projected_review_blends_pass_and_miss_geometrically():
+    from gdgrill.planner import _expected_memory
+
+    memory = Memory(stability=3.0, difficulty=5.0, last=TODAY - timedelta(days=4))
+    r = MODEL.recall(memory, TODAY)
+    passed, missed = MODEL.review(memory, GOOD, TODAY), MODEL.review(memory, AGAIN, TODAY)
+    blended = _expected_memory(MODEL, memory, TODAY, 0.5)
+    assert blended.stability == pytest.approx(passed.stability**r * missed.stability ** (1 - r))
+    assert blended.difficulty == pytest.approx(r * passed.difficulty + (1 - r) * missed.difficulty)
+    assert blended.last == TODAY
+    first = _expected_memory(MODEL, None, TODAY, 0.25)
+    good, again = MODEL.first(GOOD, TODAY), MODEL.first(AGAIN, TODAY)
+    assert first.stability == pytest.approx(good.stability**0.25 * again.stability**0.75)
+
+
+def test_mean_recall_counts_unknown_keys_as_zero():
+    from gdgrill.planner import Projection
+
+    proj = Projection([], {"a": 0.5, "b": 1.0}, [])
+    assert proj.mean_recall(["a", "b", "c"]) == pytest.approx(0.5)
+    assert proj.mean_recall([]) == 0.0
+
+
+def test_a_replay_can_start_from_a_known_memory():
+    start = MODEL.first(GOOD, TODAY)
+    later = TODAY + timedelta(days=5)
+    assert MODEL.replay([(later, GOOD)], start) == MODEL.review(start, GOOD, later)
+    assert MODEL.replay([], start) == start and MODEL.replay([]) is None

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, NamedTuple, Sequence
 
 from gdgrill.decks import Card
-from gdgrill.planner import DEFAULT_PER_DAY, Item, Projection, Today, choose, new_allowance, new_pass_rate, on_track, project, value
+from gdgrill.planner import Item, Projection, Today, allowance_on, choose, new_pass_rate, project, value
 from gdgrill.quiz import Plan, plan_session
 from gdgrill.scheduler import CardState
 from gdgrill.store import Store, StoredPlan
@@ -178,8 +178,7 @@ def _planned(
 
     items, p_new = _context(all_cards, store, states, stored)
     spent = store.reviewed_on(today)
-    fresh = sum(1 for i in items if (i.state is None or not i.state.reviews) and on_track(i.state, today, stored.interview))
-    allowance = new_allowance(fresh, (stored.interview - today).days, new_per_day, store.introduced_on(today))
+    allowance = allowance_on(items, today, stored.interview, new_per_day, store.introduced_on(today))
     chosen = choose(
         items, today=today, interview=stored.interview, budget=stored.per_day - len(spent), model=FSRS(),
         p_new=p_new, spent=spent, new_allowance=allowance,
@@ -233,5 +232,3 @@ def plan_summary(all_cards: Sequence[Card], store: Store, today: date, new_per_d
     )
     return out
 
-
-__all__ = ["DEFAULT_PER_DAY", "Queue", "plan_items", "plan_summary", "projection", "todays_queue"]

@@ -60,7 +60,6 @@ class Today(NamedTuple):
     planned: list[str]  # items chosen by value (best first)
     new: list[str]  # never-reviewed items to introduce (best first)
     days_left: int
-    budget: int  # items left in today's budget before this queue
 
     @property
     def keys(self) -> list[str]:
@@ -159,7 +158,7 @@ def choose(
     if fresh and left > 0:
         cap = left if new_allowance is None else min(left, max(new_allowance, 0))
         new += [k for _, _, k in fresh[:cap]]
-    return Today(ladder, planned, new, days_left, budget)
+    return Today(ladder, planned, new, days_left)
 
 
 def new_allowance(new_on_track: int, days_left: int, new_per_day: int, introduced_today: int) -> int:
@@ -175,6 +174,12 @@ def _expected_memory(model: FSRS, memory: Memory | None, day: date, p_new: float
     passed, missed = model.review(memory, GOOD, day), model.review(memory, AGAIN, day)
     stability = math.exp(r * math.log(passed.stability) + (1 - r) * math.log(missed.stability))
     return Memory(stability, r * passed.difficulty + (1 - r) * missed.difficulty, day)
+
+
+def allowance_on(items: Iterable[Item], day: date, interview: date, new_per_day: int, introduced_today: int) -> int:
+    """:func:`new_allowance` for ``day``, counting the new cards still on track then."""
+    fresh = sum(1 for i in items if (i.state is None or not i.state.reviews) and on_track(i.state, day, interview))
+    return new_allowance(fresh, (interview - day).days, new_per_day, introduced_today)
 
 
 class DayLoad(NamedTuple):
@@ -218,8 +223,7 @@ def project(
     current = list(items)
     index = {item.key: n for n, item in enumerate(items)}
     while day < interview:
-        fresh = sum(1 for i in current if (i.state is None or not i.state.reviews) and on_track(i.state, day, interview))
-        allowance = new_allowance(fresh, (interview - day).days, new_per_day, introduced_today if day == today else 0)
+        allowance = allowance_on(current, day, interview, new_per_day, introduced_today if day == today else 0)
         queue = choose(
             current, today=day, interview=interview, budget=per_day - len(done_today), model=model,
             p_new=p_new, spent=done_today, new_allowance=allowance,

@@ -125,25 +125,16 @@ def judge_all(requests: list[ReviewRequest], library: Library, store: Store, tod
 
 def queue_entries(queue: Any) -> list[dict[str, Any]]:
     """Today's queue (see :func:`gdgrill.daily.todays_queue`) as ``gdgrill due`` prints it."""
+    items = [(c.key, "quick-fire" if c.auto_checked else "card") for c in queue.session.cards]
+    items += [(f"drill/{name}", "drill") for name in queue.drills]
     entries = []
-    for card in queue.session.cards:
-        state = queue.states.get(card.key)
+    for key, kind in items:
+        state = queue.states.get(key)
         entries.append(
             {
-                "item": card.key,
-                "kind": "quick-fire" if card.auto_checked else "card",
+                "item": key,
+                "kind": kind,
                 "new": state is None,
-                "checkpoint": state.checkpoint_day if state else 0,
-                "due": state.due.isoformat() if state and state.due else None,
-            }
-        )
-    for name in queue.drills:
-        state = queue.states.get(f"drill/{name}")
-        entries.append(
-            {
-                "item": f"drill/{name}",
-                "kind": "drill",
-                "new": False,
                 "checkpoint": state.checkpoint_day if state else 0,
                 "due": state.due.isoformat() if state and state.due else None,
             }

@@ -56,10 +56,19 @@ def open_progress(home: Optional[Path]):
 
 
 def load_decks(decks: Optional[list[Path]], home: Optional[Path] = None):
+    """The shipped decks, --decks, the deck folders in config.toml and GDGRILL_DECKS."""
+    from gdgrill.config import settings
     from gdgrill.decks import load_library
     from gdgrill.paths import deck_cache_path, home_dir
 
-    return load_library(decks, cache=deck_cache_path(home_dir(home)))
+    return load_library([*(decks or ()), *settings(home).deck_folders()], cache=deck_cache_path(home_dir(home)))
+
+
+def new_per_day(new: Optional[int], home: Optional[Path]) -> int:
+    """New cards per day: --new, else GDGRILL_NEW_PER_DAY, else config.toml, else 10."""
+    from gdgrill.config import settings
+
+    return settings(home, new_per_day=new).new_per_day
 
 
 def read_line(prompt: str) -> str:
@@ -72,11 +81,14 @@ def read_line(prompt: str) -> str:
     return line
 
 
+NEW_HELP = "New cards allowed per day [default: new_per_day in 'gdgrill config', else 10]."
+
+
 @app.command()
 def quiz(
     deck: Annotated[Optional[list[str]], typer.Option("--deck", "-d", help="Only this deck (repeatable).")] = None,
     limit: Annotated[Optional[int], typer.Option("--limit", "-n", min=1, help="Ask at most this many cards.")] = None,
-    new: Annotated[int, typer.Option("--new", min=0, help="New cards allowed per day.")] = 10,  # quiz.DEFAULT_NEW_PER_DAY
+    new: Annotated[Optional[int], typer.Option("--new", min=0, help=NEW_HELP, show_default=False)] = None,
     cram: Annotated[
         bool, typer.Option("--cram", help="Practise the selected cards (weakest first) without changing the schedule.")
     ] = False,
@@ -111,9 +123,9 @@ def quiz(
         if timed is not None:
             quick = library.deck("quick-fire")
             cards, time_limit = timed_selection(cards, timed, quick.timed_seconds if quick else None)
-        today = clock.today()
+        today = clock.today(home=home)
         with open_progress(home) as store:
-            queue = todays_queue(library.cards, cards, store, today, new_per_day=new, limit=limit, cram=cram)
+            queue = todays_queue(library.cards, cards, store, today, new_per_day=new_per_day(new, home), limit=limit, cram=cram)
             plan, states = queue.session, queue.states
             for line in opening_lines(queue, cards, today, cram):
                 out.print(line, markup=False)
@@ -211,6 +223,12 @@ lazy_command(
     "Record one review (or --batch of them) under the quiz's rules, without the interactive quiz.",
 )
 lazy_command("decks", "gdgrill.cli_decks", "decks_app", "List, show and validate decks.")
+lazy_command(
+    "config",
+    "gdgrill.commands.config",
+    "config_app",
+    "Show and change your settings: deck folders, new cards per day, rollover hour, maintenance interval.",
+)
 lazy_command(
     "race",
     "gdgrill.race.command",

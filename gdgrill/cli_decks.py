@@ -25,7 +25,7 @@ def decks_list(home: HomeOption = None, decks: DecksOption = None) -> None:
 
     with user_errors():
         library = load_decks(decks, home)
-        today = clock.today()
+        today = clock.today(home=home)
         with open_progress(home) as store:
             states = store.states()
         table = Table(title=f"Decks ({today.isoformat()})", title_justify="left")

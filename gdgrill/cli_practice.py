@@ -6,7 +6,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from gdgrill.cli import err, load_decks, open_progress, out, read_line, user_errors
+from gdgrill.cli import err, load_decks, new_per_day, open_progress, out, read_line, user_errors
 from gdgrill.cli_options import DecksOption, HomeOption
 from gdgrill.errors import ExitCode, UserError
 
@@ -38,18 +38,16 @@ def practice(
             chosen = next((p for p in problems if p.id == problem), None)
             if chosen is None:
                 raise DeckError(f"no practice problem {problem!r} (see 'gdgrill practice')")
-            run_practice(chosen, store, out, read_line, clock.today())
+            run_practice(chosen, store, out, read_line, clock.today(home=home))
 
 
 def plan_summary_for(home):
     """The interview plan's summary (None without a plan), for advice phrased from it."""
     from gdgrill import clock
     from gdgrill.daily import plan_summary
-    from gdgrill.quiz import DEFAULT_NEW_PER_DAY
-
     library = load_decks(None, home)
     with open_progress(home) as store:
-        return plan_summary(library.cards, store, clock.today(), DEFAULT_NEW_PER_DAY)
+        return plan_summary(library.cards, store, clock.today(home=home), new_per_day(None, home))
 
 
 def assess(
@@ -77,7 +75,7 @@ def assess(
                 values = given or ask_ratings(assessment, out, read_line)
             except EOFError:
                 raise UserError("assessment not finished: no answers were given for every area (nothing saved)") from None
-            total, band = record(assessment, values, store, clock.today())
+            total, band = record(assessment, values, store, clock.today(home=home))
         trend = f" (last time {previous[-1]['total']})" if previous else ""
         body = Text(f"Total {total}/35{trend}: {band.title}\n", style="title")
         plan = study_plan(assessment, values, set(load_decks(None, home).tag_counts()))
@@ -111,7 +109,7 @@ def grill(
     with user_errors():
         library = load_decks(decks, home)
         questions = pick_questions(library.select(deck or ()), seed)
-        today = clock.today()
+        today = clock.today(home=home)
         started = time.monotonic()
         with open_progress(home) as store:
             states = store.states()

@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from gdgrill.cli import load_decks, open_progress, out, user_errors
+from gdgrill.cli import load_decks, new_per_day, open_progress, out, user_errors
 from gdgrill.cli_options import DecksOption, HomeOption
 from gdgrill.errors import UserError
 
@@ -39,14 +39,13 @@ def report(
             raise UserError(f"--format {format!r}: expected text, md or json")
         library = load_decks(decks, home)
         items, titles = _report_items(library)
-        today = clock.today()
+        today = clock.today(home=home)
         with open_progress(home) as store:
             plan = None
             if store.plan() is not None:
                 from gdgrill.daily import plan_summary
-                from gdgrill.quiz import DEFAULT_NEW_PER_DAY
 
-                plan = plan_summary(library.cards, store, today, DEFAULT_NEW_PER_DAY)
+                plan = plan_summary(library.cards, store, today, new_per_day(None, home))
             data = build_report(items, titles, store, today, plan)
         if format == "json":
             text = render_json(data)

@@ -1,7 +1,8 @@
 """"Today" for a spaced-repetition habit: a local calendar day that rolls over at 4 a.m.
 
 A session at 1 a.m. still counts for the evening before. ``GDGRILL_TODAY=YYYY-MM-DD`` pins
-the day (time travel, tests); ``GDGRILL_ROLLOVER_HOUR`` changes the rollover hour.
+the day (time travel, tests); the rollover hour is a setting (``rollover_hour`` in
+config.toml, ``GDGRILL_ROLLOVER_HOUR``; see :mod:`gdgrill.config`).
 The functions here are the only place gdgrill reads the clock.
 """
 
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import os
 from datetime import date, datetime, timedelta, timezone, tzinfo
+from pathlib import Path
 
 from gdgrill.errors import UserError
 
@@ -30,29 +32,20 @@ def local_day(moment: datetime, rollover_hour: int = DEFAULT_ROLLOVER_HOUR, tz: 
     return day
 
 
-def rollover_hour_from_env() -> int:
-    raw = os.environ.get("GDGRILL_ROLLOVER_HOUR")
-    if raw is None or raw == "":
-        return DEFAULT_ROLLOVER_HOUR
-    try:
-        hour = int(raw)
-    except ValueError:
-        hour = -1
-    if not 0 <= hour <= 23:
-        raise UserError(f"GDGRILL_ROLLOVER_HOUR={raw!r}: expected a whole hour from 0 to 23")
-    return hour
-
-
 def now_utc() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def today(moment: datetime | None = None) -> date:
-    """The current study day: ``GDGRILL_TODAY`` when set, else :func:`local_day` of now."""
+def today(moment: datetime | None = None, home: Path | None = None) -> date:
+    """The current study day: ``GDGRILL_TODAY`` when set, else :func:`local_day` of now
+    (or of ``moment``) with the rollover hour configured for ``home`` (the --home
+    folder; None: GDGRILL_HOME or the platform's)."""
     pinned = os.environ.get("GDGRILL_TODAY")
     if pinned:
         try:
             return date.fromisoformat(pinned)
         except ValueError:
             raise UserError(f"GDGRILL_TODAY={pinned!r}: expected a date as YYYY-MM-DD") from None
-    return local_day(moment or now_utc(), rollover_hour_from_env())
+    from gdgrill.config import settings
+
+    return local_day(moment or now_utc(), settings(home).rollover_hour)

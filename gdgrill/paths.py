@@ -54,3 +54,7 @@ def database_path(home: Path) -> Path:
 
 def deck_cache_path(home: Path) -> Path:
     return home / "cache" / "decks.json"
+
+
+def config_path(home: Path) -> Path:
+    return home / "config.toml"

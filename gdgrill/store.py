@@ -569,20 +569,14 @@ class Store:
         return [dict(taken_at=r[0], day=r[1], score=r[2], total=r[3], bands=json.loads(r[4]), seconds=r[5]) for r in rows]
 
 
-def maintenance_days_from_env() -> int:
-    """``GDGRILL_MAINTENANCE_DAYS``: days between maintenance checks of mastered cards."""
-    raw = os.environ.get("GDGRILL_MAINTENANCE_DAYS", "")
-    if not raw:
-        return DEFAULT_MAINTENANCE_DAYS
-    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= 3650:
-        raise StoreError(f"GDGRILL_MAINTENANCE_DAYS={raw!r}: expected a whole number of days from 1 to 3650")
-    return int(raw)
-
-
 def open_store(home: Path, maintenance_days: int | None = None) -> Store:
     """Open (creating and migrating if needed) the progress database in ``home``.
-    ``maintenance_days`` defaults to ``GDGRILL_MAINTENANCE_DAYS``, else 30."""
-    maintenance_days = maintenance_days or maintenance_days_from_env()
+    ``maintenance_days`` defaults to the setting (GDGRILL_MAINTENANCE_DAYS, else
+    config.toml in ``home``, else 30)."""
+    if maintenance_days is None:
+        from gdgrill.config import settings
+
+        maintenance_days = settings(home).maintenance_days
     path = database_path(home)
     if path.exists():
         _check_readonly(path)

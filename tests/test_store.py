@@ -182,6 +182,8 @@ def test_an_unwritable_home_is_one_clear_error(tmp_path):
 
 
 def test_the_maintenance_gap_is_configurable_and_checked(tmp_path, monkeypatch):
+    from gdgrill.errors import UserError
+
     ladder = [D0 + timedelta(days=d) for d in (0, 3, 7, 14, 21)]
     monkeypatch.setenv("GDGRILL_MAINTENANCE_DAYS", "45")
     with open_store(tmp_path) as store:
@@ -190,7 +192,7 @@ def test_the_maintenance_gap_is_configurable_and_checked(tmp_path, monkeypatch):
         assert store.states()["d/a"].due == ladder[-1] + timedelta(days=45)
         assert store.states_for(["d/a"])["d/a"].due == ladder[-1] + timedelta(days=45)
     monkeypatch.setenv("GDGRILL_MAINTENANCE_DAYS", "soon")
-    with pytest.raises(StoreError, match="GDGRILL_MAINTENANCE_DAYS"):
+    with pytest.raises(UserError, match="GDGRILL_MAINTENANCE_DAYS"):
         open_store(tmp_path)
 
 
@@ -216,8 +218,10 @@ def test_a_review_cannot_be_undone_twice(tmp_path):
 
 
 def test_odd_digits_in_the_maintenance_setting_are_refused(tmp_path, monkeypatch):
+    from gdgrill.errors import UserError
+
     monkeypatch.setenv("GDGRILL_MAINTENANCE_DAYS", "³")
-    with pytest.raises(StoreError, match="GDGRILL_MAINTENANCE_DAYS"):
+    with pytest.raises(UserError, match="GDGRILL_MAINTENANCE_DAYS"):
         open_store(tmp_path)
 
 

@@ -8,11 +8,10 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from gdgrill.cli import load_decks, open_progress, out, user_errors
+from gdgrill.cli import load_decks, new_per_day, open_progress, out, user_errors
 from gdgrill.cli_options import DecksOption, HomeOption
 from gdgrill.errors import UserError
 from gdgrill.planner import DEFAULT_PER_DAY, FOCUS
-from gdgrill.quiz import DEFAULT_NEW_PER_DAY
 
 BAR = 30  # columns for the largest day's bar
 
@@ -59,7 +58,7 @@ def plan(
             raise UserError(f"--format {format!r}: expected text or json")
         if focus is not None and focus not in FOCUS:
             raise UserError(f"--focus {focus!r}: expected phone or research")
-        today = clock.today()
+        today = clock.today(home=home)
         day = parse_interview(interview, today) if interview is not None else None
         if clear and (day or per_day or focus):
             raise UserError("--clear removes the plan: give it alone")
@@ -79,7 +78,7 @@ def plan(
                     day=today,
                 )
                 message = "Plan saved."
-            summary = plan_summary(library.cards, store, today, DEFAULT_NEW_PER_DAY)
+            summary = plan_summary(library.cards, store, today, new_per_day(None, home))
         if format == "json":
             typer.echo(json.dumps({"schema": 1, "today": today.isoformat(), "plan": summary}, indent=2))
             return

@@ -9,7 +9,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from gdgrill.cli import load_decks, open_progress, out, user_errors
+from gdgrill.cli import NEW_HELP, load_decks, new_per_day, open_progress, out, user_errors
 from gdgrill.cli_options import DecksOption, HomeOption
 from gdgrill.errors import UserError
 
@@ -24,7 +24,7 @@ def _format(value: str) -> str:
 
 def due(
     deck: Annotated[Optional[list[str]], typer.Option("--deck", "-d", help="Only this deck (repeatable).")] = None,
-    new: Annotated[int, typer.Option("--new", min=0, help="New cards allowed per day (as 'gdgrill quiz --new').")] = 10,
+    new: Annotated[Optional[int], typer.Option("--new", min=0, help=NEW_HELP, show_default=False)] = None,
     format: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",
     home: HomeOption = None,
     decks: DecksOption = None,
@@ -40,9 +40,9 @@ def due(
         _format(format)
         library = load_decks(decks, home)
         cards = library.select(deck or ())
-        today = clock.today()
+        today = clock.today(home=home)
         with open_progress(home) as store:
-            queue = todays_queue(library.cards, cards, store, today, new_per_day=new)
+            queue = todays_queue(library.cards, cards, store, today, new_per_day=new_per_day(new, home))
         entries = queue_entries(queue)
         if format == "json":
             typer.echo(json.dumps({"schema": 1, "today": today.isoformat(), "items": entries}, indent=2, ensure_ascii=False))
@@ -88,7 +88,7 @@ def review(
             requests = parse_batch(_read_batch(batch), library)
         else:
             requests = [ReviewRequest.checked(item, grade, answer, library, where="")]  # type: ignore[arg-type]
-        today = clock.today()
+        today = clock.today(home=home)
         with open_progress(home) as store:
             results = judge_all(requests, library, store, today, save=not dry_run)
         for r in results:

@@ -192,7 +192,7 @@ def save_attempt(drill_name: str, grade: str, mode: str, answer: str, seconds: f
     from gdgrill.store import open_store
 
     item = f"drill/{drill_name}"
-    day = today()
+    day = today(home=home)
     with open_store(home_dir(home)) as store:
         store.record_review(
             item, grade, mode, day=day, answer=answer, seconds=None if seconds is None else round(seconds, 1), detail=detail

@@ -44,6 +44,8 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("GDGRILL_TODAY", "2026-03-02")
     monkeypatch.delenv("GDGRILL_DECKS", raising=False)
     monkeypatch.delenv("GDGRILL_ROLLOVER_HOUR", raising=False)
+    monkeypatch.delenv("GDGRILL_NEW_PER_DAY", raising=False)
+    monkeypatch.delenv("GDGRILL_MAINTENANCE_DAYS", raising=False)
     monkeypatch.setenv("NO_COLOR", "1")
     monkeypatch.setenv("COLUMNS", "120")
     return home

@@ -20,7 +20,7 @@ DecksOption = Annotated[
     Optional[list[Path]],
     typer.Option(
         "--decks",
-        help="Extra deck folder or file to load beside the shipped decks (repeatable; also $GDGRILL_DECKS, ':'-separated).",
+        help="Extra deck folder or file to load beside the shipped decks (repeatable; also $GDGRILL_DECKS, ':'-separated, and 'gdgrill config add-deck DIR' for every day).",
         show_default=False,
     ),
 ]

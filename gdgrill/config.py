@@ -19,9 +19,8 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Mapping, NamedTuple
 
 from gdgrill.clock import DEFAULT_ROLLOVER_HOUR
 from gdgrill.errors import UserError
@@ -40,8 +39,7 @@ class ConfigError(UserError):
     pass
 
 
-@dataclass(frozen=True)
-class Setting:
+class Setting(NamedTuple):
     key: str
     env: str
     default: Any
@@ -86,23 +84,21 @@ def setting(key: str) -> Setting:
 # -- Reading ------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Problem:
+class Problem(NamedTuple):
     key: str | None
     line: int | None
     message: str
     syntax: bool = False  # the file does not parse (not UTF-8, not TOML): nothing may rewrite it
 
 
-@dataclass(frozen=True)
-class ConfigFile:
+class ConfigFile(NamedTuple):
     """``config.toml`` as read: its text (None when there is no file), the raw TOML
     table, the valid values by key and what is wrong with it."""
 
     path: Path
     text: str | None = None
-    raw: Mapping[str, Any] = field(default_factory=dict)
-    values: Mapping[str, Any] = field(default_factory=dict)
+    raw: Mapping[str, Any] = {}  # never mutated
+    values: Mapping[str, Any] = {}
     problems: tuple[Problem, ...] = ()
 
     def check(self, allow: str | None = None) -> "ConfigFile":
@@ -231,8 +227,7 @@ def env_value(s: Setting) -> int | None:
     return value
 
 
-@dataclass(frozen=True)
-class Settings:
+class Settings(NamedTuple):
     """Every setting's effective value and where it came from: "flag", "env", "file" or
     "default" (``decks`` are the file's folders; the environment's add to them)."""
 
@@ -336,12 +331,12 @@ def _toml_string(text: str) -> str:
     return f'"{escaped}"'
 
 
-_STRINGS = re.compile(r'"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'|"(?:\\.|[^"\\\n])*"|\'[^\'\n]*\'')
+_STRINGS = r'"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'|"(?:\\.|[^"\\\n])*"|\'[^\'\n]*\''  # TOML strings, any kind
 
 
 def _comments(text: str) -> list[tuple[int, int]]:
     """Where the comments in a piece of TOML are: (start, end) offsets, strings skipped."""
-    masked = _STRINGS.sub(lambda m: "x" * len(m.group(0)), text)
+    masked = re.sub(_STRINGS, lambda m: "x" * len(m.group(0)), text)
     return [(m.start(), m.end()) for m in re.finditer(r"#[^\n]*", masked)]
 
 
@@ -427,7 +422,7 @@ def _rewritten(key: str, old: list[str], value: Any | None) -> list[str]:
     # A multi-line list: one folder a line, each kept as written, with its own comment.
     own: dict[str, tuple[str, str]] = {}  # folder -> (its string as written, its comment)
     for i in range(1, last):
-        strings = list(_STRINGS.finditer(old[i]))
+        strings = list(re.finditer(_STRINGS, old[i]))
         if len(strings) == 1:
             try:
                 entry = tomllib.loads("v = " + strings[0].group(0))["v"]

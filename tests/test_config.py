@@ -37,9 +37,9 @@ def new_in_queue(*extra: str, env: dict | None = None) -> int:
     return sum(1 for item in json.loads(result.stdout)["items"] if item["new"])
 
 
-def shown(key: str) -> str:
+def shown(key: str, *flags: str) -> str:
     """The `gdgrill config` row of ``key``, blanks squeezed: 'key value source'."""
-    result = gd("config")
+    result = gd("config", *flags)
     assert result.exit_code == 0, result.output
     row = next(line for line in result.stdout.splitlines() if line.split() and line.split()[0] == key)
     return " ".join(row.split())
@@ -73,7 +73,7 @@ def test_new_per_day_precedence_is_shown_with_its_source(isolated_home):
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("GDGRILL_NEW_PER_DAY", "6")
         assert shown("new_per_day") == "new_per_day 6 env GDGRILL_NEW_PER_DAY"
-    assert config.settings(None, new_per_day=8).sources["new_per_day"] == "flag"
+    assert shown("new_per_day", "--new", "8") == "new_per_day 8 flag"
 
 
 def test_the_rollover_hour_comes_from_the_file_unless_the_environment_says_otherwise(isolated_home, monkeypatch):

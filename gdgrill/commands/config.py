@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 import typer
 
 from gdgrill.cli import out, user_errors
-from gdgrill.cli_options import HomeOption
+from gdgrill.cli_options import DecksOption, HomeOption
 
 KEY_HELP = "decks, new_per_day, rollover_hour or maintenance_days."
 
@@ -29,7 +29,14 @@ def _home(ctx: typer.Context, home: Optional[Path]) -> Optional[Path]:
 
 
 @config_app.callback()
-def show(ctx: typer.Context, home: HomeOption = None) -> None:
+def show(
+    ctx: typer.Context,
+    home: HomeOption = None,
+    new: Annotated[
+        Optional[int], typer.Option("--new", min=0, help="Show the settings as 'gdgrill quiz --new N' would see them.", show_default=False)
+    ] = None,
+    decks: DecksOption = None,
+) -> None:
     """Every setting with its value and where it comes from (flag, env, file or default),
     and the config file's path. A flag beats the environment variable, which beats
     config.toml, which beats the default; deck folders from all of them load."""
@@ -40,7 +47,7 @@ def show(ctx: typer.Context, home: HomeOption = None) -> None:
     from gdgrill.decks import user_deck_paths
 
     with user_errors():
-        s = settings(home)
+        s = settings(home, new_per_day=new)
         exists = s.file.text is not None
         note = "" if exists else "  (not created yet: 'gdgrill config set KEY VALUE' writes it)"
         out.print(f"config file: {s.file.path}{note}", markup=False, soft_wrap=True)
@@ -48,7 +55,8 @@ def show(ctx: typer.Context, home: HomeOption = None) -> None:
         rows: list[tuple[str, str, str]] = []
         for key, spec in SETTINGS.items():
             if key == "decks":
-                folders = [(str(p) + ("" if p.exists() else "  (missing)"), "file") for p in s.decks]
+                folders = [(str(p), "flag") for p in decks or ()]
+                folders += [(str(p) + ("" if p.exists() else "  (missing)"), "file") for p in s.decks]
                 folders += [(str(p), f"env {spec.env}") for p in user_deck_paths(None)]
                 for i, (shown, source) in enumerate(folders or [("none (only the shipped decks)", "default")]):
                     rows.append((key if i == 0 else "", shown, source))

@@ -46,27 +46,16 @@ class Setting(NamedTuple):
     low: int | None  # whole-number settings: the allowed range (None: a list of deck folders)
     high: int | None
     expected: str  # what a valid value looks like, for messages
-    help: str
 
 
 SETTINGS: dict[str, Setting] = {
     s.key: s
     for s in (
+        Setting("decks", "GDGRILL_DECKS", (), None, None, 'a list of deck folders, e.g. decks = ["~/my-decks"]'),
+        Setting("new_per_day", "GDGRILL_NEW_PER_DAY", DEFAULT_NEW_PER_DAY, 0, None, "a whole number of new cards, 0 or more"),
+        Setting("rollover_hour", "GDGRILL_ROLLOVER_HOUR", DEFAULT_ROLLOVER_HOUR, 0, 23, "a whole hour from 0 to 23"),
         Setting(
-            "decks", "GDGRILL_DECKS", (), None, None, "a list of deck folders, e.g. decks = [\"~/my-decks\"]",
-            "Your own deck folders, loaded every day beside the shipped decks.",
-        ),
-        Setting(
-            "new_per_day", "GDGRILL_NEW_PER_DAY", DEFAULT_NEW_PER_DAY, 0, None, "a whole number of new cards, 0 or more",
-            "New cards the quiz introduces per day (quiz/due --new).",
-        ),
-        Setting(
-            "rollover_hour", "GDGRILL_ROLLOVER_HOUR", DEFAULT_ROLLOVER_HOUR, 0, 23, "a whole hour from 0 to 23",
-            "The hour a new study day begins (a 1 a.m. session counts for the day before).",
-        ),
-        Setting(
-            "maintenance_days", "GDGRILL_MAINTENANCE_DAYS", DEFAULT_MAINTENANCE_DAYS, 1, 3650,
-            "a whole number of days from 1 to 3650", "Days between maintenance checks of a mastered card.",
+            "maintenance_days", "GDGRILL_MAINTENANCE_DAYS", DEFAULT_MAINTENANCE_DAYS, 1, 3650, "a whole number of days from 1 to 3650"
         ),
     )
 }
@@ -245,9 +234,12 @@ class Settings(NamedTuple):
         """The file's deck folders, each of which must exist (a ConfigError otherwise)."""
         for path in self.decks:
             if not path.exists():
+                import shlex
+
+                line = key_line(self.file.text or "", "decks")
+                where = f"{self.file.path}:{line}" if line else str(self.file.path)
                 raise ConfigError(
-                    f"{self.file.path}: decks: {path}: no such deck folder "
-                    f"(remove it with 'gdgrill config remove-deck {path}')"
+                    f"{where}: decks: {path}: no such deck folder (remove it with 'gdgrill config remove-deck {shlex.quote(str(path))}')"
                 )
         return list(self.decks)
 
@@ -453,8 +445,8 @@ def write_setting(file: ConfigFile, key: str, value: Any | None) -> ConfigFile:
     text = edited_text(file, key, value)
     target = file.path.resolve() if file.path.is_symlink() else file.path
     try:
-        current = target.read_text(encoding="utf-8")
-    except FileNotFoundError:
+        current: str | None = target.read_bytes().decode("utf-8")
+    except (FileNotFoundError, NotADirectoryError):
         current = None
     except (OSError, UnicodeDecodeError):
         current = ""

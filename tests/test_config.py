@@ -169,7 +169,8 @@ def test_a_deck_folder_that_has_gone_is_one_line_naming_the_config_and_the_fix(i
     result = gd("quiz", input="")
     assert result.exit_code == 2
     (line,) = result.stderr.strip().splitlines()
-    assert "config.toml" in line and str(gone) in line and "gdgrill config remove-deck" in line
+    assert f"{isolated_home / 'config.toml'}:3: decks: {gone}: no such deck folder" in line  # below the 2-line header
+    assert f"gdgrill config remove-deck {gone}" in line
     assert "(missing)" in gd("config").stdout
     assert gd("config", "remove-deck", str(gone)).exit_code == 0
     assert gd("quiz", "--limit", "1", input="\np\n").exit_code == 0
@@ -317,6 +318,15 @@ def test_a_new_setting_is_appended_below_the_users_lines(isolated_home):
     path = write_config(isolated_home, "# mine\nrollover_hour = 5")  # no final newline
     assert gd("config", "set", "maintenance_days", "40").exit_code == 0
     assert path.read_text(encoding="utf-8") == "# mine\nrollover_hour = 5\nmaintenance_days = 40\n"
+
+
+def test_windows_line_endings_stay_windows_line_endings(isolated_home):
+    isolated_home.mkdir()
+    path = isolated_home / "config.toml"
+    path.write_bytes(b"# mine\r\nnew_per_day = 5\r\n")
+    assert gd("config", "set", "new_per_day", "6").exit_code == 0
+    assert gd("config", "set", "rollover_hour", "2").exit_code == 0
+    assert path.read_bytes() == b"# mine\r\nnew_per_day = 6\r\nrollover_hour = 2\r\n"
 
 
 def test_a_bad_value_can_be_fixed_with_set_or_unset_keeping_the_rest(isolated_home):

@@ -101,7 +101,7 @@ def get(
         out.print(str(s.value(spec.key)), markup=False)
 
 
-def _overridden(key: str, home: Optional[Path]) -> None:
+def _overridden(key: str) -> None:
     import os
 
     from gdgrill.config import SETTINGS
@@ -134,7 +134,7 @@ def set_(
         written = set_value(home, key, value)
         shown = ", ".join(written.values[key]) if key == "decks" else str(written.values[key])
         out.print(f"{key} = {shown or '(none)'}  (saved in {written.path})", markup=False)
-        _overridden(key, home)
+        _overridden(key)
 
 
 @config_app.command("unset")
@@ -155,7 +155,7 @@ def unset(
             out.print(f"{key}: removed from the config file (default: {shown})", markup=False)
         else:
             out.print(f"{key}: was not set in the config file (default: {shown})", markup=False)
-        _overridden(key, home)
+        _overridden(key)
 
 
 @config_app.command("add-deck")

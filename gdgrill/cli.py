@@ -48,11 +48,13 @@ def _root(
     'gdgrill report'."""
 
 
-def open_progress(home: Optional[Path]):
+def open_progress(home: Optional[Path], *, write: bool = True):
+    """The progress database; ``write=False`` for commands that only read it (they also
+    work on a read-only one)."""
     from gdgrill.paths import home_dir
     from gdgrill.store import open_store
 
-    return open_store(home_dir(home))
+    return open_store(home_dir(home), write=write)
 
 
 def load_decks(decks: Optional[list[Path]], home: Optional[Path] = None):

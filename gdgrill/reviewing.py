@@ -17,15 +17,10 @@ from gdgrill.decks import Library
 from gdgrill.errors import UserError
 from gdgrill.scheduler import NEW_STATE, Grade, apply_review
 from gdgrill.store import Store
+from gdgrill.text import clean_text
 
 MODE = "review"
 GRADES = {"pass": Grade.PASS, "p": Grade.PASS, "fail": Grade.FAIL, "f": Grade.FAIL}
-
-
-def clean_text(text: str) -> str:
-    """Text as it can be stored: bytes that were not UTF-8 (kept by Python as lone
-    surrogates) become U+FFFD instead of failing the write."""
-    return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
 class ReviewRequest(NamedTuple):

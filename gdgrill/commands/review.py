@@ -41,7 +41,7 @@ def due(
         library = load_decks(decks, home)
         cards = library.select(deck or ())
         today = clock.today()
-        with open_progress(home) as store:
+        with open_progress(home, write=False) as store:
             queue = todays_queue(library.cards, cards, store, today, new_per_day=new)
         entries = queue_entries(queue)
         if format == "json":
@@ -89,7 +89,7 @@ def review(
         else:
             requests = [ReviewRequest.checked(item, grade, answer, library, where="")]  # type: ignore[arg-type]
         today = clock.today()
-        with open_progress(home) as store:
+        with open_progress(home, write=not dry_run) as store:
             results = judge_all(requests, library, store, today, save=not dry_run)
         for r in results:
             if format == "json":

@@ -532,6 +532,9 @@ class Store:
                 )
             }
             keys = dict(self.conn.execute("SELECT id, key FROM items"))
+            for item_id, *_ in rows:
+                if item_id not in keys:
+                    raise DamagedValue("reviews.item_id", item_id, "the id of a row in items")
             self.conn.execute("CREATE TEMP TABLE IF NOT EXISTS _last_miss (item_id INTEGER PRIMARY KEY, from_id INTEGER NOT NULL)")
             self.conn.execute("DELETE FROM _last_miss")
             self.conn.executemany(

@@ -64,14 +64,17 @@ def load_decks(decks: Optional[list[Path]], home: Optional[Path] = None):
     return load_library(decks, cache=deck_cache_path(home_dir(home)))
 
 
-def read_line(prompt: str) -> str:
-    import sys
+def prompter(home: Optional[Path] = None):
+    """What reads the user's lines: line editing and per-prompt history in a terminal
+    (kept in the data folder's cache), plain echoed lines from a pipe."""
+    from gdgrill.lineinput import Prompter
+    from gdgrill.paths import history_path, home_dir
 
-    out.print(prompt, end="", markup=False, style="key")
-    line = input()
-    if not sys.stdin.isatty():
-        out.print(line, markup=False)  # piped answers: keep the transcript readable
-    return line
+    return Prompter(out, history_file=history_path(home_dir(home)))
+
+
+def read_line(prompt: str) -> str:
+    return prompter()(prompt)
 
 
 @app.command()
@@ -123,7 +126,7 @@ def quiz(
                 return
             mode = "cram" if cram else ("timed" if time_limit else "quiz")
             session = QuizSession(
-                store, out, read_line, today, states, mode=mode, time_limit=time_limit, planned=queue.today_plan is not None
+                store, out, prompter(home), today, states, mode=mode, time_limit=time_limit, planned=queue.today_plan is not None
             )
             try:
                 session.run(plan.cards)

@@ -523,8 +523,8 @@ class Store:
                 item_id: counts
                 for item_id, *counts in self.conn.execute(
                     f"""
-                    SELECT r.item_id, SUM(r.day >= :week), SUM(r.day >= :week AND r.grade = 'pass'),
-                           COUNT(*), SUM(r.grade = 'pass')
+                    SELECT r.item_id, SUM(r.day >= :week), SUM(r.day >= :week AND r.grade != 'fail'),
+                           COUNT(*), SUM(r.grade != 'fail')
                     FROM reviews r INDEXED BY reviews_day
                     WHERE r.day >= :month AND {graded.format(undone=not_undone)} GROUP BY r.item_id
                     """,
@@ -617,9 +617,9 @@ class Store:
         """Every item's graded, not-undone reviews as (day, FSRS rating), oldest first: what
         the memory model replays. Unlike the ladder's history this keeps cram and grill
         answers too: each one was a real act of recall."""
-        from gdgrill.memory import AGAIN, GOOD
+        from gdgrill.memory import AGAIN, EASY, GOOD
 
-        ratings = {"pass": GOOD, "fail": AGAIN}
+        ratings = {"pass": GOOD, "fail": AGAIN, "easy": EASY}
         out: dict[str, list[tuple[date, int]]] = {}
         days: dict[str, date] = {}
         with self._errors(), self._snapshot():

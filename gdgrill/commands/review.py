@@ -56,7 +56,7 @@ def due(
 
 def review(
     item: Annotated[Optional[str], typer.Argument(help="The item, as deck/card (see 'gdgrill due').", show_default=False)] = None,
-    grade: Annotated[Optional[str], typer.Option("--grade", "-g", help="pass or fail (a self-graded card needs it).")] = None,
+    grade: Annotated[Optional[str], typer.Option("--grade", "-g", help="pass, easy (skips the next checkpoint) or fail (a self-graded card needs one).")] = None,
     answer: Annotated[
         Optional[str], typer.Option("--answer", "-a", help="Your answer: a quick-fire card is checked automatically; kept with the review.")
     ] = None,

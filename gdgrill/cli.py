@@ -176,9 +176,9 @@ lazy_command(
 )
 lazy_command(
     "practice",
-    "gdgrill.cli_practice",
+    "gdgrill.commands.practice",
     "practice",
-    "Long-form interview problems with hints, a model answer and a Strong / Lean / No-hire rubric.",
+    "Long-form interview problems: type your answer, see hints, the model answer and a rubric; --history shows past answers.",
 )
 lazy_command(
     "assess",

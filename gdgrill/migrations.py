@@ -104,8 +104,15 @@ def m003_plans(db: sqlite3.Connection) -> None:
     )
 
 
+def m006_practice_answers(db: sqlite3.Connection) -> None:
+    # The answer typed or pasted before the reveal, kept with its self-rating. Rows written
+    # before this step (and ratings given without typing) have NULL here.
+    db.execute("ALTER TABLE practice_ratings ADD COLUMN answer TEXT")
+
+
 MIGRATIONS: list[tuple[str, Migration]] = [
     ("m001_review_log", m001_review_log),
     ("m002_practice_assess_grill", m002_practice_assess_grill),
     ("m003_plans", m003_plans),
+    ("m006_practice_answers", m006_practice_answers),
 ]

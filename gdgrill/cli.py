@@ -178,7 +178,11 @@ lazy_command(
     "practice",
     "gdgrill.commands.practice",
     "practice",
-    "Long-form interview problems: type your answer, see hints, the model answer and a rubric; --history shows past answers.",
+    "Long-form interview problems: type your answer, then the model answer and a rubric to rate it by.\n\n"
+    "Type or paste your answer (any number of lines) and end it with a line holding only '.' (or Ctrl-D). "
+    "On a line of its own, h shows the next hint, r reveals without typing, q quits. Rate yourself "
+    "s strong, l lean or n no-hire: the answer is saved with the rating and the hints used; leaving "
+    "unrated saves nothing. --history shows every past answer beside the model answer.",
 )
 lazy_command(
     "assess",

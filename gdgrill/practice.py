@@ -151,7 +151,7 @@ def _ask_rating(attempt: _Attempt, answer: str | None, read_line: Callable[[str]
             if answer is None or warned:
                 return None
             warned = True
-            console.print(Text("Your answer is saved only with a rating: s, l or n saves it; q again discards it.", style="warn"))
+            console.print(Text("Only a rated attempt is kept: s, l or n saves your answer; q again discards it.", style="warn"))
             continue
         console.print(Text("s, l, n or q", style="warn"))
 
@@ -183,9 +183,9 @@ def run_practice(
     if answer is None:
         console.print(
             Text(
-                "Type or paste your answer, as many lines as you like. Finish with a line holding only '.' "
-                "(or Ctrl-D) to see the model answer and rubric.\n"
-                "A line with just h shows a hint · r reveals without typing · q quits.",
+                "Type or paste your answer, as many lines as you like.\n"
+                "End it with a line holding only '.' (or Ctrl-D) to see the model answer.\n"
+                "On a line of its own: h shows a hint · r reveals without typing · q quits.",
                 style="muted",
             )
         )

@@ -14,6 +14,18 @@ from gdgrill.errors import UserError
 ANSWER_LIMIT = 256 * 1024  # bytes; an answer file larger than this is most likely the wrong file
 
 
+def keep_undecodable_input() -> None:
+    """Let typed or piped bytes that are not UTF-8 through as lone surrogates (stored as
+    U+FFFD) instead of a decoding error that would swallow the rest of the input; under a
+    strict locale Python's stdin would raise."""
+    reconfigure = getattr(sys.stdin, "reconfigure", None)
+    if reconfigure is not None:
+        try:
+            reconfigure(errors="surrogateescape")
+        except (ValueError, OSError):  # not a text stream we may change: leave it
+            pass
+
+
 def read_answer_source(source: str) -> str:
     """The answer text from a file, or stdin for '-'. Bytes that are not UTF-8 are kept
     (as U+FFFD once saved), never refused; an unreadable source is a one-line UserError."""
@@ -59,13 +71,8 @@ def practice(
     ] = None,
     home: HomeOption = None,
 ) -> None:
-    """Long-form interview problems: three hints on request, a model answer and a
-    Strong / Lean / No-hire rubric to rate yourself against.
-
-    Type or paste your answer (any number of lines) and finish it with a line holding only
-    '.' (or Ctrl-D); a line with just h shows a hint, r reveals without typing, q quits.
-    The answer is saved with your rating (s, l or n); leaving unrated saves nothing.
-    'gdgrill practice ID --history' shows your past answers beside the model answer."""
+    """List the problems, practise one (its answer saved with the rating), or show its
+    history. The help users read is registered with the command in gdgrill/cli.py."""
     from gdgrill import clock
     from gdgrill.content import load_problems
     from gdgrill.decks import DeckError
@@ -90,4 +97,5 @@ def practice(
             elif history:
                 render_history(chosen, attempts_of(store, chosen.id), out)
             else:
+                keep_undecodable_input()
                 run_practice(chosen, store, out, read_line, clock.today(), answer=text, rating=chosen_rating)

@@ -93,7 +93,7 @@ class _Attempt:
         return tidy_answer("\n".join(self.lines))
 
 
-def read_answer(attempt: _Attempt, read_line: Callable[[str], str]) -> str:
+def read_typed_answer(attempt: _Attempt, read_line: Callable[[str], str]) -> str:
     """Read the user's answer line by line through ``read_line`` until a line holding only
     '.' or r (reveal), q (quit) or end of input (Ctrl-D, or the end of piped input: reveal).
     A line holding only h shows the next hint and is not part of the answer. A pasted block
@@ -189,7 +189,7 @@ def run_practice(
                 style="muted",
             )
         )
-        if read_answer(attempt, read_line) == "quit":
+        if read_typed_answer(attempt, read_line) == "quit":
             typed = attempt.answer
             if typed is not None:
                 console.print(Text("quit: your answer was not saved (only a rated attempt is kept).", style="warn"))

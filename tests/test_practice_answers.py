@@ -300,3 +300,14 @@ def test_in_a_terminal_a_pasted_answer_ends_with_ctrl_d_and_is_saved(isolated_ho
     assert [(r["answer"], r["rating"]) for r in saved_rows()] == [
         ("Pasted line one\nPasted line two\n\nafter a blank line", "lean")
     ]
+
+
+def test_stdin_under_a_strict_locale_lets_non_utf8_bytes_through(monkeypatch):
+    import io
+
+    from gdgrill.commands.practice import keep_undecodable_input
+
+    strict = io.TextIOWrapper(io.BytesIO(b"caf\xe9\nnext line\n"), encoding="utf-8", errors="strict")
+    monkeypatch.setattr(sys, "stdin", strict)
+    keep_undecodable_input()
+    assert input() == "caf\udce9" and input() == "next line"  # nothing swallowed after the bad byte

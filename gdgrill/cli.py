@@ -181,9 +181,13 @@ lazy_command(
 )
 lazy_command(
     "practice",
-    "gdgrill.cli_practice",
+    "gdgrill.commands.practice",
     "practice",
-    "Long-form interview problems with hints, a model answer and a Strong / Lean / No-hire rubric.",
+    "Long-form interview problems: type your answer, then the model answer and a rubric to rate it by.\n\n"
+    "Type or paste your answer (any number of lines) and end it with a line holding only '.' (or Ctrl-D). "
+    "On a line of its own, h shows the next hint, r reveals without typing, q quits. Rate yourself "
+    "s strong, l lean or n no-hire: the answer is saved with the rating and the hints used; leaving "
+    "unrated saves nothing. --history shows every past answer beside the model answer.",
 )
 lazy_command(
     "assess",

@@ -134,9 +134,16 @@ def m004_easy_grade(db: sqlite3.Connection) -> None:
     db.execute("CREATE INDEX reviews_misses ON reviews (item_id, id) WHERE effect = 2 AND grade = 'fail'")
 
 
+def m006_practice_answers(db: sqlite3.Connection) -> None:
+    # The answer typed or pasted before the reveal, kept with its self-rating. Rows written
+    # before this step (and ratings given without typing) have NULL here.
+    db.execute("ALTER TABLE practice_ratings ADD COLUMN answer TEXT")
+
+
 MIGRATIONS: list[tuple[str, Migration]] = [
     ("m001_review_log", m001_review_log),
     ("m002_practice_assess_grill", m002_practice_assess_grill),
     ("m003_plans", m003_plans),
     ("m004_easy_grade", m004_easy_grade),
+    ("m006_practice_answers", m006_practice_answers),
 ]

@@ -685,23 +685,28 @@ class Store:
             raise StoreError(f"{self.path}: the stored plan is damaged ({exc}); run 'gdgrill plan --clear'") from None
 
     # -- practice, assessment, grill ------------------------------------------------
-    def record_practice(self, problem: str, rating: str, hints_used: int, *, day: date, at: datetime | None = None) -> int:
+    def record_practice(
+        self, problem: str, rating: str, hints_used: int, *, day: date, at: datetime | None = None, answer: str | None = None
+    ) -> int:
+        """Save one self-rated attempt; ``answer`` is the text typed before the reveal (None:
+        rated without typing). Callers clean the text first (``reviewing.clean_text``)."""
         with self._errors():
             cur = self.conn.execute(
-                "INSERT INTO practice_ratings (problem, rated_at, day, rating, hints_used) VALUES (?, ?, ?, ?, ?)",
-                (problem, _utc_iso(at), day.isoformat(), rating, hints_used),
+                "INSERT INTO practice_ratings (problem, rated_at, day, rating, hints_used, answer) VALUES (?, ?, ?, ?, ?, ?)",
+                (problem, _utc_iso(at), day.isoformat(), rating, hints_used, clean_text(answer) if answer is not None else None),
             )
         return int(cur.lastrowid)
 
     def practice_ratings(self) -> list[dict[str, Any]]:
+        """Every rated attempt, oldest first: problem, rated_at, day, rating, hints_used, answer."""
         with self._errors():
             rows = self.conn.execute(
-                "SELECT problem, rated_at, day, rating, hints_used FROM practice_ratings ORDER BY id"
+                "SELECT problem, rated_at, day, rating, hints_used, answer FROM practice_ratings ORDER BY id"
             ).fetchall()
             return [
                 dict(
                     problem=r[0], rated_at=r[1], day=_day(r[2], "practice_ratings.day").isoformat(), rating=r[3],
-                    hints_used=_number(r[4], "practice_ratings.hints_used", whole=True),
+                    hints_used=_number(r[4], "practice_ratings.hints_used", whole=True), answer=r[5],
                 )
                 for r in rows
             ]

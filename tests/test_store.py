@@ -31,7 +31,7 @@ def schema(path: Path) -> list[tuple[str, str, str]]:
 def test_an_empty_database_migrates_to_the_exact_schema(tmp_path):
     with open_store(tmp_path) as store:
         applied = [r[0] for r in store.conn.execute("SELECT name FROM _migrations ORDER BY rowid")]
-    assert applied == ["m001_review_log", "m002_practice_assess_grill", "m003_plans", "m004_easy_grade"]
+    assert applied == ["m001_review_log", "m002_practice_assess_grill", "m003_plans", "m004_easy_grade", "m006_practice_answers"]
     names = [(kind, name) for kind, name, _ in schema(tmp_path / "progress.db")]
     assert names == [
         ("index", "reviews_day"),
@@ -52,6 +52,9 @@ def test_an_empty_database_migrates_to_the_exact_schema(tmp_path):
         "id", "item_id", "reviewed_at", "day", "grade", "mode", "effect", "answer", "seconds", "detail", "undoes",
     ]
     assert [row[1] for row in conn.execute("PRAGMA table_info(items)")] == ["id", "key"]
+    assert [row[1] for row in conn.execute("PRAGMA table_info(practice_ratings)")] == [
+        "id", "problem", "rated_at", "day", "rating", "hints_used", "answer",
+    ]
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
@@ -59,7 +62,7 @@ def test_reopening_applies_nothing_twice(tmp_path):
     open_store(tmp_path).close()
     before = schema(tmp_path / "progress.db")
     with open_store(tmp_path) as store:
-        assert store.conn.execute("SELECT count(*) FROM _migrations").fetchone()[0] == 4
+        assert store.conn.execute("SELECT count(*) FROM _migrations").fetchone()[0] == 5
     assert schema(tmp_path / "progress.db") == before
 
 

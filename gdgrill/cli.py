@@ -48,11 +48,13 @@ def _root(
     'gdgrill report'."""
 
 
-def open_progress(home: Optional[Path]):
+def open_progress(home: Optional[Path], *, write: bool = True):
+    """The progress database; ``write=False`` for commands that only read it (they also
+    work on a read-only one)."""
     from gdgrill.paths import home_dir
     from gdgrill.store import open_store
 
-    return open_store(home_dir(home))
+    return open_store(home_dir(home), write=write)
 
 
 def load_decks(decks: Optional[list[Path]], home: Optional[Path] = None):
@@ -71,14 +73,17 @@ def new_per_day(new: Optional[int], home: Optional[Path]) -> int:
     return settings(home, new_per_day=new).new_per_day
 
 
-def read_line(prompt: str) -> str:
-    import sys
+def prompter(home: Optional[Path] = None):
+    """What reads the user's lines: line editing and per-prompt history in a terminal
+    (kept in the data folder's cache), plain echoed lines from a pipe."""
+    from gdgrill.lineinput import Prompter
+    from gdgrill.paths import history_path, home_dir
 
-    out.print(prompt, end="", markup=False, style="key")
-    line = input()
-    if not sys.stdin.isatty():
-        out.print(line, markup=False)  # piped answers: keep the transcript readable
-    return line
+    return Prompter(out, history_file=history_path(home_dir(home)))
+
+
+def read_line(prompt: str) -> str:
+    return prompter()(prompt)
 
 
 NEW_HELP = "New cards allowed per day [default: new_per_day in 'gdgrill config', else 10]."
@@ -133,7 +138,7 @@ def quiz(
                 return
             mode = "cram" if cram else ("timed" if time_limit else "quiz")
             session = QuizSession(
-                store, out, read_line, today, states, mode=mode, time_limit=time_limit, planned=queue.today_plan is not None
+                store, out, prompter(home), today, states, mode=mode, time_limit=time_limit, planned=queue.today_plan is not None
             )
             try:
                 session.run(plan.cards)
@@ -188,9 +193,13 @@ lazy_command(
 )
 lazy_command(
     "practice",
-    "gdgrill.cli_practice",
+    "gdgrill.commands.practice",
     "practice",
-    "Long-form interview problems with hints, a model answer and a Strong / Lean / No-hire rubric.",
+    "Long-form interview problems: type your answer, then the model answer and a rubric to rate it by.\n\n"
+    "Type or paste your answer (any number of lines) and end it with a line holding only '.' (or Ctrl-D). "
+    "On a line of its own, h shows the next hint, r reveals without typing, q quits. Rate yourself "
+    "s strong, l lean or n no-hire: the answer is saved with the rating and the hints used; leaving "
+    "unrated saves nothing. --history shows every past answer beside the model answer.",
 )
 lazy_command(
     "assess",

@@ -1,4 +1,5 @@
-"""`gdgrill practice`, `assess` and `grill`: imported only when one of them runs."""
+"""`gdgrill assess` and `grill`: imported only when one of them runs (practice lives in
+gdgrill/commands/practice.py)."""
 
 from __future__ import annotations
 
@@ -9,37 +10,6 @@ import typer
 from gdgrill.cli import err, load_decks, new_per_day, open_progress, out, read_line, user_errors
 from gdgrill.cli_options import DecksOption, HomeOption
 from gdgrill.errors import ExitCode, UserError
-
-def practice(
-    problem: Annotated[Optional[str], typer.Argument(help="Problem id; leave out to list the problems.")] = None,
-    home: HomeOption = None,
-) -> None:
-    """Long-form interview problems: three hints on request, a model answer and a
-    Strong / Lean / No-hire rubric to rate yourself against (saved for the report)."""
-    from rich.table import Table
-
-    from gdgrill import clock
-    from gdgrill.content import load_problems
-    from gdgrill.decks import DeckError
-    from gdgrill.practice import RUBRIC_LABELS, run_practice
-
-    with user_errors():
-        problems = load_problems()
-        with open_progress(home) as store:
-            if problem is None:
-                last = {r["problem"]: r["rating"] for r in store.practice_ratings()}
-                table = Table(title="Practice problems (gdgrill practice ID)", title_justify="left")
-                for col in ("id", "tier", "title", "last rating"):
-                    table.add_column(col, no_wrap=col == "id")
-                for p in problems:
-                    table.add_row(p.id, str(p.tier), p.title, RUBRIC_LABELS.get(last.get(p.id, ""), "—"))
-                out.print(table)
-                return
-            chosen = next((p for p in problems if p.id == problem), None)
-            if chosen is None:
-                raise DeckError(f"no practice problem {problem!r} (see 'gdgrill practice')")
-            run_practice(chosen, store, out, read_line, clock.today(home=home))
-
 
 def plan_summary_for(home):
     """The interview plan's summary (None without a plan), for advice phrased from it."""

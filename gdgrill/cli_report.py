@@ -40,7 +40,7 @@ def report(
         library = load_decks(decks, home)
         items, titles = _report_items(library)
         today = clock.today(home=home)
-        with open_progress(home) as store:
+        with open_progress(home, write=False) as store:
             plan = None
             if store.plan() is not None:
                 from gdgrill.daily import plan_summary

@@ -104,8 +104,46 @@ def m003_plans(db: sqlite3.Connection) -> None:
     )
 
 
+def m004_easy_grade(db: sqlite3.Connection) -> None:
+    # A third grade, 'easy' (a pass that skips the next checkpoint). SQLite cannot change a
+    # CHECK constraint in place: the table is rebuilt (create, copy, drop, rename), every
+    # row and id kept, and its indexes made again.
+    db.execute(
+        """
+        CREATE TABLE reviews_m004 (
+            id INTEGER PRIMARY KEY,
+            item_id INTEGER NOT NULL REFERENCES items (id),
+            reviewed_at TEXT NOT NULL,
+            day TEXT NOT NULL,
+            grade TEXT NOT NULL CHECK (grade IN ('pass', 'fail', 'undo', 'easy')),
+            mode TEXT NOT NULL,
+            effect INTEGER NOT NULL CHECK (effect IN (0, 1, 2)),
+            answer TEXT,
+            seconds REAL,
+            detail TEXT,
+            undoes INTEGER REFERENCES reviews (id)
+        )
+        """
+    )
+    db.execute("INSERT INTO reviews_m004 SELECT * FROM reviews")
+    db.execute("DROP TABLE reviews")
+    db.execute("ALTER TABLE reviews_m004 RENAME TO reviews")
+    db.execute("CREATE INDEX reviews_ladder ON reviews (item_id, id, effect, grade, day)")
+    db.execute("CREATE INDEX reviews_day ON reviews (day, item_id, grade, effect)")
+    db.execute("CREATE INDEX reviews_undoes ON reviews (undoes) WHERE undoes IS NOT NULL")
+    db.execute("CREATE INDEX reviews_misses ON reviews (item_id, id) WHERE effect = 2 AND grade = 'fail'")
+
+
+def m006_practice_answers(db: sqlite3.Connection) -> None:
+    # The answer typed or pasted before the reveal, kept with its self-rating. Rows written
+    # before this step (and ratings given without typing) have NULL here.
+    db.execute("ALTER TABLE practice_ratings ADD COLUMN answer TEXT")
+
+
 MIGRATIONS: list[tuple[str, Migration]] = [
     ("m001_review_log", m001_review_log),
     ("m002_practice_assess_grill", m002_practice_assess_grill),
     ("m003_plans", m003_plans),
+    ("m004_easy_grade", m004_easy_grade),
+    ("m006_practice_answers", m006_practice_answers),
 ]

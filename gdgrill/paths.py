@@ -56,5 +56,10 @@ def deck_cache_path(home: Path) -> Path:
     return home / "cache" / "decks.json"
 
 
+def history_path(home: Path) -> Path:
+    """What the user typed at each prompt, for Up-arrow recall in the next session."""
+    return home / "cache" / "history.json"
+
+
 def config_path(home: Path) -> Path:
     return home / "config.toml"

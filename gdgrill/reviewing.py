@@ -17,15 +17,10 @@ from gdgrill.decks import Library
 from gdgrill.errors import UserError
 from gdgrill.scheduler import NEW_STATE, Grade, apply_review
 from gdgrill.store import Store
+from gdgrill.text import clean_text
 
 MODE = "review"
-GRADES = {"pass": Grade.PASS, "p": Grade.PASS, "fail": Grade.FAIL, "f": Grade.FAIL}
-
-
-def clean_text(text: str) -> str:
-    """Text as it can be stored: bytes that were not UTF-8 (kept by Python as lone
-    surrogates) become U+FFFD instead of failing the write."""
-    return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+GRADES = {"pass": Grade.PASS, "p": Grade.PASS, "fail": Grade.FAIL, "f": Grade.FAIL, "easy": Grade.EASY, "e": Grade.EASY}
 
 
 class ReviewRequest(NamedTuple):
@@ -49,14 +44,14 @@ class ReviewRequest(NamedTuple):
         if grade is not None:
             parsed = GRADES.get(grade.strip().lower()) if isinstance(grade, str) else None
             if parsed is None:
-                raise UserError(f"{where}{item}: grade {grade!r}: expected pass or fail")
+                raise UserError(f"{where}{item}: grade {grade!r}: expected pass, easy or fail")
         if answer is not None and not isinstance(answer, str):
             raise UserError(f"{where}{item}: 'answer' must be a string")
         if parsed is None:
             if answer is None:
-                raise UserError(f"{where}{item}: give a grade (pass or fail) or an answer")
+                raise UserError(f"{where}{item}: give a grade (pass, easy or fail) or an answer")
             if not card.auto_checked:
-                raise UserError(f"{where}{item}: a self-graded card needs a grade (pass or fail); its answer is kept with it")
+                raise UserError(f"{where}{item}: a self-graded card needs a grade (pass, easy or fail); its answer is kept with it")
         return cls(item, parsed, clean_text(answer) if answer is not None else None)
 
 
@@ -102,7 +97,7 @@ def judge_all(requests: list[ReviewRequest], library: Library, store: Store, tod
             detail["auto"] = True
             if grade is None:
                 grade = verdict
-            elif grade is not verdict:
+            elif grade.passed is not verdict.passed:
                 detail["override"] = True
         elif grade is None:
             grade = Grade.FAIL  # a blank quick-fire answer, as in the quiz

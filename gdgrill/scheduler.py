@@ -4,6 +4,8 @@ Checkpoints sit on days 0, 3, 7, 14 and 21 after a card is first learned. A pass
 card up one checkpoint, due after the gap to the next one (3, 4, 7, 7 days) counted from the
 day it was actually reviewed, so a late review never skips a checkpoint. A miss brings the
 card back tomorrow at checkpoint 0; a pass before the due day counts but does not climb.
+An easy pass skips the next checkpoint: it climbs two rungs, due when the skipped one's
+successor would have been (a day-3 easy pass is next tested on day 14).
 After the day-21 pass the card is mastered and returns
 for a maintenance check every ``maintenance_days`` (30); a miss there puts it back on the
 ladder. Nothing here reads a clock or touches a file: "today" is an argument.
@@ -24,6 +26,11 @@ DEFAULT_MAINTENANCE_DAYS = 30
 class Grade(str, Enum):
     PASS = "pass"
     FAIL = "fail"
+    EASY = "easy"  # a pass that skips the next checkpoint
+
+    @property
+    def passed(self) -> bool:
+        return self is not Grade.FAIL
 
 
 class Review(NamedTuple):
@@ -92,6 +99,8 @@ def replay(
     - a miss sends the item to checkpoint 0, due the next day;
     - a pass on or after the due day climbs one rung, due after the gap to the next
       checkpoint (then every ``maintenance_days`` once mastered), counted from that day;
+    - an easy pass on or after the due day climbs two rungs, due after both gaps (a
+      mastered card's easy pass: two maintenance gaps);
     - an early pass (a drill repeated the same day, two sessions at once) is counted but
       does not climb."""
     gaps = _gaps(maintenance_days)
@@ -103,8 +112,12 @@ def replay(
         if grade is Grade.FAIL:
             rung, due, lapses = 0, day + one_day, lapses + 1
         elif due is None or day >= due:
-            due = day + gaps[rung]
-            rung = min(rung + 1, MASTERED)
+            if grade is Grade.EASY:
+                due = day + gaps[rung] + gaps[min(rung + 1, MASTERED)]
+                rung = min(rung + 2, MASTERED)
+            else:
+                due = day + gaps[rung]
+                rung = min(rung + 1, MASTERED)
     return CardState(rung, due, count, lapses, last)
 
 

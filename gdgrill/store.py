@@ -23,6 +23,7 @@ from typing import Any, Iterable, Iterator, NamedTuple
 from gdgrill.errors import UserError
 from gdgrill.migrations import MIGRATIONS
 from gdgrill.paths import database_path
+from gdgrill.text import clean_text
 from gdgrill.scheduler import DEFAULT_MAINTENANCE_DAYS, NEW_STATE, CardState, Grade, Review, card_state, replay
 
 SQLITE_HEADER = b"SQLite format 3\x00"
@@ -34,6 +35,63 @@ NO_EFFECT, STATS_ONLY, LADDER = 0, 1, 2
 
 class StoreError(UserError):
     pass
+
+
+class DamagedValue(ValueError):
+    """A value in an intact database that gdgrill cannot read (a hand edit, a bad tool)."""
+
+    def __init__(self, column: str, value: Any, expected: str):
+        super().__init__(f"{column} holds {value!r}, not {expected}")
+
+
+def _day(value: Any, column: str = "reviews.day") -> date:
+    try:
+        return date.fromisoformat(value)
+    except (TypeError, ValueError):
+        raise DamagedValue(column, value, "a date (YYYY-MM-DD)") from None
+
+
+_GRADES = {g.value: g for g in Grade}
+
+
+def _grade(value: Any) -> Grade:
+    grade = _GRADES.get(value)
+    if grade is None:
+        raise DamagedValue("reviews.grade", value, "a grade (" + ", ".join(_GRADES) + ")")
+    return grade
+
+
+def _json(value: Any, column: str, kind: type, expected: str) -> Any:
+    try:
+        decoded = json.loads(value)
+    except (TypeError, ValueError):
+        raise DamagedValue(column, value, expected) from None
+    if not isinstance(decoded, kind):
+        raise DamagedValue(column, value, expected)
+    return decoded
+
+
+def _ratings(value: Any) -> dict[str, int]:
+    ratings = _json(value, "assessments.ratings", dict, "a JSON object of ratings")
+    if not all(isinstance(k, str) and isinstance(v, int) and not isinstance(v, bool) for k, v in ratings.items()):
+        raise DamagedValue("assessments.ratings", value, "a JSON object of whole-number ratings")
+    return ratings
+
+
+def _bands(value: Any) -> list[dict[str, Any]]:
+    bands = _json(value, "grills.bands", list, "a JSON list of bands")
+    if not all(isinstance(b, dict) for b in bands):
+        raise DamagedValue("grills.bands", value, "a JSON list of bands")
+    return bands
+
+
+def _number(value: Any, column: str, *, whole: bool = False, optional: bool = False) -> Any:
+    if value is None and optional:
+        return None
+    ok = isinstance(value, int) if whole else isinstance(value, (int, float))
+    if not ok or isinstance(value, bool):
+        raise DamagedValue(column, value, "a whole number" if whole else "a number")
+    return value
 
 
 class LoggedReview(NamedTuple):
@@ -75,6 +133,57 @@ class ItemSummary(NamedTuple):
     month: ItemStats
 
 
+MIN_FREE_BYTES = 256 * 1024  # below this a grade may not fit: refuse before asking
+
+
+def _free_bytes(path: Path) -> int | None:
+    try:
+        st = os.statvfs(path if path.exists() else path.parent)
+    except (OSError, AttributeError):  # no statvfs on Windows
+        return None
+    return st.f_bavail * st.f_frsize
+
+
+def _read_only_reason(path: Path) -> str | None:
+    """Why the database cannot be written, when that is the cause: a read-only mount, an
+    unwritable file or folder. None when it looks writable."""
+    try:
+        st = os.statvfs(path.parent)
+        if st.f_flag & getattr(os, "ST_RDONLY", 1):
+            return "it is on a read-only file system"
+    except (OSError, AttributeError):
+        pass
+    if path.exists() and not os.access(path, os.W_OK):
+        return "the file is read-only"
+    if not os.access(path.parent, os.W_OK):
+        return f"its folder {path.parent} is read-only"
+    return None
+
+
+def failure_message(path: Path, exc: sqlite3.DatabaseError) -> str:
+    """One line for an SQLite failure, naming the real cause: a healthy file on a
+    read-only mount or a full disk is not called corrupt."""
+    text = str(exc)
+    reason = _read_only_reason(path)
+    if reason or "readonly" in text:
+        return f"{path}: cannot write the progress database: {reason or 'it is read-only'} ({text}); nothing was saved"
+    free = _free_bytes(path)
+    if "full" in text or (free is not None and free < MIN_FREE_BYTES):
+        return f"{path}: the disk is full ({text}); free some space and run the command again"
+    if isinstance(exc, sqlite3.OperationalError) and "locked" in text:
+        return f"{path}: the progress database is busy ({text}); another gdgrill is writing: try again"
+    if isinstance(exc, sqlite3.OperationalError) and "I/O" not in text and "malformed" not in text:
+        return f"{path}: {text}"
+    return f"{path}: the progress database is corrupt ({text}); left untouched"
+
+
+def damaged_message(path: Path, exc: DamagedValue) -> str:
+    return (
+        f"{path}: a damaged value in the progress database: {exc}; left untouched"
+        " (fix that row with sqlite3, or restore a backup)"
+    )
+
+
 def _utc_iso(moment: datetime | None) -> str:
     moment = moment or datetime.now(timezone.utc)
     return moment.astimezone(timezone.utc).isoformat(timespec="seconds")
@@ -99,13 +208,29 @@ def _applied_migrations(conn: sqlite3.Connection) -> list[str]:
     return [row[0] for row in conn.execute("SELECT name FROM _migrations ORDER BY rowid")]
 
 
+def _connect_readonly(path: Path) -> sqlite3.Connection:
+    """A connection that cannot write. On a read-only mount SQLite cannot create the WAL's
+    shared-memory file; with no WAL file present nothing is pending, so the file is opened
+    as immutable."""
+    uri = path.resolve().as_uri()
+    conn = sqlite3.connect(f"{uri}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+    try:
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        return conn
+    except sqlite3.OperationalError:
+        conn.close()
+        if Path(f"{path}-wal").exists() or _read_only_reason(path) is None:
+            raise
+    return sqlite3.connect(f"{uri}?mode=ro&immutable=1", uri=True, isolation_level=None)
+
+
 def _check_readonly(path: Path) -> None:
     """Look at an existing database without writing: corrupt or newer files are refused."""
     _refuse_unless_sqlite(path)
     if path.stat().st_size == 0:
         return
     try:
-        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
+        conn = _connect_readonly(path)
         try:
             applied = _applied_migrations(conn)
             tables = conn.execute(
@@ -114,7 +239,7 @@ def _check_readonly(path: Path) -> None:
         finally:
             conn.close()
     except sqlite3.DatabaseError as exc:
-        raise StoreError(f"{path}: the progress database is corrupt ({exc}); left untouched") from None
+        raise StoreError(failure_message(path, exc)) from None
     if tables and not applied:
         raise StoreError(f"{path}: an SQLite database that gdgrill did not create; left untouched (use another --home)")
     known = {name for name, _ in MIGRATIONS}
@@ -168,12 +293,26 @@ class Store:
     def _errors(self) -> Iterator[None]:
         try:
             yield
-        except sqlite3.OperationalError as exc:
-            raise StoreError(f"{self.path}: {exc}") from None
+        except DamagedValue as exc:
+            raise StoreError(damaged_message(self.path, exc)) from None
         except sqlite3.IntegrityError:
             raise  # a constraint gdgrill itself broke: a bug, not a corrupt file
         except sqlite3.DatabaseError as exc:
-            raise StoreError(f"{self.path}: the progress database is corrupt ({exc})") from None
+            raise StoreError(failure_message(self.path, exc)) from None
+
+    def check_writable(self) -> None:
+        """Refuse now, before the user answers anything, when a grade could not be saved
+        (a read-only file or mount, an immutable file, a full disk)."""
+        with self._errors():
+            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                # A no-op write still takes the write path: a read-only file fails here.
+                self.conn.execute("DELETE FROM items WHERE 0")
+            finally:
+                self.conn.execute("ROLLBACK")
+        free = _free_bytes(self.path)
+        if free is not None and free < MIN_FREE_BYTES:
+            raise StoreError(f"{self.path}: the disk is full ({free // 1024} KiB free); free some space to save grades")
 
     # -- the review log ---------------------------------------------------------------
     def _item_id(self, key: str) -> int:
@@ -225,7 +364,7 @@ class Store:
                 grade.value,
                 mode,
                 effect,
-                answer,
+                clean_text(answer) if answer is not None else None,
                 seconds,
                 json.dumps(detail, sort_keys=True) if detail else None,
             ),
@@ -286,10 +425,13 @@ class Store:
     def _rows(self, where: str, params: tuple[Any, ...]) -> list[LoggedReview]:
         with self._errors():
             rows = self.conn.execute(f"{self._SELECT_LOG} {where} ORDER BY r.id", params).fetchall()
-        return [
-            LoggedReview(r[0], r[1], r[2], date.fromisoformat(r[3]), r[4], r[5], r[6], r[7], json.loads(r[8]) if r[8] else None, r[9])
-            for r in rows
-        ]
+            return [
+                LoggedReview(
+                    r[0], r[1], r[2], _day(r[3]), r[4], r[5], r[6], _number(r[7], "reviews.seconds", optional=True),
+                    _json(r[8], "reviews.detail", dict, "a JSON object") if r[8] else None, r[9],
+                )
+                for r in rows
+            ]
 
     _NOT_UNDONE = "r.id NOT IN (SELECT undoes FROM reviews WHERE undoes IS NOT NULL)"
 
@@ -322,7 +464,7 @@ class Store:
                 f" WHERE i.key = ? AND {self._live} ORDER BY r.id",
                 (item,),
             ).fetchall()
-        return [Review(date.fromisoformat(d), Grade(g)) for d, g in rows]
+            return [Review(_day(d), _grade(g)) for d, g in rows]
 
     def states_for(self, items: Iterable[str], maintenance_days: int | None = None) -> dict[str, CardState]:
         """States of the given items (those with a live review), each replayed in full."""
@@ -381,8 +523,8 @@ class Store:
                 item_id: counts
                 for item_id, *counts in self.conn.execute(
                     f"""
-                    SELECT r.item_id, SUM(r.day >= :week), SUM(r.day >= :week AND r.grade = 'pass'),
-                           COUNT(*), SUM(r.grade = 'pass')
+                    SELECT r.item_id, SUM(r.day >= :week), SUM(r.day >= :week AND r.grade != 'fail'),
+                           COUNT(*), SUM(r.grade != 'fail')
                     FROM reviews r INDEXED BY reviews_day
                     WHERE r.day >= :month AND {graded.format(undone=not_undone)} GROUP BY r.item_id
                     """,
@@ -390,6 +532,9 @@ class Store:
                 )
             }
             keys = dict(self.conn.execute("SELECT id, key FROM items"))
+            for item_id, *_ in rows:
+                if item_id not in keys:
+                    raise DamagedValue("reviews.item_id", item_id, "the id of a row in items")
             self.conn.execute("CREATE TEMP TABLE IF NOT EXISTS _last_miss (item_id INTEGER PRIMARY KEY, from_id INTEGER NOT NULL)")
             self.conn.execute("DELETE FROM _last_miss")
             self.conn.executemany(
@@ -403,18 +548,24 @@ class Store:
                 WHERE r.effect = {LADDER} AND {not_undone} ORDER BY m.item_id, r.id
                 """
             ).fetchall()
+        with self._errors():
+            return self._summarise(rows, misses, recent, keys, suffix, maintenance_days)
+
+    @staticmethod
+    def _summarise(rows, misses, recent, keys, suffix, maintenance_days) -> dict[str, ItemSummary]:
         # The suffix arrives grouped by item, in id order: replay each group in one call.
         by_item: dict[int, list[tuple[date, Grade]]] = {}
         days: dict[str, date] = {}
-        grades = {g.value: g for g in Grade}
+        grades = _GRADES
         for item_id, day, grade in suffix:
             d = days.get(day)
             if d is None:
-                d = days[day] = date.fromisoformat(day)
+                d = days[day] = _day(day)
             group = by_item.get(item_id)
             if group is None:
                 group = by_item[item_id] = []
-            group.append((d, grades[grade]))
+            g = grades.get(grade)
+            group.append((d, g if g is not None else _grade(grade)))
         states: dict[int, CardState] = {}
         for item_id, _, ladder in rows:  # effect is 1 or 2 here, so SUM(effect) - COUNT(*) counts the 2s
             if ladder:
@@ -425,6 +576,8 @@ class Store:
                 states[item_id] = replay(start, group, maintenance_days)
         out = {}
         for item_id, total, _ in rows:
+            if item_id not in keys:
+                raise DamagedValue("reviews.item_id", item_id, "the id of a row in items")
             # Every counted miss is a ladder miss (record_review enforces it).
             fails = misses.get(item_id, (0, None))[0]
             wn, wp, mn, mp = recent.get(item_id, (0, 0, 0, 0))
@@ -458,15 +611,15 @@ class Store:
                 ORDER BY d.day DESC
                 """
             ).fetchall()
-        return [date.fromisoformat(r[0]) for r in rows]
+            return [_day(r[0]) for r in rows]
 
     def memory_histories(self) -> dict[str, list[tuple[date, int]]]:
         """Every item's graded, not-undone reviews as (day, FSRS rating), oldest first: what
         the memory model replays. Unlike the ladder's history this keeps cram and grill
         answers too: each one was a real act of recall."""
-        from gdgrill.memory import AGAIN, GOOD
+        from gdgrill.memory import AGAIN, EASY, GOOD
 
-        ratings = {"pass": GOOD, "fail": AGAIN}
+        ratings = {"pass": GOOD, "fail": AGAIN, "easy": EASY}
         out: dict[str, list[tuple[date, int]]] = {}
         days: dict[str, date] = {}
         with self._errors(), self._snapshot():
@@ -475,15 +628,19 @@ class Store:
                 f"SELECT r.item_id, r.day, r.grade FROM reviews r INDEXED BY reviews_ladder"
                 f" WHERE r.grade != 'undo' AND {self._not_undone} ORDER BY r.item_id, r.id"
             ).fetchall()
-        for item_id, day, grade in rows:
-            d = days.get(day)
-            if d is None:
-                d = days[day] = date.fromisoformat(day)
-            key = keys[item_id]
-            group = out.get(key)
-            if group is None:
-                group = out[key] = []
-            group.append((d, ratings[grade]))
+        with self._errors():
+            for item_id, day, grade in rows:
+                d = days.get(day)
+                if d is None:
+                    d = days[day] = _day(day)
+                key = keys.get(item_id)
+                if key is None:
+                    raise DamagedValue("reviews.item_id", item_id, "the id of a row in items")
+                group = out.get(key)
+                if group is None:
+                    group = out[key] = []
+                rating = ratings.get(grade)
+                group.append((d, rating if rating is not None else ratings[_grade(grade).value]))
         return out
 
     def reviewed_on(self, day: date) -> set[str]:
@@ -520,25 +677,39 @@ class Store:
         if row is None or row[0] is None:
             return None
         try:
-            return StoredPlan(date.fromisoformat(row[0]), int(row[1]), row[2] or "phone", date.fromisoformat(row[3]))
-        except (TypeError, ValueError):
-            raise StoreError(f"{self.path}: the stored plan is damaged (interview {row[0]!r}); run 'gdgrill plan --clear'") from None
+            per_day = _number(row[1], "plans.per_day", whole=True)
+            if row[2] not in (None, "phone", "research"):
+                raise DamagedValue("plans.focus", row[2], "phone or research")
+            return StoredPlan(_day(row[0], "plans.interview"), per_day, row[2] or "phone", _day(row[3], "plans.day"))
+        except DamagedValue as exc:
+            raise StoreError(f"{self.path}: the stored plan is damaged ({exc}); run 'gdgrill plan --clear'") from None
 
     # -- practice, assessment, grill ------------------------------------------------
-    def record_practice(self, problem: str, rating: str, hints_used: int, *, day: date, at: datetime | None = None) -> int:
+    def record_practice(
+        self, problem: str, rating: str, hints_used: int, *, day: date, at: datetime | None = None, answer: str | None = None
+    ) -> int:
+        """Save one self-rated attempt; ``answer`` is the text typed before the reveal (None:
+        rated without typing). Callers clean the text first (``reviewing.clean_text``)."""
         with self._errors():
             cur = self.conn.execute(
-                "INSERT INTO practice_ratings (problem, rated_at, day, rating, hints_used) VALUES (?, ?, ?, ?, ?)",
-                (problem, _utc_iso(at), day.isoformat(), rating, hints_used),
+                "INSERT INTO practice_ratings (problem, rated_at, day, rating, hints_used, answer) VALUES (?, ?, ?, ?, ?, ?)",
+                (problem, _utc_iso(at), day.isoformat(), rating, hints_used, clean_text(answer) if answer is not None else None),
             )
         return int(cur.lastrowid)
 
     def practice_ratings(self) -> list[dict[str, Any]]:
+        """Every rated attempt, oldest first: problem, rated_at, day, rating, hints_used, answer."""
         with self._errors():
             rows = self.conn.execute(
-                "SELECT problem, rated_at, day, rating, hints_used FROM practice_ratings ORDER BY id"
+                "SELECT problem, rated_at, day, rating, hints_used, answer FROM practice_ratings ORDER BY id"
             ).fetchall()
-        return [dict(problem=r[0], rated_at=r[1], day=r[2], rating=r[3], hints_used=r[4]) for r in rows]
+            return [
+                dict(
+                    problem=r[0], rated_at=r[1], day=_day(r[2], "practice_ratings.day").isoformat(), rating=r[3],
+                    hints_used=_number(r[4], "practice_ratings.hints_used", whole=True), answer=r[5],
+                )
+                for r in rows
+            ]
 
     def record_assessment(self, ratings: dict[str, int], *, day: date, at: datetime | None = None) -> int:
         with self._errors():
@@ -551,7 +722,13 @@ class Store:
     def assessments(self) -> list[dict[str, Any]]:
         with self._errors():
             rows = self.conn.execute("SELECT taken_at, day, ratings, total FROM assessments ORDER BY id").fetchall()
-        return [dict(taken_at=r[0], day=r[1], ratings=json.loads(r[2]), total=r[3]) for r in rows]
+            return [
+                dict(
+                    taken_at=r[0], day=_day(r[1], "assessments.day").isoformat(), ratings=_ratings(r[2]),
+                    total=_number(r[3], "assessments.total", whole=True),
+                )
+                for r in rows
+            ]
 
     def record_grill(
         self, score: int, total: int, bands: list[dict[str, Any]], seconds: float | None, *, day: date, at: datetime | None = None
@@ -566,23 +743,41 @@ class Store:
     def grills(self) -> list[dict[str, Any]]:
         with self._errors():
             rows = self.conn.execute("SELECT taken_at, day, score, total, bands, seconds FROM grills ORDER BY id").fetchall()
-        return [dict(taken_at=r[0], day=r[1], score=r[2], total=r[3], bands=json.loads(r[4]), seconds=r[5]) for r in rows]
+            return [
+                dict(
+                    taken_at=r[0], day=_day(r[1], "grills.day").isoformat(), score=_number(r[2], "grills.score", whole=True),
+                    total=_number(r[3], "grills.total", whole=True), bands=_bands(r[4]),
+                    seconds=_number(r[5], "grills.seconds", optional=True),
+                )
+                for r in rows
+            ]
 
 
-def open_store(home: Path, maintenance_days: int | None = None) -> Store:
+def open_store(home: Path, maintenance_days: int | None = None, *, write: bool = True) -> Store:
     """Open (creating and migrating if needed) the progress database in ``home``.
     ``maintenance_days`` defaults to the setting (GDGRILL_MAINTENANCE_DAYS, else
-    config.toml in ``home``, else 30)."""
+    config.toml in ``home``, else 30).
+
+    ``write=True`` (the quiz, a drill, anything that saves) checks at once that a grade
+    could be saved, so nothing is asked that would be lost. ``write=False`` (the report,
+    listings) also works where the database cannot be written: a read-only mount, an
+    immutable file. It then reads the file as it is, or, when this gdgrill's schema has
+    steps the file lacks, a migrated copy in memory."""
     if maintenance_days is None:
         from gdgrill.config import settings
 
         maintenance_days = settings(home).maintenance_days
     path = database_path(home)
-    if path.exists():
+    exists = path.exists()
+    if exists:
         _check_readonly(path)
+    if not write and (not exists or _read_only_reason(path)):
+        return _open_readonly(path, maintenance_days) if exists else _open_empty(path, maintenance_days)
     try:
         home.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
+        if not write:
+            return _open_empty(path, maintenance_days)
         raise StoreError(f"{home}: cannot create the data folder ({exc.strerror})") from None
     try:
         conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
@@ -590,9 +785,38 @@ def open_store(home: Path, maintenance_days: int | None = None) -> Store:
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = NORMAL")
         migrate(conn)
-    except sqlite3.OperationalError as exc:
-        raise StoreError(f"{path}: cannot open the progress database ({exc})") from None
     except sqlite3.DatabaseError as exc:
-        raise StoreError(f"{path}: the progress database is corrupt ({exc}); left untouched") from None
+        if not write and exists and ("readonly" in str(exc) or _read_only_reason(path)):
+            return _open_readonly(path, maintenance_days)
+        raise StoreError(failure_message(path, exc)) from None
+    store = Store(conn, path, maintenance_days)
+    if write:
+        try:
+            store.check_writable()
+        except StoreError:
+            store.close()
+            raise
+    return store
+
+
+def _open_empty(path: Path, maintenance_days: int) -> Store:
+    """No database yet and none wanted: an empty one in memory (nothing is created)."""
+    conn = sqlite3.connect(":memory:", isolation_level=None)
+    migrate(conn)
+    return Store(conn, path, maintenance_days)
+
+
+def _open_readonly(path: Path, maintenance_days: int) -> Store:
+    try:
+        conn = _connect_readonly(path)
+        known = {name for name, _ in MIGRATIONS}
+        if set(_applied_migrations(conn)) != known:
+            memory = sqlite3.connect(":memory:", isolation_level=None)
+            conn.backup(memory)
+            conn.close()
+            conn = memory
+            migrate(conn)
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(failure_message(path, exc)) from None
     return Store(conn, path, maintenance_days)
 

@@ -1,9 +1,13 @@
-"""Display helpers for deck prose written with hard line breaks."""
+"""Text helpers: deck prose written with hard line breaks, and what the user typed."""
 
 from __future__ import annotations
 
 import re
 
+# What a terminal without line editing leaves in a typed line: CSI sequences (arrow keys,
+# Home/End: ESC [ 1 ~), SS3 sequences (ESC O H), bracketed-paste marks, lone ESCs.
+_ESCAPES = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[O N][@-~]?|\x1b")
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _MARKER = re.compile(r"^(\s*)([-•*·]|\d+[.)])\s+")
 _LABEL = re.compile(r"^[A-Z][A-Za-z /-]{0,30}:(\s|$)")
 
@@ -41,3 +45,17 @@ def reflow(text: str) -> str:
             out.append(line.rstrip())
             column = _text_column(line)
     return "\n".join(out)
+
+
+def clean_text(text: str) -> str:
+    """Text as it can be stored: bytes that were not UTF-8 (kept by Python as lone
+    surrogates) become U+FFFD instead of failing the write."""
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+def clean_input(text: str) -> str:
+    """A typed line as the user meant it: escape sequences that arrow and Home/End keys
+    leave where no line editing runs are dropped, a tab is a space, other control
+    characters go, and undecodable bytes become U+FFFD."""
+    text = _ESCAPES.sub("", clean_text(text)).replace("\t", " ")
+    return _CONTROLS.sub("", text)

@@ -172,7 +172,7 @@ def test_ctrl_c_exits_130_with_a_calm_line(home, monkeypatch):
     def interrupted(*args):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("builtins.input", interrupted)
+    monkeypatch.setattr("gdgrill.lineinput.Prompter.line", interrupted)
     result = drill("adam")
     assert result.exit_code == 130
     assert "interrupted" in result.stderr and "Traceback" not in result.output

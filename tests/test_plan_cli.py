@@ -205,7 +205,7 @@ def test_a_quick_fire_answer_is_checked_and_a_dry_run_saves_nothing():
     "args, message",
     [
         (["nope/card", "--grade", "pass"], "unknown item 'nope/card'"),
-        (["foundations/gd-update-rule", "--grade", "maybe"], "expected pass or fail"),
+        (["foundations/gd-update-rule", "--grade", "maybe"], "expected pass, easy or fail"),
         (["foundations/gd-update-rule", "--answer", "θ ← θ − η∇L"], "needs a grade"),
         (["foundations/gd-update-rule"], "give a grade"),
         (["drill/adam-bias", "--grade", "pass"], "gdgrill drill adam-bias --answer FILE"),

@@ -111,3 +111,23 @@ def test_an_early_pass_is_counted_but_does_not_climb_the_ladder():
     assert state.rung == 1 and state.due == day(3) and state.reviews == 5
     # ...while an early miss still sends it back to the bottom.
     assert card_state([Review(day(0), P), Review(day(1), F)]).rung == 0
+
+
+def test_an_easy_pass_skips_the_next_checkpoint():
+    d0 = date(2026, 3, 2)
+    easy_first = card_state([Review(d0, Grade.EASY)])
+    assert (easy_first.checkpoint_day, easy_first.due) == (7, d0 + timedelta(days=7))  # day 3 skipped
+    on_day_3 = card_state([Review(d0, Grade.PASS), Review(d0 + timedelta(days=3), Grade.EASY)])
+    assert (on_day_3.checkpoint_day, on_day_3.due) == (14, d0 + timedelta(days=14))  # day 7 skipped
+    on_day_14 = card_state([Review(d0 + timedelta(days=d), g) for d, g in ((0, Grade.PASS), (3, Grade.PASS), (7, Grade.PASS), (14, Grade.EASY))])
+    assert on_day_14.status is Status.MASTERED and on_day_14.due == d0 + timedelta(days=14 + 7 + 30)
+    mastered = card_state([Review(d0 + timedelta(days=d), Grade.PASS) for d in (0, 3, 7, 14, 21)])
+    assert apply_review(mastered, Review(mastered.due, Grade.EASY), 30).due == mastered.due + timedelta(days=60)
+
+
+def test_an_early_easy_pass_counts_but_does_not_climb_and_a_miss_after_it_resets():
+    d0 = date(2026, 3, 2)
+    early = card_state([Review(d0, Grade.PASS), Review(d0 + timedelta(days=1), Grade.EASY)])
+    assert (early.rung, early.due, early.reviews) == (1, d0 + timedelta(days=3), 2)
+    missed = card_state([Review(d0, Grade.EASY), Review(d0 + timedelta(days=7), Grade.FAIL)])
+    assert (missed.rung, missed.due, missed.lapses) == (0, d0 + timedelta(days=8), 1)

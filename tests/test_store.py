@@ -31,7 +31,7 @@ def schema(path: Path) -> list[tuple[str, str, str]]:
 def test_an_empty_database_migrates_to_the_exact_schema(tmp_path):
     with open_store(tmp_path) as store:
         applied = [r[0] for r in store.conn.execute("SELECT name FROM _migrations ORDER BY rowid")]
-    assert applied == ["m001_review_log", "m002_practice_assess_grill", "m003_plans"]
+    assert applied == ["m001_review_log", "m002_practice_assess_grill", "m003_plans", "m004_easy_grade", "m006_practice_answers"]
     names = [(kind, name) for kind, name, _ in schema(tmp_path / "progress.db")]
     assert names == [
         ("index", "reviews_day"),
@@ -52,6 +52,9 @@ def test_an_empty_database_migrates_to_the_exact_schema(tmp_path):
         "id", "item_id", "reviewed_at", "day", "grade", "mode", "effect", "answer", "seconds", "detail", "undoes",
     ]
     assert [row[1] for row in conn.execute("PRAGMA table_info(items)")] == ["id", "key"]
+    assert [row[1] for row in conn.execute("PRAGMA table_info(practice_ratings)")] == [
+        "id", "problem", "rated_at", "day", "rating", "hints_used", "answer",
+    ]
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
@@ -59,7 +62,7 @@ def test_reopening_applies_nothing_twice(tmp_path):
     open_store(tmp_path).close()
     before = schema(tmp_path / "progress.db")
     with open_store(tmp_path) as store:
-        assert store.conn.execute("SELECT count(*) FROM _migrations").fetchone()[0] == 3
+        assert store.conn.execute("SELECT count(*) FROM _migrations").fetchone()[0] == 5
     assert schema(tmp_path / "progress.db") == before
 
 
@@ -240,3 +243,28 @@ def test_a_counted_miss_always_moves_the_ladder(tmp_path):
             store.record_review("d/a", Grade.FAIL, "grill", day=D0, scheduling=False)
         store.record_review("d/a", Grade.FAIL, "cram", day=D0)  # practice only: fine
         assert store.log() and "d/a" not in store.states()
+
+
+def test_a_database_from_before_the_easy_grade_keeps_every_row_and_takes_easy(tmp_path):
+    from gdgrill.migrations import MIGRATIONS
+
+    conn = sqlite3.connect(tmp_path / "progress.db", isolation_level=None)
+    conn.execute("CREATE TABLE _migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
+    for name, migration in MIGRATIONS[:3]:  # as gdgrill left it before m004
+        migration(conn)
+        conn.execute("INSERT INTO _migrations VALUES (?, '2026-01-01')", (name,))
+    conn.execute("INSERT INTO items VALUES (1, 'd/a')")
+    conn.execute("INSERT INTO reviews VALUES (1, 1, 't', '2026-03-02', 'pass', 'quiz', 2, 'x', 1.5, NULL, NULL)")
+    conn.execute("INSERT INTO reviews VALUES (2, 1, 't', '2026-03-02', 'undo', 'quiz', 0, NULL, NULL, NULL, 1)")
+    conn.execute("INSERT INTO reviews VALUES (7, 1, 't', '2026-03-02', 'fail', 'quiz', 2, NULL, NULL, NULL, NULL)")
+    with pytest.raises(sqlite3.IntegrityError):
+        conn.execute("INSERT INTO reviews VALUES (8, 1, 't', '2026-03-02', 'easy', 'quiz', 2, NULL, NULL, NULL, NULL)")
+    conn.close()
+    with open_store(tmp_path) as store:
+        rows = [(r.id, r.grade, r.undoes, r.answer) for r in store.log()]
+        assert rows == [(1, "pass", None, "x"), (2, "undo", 1, None), (7, "fail", None, None)]
+        assert store.history("d/a") == [(D0, Grade.FAIL)]  # the undo still takes row 1 back
+        store.record_review("d/a", Grade.EASY, "quiz", day=D0 + timedelta(days=1))
+        assert store.states()["d/a"].checkpoint_day == 7  # easy at day 0 skips day 3
+    indexes = {name for kind, name, _ in schema(tmp_path / "progress.db") if kind == "index"}
+    assert indexes == {"reviews_day", "reviews_ladder", "reviews_misses", "reviews_undoes"}

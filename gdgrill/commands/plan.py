@@ -63,7 +63,7 @@ def plan(
         if clear and (day or per_day or focus):
             raise UserError("--clear removes the plan: give it alone")
         library = load_decks(decks, home)
-        with open_progress(home) as store:
+        with open_progress(home, write=bool(clear or day or per_day or focus)) as store:
             message = None
             if clear:
                 message = "Plan cleared: the 0-3-7-14-21 ladder schedules everything again." if store.clear_plan(day=today) else "No plan was set."

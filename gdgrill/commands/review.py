@@ -41,7 +41,7 @@ def due(
         library = load_decks(decks, home)
         cards = library.select(deck or ())
         today = clock.today(home=home)
-        with open_progress(home) as store:
+        with open_progress(home, write=False) as store:
             queue = todays_queue(library.cards, cards, store, today, new_per_day=new_per_day(new, home))
         entries = queue_entries(queue)
         if format == "json":
@@ -56,7 +56,7 @@ def due(
 
 def review(
     item: Annotated[Optional[str], typer.Argument(help="The item, as deck/card (see 'gdgrill due').", show_default=False)] = None,
-    grade: Annotated[Optional[str], typer.Option("--grade", "-g", help="pass or fail (a self-graded card needs it).")] = None,
+    grade: Annotated[Optional[str], typer.Option("--grade", "-g", help="pass, easy (skips the next checkpoint) or fail (a self-graded card needs one).")] = None,
     answer: Annotated[
         Optional[str], typer.Option("--answer", "-a", help="Your answer: a quick-fire card is checked automatically; kept with the review.")
     ] = None,
@@ -89,7 +89,7 @@ def review(
         else:
             requests = [ReviewRequest.checked(item, grade, answer, library, where="")]  # type: ignore[arg-type]
         today = clock.today(home=home)
-        with open_progress(home) as store:
+        with open_progress(home, write=not dry_run) as store:
             results = judge_all(requests, library, store, today, save=not dry_run)
         for r in results:
             if format == "json":

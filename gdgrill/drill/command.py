@@ -62,6 +62,7 @@ from gdgrill.errors import ExitCode, UserError
 
 if TYPE_CHECKING:
     from gdgrill.drill.judge import Verdict
+    from gdgrill.lineinput import Prompter
 
 READ_LIMIT = 64 * 1024  # characters; the language refuses anything past its own cap anyway
 
@@ -282,49 +283,46 @@ def render_verdict(drill: Drill, verdict: "Verdict", out: Console, err: Console,
 # -- Interactive ------------------------------------------------------------------------------
 
 
-def read_multiline(out: Console) -> str | None:
-    """Lines until an empty line or end of input; None when nothing was typed before EOF."""
-    lines: list[str] = []
-    while True:
-        out.print("… " if lines else "› ", end="", markup=False)
-        try:
-            line = input()
-        except EOFError:
-            out.print()
-            break
-        if not line.strip():
-            if lines:
-                break
-            continue
-        lines.append(line)
-        if sum(len(x) + 1 for x in lines) > READ_LIMIT:
-            break
+def prompter_for(out: Console, home: Path | None) -> "Prompter":
+    from gdgrill.lineinput import Prompter
+    from gdgrill.paths import history_path, home_dir
+
+    return Prompter(out, history_file=history_path(home_dir(home)), style="")
+
+
+def read_multiline(prompter: "Prompter", previous: str | None = None) -> str | None:
+    """Lines until an empty line or end of input; None when nothing was typed. A retry
+    starts each line pre-filled from ``previous``: Enter keeps a line, edit it in place,
+    Ctrl-U clears it."""
+    lines = prompter.lines("› ", "… ", default=previous.splitlines() if previous else (), limit=READ_LIMIT)
     return "\n".join(lines) if lines else None
 
 
-def _ask(out: Console, prompt: str, choices: str) -> str:
+def _ask(prompter: "Prompter", prompt: str, choices: str) -> str:
     while True:
-        out.print(prompt, end="", markup=False)
         try:
-            reply = input().strip().lower()
+            reply = prompter(prompt).strip().lower()
         except EOFError:
-            out.print()
             return "q"
         if not reply:
             return "r"  # Enter retries, as the prompt says
         if reply[0] in choices:
             return reply[0]
-        out.print(f"  type one of: {', '.join(choices)} (or Enter to retry)", style="warn", markup=False)
+        prompter.console.print(f"  type one of: {', '.join(choices)} (or Enter to retry)", style="warn", markup=False)
 
 
 def interactive(drill: Drill, torch_device: str | None, save: bool, home: Path | None, out: Console, err: Console) -> int:
     out.print(Panel(escape(drill.intro), title=f"drill {drill.name} · tier {drill.tier}", expand=False))
     out.print("Type your rule; finish with an empty line (or Ctrl-D).", style="muted", markup=False)
+    prompter = prompter_for(out, home)
     hints_shown = 0
     last = ExitCode.USAGE
+    text: str | None = None
     while True:
         started = time.perf_counter()
-        text = read_multiline(out)
+        if text is not None:
+            out.print("Your last attempt is filled in: Enter keeps a line, edit it in place, Ctrl-U clears it.", style="muted", markup=False)
+        text = read_multiline(prompter, text)
         if text is None:
             err.print("no answer given; nothing saved.", style="muted", markup=False)
             return last
@@ -340,13 +338,13 @@ def interactive(drill: Drill, torch_device: str | None, save: bool, home: Path |
             return ExitCode.OK
         more_hints = hints_shown < len(drill.hints)
         options = ("[h]int, " if more_hints else "") + "[r]etry (Enter), [g]ive up (show the reference), [q]uit: "
-        choice = _ask(out, options, ("h" if more_hints else "") + "rgq")
+        choice = _ask(prompter, options, ("h" if more_hints else "") + "rgq")
         while choice == "h":
             out.print(f"Hint {hints_shown + 1}: {drill.hints[hints_shown]}", style="warn", markup=False)
             hints_shown += 1
             more_hints = hints_shown < len(drill.hints)
             options = ("[h]int, " if more_hints else "") + "[r]etry (Enter), [g]ive up (show the reference), [q]uit: "
-            choice = _ask(out, options, ("h" if more_hints else "") + "rgq")
+            choice = _ask(prompter, options, ("h" if more_hints else "") + "rgq")
         if choice == "g":
             out.print("Reference rule:", style="title")
             out.print(drill.reference_rule, markup=False, highlight=False)

@@ -856,14 +856,12 @@ def render_stage(stage: Stage, result: StageResult, out: "Console", err: "Consol
         out.print("  It matches none of the known mistakes for this step.", style="muted")
 
 
-def _read_line(out: "Console") -> str | None:
+def _read_line(prompter: Any) -> str | None:
     """The next non-empty line, or None at end of input."""
     while True:
-        out.print("› ", end="", markup=False)
         try:
-            line = input()
+            line = prompter("› ")
         except EOFError:
-            out.print()
             return None
         if line.strip():
             return line
@@ -892,6 +890,7 @@ def interactive(torch_device: str | None, save: bool, home: Path | None, out: "C
     from gdgrill.drill import command
 
     out.print(Panel(escape(_derive_intro()), title=f"drill {DRILL_NAME} · derive", expand=False))
+    prompter = command.prompter_for(out, home)
     first: dict[str, Any] = {}
     answers: list[str] = []
     all_right = True
@@ -910,7 +909,7 @@ def interactive(torch_device: str | None, save: bool, home: Path | None, out: "C
             also = ", ".join(a for a in (n.name, *n.aliases) if a != n.symbol)
             out.print(f"  {n.symbol:<3} {n.meaning}  (also: {also})", style="muted", markup=False)
         while True:
-            text = _read_line(out)
+            text = _read_line(prompter)
             if text is None:
                 save_derivation()
                 if not first:
@@ -924,7 +923,7 @@ def interactive(torch_device: str | None, save: bool, home: Path | None, out: "C
             answers.append(text)
             if result.passed:
                 break
-            choice = command._ask(out, "[r]etry, [s]how the answer, [q]uit: ", "rsq")
+            choice = command._ask(prompter, "[r]etry, [s]how the answer, [q]uit: ", "rsq")
             if choice == "s":
                 all_right = False
                 out.print(stage.shown, style="key", markup=False)

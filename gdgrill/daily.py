@@ -137,12 +137,13 @@ def todays_queue(
     return Queue(Plan(due=due, new=new), drills, stored, chosen, spent, states)
 
 
-def opening_lines(queue: Queue, cards: Sequence[Card], today: date, cram: bool) -> list[str]:
-    """What the quiz says before the first card; under a plan, the plan's day too."""
+def opening_lines(queue: Queue, cards: Sequence[Card], today: date, cram: bool, again: str = "gdgrill quiz") -> list[str]:
+    """What the quiz says before the first card; under a plan, the plan's day too.
+    ``again`` is the command line of this selection, for advice to practise it anyway."""
     from gdgrill.quiz import opening_lines as ladder_lines
 
     if queue.today_plan is None or cram:
-        lines = ladder_lines(queue.session, queue.states, cards, today, cram)
+        lines = ladder_lines(queue.session, queue.states, cards, today, cram, again)
         if queue.plan is not None and not cram and queue.plan.interview <= today:
             lines.insert(0, f"Interview day ({queue.plan.interview.isoformat()}): the plan is over, the ladder is back. Good luck!")
         return lines
@@ -157,11 +158,11 @@ def opening_lines(queue: Queue, cards: Sequence[Card], today: date, cram: bool) 
         lines.append("Drills in today's plan: " + ", ".join(f"gdgrill drill {d}" for d in queue.drills))
     if not session.cards:
         if queue.spent >= plan.per_day:
-            lines.append(f"Today's {plan.per_day} are done: come back tomorrow (extra practice: 'gdgrill quiz --cram').")
+            lines.append(f"Today's {plan.per_day} are done: come back tomorrow (extra practice: {again} --cram).")
         elif chosen.keys:
             lines.append("The rest of today's plan is outside this selection: run 'gdgrill quiz' without filters.")
         else:
-            lines.append("Nothing in today's plan is worth reviewing now. Extra practice: 'gdgrill quiz --cram'.")
+            lines.append(f"Nothing in today's plan is worth reviewing now. Extra practice: {again} --cram")
     return lines
 
 

@@ -28,7 +28,7 @@ from gdgrill.scheduler import DEFAULT_MAINTENANCE_DAYS, NEW_STATE, CardState, Gr
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 BUSY_TIMEOUT_MS = 10_000
-NON_SCHEDULING_MODES = frozenset({"cram"})  # practised without touching the ladder
+NON_SCHEDULING_MODES = frozenset({"cram", "relearn"})  # practised without touching the ladder
 # What a logged row counts for (the `effect` column; see migrations.m001_review_log).
 NO_EFFECT, STATS_ONLY, LADDER = 0, 1, 2
 

@@ -210,7 +210,7 @@ lazy_command(
     "review",
     "Record one review (or --batch of them) under the quiz's rules, without the interactive quiz.",
 )
-lazy_command("decks", "gdgrill.cli_decks", "decks_app", "List, show and validate decks.")
+lazy_command("decks", "gdgrill.commands.decks", "decks_app", "List, show and validate decks.")
 lazy_command(
     "race",
     "gdgrill.race.command",

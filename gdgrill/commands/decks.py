@@ -1,4 +1,4 @@
-"""`gdgrill decks list|show|check`: imported only when a decks command runs."""
+"""`gdgrill decks ...`: list, show, search, suspend and validate decks; imported only when a decks command runs."""
 
 from __future__ import annotations
 

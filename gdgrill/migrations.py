@@ -104,8 +104,27 @@ def m003_plans(db: sqlite3.Connection) -> None:
     )
 
 
+def m005_suspensions(db: sqlite3.Connection) -> None:
+    # Suspending a card is an event, like everything else: each row suspends ``item``
+    # ('deck/card') or lifts its suspension (suspended = 0); the newest row per item is in
+    # force. The review log is not touched, so an unsuspended card resumes where it stood.
+    db.execute(
+        """
+        CREATE TABLE suspensions (
+            id INTEGER PRIMARY KEY,
+            item TEXT NOT NULL,
+            set_at TEXT NOT NULL,
+            day TEXT NOT NULL,
+            suspended INTEGER NOT NULL CHECK (suspended IN (0, 1))
+        )
+        """
+    )
+    db.execute("CREATE INDEX suspensions_item ON suspensions (item, id)")
+
+
 MIGRATIONS: list[tuple[str, Migration]] = [
     ("m001_review_log", m001_review_log),
     ("m002_practice_assess_grill", m002_practice_assess_grill),
     ("m003_plans", m003_plans),
+    ("m005_suspensions", m005_suspensions),
 ]

@@ -54,3 +54,8 @@ def database_path(home: Path) -> Path:
 
 def deck_cache_path(home: Path) -> Path:
     return home / "cache" / "decks.json"
+
+
+def problems_cache_path(home: Path) -> Path:
+    """The practice problems' ids, titles and tags, parsed (see content.problem_refs)."""
+    return home / "cache" / "problems.json"

@@ -31,13 +31,14 @@ def schema(path: Path) -> list[tuple[str, str, str]]:
 def test_an_empty_database_migrates_to_the_exact_schema(tmp_path):
     with open_store(tmp_path) as store:
         applied = [r[0] for r in store.conn.execute("SELECT name FROM _migrations ORDER BY rowid")]
-    assert applied == ["m001_review_log", "m002_practice_assess_grill", "m003_plans"]
+    assert applied == ["m001_review_log", "m002_practice_assess_grill", "m003_plans", "m005_suspensions"]
     names = [(kind, name) for kind, name, _ in schema(tmp_path / "progress.db")]
     assert names == [
         ("index", "reviews_day"),
         ("index", "reviews_ladder"),
         ("index", "reviews_misses"),
         ("index", "reviews_undoes"),
+        ("index", "suspensions_item"),
         ("table", "_migrations"),
         ("table", "assessments"),
         ("table", "grills"),
@@ -45,6 +46,7 @@ def test_an_empty_database_migrates_to_the_exact_schema(tmp_path):
         ("table", "plans"),
         ("table", "practice_ratings"),
         ("table", "reviews"),
+        ("table", "suspensions"),
     ]
     conn = sqlite3.connect(tmp_path / "progress.db")
     columns = [row[1] for row in conn.execute("PRAGMA table_info(reviews)")]
@@ -59,7 +61,7 @@ def test_reopening_applies_nothing_twice(tmp_path):
     open_store(tmp_path).close()
     before = schema(tmp_path / "progress.db")
     with open_store(tmp_path) as store:
-        assert store.conn.execute("SELECT count(*) FROM _migrations").fetchone()[0] == 3
+        assert store.conn.execute("SELECT count(*) FROM _migrations").fetchone()[0] == 4
     assert schema(tmp_path / "progress.db") == before
 
 

@@ -110,8 +110,8 @@ def state_line(key: str, state: CardState | None, suspended: bool, today: date) 
         else:
             when = f"due {state.due.isoformat()}"
         kind = "mastered" if state.status is Status.MASTERED else "learning"
-        missed = f", missed {state.lapses} time(s)" if state.lapses else ""
-        where = f"{kind}: next {step}, {when}{missed}"
+        missed = f"; missed {state.lapses} time(s) so far" if state.lapses else ""
+        where = f"{kind}: {step} {when}{missed}"
     if suspended:
         return f"suspended (never asked until 'gdgrill decks unsuspend {key}'); {where}"
     return where

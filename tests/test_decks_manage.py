@@ -462,3 +462,24 @@ def test_a_user_deck_reusing_a_shipped_id_still_clashes(tmp_path, monkeypatch):
     (other.parent / "pyproject.toml").write_text('[project]\nname = "something-else"\n', encoding="utf-8")
     shutil.copy(ROOT / "decks" / "foundations.yaml", other / "foundations.yaml")
     assert len(check_path(other)[1]) == 1
+
+
+def test_decks_show_of_a_leech_offers_what_to_do_instead(isolated_home):
+    with open_store(isolated_home) as store:
+        miss_four_times(store, "optimizers/adam-bias-correction")
+    shown = runner.invoke(app, ["decks", "show", "adam-bias-correction"]).stdout
+    assert "A leech: missed 4 times" in shown
+    assert "gdgrill decks suspend optimizers/adam-bias-correction" in shown
+    assert "typed: attempt 4" in shown
+    runner.invoke(app, ["decks", "suspend", "adam-bias-correction"])
+    assert "A leech" not in runner.invoke(app, ["decks", "show", "adam-bias-correction"]).stdout  # already set aside
+
+
+def test_the_quiz_does_not_call_a_suspended_card_still_due(sample_decks, isolated_home):
+    with open_store(isolated_home) as store:
+        for key in ("sample/momentum", "sample/stability"):
+            store.record_review(key, Grade.FAIL, "quiz", day=TODAY - timedelta(days=1))  # both due today
+        store.suspend("sample/stability", day=TODAY)
+    result = runner.invoke(app, ["quiz", "--decks", str(sample_decks), "--deck", "sample", "--new", "0"], input="\np\n")
+    assert "1 due, 0 new" in result.stdout and "Session done: 1 graded" in result.stdout
+    assert "Still due today" not in result.stdout

@@ -12,7 +12,7 @@ from gdgrill.cli_options import DecksOption, HomeOption
 from gdgrill.console import error_line
 from gdgrill.errors import ExitCode
 
-decks_app = typer.Typer(help="List, show and validate decks.", no_args_is_help=True, rich_markup_mode=None, add_completion=False, pretty_exceptions_enable=False)
+decks_app = typer.Typer(help="List, search, show, suspend and validate decks.", no_args_is_help=True, rich_markup_mode=None, add_completion=False, pretty_exceptions_enable=False)
 
 
 @decks_app.command("list")
@@ -77,6 +77,7 @@ def decks_show(
     from rich.text import Text
 
     from gdgrill import clock
+    from gdgrill.decks import DeckError
     from gdgrill.manage import card_status, resolve_card
 
     with user_errors():
@@ -84,15 +85,23 @@ def decks_show(
         d = library.deck(target) if card is None and "/" not in target else None
         chosen = None
         if d is None:
-            chosen = resolve_card(library, f"{target}/{card}" if card is not None else target)
+            ident = f"{target}/{card}" if card is not None else target
+            try:
+                chosen = resolve_card(library, ident)
+            except DeckError as exc:
+                if card is None and "/" not in target:  # neither a deck nor a card
+                    raise DeckError(f"no deck named {target!r} (decks: {', '.join(x.id for x in library.decks)}), and {exc}") from None
+                raise
         today = clock.today()
         with open_progress(home) as store:
-            states = store.states()
             suspended = store.suspended()
-            rows = store.log(chosen.key) if chosen is not None else []
-            summary = store.summaries().get(chosen.key) if chosen is not None else None
+            if chosen is not None:
+                state = store.states_for([chosen.key]).get(chosen.key)
+                rows = store.log(chosen.key)
+            else:
+                states = store.states()
         if chosen is not None:
-            _show_card(chosen, states.get(chosen.key), chosen.key in suspended, rows, summary, today, home)
+            _show_card(chosen, state, chosen.key in suspended, rows, today, home)
             return
         assert d is not None
         table = Table(
@@ -109,7 +118,9 @@ def decks_show(
         out.print(table)
 
 
-def _show_card(c, state, suspended, rows, summary, today, home) -> None:
+def _show_card(c, state, suspended, rows, today, home) -> None:
+    """One card in full, where it stands, the user's history with it and, for a leech,
+    what to do instead."""
     from rich.padding import Padding
     from rich.panel import Panel
     from rich.text import Text
@@ -151,7 +162,7 @@ def _show_card(c, state, suspended, rows, summary, today, home) -> None:
         out.print(line)
         if h.answer:
             out.print(Padding(Text(f"typed: {h.answer}", style="muted"), (0, 0, 0, 14)))
-    found = leech(c, summary, _problems(home)) if summary is not None and not suspended else None
+    found = leech(c, state, _problems(home)) if state is not None and not suspended else None
     if found is not None:
         out.print(Text(f"A leech: missed {found.misses} times. Another pass at the card rarely fixes it; try instead:", style="warn"))
         for advice in advice_lines(found):
@@ -168,7 +179,8 @@ def _problems(home):
 @decks_app.command("search")
 def decks_search(
     words: Annotated[
-        list[str], typer.Argument(help="Words every hit must contain (quote several words to match them as a phrase).")
+        list[str],
+        typer.Argument(help="Words every hit must contain (quote several words to match them as a phrase).", show_default=False),
     ],
     home: HomeOption = None,
     decks: DecksOption = None,
@@ -206,7 +218,9 @@ def decks_search(
 
 @decks_app.command("suspend")
 def decks_suspend(
-    cards: Annotated[list[str], typer.Argument(help="The card(s): deck/card, or a card id that only one deck has.")],
+    cards: Annotated[
+        list[str], typer.Argument(help="The card(s): deck/card, or a card id that only one deck has.", show_default=False)
+    ],
     home: HomeOption = None,
     decks: DecksOption = None,
 ) -> None:
@@ -217,7 +231,9 @@ def decks_suspend(
 
 @decks_app.command("unsuspend")
 def decks_unsuspend(
-    cards: Annotated[list[str], typer.Argument(help="The card(s): deck/card, or a card id that only one deck has.")],
+    cards: Annotated[
+        list[str], typer.Argument(help="The card(s): deck/card, or a card id that only one deck has.", show_default=False)
+    ],
     home: HomeOption = None,
     decks: DecksOption = None,
 ) -> None:

@@ -144,7 +144,8 @@ def quiz(
                 err.print(f"\ninterrupted: {session.tally.line()}", style="muted", markup=False)
                 raise typer.Exit(code=int(ExitCode.INTERRUPTED)) from None
             out.print()
-            for line in closing_lines(session, store.states(), cards, today):
+            asked = [c for c in cards if c.key not in queue.suspended]  # "still due" leaves suspended cards out
+            for line in closing_lines(session, store.states(), asked, today):
                 out.print(line, markup=False)
 
 
@@ -229,7 +230,7 @@ lazy_command(
     "review",
     "Record one review (or --batch of them) under the quiz's rules, without the interactive quiz.",
 )
-lazy_command("decks", "gdgrill.cli_decks", "decks_app", "List, show and validate decks.")
+lazy_command("decks", "gdgrill.commands.decks", "decks_app", "List, search, show, suspend and validate decks.")
 lazy_command(
     "race",
     "gdgrill.race.command",

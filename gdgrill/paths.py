@@ -59,3 +59,8 @@ def deck_cache_path(home: Path) -> Path:
 def history_path(home: Path) -> Path:
     """What the user typed at each prompt, for Up-arrow recall in the next session."""
     return home / "cache" / "history.json"
+
+
+def problems_cache_path(home: Path) -> Path:
+    """The practice problems' ids, titles and tags, parsed (see content.problem_refs)."""
+    return home / "cache" / "problems.json"

@@ -115,15 +115,25 @@ def quiz(
     """Today's cards: due cards first (most overdue first), then new ones.
 
     Type an answer or just press Enter, read the model answer, then grade yourself by the
-    key points you hit (or p/f). Quick-fire cards are checked automatically. Keys at the
-    grade prompt: s skip, u undo the last grade, q quit. Every grade is saved at once."""
+    key points you hit (or p pass, e easy: skip the next checkpoint, f fail). Quick-fire
+    cards are checked automatically. Other keys at the grade prompt: m the full answer
+    (long ones show their key points first), s skip, u undo the last grade, q quit. Every
+    grade is saved at once. A card you miss comes back once at the end of the session.
+    Prompts have line editing and history (arrow keys, Ctrl-R) in a terminal."""
+    import shlex
+
     from gdgrill import clock
     from gdgrill.daily import opening_lines, todays_queue
-    from gdgrill.quiz import QuizSession, closing_lines, timed_selection
+    from gdgrill.errors import UserError
+    from gdgrill.quiz import QuizSession, closing_lines, empty_selection, timed_selection
 
     with user_errors():
         library = load_decks(decks, home)
         cards = library.select(deck or (), tier, tag or ())
+        if not cards:
+            raise UserError(empty_selection(deck or (), tier, tag or (), library.select(deck or ())))
+        again = shlex.join(["gdgrill", "quiz", *(a for d in deck or () for a in ("--deck", d)),
+                            *(["--tier", str(tier)] if tier else []), *(a for t in tag or () for a in ("--tag", t))])
         time_limit = None
         if timed is not None:
             quick = library.deck("quick-fire")
@@ -132,7 +142,7 @@ def quiz(
         with open_progress(home) as store:
             queue = todays_queue(library.cards, cards, store, today, new_per_day=new_per_day(new, home), limit=limit, cram=cram)
             plan, states = queue.session, queue.states
-            for line in opening_lines(queue, cards, today, cram):
+            for line in opening_lines(queue, cards, today, cram, again):
                 out.print(line, markup=False)
             if not plan.cards:
                 return
@@ -146,7 +156,8 @@ def quiz(
                 err.print(f"\ninterrupted: {session.tally.line()}", style="muted", markup=False)
                 raise typer.Exit(code=int(ExitCode.INTERRUPTED)) from None
             out.print()
-            for line in closing_lines(session, store.states(), cards, today):
+            asked = [c for c in cards if c.key not in queue.suspended]  # "still due" leaves suspended cards out
+            for line in closing_lines(session, store.states(), asked, today):
                 out.print(line, markup=False)
 
 
@@ -231,7 +242,7 @@ lazy_command(
     "review",
     "Record one review (or --batch of them) under the quiz's rules, without the interactive quiz.",
 )
-lazy_command("decks", "gdgrill.cli_decks", "decks_app", "List, show and validate decks.")
+lazy_command("decks", "gdgrill.commands.decks", "decks_app", "List, search, show, suspend and validate decks.")
 lazy_command(
     "config",
     "gdgrill.commands.config",
@@ -263,7 +274,10 @@ def optional_values(argv: list[str]) -> list[str]:
             try:
                 float(following)  # type: ignore[arg-type]
             except (TypeError, ValueError):
-                out.append("0")
+                # Another option or nothing follows: no value given. A word follows
+                # (--timed abc): leave it, so it is refused as a value, not an argument.
+                if following is None or following.startswith("-"):
+                    out.append("0")
     return out
 
 

@@ -85,7 +85,7 @@ def grill(
             states = store.states()
             out.print("Grill: 50 questions, tier 1 first. Answer as you would out loud; the clock is running.", style="title")
             session = QuizSession(
-                store, out, read_line, today, states, mode="grill", schedules=lambda g: g is Grade.FAIL
+                store, out, read_line, today, states, mode="grill", schedules=lambda g: g is Grade.FAIL, relearn=False
             )
             try:
                 session.run(questions)
@@ -99,7 +99,7 @@ def grill(
                     markup=False,
                 )
                 return
-            by_key = {key: grade for key, _, grade in session.tally.graded}
+            by_key = {key: grade for key, _, grade, _ in session.tally.graded}
             total, bands = score([by_key.get(card.key) for card in questions])
             seconds = round(time.monotonic() - started, 1)
             store.record_grill(total, 50, [b.to_dict() for b in bands], seconds, day=today)
@@ -108,7 +108,7 @@ def grill(
         for b in bands:
             flag = "  ← more than a quarter missed: re-grill this band" if b.flagged else ""
             out.print(f"  questions {b.first:2d}-{b.last:2d}: {b.correct}/{b.size}{flag}", markup=False)
-        missed = sum(1 for _, _, g in session.tally.graded if g is Grade.FAIL)
+        missed = sum(1 for _, _, g, _ in session.tally.graded if g is Grade.FAIL)
         skipped = 50 - len(session.tally.graded)
         if missed:
             out.print(f"{missed} missed: those cards come due tomorrow.", markup=False)

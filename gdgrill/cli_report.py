@@ -23,6 +23,14 @@ def _report_items(library):
     return items, titles
 
 
+def _problems(home):
+    """The practice problems leeches are pointed at (cached: the report stays off yaml)."""
+    from gdgrill.content import problem_refs
+    from gdgrill.paths import home_dir, problems_cache_path
+
+    return problem_refs(problems_cache_path(home_dir(home)))
+
+
 def report(
     format: Annotated[str, typer.Option("--format", "-f", help="text, md or json.")] = "text",
     out_file: Annotated[Optional[Path], typer.Option("--out", "-o", help="Write the report to this file.")] = None,
@@ -46,7 +54,7 @@ def report(
                 from gdgrill.daily import plan_summary
 
                 plan = plan_summary(library.cards, store, today, new_per_day(None, home))
-            data = build_report(items, titles, store, today, plan)
+            data = build_report(items, titles, store, today, plan, library.cards, _problems(home))
         if format == "json":
             text = render_json(data)
         elif format == "md":

@@ -30,6 +30,7 @@ def make_console(stderr: bool = False) -> Console:
 
 def error_line(console: Console, message: str) -> None:
     """One line on stderr: the whole message, no markup interpretation, no wrapping."""
+    message = " ".join(message.split()) if "\n" in message or "\r" in message else message  # one line, always
     console.print(f"gdgrill: error: {message}", style="bad", markup=False, soft_wrap=True)
 
 

@@ -27,6 +27,7 @@ class Queue(NamedTuple):
     today_plan: Today | None  # the planner's choice, when a plan is in force
     spent: int  # items already reviewed today (counted against --per-day)
     states: dict[str, CardState]  # every item's ladder state, as read for this queue
+    suspended: frozenset[str] = frozenset()  # items left out because the user suspended them
 
 
 def _area_ratings(store: Store) -> dict[str, int]:
@@ -46,38 +47,17 @@ def _area_ratings(store: Store) -> dict[str, int]:
 
 def assessment_area_tags(cache: Path | None = None) -> dict[str, tuple[str, ...]]:
     """Each assessment area's tags, for the planner's weighting. The daily quiz never
-    imports yaml, so the parsed result is kept in ``cache`` (a JSON file keyed by the
-    assessment file's size and mtime and the gdgrill version); a missing, stale or
-    unreadable cache is rebuilt from the YAML."""
-    import json
-    import os
-
-    from gdgrill import __version__
-
+    imports yaml, so the parsed result is kept in ``cache`` (see
+    :func:`gdgrill.content.cached_parse`)."""
+    from gdgrill.content import cached_parse, load_assessment  # load_assessment (yaml): only on a stale cache
     from gdgrill.paths import content_dir
 
     path = content_dir() / "assessment.yaml"
-    st = path.stat()
-    key = [st.st_size, st.st_mtime_ns, __version__]
-    if cache is not None:
-        try:
-            data = json.loads(cache.read_text(encoding="utf-8"))
-            if data.get("key") == key:
-                return {a: tuple(t) for a, t in data["areas"].items()}
-        except (OSError, ValueError, KeyError, AttributeError, TypeError):
-            pass
-    from gdgrill.content import load_assessment  # yaml: only when the cache is stale
 
-    areas = {a.id: a.tags for a in load_assessment(path).areas}
-    if cache is not None:
-        try:
-            cache.parent.mkdir(parents=True, exist_ok=True)
-            tmp = cache.with_suffix(f".{os.getpid()}.tmp")
-            tmp.write_text(json.dumps({"key": key, "areas": areas}), encoding="utf-8")
-            os.replace(tmp, cache)
-        except OSError:
-            pass  # a read-only data folder: parse each time
-    return areas
+    def parse() -> dict[str, list[str]]:
+        return {a.id: list(a.tags) for a in load_assessment(path).areas}
+
+    return {a: tuple(t) for a, t in cached_parse(path, cache, parse).items()}
 
 
 def plan_items(
@@ -104,6 +84,11 @@ def plan_items(
     return items
 
 
+def unsuspended(cards: Sequence[Card], suspended: frozenset[str] | set[str]) -> Sequence[Card]:
+    """``cards`` without the suspended ones (the same sequence when none is suspended)."""
+    return [c for c in cards if c.key not in suspended] if suspended else cards
+
+
 def todays_queue(
     all_cards: Sequence[Card],
     selected: Sequence[Card],
@@ -116,16 +101,19 @@ def todays_queue(
 ) -> Queue:
     """Today's quiz. Without a plan (or in cram mode, or once the interview has come),
     the ladder's queue; with one, the planner's, computed over every card and then
-    narrowed to ``selected`` (so --deck or --tag show part of the same plan)."""
+    narrowed to ``selected`` (so --deck or --tag show part of the same plan). Suspended
+    cards are never in it (nor in cram)."""
     states = store.states()
     stored = store.plan()
+    suspended = frozenset(store.suspended())
+    all_cards, selected = unsuspended(all_cards, suspended), unsuspended(selected, suspended)
     if cram or stored is None or stored.interview <= today:
         session = plan_session(
             selected, states, today, new_per_day=new_per_day, introduced_today=store.introduced_on(today), limit=limit, cram=cram
         )
         from gdgrill.quiz import due_drills
 
-        return Queue(session, [] if cram else due_drills(states, today), stored, None, 0, states)
+        return Queue(session, [] if cram else due_drills(states, today), stored, None, 0, states, suspended)
     chosen, spent = _planned(all_cards, store, states, stored, today, new_per_day)
     wanted = {c.key: c for c in selected}
     due = [wanted[k] for k in chosen.ladder + chosen.planned if k in wanted]
@@ -134,15 +122,17 @@ def todays_queue(
         due = due[:limit]
         new = new[: max(limit - len(due), 0)]
     drills = [k.split("/", 1)[1] for k in chosen.ladder + chosen.planned if k.startswith("drill/")]
-    return Queue(Plan(due=due, new=new), drills, stored, chosen, spent, states)
+    return Queue(Plan(due=due, new=new), drills, stored, chosen, spent, states, suspended)
 
 
-def opening_lines(queue: Queue, cards: Sequence[Card], today: date, cram: bool) -> list[str]:
-    """What the quiz says before the first card; under a plan, the plan's day too."""
+def opening_lines(queue: Queue, cards: Sequence[Card], today: date, cram: bool, again: str = "gdgrill quiz") -> list[str]:
+    """What the quiz says before the first card; under a plan, the plan's day too.
+    ``again`` is the command line of this selection, for advice to practise it anyway."""
     from gdgrill.quiz import opening_lines as ladder_lines
 
+    cards = [c for c in cards if c.key not in queue.suspended]  # "next due" leaves them out too
     if queue.today_plan is None or cram:
-        lines = ladder_lines(queue.session, queue.states, cards, today, cram)
+        lines = ladder_lines(queue.session, queue.states, cards, today, cram, again)
         if queue.plan is not None and not cram and queue.plan.interview <= today:
             lines.insert(0, f"Interview day ({queue.plan.interview.isoformat()}): the plan is over, the ladder is back. Good luck!")
         return lines
@@ -157,11 +147,11 @@ def opening_lines(queue: Queue, cards: Sequence[Card], today: date, cram: bool) 
         lines.append("Drills in today's plan: " + ", ".join(f"gdgrill drill {d}" for d in queue.drills))
     if not session.cards:
         if queue.spent >= plan.per_day:
-            lines.append(f"Today's {plan.per_day} are done: come back tomorrow (extra practice: 'gdgrill quiz --cram').")
+            lines.append(f"Today's {plan.per_day} are done: come back tomorrow (extra practice: {again} --cram).")
         elif chosen.keys:
             lines.append("The rest of today's plan is outside this selection: run 'gdgrill quiz' without filters.")
         else:
-            lines.append("Nothing in today's plan is worth reviewing now. Extra practice: 'gdgrill quiz --cram'.")
+            lines.append(f"Nothing in today's plan is worth reviewing now. Extra practice: {again} --cram")
     return lines
 
 
@@ -205,6 +195,7 @@ def plan_summary(all_cards: Sequence[Card], store: Store, today: date, new_per_d
     stored = store.plan()
     if stored is None:
         return None
+    all_cards = unsuspended(all_cards, store.suspended())  # set aside: not part of the plan
     card_keys = [c.key for c in all_cards]
     items, p_new = _context(all_cards, store, store.states(), stored)
     not_yet = sum(1 for i in items if i.memory is None and not i.key.startswith("drill/"))

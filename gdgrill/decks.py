@@ -344,6 +344,19 @@ def deck_files(path: Path) -> list[Path]:
     return [path]
 
 
+def _is_shipped_source(folder: Path) -> bool:
+    """Whether ``folder`` is the ``decks/`` folder of a gdgrill source checkout (beside a
+    pyproject.toml naming the project gdgrill): the files the wheel ships."""
+    pyproject = folder.parent / "pyproject.toml"
+    if folder.name != "decks" or not pyproject.is_file():
+        return False
+    try:
+        text = pyproject.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return False
+    return re.search(r"""^name\s*=\s*["']gdgrill["']\s*$""", text, re.MULTILINE) is not None
+
+
 def check_path(path: Path) -> tuple[list[Deck], list[Problem]]:
     """Validate a deck file or a folder of them; every problem is reported, not just the first."""
     if not path.exists():
@@ -353,8 +366,13 @@ def check_path(path: Path) -> tuple[list[Deck], list[Problem]]:
         return [], [Problem(path, 0, "no deck files (*.yaml) in this folder")]
     decks: list[Deck] = []
     problems: list[Problem] = []
-    # A user deck may not reuse a shipped deck's id (it would not load beside them).
-    shipped = {f.resolve() for f in deck_files(shipped_decks_dir())}
+    # A user deck may not reuse a shipped deck's id (it would not load beside them). The
+    # decks/ folder of a source checkout is the shipped set itself, maybe edited: its files
+    # are checked against each other, not against an installed copy (a wheel's).
+    checked = {f.resolve() for f in files}
+    folder = files[0].resolve().parent
+    shipped_dir = folder if _is_shipped_source(folder) else shipped_decks_dir()
+    shipped = [f.resolve() for f in deck_files(shipped_dir) if f.resolve() not in checked]
     ids: dict[str, Path] = {}
     for f in shipped:
         data, found = _read_yaml(f)
@@ -365,7 +383,7 @@ def check_path(path: Path) -> tuple[list[Deck], list[Problem]]:
         problems.extend(found)
         if deck is None:
             continue
-        if deck.id in ids and ids[deck.id] != file.resolve():
+        if deck.id in ids:
             problems.append(Problem(file, 0, f"deck id {deck.id!r} is already used by {ids[deck.id]}"))
             continue
         ids[deck.id] = file.resolve()

@@ -72,7 +72,7 @@ def score(grades: Sequence[Grade | None]) -> tuple[int, list[BandResult]]:
     """Score 50 answers in order (None: not answered, counts as a miss)."""
     padded = list(grades) + [None] * (QUESTIONS - len(grades))
     bands = [
-        BandResult(first, last, sum(1 for g in padded[first - 1 : last] if g.passed)) for first, last, _ in BANDS
+        BandResult(first, last, sum(1 for g in padded[first - 1 : last] if g is not None and g.passed)) for first, last, _ in BANDS
     ]
     return sum(b.correct for b in bands), bands
 

@@ -134,6 +134,24 @@ def m004_easy_grade(db: sqlite3.Connection) -> None:
     db.execute("CREATE INDEX reviews_misses ON reviews (item_id, id) WHERE effect = 2 AND grade = 'fail'")
 
 
+def m005_suspensions(db: sqlite3.Connection) -> None:
+    # Suspending a card is an event, like everything else: each row suspends ``item``
+    # ('deck/card') or lifts its suspension (suspended = 0); the newest row per item is in
+    # force. The review log is not touched, so an unsuspended card resumes where it stood.
+    db.execute(
+        """
+        CREATE TABLE suspensions (
+            id INTEGER PRIMARY KEY,
+            item TEXT NOT NULL,
+            set_at TEXT NOT NULL,
+            day TEXT NOT NULL,
+            suspended INTEGER NOT NULL CHECK (suspended IN (0, 1))
+        )
+        """
+    )
+    db.execute("CREATE INDEX suspensions_item ON suspensions (item, id)")
+
+
 def m006_practice_answers(db: sqlite3.Connection) -> None:
     # The answer typed or pasted before the reveal, kept with its self-rating. Rows written
     # before this step (and ratings given without typing) have NULL here.
@@ -145,5 +163,6 @@ MIGRATIONS: list[tuple[str, Migration]] = [
     ("m002_practice_assess_grill", m002_practice_assess_grill),
     ("m003_plans", m003_plans),
     ("m004_easy_grade", m004_easy_grade),
+    ("m005_suspensions", m005_suspensions),
     ("m006_practice_answers", m006_practice_answers),
 ]

@@ -61,5 +61,10 @@ def history_path(home: Path) -> Path:
     return home / "cache" / "history.json"
 
 
+def problems_cache_path(home: Path) -> Path:
+    """The practice problems' ids, titles and tags, parsed (see content.problem_refs)."""
+    return home / "cache" / "problems.json"
+
+
 def config_path(home: Path) -> Path:
     return home / "config.toml"

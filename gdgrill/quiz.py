@@ -25,18 +25,11 @@ from gdgrill.decks import Card
 from gdgrill.errors import UserError
 from gdgrill.scheduler import NEW_STATE, CardState, Grade
 from gdgrill.store import NON_SCHEDULING_MODES, Store
-from gdgrill.text import reflow
+from gdgrill.text import reflow, wrap_hanging
 
 DEFAULT_NEW_PER_DAY = 10
 DEFAULT_CRAM_LIMIT = 20
 DEFAULT_TIMED_SECONDS = 10.0  # when no deck sets timed_seconds
-CHECKPOINT_LABELS = {
-    0: "day 0 · recall",
-    3: "day 3 · explain it without notes",
-    7: "day 7 · apply it to a scenario",
-    14: "day 14 · compare and connect",
-    21: "day 21 · answer as in the interview",
-}
 
 
 def pass_threshold(key_points: int) -> int:
@@ -86,26 +79,39 @@ class Tally:
     passed: int = 0
     missed: int = 0
     skipped: int = 0
-    graded: list[tuple[str, int, Grade]] = field(default_factory=list)  # (card key, review id, grade)
+    easy: int = 0  # of the passes
+    relearned: int = 0  # relearning asks passed (they are not in passed/missed)
+    relearn_asked: int = 0
+    # (card key, review id, grade, relearning?), newest last: what undo takes back.
+    graded: list[tuple[str, int, Grade, bool]] = field(default_factory=list)
 
-    def add(self, key: str, review_id: int, grade: Grade) -> None:
-        self.graded.append((key, review_id, grade))
-        if grade is Grade.PASS:
-            self.passed += 1
-        else:
-            self.missed += 1
+    def add(self, key: str, review_id: int, grade: Grade, relearn: bool = False) -> None:
+        self.graded.append((key, review_id, grade, relearn))
+        self._count(grade, relearn, +1)
 
-    def pop(self) -> tuple[str, int, Grade]:
-        key, review_id, grade = self.graded.pop()
-        if grade is Grade.PASS:
-            self.passed -= 1
+    def pop(self) -> tuple[str, int, Grade, bool]:
+        entry = self.graded.pop()
+        self._count(entry[2], entry[3], -1)
+        return entry
+
+    def _count(self, grade: Grade, relearn: bool, sign: int) -> None:
+        if relearn:
+            self.relearn_asked += sign
+            self.relearned += sign if grade.passed else 0
+            return
+        if grade.passed:
+            self.passed += sign
+            self.easy += sign if grade is Grade.EASY else 0
         else:
-            self.missed -= 1
-        return key, review_id, grade
+            self.missed += sign
 
     def line(self) -> str:
         n = self.passed + self.missed
-        return f"{n} graded and saved ({self.passed} passed, {self.missed} missed, {self.skipped} skipped)"
+        easy = f", {self.easy} of them easy" if self.easy else ""
+        text = f"{n} graded and saved ({self.passed} passed{easy}, {self.missed} missed, {self.skipped} skipped)"
+        if self.relearn_asked:
+            text += f"; relearned {self.relearned} of {self.relearn_asked}"
+        return text
 
 
 class Countdown:
@@ -145,6 +151,16 @@ class Quit(Exception):
     """The user asked to stop (q, or end of input)."""
 
 
+class Ask(NamedTuple):
+    """One question of the session: a card, or a card missed earlier coming back."""
+
+    card: Card
+    relearn: bool = False
+
+
+RELEARN_MODE = "relearn"  # logged, never on the ladder: the miss already set tomorrow
+
+
 @dataclass
 class QuizSession:
     store: Store
@@ -159,28 +175,39 @@ class QuizSession:
     schedules: Callable[[Grade], bool] | None = None
     # Timed quick-fire: seconds allowed per auto-checked card (a later answer is a miss).
     time_limit: float | None = None
-    answer_seconds: float = 0.0  # time spent answering timed cards
-    timed_cards: int = 0
+    answer_seconds: float = 0.0  # time spent answering timed cards that were graded
+    timed_cards: int = 0  # timed cards graded
     stopped: bool = False  # the user quit (q or end of input) before the last card
     # Under an interview plan the planner, not the ladder's due day, picks the next review.
     planned: bool = False
+    # A missed card comes back once at the end of the session (not in a grill: a test).
+    relearn: bool = True
+    # Say something after a grade (e.g. a card that keeps being missed): (card, grade) -> lines.
+    after_grade: Callable[[Card, Grade], list[str]] | None = None
+    # An answer longer than this many lines (in a terminal) shows its key points first;
+    # 'm' shows it all. None: from the terminal's height.
+    answer_lines: int | None = None
 
     # -- rendering ---------------------------------------------------------------------
-    def _show_question(self, card: Card, position: int, total: int) -> None:
-        state = self.states.get(card.key, NEW_STATE)
-        cp_day = state.checkpoint_day
-        if state.reviews == 0:
-            stage = "new card"
-        elif cp_day is None:
-            stage = "maintenance check"
-        elif card.prompt_for(cp_day):
-            stage = f"day-{cp_day} checkpoint"  # the card's own prompt says what to do
-        else:
-            stage = CHECKPOINT_LABELS[cp_day]
+    def _stage(self, card: Card, relearn: bool) -> str:
         if self.mode == "cram":
-            stage = "cram (schedule untouched)"
-        timed = f" · ⏱ {self.time_limit:g} s" if self._timed(card) else ""
-        header = Text(f"[{position}/{total}] {card.deck} · tier {card.tier} · {stage}{timed}", style="muted")
+            return "cram (schedule untouched)"
+        if relearn:
+            return "relearning: missed earlier today"
+        state = self.states.get(card.key, NEW_STATE)
+        if state.reviews == 0:
+            return "new card"
+        cp_day = state.checkpoint_day
+        if cp_day is None:
+            return "maintenance check"
+        label = f"day-{cp_day} checkpoint ({state.rung + 1} of 5)"
+        # Only a card with its own prompt for this checkpoint asks something new.
+        return label + (" · a new task below" if card.prompt_for(cp_day) else "")
+
+    def _show_question(self, card: Card, position: int, total: int, relearn: bool = False) -> None:
+        state = self.states.get(card.key, NEW_STATE)
+        timed = f" · ⏱ {self.time_limit:g} s" if self._timed(card, relearn) else ""
+        header = Text(f"[{position}/{total}] {card.deck} · tier {card.tier} · {self._stage(card, relearn)}{timed}", style="muted")
         self.console.print()
         self.console.print(header)
         body = Text(card.question)
@@ -190,27 +217,54 @@ class QuizSession:
             # Markers ("lr ×0.1 at step 400") would give the diagnosis away before the reveal.
             curve = load_curve(card.curve)
             self.console.print(render_curve(curve, width=min(70, self.console.width), show_markers=False))
-        prompt = card.prompt_for(cp_day)
+        prompt = None if relearn or self.mode == "cram" else card.prompt_for(state.checkpoint_day)
         if prompt:
             body.append("\n\n")
             body.append(prompt, style="key")
         self.console.print(Panel(body, title="question", title_align="left", border_style="cyan"))
 
-    def _show_answer(self, card: Card) -> None:
-        body = Text(reflow(card.answer))
+    def _inner_width(self) -> int:
+        return max(self.console.width - 4, 20)  # a panel's borders and padding
+
+    def _answer_text(self, card: Card) -> Text:
+        body = Text(wrap_hanging(reflow(card.answer), self._inner_width()))
         if card.curve:
             from gdgrill.curves import load_curve
 
             body.append(f"\n\nThe run: {load_curve(card.curve).description}", style="muted")
+        return body
+
+    def _points_text(self, card: Card, body: Text | None = None) -> Text:
+        body = body if body is not None else Text()
+        width = self._inner_width()
         if card.key_points:
-            body.append("\n\nKey points:", style="title")
+            body.append("\n\nKey points:" if body.plain else "Key points:", style="title")
             for i, point in enumerate(card.key_points, 1):
-                body.append(f"\n  {i}. {point}")
+                body.append("\n" + wrap_hanging(f"  {i}. {point}", width))
         if card.followups:
-            body.append("\n\nLikely follow-ups:", style="title")
+            body.append("\n\nLikely follow-ups:" if body.plain else "Likely follow-ups:", style="title")
             for f in card.followups:
-                body.append(f"\n  • {f}")
-        self.console.print(Panel(body, title="model answer", title_align="left", border_style="green"))
+                body.append("\n" + wrap_hanging(f"  • {f}", width))
+        return body
+
+    def _fits(self, card: Card) -> bool:
+        """Whether the whole model answer fits the screen under the question."""
+        if not self.console.is_terminal and self.answer_lines is None:
+            return True  # a pipe or a transcript: nothing scrolls away
+        budget = self.answer_lines if self.answer_lines is not None else max(self.console.height - 14, 12)
+        whole = self._points_text(card, self._answer_text(card))
+        return len(whole.plain.splitlines()) <= budget
+
+    def _show_answer(self, card: Card, full: bool | None = None) -> bool:
+        """Reveal. Returns True when only the key points were shown (``m`` shows it all)."""
+        if full or (full is None and self._fits(card)) or not (card.key_points or card.followups):
+            self.console.print(Panel(self._points_text(card, self._answer_text(card)), title="model answer", title_align="left", border_style="green"))
+            return False
+        lines = len(self._answer_text(card).plain.splitlines())
+        body = self._points_text(card)
+        body.append(f"\n\nThe full model answer is {lines} lines: press m to read it.", style="muted")
+        self.console.print(Panel(body, title="model answer · key points first", title_align="left", border_style="green"))
+        return True
 
     # -- input -------------------------------------------------------------------------
     def _read(self, prompt: str) -> str:
@@ -219,67 +273,94 @@ class QuizSession:
         except EOFError:
             raise Quit from None
 
-    def _countdown(self, card: Card) -> "Countdown | nullcontext[None]":
-        if self._timed(card) and self.console.is_terminal:
+    def _countdown(self, card: Card, relearn: bool) -> "Countdown | nullcontext[None]":
+        if self._timed(card, relearn) and self.console.is_terminal:
             assert self.time_limit is not None
             return Countdown(self.time_limit, self.console.file, self.console.width)
         return nullcontext()
 
-    def _timed(self, card: Card) -> bool:
-        return self.time_limit is not None and card.auto_checked
+    def _timed(self, card: Card, relearn: bool = False) -> bool:
+        return self.time_limit is not None and card.auto_checked and not relearn
 
-    def _grade_prompt(self, card: Card, typed: str, took: float) -> tuple[str, Grade | None, dict]:
-        """Ask for a grade. Returns (action, grade, detail); action is grade/skip/undo."""
-        if self._timed(card):
+    def _warn(self, choice: str, keys: str) -> None:
+        self.console.print(Text(f"? {choice!r}: {keys}", style="warn"))
+
+    def _grade_prompt(self, card: Card, typed: str, took: float, relearn: bool = False, condensed: bool = False) -> tuple[str, Grade | None, dict]:
+        """Ask for a grade. Returns (action, grade, detail); action is grade, skip, undo,
+        or quit-after-grade (a timed miss is saved before the session stops)."""
+        easy = "" if relearn else " · e easy"
+        more = " · m full answer" if condensed else ""
+        while True:
+            action, grade, detail = self._ask_grade(card, typed, took, relearn, easy, more)
+            if action != "more":
+                if relearn and grade is Grade.EASY:
+                    grade = Grade.PASS  # relearning only says whether it stuck
+                return action, grade, detail
+            self._show_answer(card, full=True)
+            more = ""
+
+    def _ask_grade(self, card: Card, typed: str, took: float, relearn: bool, easy: str, more: str) -> tuple[str, Grade | None, dict]:
+        if self._timed(card, relearn):
             assert self.time_limit is not None
             if not typed.strip():
                 self.console.print(Text("✗ no answer typed — in timed mode that is a miss", style="bad"))
                 return "grade", Grade.FAIL, {"auto": True, "blank": True}
             if took > self.time_limit:
                 self.console.print(Text(f"⏱ too slow: {took:.1f} s > {self.time_limit:g} s — counts as a miss", style="bad"))
-                self.console.print(Text("Enter continue · s skip · u undo · q quit", style="muted"))
+                keys = "Enter continue · s skip · u undo · q save the miss and quit"
+                self.console.print(Text(keys, style="muted"))
+                miss = {"auto": True, "timed_out": round(took, 2)}
                 while True:
                     choice = self._read("grade › ").strip().lower()
                     if choice == "":
-                        return "grade", Grade.FAIL, {"auto": True, "timed_out": round(took, 2)}
-                    if choice in ("s", "u", "q"):
+                        return "grade", Grade.FAIL, miss
+                    if choice == "q":
+                        return "grade-then-quit", Grade.FAIL, miss
+                    if choice in ("s", "u"):
                         return self._command(choice)
+                    self._warn(choice, keys)
         if card.auto_checked and typed.strip():
             verdict = is_accepted(typed, card.accept)
             if verdict:
                 self.console.print(Text("✓ correct", style="ok"))
-                help_line = "Enter accept · f mark it wrong · s skip · u undo · q quit"
+                keys = f"Enter accept{easy} · f mark it wrong{more} · s skip · u undo · q quit"
             else:
                 expected = card.accept[0].replace("..", " to ")
                 self.console.print(Text(f"✗ not accepted (expected: {expected})", style="bad"))
-                help_line = "Enter accept · o override: my answer was right · s skip · u undo · q quit"
-            self.console.print(Text(help_line, style="muted"))
+                keys = f"Enter accept · o override: I was right{more} · s skip · u undo · q quit"
+            self.console.print(Text(keys, style="muted"))
             while True:
                 choice = self._read("grade › ").strip().lower()
                 if choice == "":
                     return "grade", Grade.PASS if verdict else Grade.FAIL, {"auto": True}
+                if choice == "e" and verdict and easy:
+                    return "grade", Grade.EASY, {"auto": True}
                 if choice == "o" and not verdict:
                     return "grade", Grade.PASS, {"auto": True, "override": True}
                 if choice == "f" and verdict:
                     return "grade", Grade.FAIL, {"auto": True, "override": True}
+                if choice == "m" and more:
+                    return "more", None, {}
                 if choice in ("s", "u", "q"):
                     return self._command(choice)
-                self.console.print(Text(f"? {choice!r}: press Enter, or one of the keys shown", style="warn"))
+                self._warn(choice, keys)
         n = len(card.key_points)
+        keys = f"p pass{easy} · f fail{more} · s skip · u undo · q quit"
         if n:
-            help_line = (
-                f"Which key points did you hit? numbers (e.g. 1 3) · a all · n none — pass needs {pass_threshold(n)} of {n}"
-                " · or p pass · f fail · s skip · u undo · q quit"
+            self.console.print(
+                Text(f"Key points hit? numbers (e.g. 1 3) · a all · n none — pass needs {pass_threshold(n)} of {n}", style="muted")
             )
-        else:
-            help_line = "p pass · f fail · s skip · u undo · q quit"
-        self.console.print(Text(help_line, style="muted"))
+        self.console.print(Text(("or " if n else "") + keys, style="muted"))
         while True:
             choice = self._read("grade › ").strip().lower()
             if choice in ("p", "pass", "y"):
                 return "grade", Grade.PASS, {}
+            if choice in ("e", "easy") and easy:
+                return "grade", Grade.EASY, {}
             if choice in ("f", "fail"):
                 return "grade", Grade.FAIL, {}
+            if choice == "m" and more:
+                return "more", None, {}
             if choice in ("s", "u", "q"):
                 return self._command(choice)
             if n:
@@ -287,8 +368,7 @@ class QuizSession:
                 if hits is not None:
                     grade = Grade.PASS if len(hits) >= pass_threshold(n) else Grade.FAIL
                     return "grade", grade, {"key_points_hit": sorted(hits), "key_points": n}
-            hint = f"key points are numbered 1-{n}; a all, n none, " if n else ""
-            self.console.print(Text(f"? {choice!r}: {hint}p pass, f fail, s skip, u undo, q quit", style="warn"))
+            self._warn(choice, (f"key points are numbered 1-{n}; a all, n none; " if n else "") + keys)
 
     @staticmethod
     def _parse_hits(choice: str, n: int) -> set[int] | None:
@@ -309,57 +389,92 @@ class QuizSession:
 
     # -- the loop ----------------------------------------------------------------------
     def run(self, cards: Iterable[Card]) -> Tally:
-        queue = list(cards)
+        queue = [Ask(c) for c in cards]
+        missed: dict[str, Card] = {}  # missed this session, in order: they come back once
+        relearning = False
         i = 0
         try:
-            while i < len(queue):
-                card = queue[i]
-                self._show_question(card, i + 1, len(queue))
+            while True:
+                if i == len(queue):
+                    if relearning or not missed or not self.relearn:
+                        break
+                    relearning = True
+                    queue += [Ask(c, relearn=True) for c in missed.values()]
+                    self.console.print()
+                    self.console.print(
+                        Text(f"Relearning: the {len(missed)} card(s) you missed come back once more"
+                             " (saved, but the schedule stays: a miss is due tomorrow).", style="title")
+                    )
+                ask = queue[i]
+                card = ask.card
+                self._show_question(card, i + 1, len(queue), ask.relearn)
                 started = self.clock()
-                with self._countdown(card):
+                with self._countdown(card, ask.relearn):
                     typed = self._read("Your answer (or just Enter to reveal) › ")
                 took = self.clock() - started
-                if self._timed(card):
-                    self.timed_cards += 1
-                    self.answer_seconds += took
-                self._show_answer(card)
-                action, grade, detail = self._grade_prompt(card, typed, took)
+                condensed = self._show_answer(card)
+                action, grade, detail = self._grade_prompt(card, typed, took, ask.relearn, condensed)
                 if action == "skip":
                     self.tally.skipped += 1
                     state = self.states.get(card.key)
-                    self.console.print(Text("skipped (still due)" if state and state.reviews else "skipped (still new)", style="muted"))
+                    note = "skipped" if ask.relearn else ("skipped (still due)" if state and state.reviews else "skipped (still new)")
+                    self.console.print(Text(note, style="muted"))
                     i += 1
                     continue
                 if action == "undo":
                     if not self.tally.graded:
                         self.console.print(Text("nothing to undo yet", style="warn"))
                         continue
-                    key, review_id, old = self.tally.pop()
+                    key, review_id, old, was_relearn = self.tally.pop()
                     self.store.undo(review_id, day=self.today)
-                    self.console.print(Text(f"undone: {'pass' if old is Grade.PASS else 'miss'} on {key} — asking it again", style="warn"))
+                    if not was_relearn and not old.passed:
+                        missed.pop(key, None)
+                    word = "pass" if old.passed else "miss"
+                    self.console.print(Text(f"undone: {word} on {key} — asking it again", style="warn"))
                     # Step back: the undone card is asked again now, in its old place.
-                    undone = queue.pop(max(j for j in range(i) if queue[j].key == key))
+                    j = max(j for j in range(i) if queue[j].card.key == key and queue[j].relearn == was_relearn)
+                    undone = queue.pop(j)
                     i -= 1
                     queue.insert(i, undone)
                     continue
                 assert grade is not None
-                seconds = round(self.clock() - started, 3)
-                scheduling = self.schedules(grade) if self.schedules else None
-                review_id = self.store.record_review(
-                    card.key, grade, self.mode, day=self.today, answer=typed or None, seconds=seconds,
-                    detail=detail or None, scheduling=scheduling,
-                )
-                self.tally.add(card.key, review_id, grade)
-                self._confirm(card, grade, scheduling)
+                self._save(ask, grade, typed, detail, started, took)
+                if not ask.relearn and not grade.passed:
+                    missed[card.key] = card
+                if action == "grade-then-quit":
+                    raise Quit
                 i += 1
         except Quit:
             self.stopped = True
             self.console.print(Text("stopped; every grade so far is saved", style="muted"))
         return self.tally
 
-    def _confirm(self, card: Card, grade: Grade, scheduling: bool | None) -> None:
-        mark = Text("✓ pass" if grade is Grade.PASS else "✗ miss", style="ok" if grade is Grade.PASS else "bad")
-        if scheduling is False or (scheduling is None and self.mode in NON_SCHEDULING_MODES):
+    def _save(self, ask: Ask, grade: Grade, typed: str, detail: dict, started: float, took: float) -> None:
+        card = ask.card
+        seconds = round(self.clock() - started, 3)
+        if ask.relearn:
+            mode, scheduling = RELEARN_MODE, False
+        else:
+            mode, scheduling = self.mode, (self.schedules(grade) if self.schedules else None)
+        review_id = self.store.record_review(
+            card.key, grade, mode, day=self.today, answer=typed or None, seconds=seconds,
+            detail=detail or None, scheduling=scheduling,
+        )
+        self.tally.add(card.key, review_id, grade, ask.relearn)
+        if self._timed(card, ask.relearn):
+            self.timed_cards += 1
+            self.answer_seconds += took
+        self._confirm(card, grade, scheduling, ask.relearn)
+        if self.after_grade is not None:
+            for line in self.after_grade(card, grade):
+                self.console.print(Text(line, style="warn"))
+
+    def _confirm(self, card: Card, grade: Grade, scheduling: bool | None, relearn: bool = False) -> None:
+        word = "✓ easy" if grade is Grade.EASY else ("✓ pass" if grade.passed else "✗ miss")
+        mark = Text(word, style="ok" if grade.passed else "bad")
+        if relearn:
+            mark.append(" — saved · relearning: the schedule stays (due tomorrow)", style="muted")
+        elif scheduling is False or (scheduling is None and self.mode in NON_SCHEDULING_MODES):
             mark.append(f" — saved ({self.mode}: schedule unchanged)", style="muted")
         elif self.planned:
             mark.append(" — saved · your plan picks its next review", style="muted")
@@ -367,7 +482,8 @@ class QuizSession:
             state = self.store.states_for([card.key]).get(card.key)
             if state and state.due:
                 nxt = "maintenance check" if state.checkpoint_day is None else f"day-{state.checkpoint_day} checkpoint"
-                mark.append(f" — saved · next on {state.due.isoformat()} ({nxt})", style="muted")
+                skipped = " (easy: one checkpoint skipped)" if grade is Grade.EASY else ""
+                mark.append(f" — saved · next on {state.due.isoformat()} ({nxt}){skipped}", style="muted")
             else:
                 mark.append(" — saved", style="muted")
         self.console.print(mark)
@@ -392,20 +508,36 @@ def due_drills(states: dict[str, CardState], today: date) -> list[str]:
     return sorted(k.split("/", 1)[1] for k, s in states.items() if k.startswith("drill/") and s.is_due(today))
 
 
-def opening_lines(plan: Plan, states: dict[str, CardState], cards: Sequence[Card], today: date, cram: bool) -> list[str]:
-    """What the quiz says before the first card: counts, drills due, or when to come back."""
+def opening_lines(
+    plan: Plan, states: dict[str, CardState], cards: Sequence[Card], today: date, cram: bool, again: str = "gdgrill quiz"
+) -> list[str]:
+    """What the quiz says before the first card: counts, drills due, or when to come back.
+    ``again`` is the command that asked for this selection (its --cram variant is the
+    advice when nothing is due)."""
+    drills = [] if cram else due_drills(states, today)
+    drill_note = ""
+    if drills:
+        drill_note = f" · {len(drills)} drill(s) due: " + ", ".join(f"gdgrill drill {d}" for d in drills)
     if cram:
         lines = [f"Cram: {len(plan.cards)} card(s), weakest first; the schedule is not touched."]
     else:
-        lines = [f"{today.isoformat()}: {len(plan.due)} due, {len(plan.new)} new."]
-        drills = due_drills(states, today)
-        if drills:
-            lines.append("Drills due too: " + ", ".join(f"gdgrill drill {d}" for d in drills))
-    if not plan.cards:
+        lines = [f"{today.isoformat()}: {len(plan.due)} card(s) due, {len(plan.new)} new{drill_note}."]
+    if not plan.cards and not cram:
         nd = next_due(states, (c.key for c in cards), today)
-        msg = f"Nothing due. Next: {nd[1]} card(s) on {nd[0].isoformat()}." if nd else "Nothing due."
-        lines.append(msg + " Practise anyway with 'gdgrill quiz --cram'.")
+        msg = "No cards due" + (" (the drills above are)" if drills else "") + "."
+        if nd:
+            msg += f" Next: {nd[1]} card(s) on {nd[0].isoformat()}."
+        lines.append(f"{msg} Practise anyway: {again} --cram")
     return lines
+
+
+def empty_selection(deck: Sequence[str], tier: int | None, tags: Sequence[str], decks_cards: Sequence[Card]) -> str:
+    """Why a --deck/--tier/--tag selection holds no card, and what it could hold instead."""
+    asked = " ".join([*(f"--deck {d}" for d in deck), *([f"--tier {tier}"] if tier else []), *(f"--tag {t}" for t in tags)])
+    tiers = sorted({c.tier for c in decks_cards})
+    where = ("deck " + ", ".join(deck)) if deck else "the decks"
+    hint = f"{where} has tiers {', '.join(map(str, tiers))}" if tier and tiers else "see 'gdgrill decks list' and 'gdgrill decks tags'"
+    return f"no card matches {asked} ({hint})"
 
 
 def closing_lines(session: "QuizSession", after: dict[str, CardState], cards: Sequence[Card], today: date) -> list[str]:

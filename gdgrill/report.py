@@ -12,10 +12,15 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any, Sequence
 
+from gdgrill.leeches import LEECH_MISSES, find_leeches
 from gdgrill.scheduler import MASTERED, CardState, Status, forecast
 from gdgrill.store import ItemSummary, Store
+
+if TYPE_CHECKING:
+    from gdgrill.content import ProblemRef
+    from gdgrill.decks import Card
 
 SCHEMA_VERSION = 1
 TIER_NAMES = {1: "phone screen", 2: "modern optimisation", 3: "MLE loop", 4: "research-engineer depth"}
@@ -86,14 +91,14 @@ def _summary(keys: list[str], facts: dict[str, tuple], today: date) -> dict[str,
     }
 
 
-def _facts(summary: ItemSummary, today: date) -> tuple:
+def _facts(summary: ItemSummary, today: date, suspended: bool = False) -> tuple:
     state = summary.state
     status = state.status
     return (
         1 if state.reviews or summary.all_time.reviews else 0,  # tested: on the ladder or in a grill
         1 if status is Status.LEARNING else 0,
         1 if status is Status.MASTERED else 0,
-        1 if state.is_due(today) else 0,
+        1 if state.is_due(today) and not suspended else 0,  # a suspended card is never asked
         readiness(state),
         (summary.week.reviews, summary.week.passes),
         (summary.month.reviews, summary.month.passes),
@@ -141,14 +146,23 @@ def plan_line(plan: dict[str, Any]) -> str:
 
 
 def build_report(
-    items: list[Item], group_titles: dict[str, str], store: Store, today: date, plan: dict[str, Any] | None = None
+    items: list[Item],
+    group_titles: dict[str, str],
+    store: Store,
+    today: date,
+    plan: dict[str, Any] | None = None,
+    cards: Sequence[Card] = (),
+    problems: Sequence[ProblemRef] = (),
 ) -> dict[str, Any]:
-    """The report; ``plan`` is :func:`gdgrill.daily.plan_summary`'s result, if any."""
+    """The report; ``plan`` is :func:`gdgrill.daily.plan_summary`'s result, if any.
+    Leeches are looked for among ``cards``, with ``problems`` to point them at. Suspended
+    cards keep their readiness but are never counted due, forecast, re-grilled or leeches."""
     summaries = store.summaries(today)
+    suspended = store.suspended()
     states = {k: s.state for k, s in summaries.items()}
     all_time = {k: s.all_time for k, s in summaries.items()}
     known = {i.key: i for i in items}
-    facts = {k: _facts(s, today) for k, s in summaries.items() if k in known}
+    facts = {k: _facts(s, today, k in suspended) for k, s in summaries.items() if k in known}
 
     groups: dict[str, list[str]] = {}
     tiers: dict[int, list[str]] = {}
@@ -165,7 +179,7 @@ def build_report(
     regrill = [
         {"item": key, "title": known[key].title, "misses": all_time[key].fails, "due": s.due.isoformat() if s.due else None}
         for key, s in states.items()
-        if key in known and s.reviews and s.rung == 0 and s.lapses
+        if key in known and s.reviews and s.rung == 0 and s.lapses and key not in suspended
     ]
     regrill.sort(key=lambda r: (-r["misses"], r["item"]))
 
@@ -194,8 +208,12 @@ def build_report(
         "regrill": regrill,
         "forecast": [
             {"day": (today + timedelta(days=i)).isoformat(), "due": n}
-            for i, n in enumerate(forecast((states[k] for k in known if k in states), today, FORECAST_DAYS))
+            for i, n in enumerate(
+                forecast((states[k] for k in known if k in states and k not in suspended), today, FORECAST_DAYS)
+            )
         ],
+        "leeches": [found.to_dict() for found in find_leeches(cards, summaries, suspended, problems)],
+        "suspended": sorted(k for k in suspended if k in known),
         "streak": streaks(store.study_days(), today),
         "plan": plan_section(plan),
         "practice": store.practice_ratings(),
@@ -243,6 +261,13 @@ def render_markdown(report: dict[str, Any]) -> str:
     lines += [f"- `{w['item']}` — {w['misses']} miss(es) in {w['reviews']} reviews: {w['title']}" for w in report["weakest"]] or ["- none yet"]
     lines += ["", "## Re-grill (back at the bottom of the ladder after a miss)", ""]
     lines += [f"- `{r['item']}` (due {r['due']}): {r['title']}" for r in report["regrill"]] or ["- nothing: no card is waiting on a miss"]
+    if report["leeches"]:
+        lines += ["", f"## Leeches (missed {LEECH_MISSES}+ times: another pass at the card rarely fixes them)", ""]
+        for leech in report["leeches"]:
+            lines.append(f"- `{leech['item']}` — {leech['misses']} misses: {leech['title']}")
+            lines += [f"  - {line}" for line in leech["advice"]]
+    if report["suspended"]:
+        lines += ["", f"Suspended ({len(report['suspended'])}, never asked): " + ", ".join(f"`{k}`" for k in report["suspended"]) + "."]
     lines += ["", "## Due in the next 21 days", "", "| day | due |", "|---|---:|"]
     lines += [f"| {f['day']} | {f['due']} |" for f in report["forecast"]]
     if report["grills"]:
@@ -302,6 +327,20 @@ def render_text(report: dict[str, Any], console: Any) -> None:
             console.print(line, no_wrap=True, overflow="ellipsis")
     if report["regrill"]:
         console.print(Text("Re-grill (back at the bottom of the ladder after a miss): ", style="title") + Text(", ".join(r["item"] for r in report["regrill"][:12])))
+    if report["leeches"]:
+        from rich.padding import Padding
+
+        console.print(Text(f"Leeches (missed {LEECH_MISSES}+ times: another pass at the card rarely fixes them):", style="title"))
+        for leech in report["leeches"]:
+            line = Text(f"  {leech['misses']:>2}× ", style="bad")
+            line.append(f"{leech['item']}  ")
+            line.append(leech["title"], style="muted")
+            console.print(line, no_wrap=True, overflow="ellipsis")
+            for advice in leech["advice"]:
+                console.print(Padding(Text(advice, style="muted"), (0, 0, 0, 6)))
+    if report["suspended"]:
+        names = ", ".join(report["suspended"][:12]) + (", …" if len(report["suspended"]) > 12 else "")
+        console.print(Text(f"Suspended ({len(report['suspended'])}, never asked): ", style="title") + Text(names))
     days = report["forecast"]
     peak = max((d["due"] for d in days), default=0) or 1
     console.print(Text("Due, next 21 days:", style="title"))

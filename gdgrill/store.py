@@ -28,7 +28,7 @@ from gdgrill.scheduler import DEFAULT_MAINTENANCE_DAYS, NEW_STATE, CardState, Gr
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 BUSY_TIMEOUT_MS = 10_000
-NON_SCHEDULING_MODES = frozenset({"cram"})  # practised without touching the ladder
+NON_SCHEDULING_MODES = frozenset({"cram", "relearn"})  # practised without touching the ladder
 # What a logged row counts for (the `effect` column; see migrations.m001_review_log).
 NO_EFFECT, STATS_ONLY, LADDER = 0, 1, 2
 
@@ -683,6 +683,38 @@ class Store:
             return StoredPlan(_day(row[0], "plans.interview"), per_day, row[2] or "phone", _day(row[3], "plans.day"))
         except DamagedValue as exc:
             raise StoreError(f"{self.path}: the stored plan is damaged ({exc}); run 'gdgrill plan --clear'") from None
+
+    # -- suspended cards --------------------------------------------------------------
+    def suspend(self, key: str, *, day: date, at: datetime | None = None) -> bool:
+        """Suspend ``key`` ('deck/card'): it leaves every queue until unsuspended; its
+        history stays. Appends an event; False (and nothing written) when already suspended."""
+        return self._set_suspended(key, True, day, at)
+
+    def unsuspend(self, key: str, *, day: date, at: datetime | None = None) -> bool:
+        """Lift a suspension (an event); False (and nothing written) when ``key`` was not suspended."""
+        return self._set_suspended(key, False, day, at)
+
+    def _set_suspended(self, key: str, suspended: bool, day: date, at: datetime | None) -> bool:
+        with self._errors(), self._transaction():
+            row = self.conn.execute(
+                "SELECT suspended FROM suspensions WHERE item = ? ORDER BY id DESC LIMIT 1", (key,)
+            ).fetchone()
+            if bool(row and row[0]) == suspended:
+                return False
+            self.conn.execute(
+                "INSERT INTO suspensions (item, set_at, day, suspended) VALUES (?, ?, ?, ?)",
+                (key, _utc_iso(at), day.isoformat(), int(suspended)),
+            )
+        return True
+
+    def suspended(self) -> set[str]:
+        """The items suspended now (the newest event for each says so)."""
+        with self._errors():
+            rows = self.conn.execute(
+                "SELECT s.item FROM suspensions s WHERE s.id = (SELECT MAX(id) FROM suspensions WHERE item = s.item)"
+                " AND s.suspended = 1"
+            ).fetchall()
+        return {r[0] for r in rows}
 
     # -- practice, assessment, grill ------------------------------------------------
     def record_practice(

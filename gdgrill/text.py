@@ -59,3 +59,31 @@ def clean_input(text: str) -> str:
     characters go, and undecodable bytes become U+FFFD."""
     text = _ESCAPES.sub("", clean_text(text)).replace("\t", " ")
     return _CONTROLS.sub("", text)
+
+
+def wrap_hanging(text: str, width: int) -> str:
+    """Wrap reflowed prose to ``width`` columns, each continuation indented to where its
+    line's prose starts: a wrapped bullet stays under its bullet, a numbered point under
+    its text. Lines that fit are left exactly as they are (formulas keep their spacing)."""
+    import textwrap
+
+    out: list[str] = []
+    for line in text.splitlines():
+        if len(line) <= width or not line.strip():
+            out.append(line)
+            continue
+        column = _text_column(line)
+        if column > width // 2:  # a hanging indent this deep leaves no room: plain wrap
+            column = len(line) - len(line.lstrip())
+        out.extend(
+            textwrap.wrap(
+                line[column:],
+                width=width,
+                initial_indent=line[:column],
+                subsequent_indent=" " * column,
+                break_on_hyphens=False,
+                break_long_words=True,
+            )
+            or [line]
+        )
+    return "\n".join(out)

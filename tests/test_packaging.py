@@ -38,7 +38,15 @@ def test_the_wheel_carries_the_decks_and_an_installed_copy_finds_them(tmp_path):
         [sys.executable, "-m", "gdgrill", "decks", "list"], cwd=elsewhere, env=env, capture_output=True, text=True, timeout=60
     )
     assert result.returncode == 0, result.stderr
-    assert "optimizers" in result.stdout and "shipped" in result.stdout
+    assert all(deck in result.stdout for deck in ("foundations", "optimizers", "quick-fire", "drills"))
+    # A contributor's checkout beside that install: its decks/ are the shipped ones, edited
+    # or not, and check clean (they used to clash with the installed copies of themselves).
+    check = subprocess.run(
+        [sys.executable, "-m", "gdgrill", "decks", "check", str(ROOT / "decks")],
+        cwd=elsewhere, env=env, capture_output=True, text=True, timeout=60,
+    )
+    assert check.returncode == 0, check.stderr
+    assert check.stdout.startswith("ok: 5 deck(s)")
     where = subprocess.run(
         [sys.executable, "-c", "from gdgrill.paths import shipped_decks_dir; print(shipped_decks_dir())"],
         cwd=elsewhere, env=env, capture_output=True, text=True, timeout=60,

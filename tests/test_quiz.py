@@ -30,7 +30,7 @@ def test_a_scripted_session_grades_and_saves_every_card(sample_decks):
     # betas: typed and auto-checked; momentum: 2 of 3 key points; stability: 1 of 2 key points.
     result = quiz(sample_decks, "0.9, 0.999\n\n\n1 2\n\n1\n")
     assert result.exit_code == 0, result.output
-    assert "0 due, 3 new" in result.output
+    assert "0 card(s) due, 3 new" in result.output
     assert "3 graded and saved (2 passed, 1 missed, 0 skipped)" in result.output
     rows = log()
     assert [(r.item, r.grade, r.mode) for r in rows] == [
@@ -59,7 +59,7 @@ def test_a_miss_brings_the_card_back_tomorrow(sample_decks, monkeypatch):
     quiz(sample_decks, "\nf\n", "--limit", "1")
     monkeypatch.setenv("GDGRILL_TODAY", "2026-03-03")
     result = quiz(sample_decks, "", "--limit", "1")
-    assert "1 due" in result.output
+    assert "1 card(s) due" in result.output
 
 
 def test_due_cards_come_before_new_ones_and_new_cards_are_capped_per_day(sample_decks):
@@ -111,13 +111,31 @@ def test_end_of_input_ends_the_session_calmly(sample_decks):
 
 def test_tier_filter_and_limit(sample_decks):
     result = quiz(sample_decks, "\np\n", "--tier", "3")
-    assert "0 due, 1 new" in result.output and log()[0].item == "sample/stability"
+    assert "0 card(s) due, 1 new" in result.output and log()[0].item == "sample/stability"
 
 
 def test_nothing_due_says_when_the_next_card_is(sample_decks):
     quiz(sample_decks, "0.9 0.999\n\n\na\n\na\n")
     result = quiz(sample_decks, "")
-    assert "Nothing due. Next: 3 card(s) on 2026-03-05" in result.output
+    assert "No cards due. Next: 3 card(s) on 2026-03-05." in result.output
+    assert "Practise anyway: gdgrill quiz --deck sample --cram" in result.output  # the same selection
+
+
+def test_a_selection_that_matches_no_card_says_so_and_does_not_advise_cramming_it(sample_decks):
+    result = quiz(sample_decks, "", "--tier", "4", "--cram")
+    assert result.exit_code == 2
+    assert "no card matches --deck sample --tier 4 (deck sample has tiers 1, 2, 3)" in result.stderr
+    assert "--cram" not in result.output
+
+
+def test_the_header_counts_cards_and_names_a_due_drill(sample_decks):
+    with open_store(home_dir()) as store:
+        store.record_review("drill/adam-bias", Grade.FAIL, "drill", day=date(2026, 3, 1))
+        for key in ("sample/betas", "sample/momentum", "sample/stability"):
+            store.record_review(key, Grade.PASS, "quiz", day=date(2026, 3, 2))
+    result = quiz(sample_decks, "")
+    assert "2026-03-02: 0 card(s) due, 0 new · 1 drill(s) due: gdgrill drill adam-bias." in result.output
+    assert "No cards due (the drills above are)." in result.output
 
 
 def test_the_checkpoint_prompt_of_the_cards_rung_is_shown(sample_decks, monkeypatch):

@@ -76,7 +76,7 @@ def test_json_report_has_the_documented_stable_shape(sample_decks):
     data = json.loads(result.stdout)
     assert set(data) == {
         "schema", "today", "overall", "decks", "tiers", "weakest", "regrill", "forecast", "streak",
-        "practice", "assessments", "grills", "plan",
+        "practice", "assessments", "grills", "plan", "leeches", "suspended",
     }
     summary_keys = {"items", "seen", "learning", "mastered", "due_today", "pass_rate_7d", "pass_rate_30d", "readiness", "verdict"}
     assert set(data["overall"]) == summary_keys
@@ -116,10 +116,10 @@ def test_drills_sit_on_the_ladder_and_show_in_the_report(monkeypatch):
     drills = next(d for d in data["decks"] if d["id"] == "drills")
     assert drills["seen"] == 1 and drills["items"] >= 12
     quiz = runner.invoke(app, ["quiz", "--limit", "1"], input="")
-    assert "Drills due" not in quiz.output
+    assert "drill(s) due" not in quiz.output
     monkeypatch.setenv("GDGRILL_TODAY", "2026-03-05")  # the day-3 checkpoint
     quiz = runner.invoke(app, ["quiz", "--limit", "1"], input="")
-    assert "Drills due too: gdgrill drill adam-bias" in quiz.output
+    assert "1 drill(s) due: gdgrill drill adam-bias" in quiz.output
 
 
 def test_grill_answers_count_in_pass_rates_though_only_misses_move_the_ladder(tmp_path):

@@ -124,7 +124,7 @@ def test_timed_quick_fire_in_time_is_graded_normally_and_only_auto_checked_cards
     result = runner.invoke(
         app, ["quiz", "--decks", str(sample_decks), "--deck", "sample", "--timed", "600"], input="0.9, 0.999\n\n"
     )
-    assert "0 due, 1 new" in result.output and "100% accurate" in result.output
+    assert "0 card(s) due, 1 new" in result.output and "100% accurate" in result.output
 
 
 def test_a_bare_timed_flag_takes_the_decks_default():
@@ -149,7 +149,7 @@ def test_assess_points_the_lowest_rated_areas_at_runnable_quiz_commands():
 
 def test_quiz_by_tag_and_timed_mode_without_auto_checked_cards(sample_decks):
     result = runner.invoke(app, ["quiz", "--decks", str(sample_decks), "--deck", "sample", "--tag", "momentum"], input="")
-    assert "0 due, 1 new" in result.output and "heavy-ball" in result.output
+    assert "0 card(s) due, 1 new" in result.output and "heavy-ball" in result.output
     result = runner.invoke(app, ["quiz", "--tag", "no-such-tag"], input="")
     assert result.exit_code == 2 and "no card is tagged" in result.stderr
     result = runner.invoke(app, ["quiz", "--deck", "optimizers", "--timed", "0"], input="")

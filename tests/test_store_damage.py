@@ -56,6 +56,7 @@ def populate(home: Path) -> None:
         s.record_practice("loss-spike-at-step-40k", "lean", 1, day=D0)
         s.record_assessment({"gd": 3, "momentum": 4}, day=D0)
         s.record_grill(41, 50, [{"band": "1-10", "missed": 1}], 600.0, day=D0)
+        s.suspend("foundations/gradient-steepest-ascent", day=D0)
         s.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
@@ -73,6 +74,7 @@ READERS = {
     "practice_ratings": ("report", "practice"),
     "assessments": ("report",),
     "grills": ("report",),
+    "suspensions": ("report", "quiz", "due", "decks"),
 }
 
 
@@ -142,6 +144,9 @@ DAMAGE = [
     ("grills", "total", 0),
     ("grills", "bands", "{"),
     ("grills", "seconds", "x"),
+    ("suspensions", "item", 42),
+    ("suspensions", "day", "x"),
+    ("suspensions", "suspended", "x"),
 ]
 
 
@@ -257,22 +262,30 @@ def test_the_quiz_refuses_a_read_only_database_before_asking_anything(readonly_h
     assert "question" not in result.output  # no card was shown, so no answer was lost
 
 
-def test_an_old_schema_on_a_read_only_mount_is_read_through_a_migrated_copy(isolated_home, pristine):
+def test_an_old_schema_on_a_read_only_mount_is_read_through_a_migrated_copy(isolated_home):
+    from gdgrill.migrations import MIGRATIONS
+
     isolated_home.mkdir(parents=True)
     db = isolated_home / "progress.db"
-    db.write_bytes(pristine)
-    conn = sqlite3.connect(db)
-    conn.execute("DROP TABLE plans")  # as a gdgrill from before m003 left it
-    conn.execute("DELETE FROM _migrations WHERE name != 'm001_review_log' AND name != 'm002_practice_assess_grill'")
-    conn.commit()
+    conn = sqlite3.connect(db, isolation_level=None)
+    conn.execute("CREATE TABLE _migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
+    for name, migration in MIGRATIONS[:2]:  # as a gdgrill from before the plan left it
+        migration(conn)
+        conn.execute("INSERT INTO _migrations VALUES (?, '2026-01-01')", (name,))
+    conn.execute("INSERT INTO items VALUES (1, 'optimizers/adam-bias-correction')")
+    conn.execute("INSERT INTO reviews VALUES (1, 1, 't', '2026-03-02', 'pass', 'quiz', 2, NULL, NULL, NULL, NULL)")
     conn.close()
+    before = files_digest(isolated_home)
     locked = make_unwritable([db, isolated_home])
     try:
         with open_store(isolated_home, write=False) as s:
-            assert s.plan() is None
-            assert "optimizers/adam-bias-correction" in s.states()
+            assert s.plan() is None and s.suspended() == set()
+            assert s.states()["optimizers/adam-bias-correction"].checkpoint_day == 3
+        result = runner.invoke(app, ["report", "--format", "json"])
+        assert result.exit_code == 0 and '"seen": 1' in result.output
     finally:
         restore(locked)
+    assert files_digest(isolated_home) == before
 
 
 def test_a_full_disk_is_named_and_refused_before_the_first_card(isolated_home, pristine, monkeypatch):

@@ -148,7 +148,8 @@ def quiz(
                 return
             mode = "cram" if cram else ("timed" if time_limit else "quiz")
             session = QuizSession(
-                store, out, prompter(home), today, states, mode=mode, time_limit=time_limit, planned=queue.today_plan is not None
+                store, out, prompter(home), today, states, mode=mode, time_limit=time_limit, planned=queue.today_plan is not None,
+                after_grade=None if cram else leech_hook(store, home),
             )
             try:
                 session.run(plan.cards)
@@ -159,6 +160,15 @@ def quiz(
             asked = [c for c in cards if c.key not in queue.suspended]  # "still due" leaves suspended cards out
             for line in closing_lines(session, store.states(), asked, today):
                 out.print(line, markup=False)
+
+
+def leech_hook(store, home: Optional[Path]):
+    """After a miss that makes a card a leech, what to try instead (see gdgrill.leeches)."""
+    from gdgrill.content import problem_refs
+    from gdgrill.leeches import after_miss
+    from gdgrill.paths import home_dir, problems_cache_path
+
+    return after_miss(store, lambda: problem_refs(problems_cache_path(home_dir(home))))
 
 
 LAZY_COMMANDS: dict[str, tuple[str, str, str]] = {}

@@ -115,3 +115,23 @@ def leech_note(card: Card, summary_or_lapses: Any, problems: Iterable[ProblemRef
         return None
     heading = f"Leech: {card.key} missed {found.misses} times. Another pass at the card rarely fixes it; try instead:"
     return [heading, *(f"  • {line}" for line in advice_lines(found))]
+
+
+def after_miss(store: Any, problems: Any) -> Any:
+    """The quiz's ``after_grade`` hook: after a ladder miss that leaves a card a leech, the
+    :func:`leech_note`. ``problems`` is called (once, on the first leech) for the practice
+    problems, so a session without leeches never loads them."""
+    loaded: list[ProblemRef] | None = None
+
+    def hook(card: Card, grade: Any) -> list[str]:
+        nonlocal loaded
+        if grade.passed:
+            return []
+        state = store.states_for([card.key]).get(card.key)
+        if state is None or not is_leech(state.lapses):
+            return []
+        if loaded is None:
+            loaded = list(problems())
+        return leech_note(card, state, loaded) or []
+
+    return hook

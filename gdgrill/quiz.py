@@ -183,6 +183,7 @@ class QuizSession:
     # A missed card comes back once at the end of the session (not in a grill: a test).
     relearn: bool = True
     # Say something after a grade (e.g. a card that keeps being missed): (card, grade) -> lines.
+    # Not called for relearning asks (they are not on the ladder).
     after_grade: Callable[[Card, Grade], list[str]] | None = None
     # An answer longer than this many lines (in a terminal) shows its key points first;
     # 'm' shows it all. None: from the terminal's height.
@@ -327,7 +328,7 @@ class QuizSession:
             else:
                 expected = card.accept[0].replace("..", " to ")
                 self.console.print(Text(f"✗ not accepted (expected: {expected})", style="bad"))
-                keys = f"Enter accept · o override: I was right{more} · s skip · u undo · q quit"
+                keys = f"Enter accept · o I was right{more} · s skip · u undo · q quit"
             self.console.print(Text(keys, style="muted"))
             while True:
                 choice = self._read("grade › ").strip().lower()
@@ -465,7 +466,7 @@ class QuizSession:
             self.timed_cards += 1
             self.answer_seconds += took
         self._confirm(card, grade, scheduling, ask.relearn)
-        if self.after_grade is not None:
+        if self.after_grade is not None and not ask.relearn:
             for line in self.after_grade(card, grade):
                 self.console.print(Text(line, style="warn"))
 

@@ -235,3 +235,24 @@ def test_arrow_key_escape_codes_never_reach_the_judge_or_the_log(sample_decks):
     result = quiz(sample_decks, "0.9, 0.99\x1b[D\x1b[D\x1b[C9\x1b[H\x1b[F\x1bOH\n\n", "--tier", "1")
     assert log()[0].answer == "0.9, 0.999"
     assert "✓ correct" in result.output
+
+
+# -- leeches ---------------------------------------------------------------------------------
+
+
+def test_the_fourth_miss_of_a_card_offers_what_to_try_instead(sample_decks):
+    with open_store(home_dir()) as store:
+        for d in range(3):  # three misses on earlier days
+            store.record_review("sample/momentum", Grade.FAIL, "quiz", day=TODAY - timedelta(days=3 - d))
+    result = quiz(sample_decks, "\nf\n\nf\n", "--tier", "2")
+    assert "Leech: sample/momentum missed 4 times" in result.output
+    assert "or set it aside: gdgrill decks suspend sample/momentum" in result.output
+    assert result.output.count("Leech:") == 1  # the relearning miss does not say it again
+
+
+def test_a_third_miss_is_not_a_leech_yet(sample_decks):
+    with open_store(home_dir()) as store:
+        for d in range(2):
+            store.record_review("sample/momentum", Grade.FAIL, "quiz", day=TODAY - timedelta(days=3 - d))
+    result = quiz(sample_decks, "\nf\n", "--tier", "2")
+    assert "Leech" not in result.output

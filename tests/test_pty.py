@@ -119,3 +119,68 @@ def test_timed_quick_fire_counts_down_on_the_answer_line_in_a_terminal(sample_de
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 0
+
+
+def spawn_sample(sample_decks: Path, *args: str) -> pexpect.spawn:
+    env = dict(os.environ, PYTHONUNBUFFERED="1", COLUMNS="100", LINES="40")
+    argv = ["-m", "gdgrill", "quiz", "--decks", str(sample_decks), "--deck", "sample", *args]
+    return pexpect.spawn(sys.executable, argv, env=env, encoding="utf-8", timeout=20)
+
+
+def answers(home: Path) -> list[tuple[str, str, str, str | None]]:
+    with open_store(home) as store:
+        return [(r.item.split("/")[1], r.grade, r.mode, r.answer) for r in store.log()]
+
+
+HOME, LEFT, UP = "\x1b[H", "\x1b[D", "\x1b[A"
+
+
+def test_line_editing_moves_the_cursor_and_up_recalls_the_last_answer(sample_decks, isolated_home):
+    child = spawn_sample(sample_decks)
+    child.expect("reveal\\) › ")
+    # Typed out of order: the end first, then Home and the start. Without line editing
+    # the escape codes would be stored and the answer judged wrong.
+    child.send(", 0.9999" + LEFT + "\x7f")  # Left, then Backspace deletes the 9 before the cursor
+    child.send(HOME + "0.9")
+    child.sendline("")
+    child.expect("✓ correct")
+    child.sendline("")
+    child.expect(SAVED)
+    child.expect("reveal\\) › ")
+    child.send(UP)  # the answer prompt's history: the line typed at the card before
+    child.sendline("")
+    child.expect("pass needs")
+    child.sendline("q")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert answers(isolated_home) == [("betas", "pass", "quiz", "0.9, 0.999")]
+    history = (isolated_home / "cache" / "history.json").read_text(encoding="utf-8")
+    assert "0.9, 0.999" in history  # kept for the next session's Up arrow
+
+
+def test_easy_and_same_session_relearning_in_a_terminal(sample_decks, isolated_home):
+    child = spawn_sample(sample_decks)
+    for answer, grade, confirmation in (
+        ("0.9, 0.999", "", "✓ pass"),
+        ("", "e", "✓ easy"),
+        ("", "f", "✗ miss"),
+    ):
+        child.expect("reveal\\) › ")
+        child.sendline(answer)
+        child.expect("grade › ")
+        child.sendline(grade)
+        child.expect(confirmation)
+    child.expect("Relearning: the 1 card\\(s\\) you missed come back once more")
+    child.expect("relearning: missed earlier today")
+    child.expect("reveal\\) › ")
+    child.sendline("")
+    child.expect("grade › ")
+    child.sendline("p")
+    child.expect("relearning: the schedule stays")
+    child.expect("relearned 1 of 1")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    assert [(c, g, m) for c, g, m, _ in answers(isolated_home)] == [
+        ("betas", "pass", "quiz"), ("momentum", "easy", "quiz"), ("stability", "fail", "quiz"), ("stability", "pass", "relearn"),
+    ]

@@ -309,3 +309,11 @@ def test_a_write_that_fails_mid_session_is_an_error_line_not_a_saved_claim(isola
         s.conn.execute("PRAGMA query_only = ON")  # every write now fails, as on a disk gone bad
         with pytest.raises(StoreError):
             s.record_review("sample/betas", Grade.PASS, "quiz", day=D0)
+
+
+def test_an_interactive_drill_refuses_a_read_only_database_before_the_rule_is_typed(readonly_home):
+    result = runner.invoke(app, ["drill", "adam-bias", "--no-torch"], input="m = b1*m + (1-b1)*g\n\n")
+    assert result.exit_code == 2 and "read-only" in result.stderr
+    assert "Type your rule" not in result.output
+    unsaved = runner.invoke(app, ["drill", "adam-bias", "--no-torch", "--no-save"], input="\n")
+    assert "Type your rule" in unsaved.output  # practising without saving still works

@@ -122,6 +122,8 @@ def run_drill(
         _show_reference(drill, out, json_output)
         return ExitCode.OK
     torch_device = _torch_device(device) if torch_check else None
+    if save and answer is None:
+        check_writable(home)  # before the user types anything that could not be saved
     if derive:
         from gdgrill.drill import derive as derive_stage
 
@@ -183,6 +185,14 @@ def read_answer(source: str) -> str:
     except OSError as exc:
         raise UserError(f"{source}: cannot read the answer ({exc.strerror or exc})") from None
     return data
+
+
+def check_writable(home: Path | None) -> None:
+    """Refuse now (one line, exit 2) when an attempt could not be saved: read-only, full."""
+    from gdgrill.paths import home_dir
+    from gdgrill.store import open_store
+
+    open_store(home_dir(home)).close()
 
 
 def save_attempt(drill_name: str, grade: str, mode: str, answer: str, seconds: float | None, detail: dict[str, Any], home: Path | None) -> str:

@@ -9,6 +9,8 @@ problem into a :class:`DeckError` naming the file, the line and the card.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import os
 import re
 from contextlib import suppress
@@ -32,12 +34,16 @@ SHIPPED_ORDER = ("foundations", "schedules", "optimizers", "diagnostics", "quick
 DECK_FIELDS = {"id", "title", "description", "timed_seconds"}
 CARD_FIELDS = {
     "id", "question", "answer", "key_points", "tier", "tags", "accept", "reject",
-    "hints", "rubric", "checkpoints", "followups", "references", "curve",
+    "hints", "rubric", "checkpoints", "followups", "references", "curve", "check",
 }
 REQUIRED_CARD_FIELDS = ("id", "question", "answer")
 
 class DeckError(UserError):
     pass
+
+
+if TYPE_CHECKING:
+    from gdgrill.answers import Verdict
 
 
 class Problem(NamedTuple):
@@ -70,6 +76,15 @@ class Card(NamedTuple):
     curve: str | None = None
     source: Path | None = None
     line: int = 0
+    # How an auto-checked answer is read (unit, percent, tolerance, names, variables,
+    # given, kilo, direction): see gdgrill.answers.Spec.
+    check: Mapping[str, Any] | None = None
+
+    def verdict(self, typed: str) -> "Verdict":
+        """The auto-check of ``typed`` against this card's accept entries."""
+        from gdgrill.answers import check
+
+        return check(typed, self.accept, self.check)
 
     @property
     def key(self) -> str:
@@ -203,6 +218,12 @@ def _line_of(mapping: Any, key: str | None = None) -> int:
     return 0
 
 
+def _spec(raw: Any) -> Any:
+    from gdgrill.answers import Spec
+
+    return Spec.from_mapping(raw)
+
+
 def _is_str_list(value: Any) -> bool:
     return isinstance(value, list) and all(isinstance(v, str) and v.strip() for v in value)
 
@@ -247,11 +268,24 @@ def _validate_card(path: Path, deck_id: str, raw: Any, index: int, problems: lis
         if not (isinstance(curve, str) and ID_RE.match(curve) and (shipped_curves_dir() / f"{curve}.json").is_file()):
             names = sorted(p.stem for p in shipped_curves_dir().glob("*.json"))
             bad("curve", f"field 'curve' must name a stored loss curve ({', '.join(names)})")
-    if _is_str_list(raw.get("accept")) and _is_str_list(raw.get("reject")):
-        from gdgrill.answers import is_accepted
+    spec_ok = True
+    if "check" in raw:
+        from gdgrill.answers import spec_problems
 
-        for wrong in raw["reject"]:
-            if is_accepted(wrong, raw["accept"]):
+        for message in spec_problems(raw["check"]):
+            bad("check", message)
+            spec_ok = False
+        if "accept" not in raw:
+            bad("check", "field 'check' needs 'accept' beside it")
+    if spec_ok and _is_str_list(raw.get("accept")):
+        from gdgrill.answers import is_accepted, read
+
+        spec = raw.get("check")
+        for entry in raw["accept"]:
+            if read(entry, _spec(spec), entry=True) is None or not is_accepted(entry, [entry], spec):
+                bad("accept", f"accept entry {entry!r} cannot be read as an answer (a number, range, formula, values or phrase)")
+        for wrong in raw.get("reject", ()) if _is_str_list(raw.get("reject")) else ():
+            if is_accepted(wrong, raw["accept"], spec):
                 bad("reject", f"reject entry {wrong!r} is accepted by the accept list: the auto-check would pass it")
     if "reject" in raw and "accept" not in raw:
         bad("reject", "field 'reject' needs 'accept' beside it")
@@ -275,6 +309,7 @@ def _validate_card(path: Path, deck_id: str, raw: Any, index: int, problems: lis
         curve=raw.get("curve"),
         source=path,
         line=_line_of(raw),
+        check=dict(raw["check"]) if "check" in raw else None,
     )
 
 
@@ -447,7 +482,7 @@ def user_deck_paths(extra: Iterable[Path] | None = None) -> list[Path]:
     return paths
 
 
-CACHE_VERSION = f"1:{__version__}"  # a new gdgrill re-validates every deck
+CACHE_VERSION = f"2:{__version__}"  # a new gdgrill re-validates every deck
 
 
 def _deck_to_json(deck: Deck) -> dict[str, Any]:
@@ -461,7 +496,7 @@ def _deck_to_json(deck: Deck) -> dict[str, Any]:
                 "id": c.id, "question": c.question, "answer": c.answer, "key_points": c.key_points, "tier": c.tier,
                 "tags": c.tags, "accept": c.accept, "reject": c.reject, "hints": c.hints, "rubric": c.rubric,
                 "checkpoints": {str(k): v for k, v in c.checkpoints.items()}, "followups": c.followups,
-                "references": c.references, "curve": c.curve, "line": c.line,
+                "references": c.references, "curve": c.curve, "line": c.line, "check": c.check,
             }
             for c in deck.cards
         ],

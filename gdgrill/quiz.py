@@ -20,7 +20,6 @@ from rich.console import Console
 from rich.panel import Panel
 from rich.text import Text
 
-from gdgrill.answers import is_accepted
 from gdgrill.decks import Card
 from gdgrill.errors import UserError
 from gdgrill.scheduler import NEW_STATE, CardState, Grade
@@ -321,13 +320,14 @@ class QuizSession:
                         return self._command(choice)
                     self._warn(choice, keys)
         if card.auto_checked and typed.strip():
-            verdict = is_accepted(typed, card.accept)
+            judged = card.verdict(typed)
+            verdict = judged.accepted
             if verdict:
                 self.console.print(Text("✓ correct", style="ok"))
                 keys = f"Enter accept{easy} · f mark it wrong{more} · s skip · u undo · q quit"
             else:
-                expected = card.accept[0].replace("..", " to ")
-                self.console.print(Text(f"✗ not accepted (expected: {expected})", style="bad"))
+                read_as = f"; read as {judged.read_as}" if judged.read_as else ""
+                self.console.print(Text(f"✗ not accepted (expected: {judged.expected}{read_as})", style="bad"))
                 keys = f"Enter accept · o I was right{more} · s skip · u undo · q quit"
             self.console.print(Text(keys, style="muted"))
             while True:

@@ -1,7 +1,7 @@
 """Reviews outside the interactive quiz (``gdgrill review``): checking requests, judging
 quick-fire answers, recording them (one transaction for a batch) and saying what is next.
 
-The rules are the quiz's: a quick-fire answer is checked by :func:`gdgrill.answers.is_accepted`
+The rules are the quiz's: a quick-fire answer is checked by :func:`gdgrill.answers.check`
 (an explicit grade overrides it, as 'o'/'f' do in the quiz), a self-graded card needs a
 grade, and each review moves the ladder exactly as a quiz grade does.
 """
@@ -12,7 +12,6 @@ import json
 from datetime import date
 from typing import Any, NamedTuple
 
-from gdgrill.answers import is_accepted
 from gdgrill.decks import Library
 from gdgrill.errors import UserError
 from gdgrill.scheduler import NEW_STATE, Grade, apply_review
@@ -92,9 +91,13 @@ def judge_all(requests: list[ReviewRequest], library: Library, store: Store, tod
         assert card is not None
         detail: dict[str, Any] = {}
         grade = r.grade
+        judged = None
         if card.auto_checked and r.answer is not None and r.answer.strip():
-            verdict = Grade.PASS if is_accepted(r.answer, card.accept) else Grade.FAIL
+            judged = card.verdict(r.answer)
+            verdict = Grade.PASS if judged.accepted else Grade.FAIL
             detail["auto"] = True
+            if not judged.accepted:
+                detail["read_as"] = judged.read_as
             if grade is None:
                 grade = verdict
             elif grade.passed is not verdict.passed:
@@ -105,14 +108,15 @@ def judge_all(requests: list[ReviewRequest], library: Library, store: Store, tod
         state = apply_review(states.get(r.item, NEW_STATE), (today, grade), store.maintenance_days)  # type: ignore[arg-type]
         states[r.item] = state
         rows.append({"item": r.item, "grade": grade, "mode": MODE, "answer": r.answer or None, "detail": detail or None})
-        results.append(
-            {
-                "item": r.item,
-                "verdict": grade.value,
-                "next_due": state.due.isoformat() if state.due else None,
-                "checkpoint": state.checkpoint_day,
-            }
-        )
+        result = {
+            "item": r.item,
+            "verdict": grade.value,
+            "next_due": state.due.isoformat() if state.due else None,
+            "checkpoint": state.checkpoint_day,
+        }
+        if judged is not None:  # what the auto-check compared, so a user can see why
+            result["check"] = {"accepted": judged.accepted, "read_as": judged.read_as, "expected": judged.expected}
+        results.append(result)
     if save:
         store.record_reviews(rows, day=today)
     return results

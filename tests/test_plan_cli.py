@@ -194,11 +194,12 @@ def test_a_quick_fire_answer_is_checked_and_a_dry_run_saves_nothing():
     assert ok["verdict"] == "pass"
     wrong = json.loads(gd("review", "quick-fire/adam-default-betas", "--answer", "0.9, 0.99", "--dry-run", "--format", "json").stdout)
     assert wrong["verdict"] == "fail" and wrong["checkpoint"] == 0
+    assert wrong["check"] == {"accepted": False, "read_as": "(0.9, 0.99)", "expected": "0.9, 0.999"}  # why it failed
     assert logged_reviews(home_dir()) == []
     saved = gd("review", "quick-fire/adam-default-betas", "--answer", "0.9, 0.99", "--format", "json")
     assert json.loads(saved.stdout)["verdict"] == "fail"
     [(item, grade, mode, answer, detail)] = logged_reviews(home_dir())
-    assert (item, grade, mode, answer, json.loads(detail)) == ("quick-fire/adam-default-betas", "fail", "review", "0.9, 0.99", {"auto": True})
+    assert (item, grade, mode, answer, json.loads(detail)) == ("quick-fire/adam-default-betas", "fail", "review", "0.9, 0.99", {"auto": True, "read_as": "(0.9, 0.99)"})
 
 
 @pytest.mark.parametrize(

@@ -73,7 +73,8 @@ def review(
     decks: DecksOption = None,
 ) -> None:
     """Record a review under the quiz's rules and print the verdict and next due day:
-    {"item", "verdict" (pass or fail), "next_due", "checkpoint"}."""
+    {"item", "verdict" (pass, easy or fail), "next_due", "checkpoint"}, and for a checked
+    quick-fire answer "check": {"accepted", "read_as", "expected"} (what was compared)."""
     from gdgrill import clock
     from gdgrill.reviewing import ReviewRequest, judge_all, parse_batch
 
@@ -95,10 +96,13 @@ def review(
             if format == "json":
                 typer.echo(json.dumps(r, ensure_ascii=False))
             else:
-                mark = "✓ pass" if r["verdict"] == "pass" else "✗ miss"
+                mark = {"pass": "✓ pass", "easy": "✓ easy"}.get(r["verdict"], "✗ miss")
                 step = "maintenance check" if r["checkpoint"] is None else f"day-{r['checkpoint']} checkpoint"
                 saved = "not saved (dry run)" if dry_run else "saved"
                 out.print(f"{r['item']}: {mark} — {saved} · next on {r['next_due']} ({step})", markup=False)
+                checked = r.get("check")
+                if checked and not checked["accepted"]:
+                    out.print(f"  read as {checked['read_as']}; expected {checked['expected']}", markup=False)
 
 
 def _read_batch(source: str) -> bytes:

@@ -56,7 +56,7 @@ UNITS = {
 }
 _TIME = {"seconds": 1 / 60, "minutes": 1.0, "hours": 60.0}  # a time in another unit converts
 _UNIT_OF = {word: unit for unit, words in UNITS.items() for word in words}
-SPEC_KEYS = {"unit", "percent", "tolerance", "kilo", "names", "variables", "given", "direction"}
+SPEC_KEYS = {"unit", "percent", "tolerance", "kilo", "names", "variables", "given", "direction", "define"}
 
 
 @dataclass(frozen=True)
@@ -73,6 +73,8 @@ class Spec:
       each may be a list, its first item the name and the rest aliases;
     - ``variables``: a formula's names with their aliases (``{λ_max: [L, largest eigenvalue]}``);
     - ``given``: values the question fixes (``{β2: 0.999}``), so a formula over them is a number;
+    - ``define``: names that stand for a formula of others (``{κ: λ_max/λ_min}``), so an answer
+      written in either set of names is compared as the same mathematics;
     - ``direction: down``: the answer is a decrease factor, so ``10x`` alone means ÷10."""
 
     unit: str | None = None
@@ -83,6 +85,7 @@ class Spec:
     variables: tuple[tuple[str, tuple[str, ...]], ...] = ()
     given: tuple[tuple[str, float], ...] = ()
     direction: str | None = None
+    define: tuple[tuple[str, str], ...] = ()
 
     @classmethod
     def from_mapping(cls, raw: Mapping[str, Any] | None) -> "Spec":
@@ -99,9 +102,15 @@ class Spec:
             variables=variables,
             given=tuple((k, float(v)) for k, v in (raw.get("given") or {}).items()),
             direction=raw.get("direction"),
+            define=tuple((k, str(v)) for k, v in (raw.get("define") or {}).items()),
         )
 
 
+def _replace_define(self: Spec) -> Spec:
+    return Spec(variables=self.variables, given=self.given)
+
+
+Spec._replace_define = _replace_define  # type: ignore[attr-defined]
 DEFAULT_SPEC = Spec()
 
 
@@ -131,6 +140,9 @@ def spec_problems(raw: Any) -> list[str]:
     given = raw.get("given", {})
     if not (isinstance(given, dict) and all(isinstance(k, str) and isinstance(v, (int, float)) and not isinstance(v, bool) for k, v in given.items())):
         out.append("check.given must map names to numbers")
+    define = raw.get("define", {})
+    if not (isinstance(define, dict) and all(isinstance(k, str) and isinstance(v, str) for k, v in define.items())):
+        out.append("check.define must map names to formulas")
     if raw.get("direction", "down") != "down":
         out.append("check.direction can only be 'down'")
     return out
@@ -326,6 +338,34 @@ def _words_to_digits(text: str) -> str:
     return text
 
 
+_WORD_MATH = [
+    (r"\bto\s+the\s+(?:power\s+of\s+)?minus\s+", "^-"),
+    (r"\bto\s+the\s+(?:power\s+(?:of\s+)?)?(?=\d)", "^"),
+    (r"(?<=\d)\s*e\s+minus\s+(?=\d)", "e-"),
+    (r"\b(?:divided\s+by|over)\b", "/"),
+    (r"\bone\s*/", "1/"),
+    (r"\bplus\b", "+"),
+    (r"(?<=\w)\s+minus\s+(?=\w)", " - "),
+    (r"(?<=[\d)])\s+times\s+(?=[\d(])", " * "),
+    (r"\bsquare\s+root\s+of\s+|\bsqrt\s+of\s+|\broot\s+", "sqrt "),
+    (r"\s+squared\b", "^2"),
+    (r"(?<=\d)\s+tenths?\b", "/10"),
+    (r"(?<=\d)\s+hundredths?\b", "/100"),
+    (r"^(?:twice|double(?:\s+it)?)$", "2"),
+    (r"(?i)(\d+)\s*h(?:ours?|rs?)?\s*(?:and\s*)?(\d+)\s*m(?:in(?:utes?|s)?)?$", None),  # 1h16m
+]
+
+
+def _word_math(text: str) -> str:
+    """Arithmetic said in words made symbols: 'ten to the minus eight', 'two over L'."""
+    for pattern, replacement in _WORD_MATH:
+        if replacement is None:
+            text = re.sub(pattern, lambda m: f"{int(m.group(1)) * 60 + int(m.group(2))} minutes", text)
+        else:
+            text = re.sub(pattern, replacement, text, flags=re.IGNORECASE)
+    return text
+
+
 def _number(m: re.Match[str]) -> float:
     value = float(m.group("mant"))
     if m.group("exp"):
@@ -343,7 +383,8 @@ _FACTOR_FORMS = [
     # ÷10, /10, divide(d) by 10, reduce(d) by 10x, drop by a factor of 10, 10x smaller
     (re.compile(r"^(?:÷|/)\s*(?P<n>[\d.]+)$"), "div"),
     (re.compile(r"^(?:divide|divided|div)\s*(?:it\s*)?by\s*(?:a\s*factor\s*of\s*)?(?P<n>[\d.]+)\s*(?:x|×|times)?$", re.I), "div"),
-    (re.compile(r"^(?:reduce|reduced|drop|dropped|cut|decay|decayed|decrease|decreased|lower|lowered)\s*(?:it\s*)?(?:by\s*)?(?:a\s*factor\s*of\s*)?(?P<n>[\d.]+)\s*(?:x|×|times|fold)?$", re.I), "div"),
+    (re.compile(r"^(?:reduce|reduced|drop|dropped|cut|decay|decayed|decrease|decreased|lower|lowered)\s*(?:it\s*|the\s*lr\s*)?by\s*(?:a\s*factor\s*of\s*)?(?P<n>[\d.]+)\s*(?:x|×|times|fold)?$", re.I), "div"),
+    (re.compile(r"^(?:[\w ]{0,24}?\s)?(?:goes|go|grows?|scales?|increases?|multiplie[sd])\s*(?:\w+\s+)?(?:up\s*)?(?:by\s*)?(?:a\s*factor\s*of\s*)?(?P<n>[\d.]+)\s*(?:x|×|times|-?fold)?$", re.I), "mul"),
     # "10x smaller": a tenth where the card asks for a factor (direction: down), else the
     # number of times ("how many times smaller?" — 10)
     (re.compile(r"^(?P<n>[\d.]+)\s*(?:x|×|times|-?fold)?\s*" + _DOWN_WORDS + r"(?:\s*\w+)?$", re.I), "down"),
@@ -450,7 +491,7 @@ def _math_backend() -> Any:
 
     fns = {
         "sqrt": math.sqrt, "abs": abs, "exp": math.exp, "log": math.log, "cos": math.cos, "sin": math.sin,
-        "tanh": math.tanh, "maximum": max, "minimum": min, "pow": pow_, "sign": lambda x: math.copysign(1.0, x) if x else 0.0,
+        "tanh": math.tanh, "maximum": max, "minimum": min, "pow": pow_, "norm": abs, "sign": lambda x: math.copysign(1.0, x) if x else 0.0,
     }  # fmt: skip
     return Backend("math", fns, lambda x: 0.0)
 
@@ -480,7 +521,20 @@ def _formula_text(text: str, spec: Spec) -> str:
             if not re.fullmatch(r"[^\W\d]\w*", alias):  # "largest eigenvalue", "fan-in"
                 text = re.sub(r"(?<!\w)" + re.escape(alias) + r"(?!\w)", canonical, text, flags=re.IGNORECASE)
     text = _GREEK_WORD.sub(lambda m: _GREEK[m.group(1)], text)
+    text = re.sub(r"\bl\s*_?\s*(max|min)\b", r"λ_\1", text)  # l_max, lmax: λ_max
     text = re.sub(r"(?<=[^\W\d])\s+(max|min)\b", r"_\1", text)  # λ max → λ_max
+    text = re.sub(r"(?i)\b(?:the|a|an)\s+", "", text)
+    text = re.sub(r"\|([^|]+)\|", r"abs(\1)", text)  # |B|
+    text = re.sub(r"([^\W\d]\w*)\*(?=\s*(?:[‖|)+\-/,]|$))", r"\1_star", text)  # θ*: θ_star
+    # implicit products: 2λ, 2(a+b), )(, μT (a Greek letter before a Latin one)
+    text = re.sub(r"(?<=\d)(?=[^\W\d_])(?![eE][-+\d])", "*", text)
+    text = re.sub(r"(?<=\d)\s*(?=\()", "*", text)
+    text = re.sub(r"\)\s*(?=[\w(√])", ")*", text)
+    text = re.sub(r"(?<=[α-ωΑ-Ω])(?=[A-Za-z])(?!(?:max|min)\b)", "*", text)
+    bars = [i for i, ch in enumerate(text) if ch == "‖"]
+    for i in reversed(bars[0::2]):  # an opening norm bar right after a name or number: L‖x‖
+        if i and (text[i - 1].isalnum() or text[i - 1] == ")"):
+            text = text[:i] + "*" + text[i:]
     text = re.sub(r"\bln\s*\(", "log(", text)
     text = re.sub(r"\bln\s*(\d+(?:\.\d+)?)", r"log(\1)", text)
     text = re.sub(r"\bsqrt\s+([^\W\d]\w*|\d+(?:\.\d+)?)", r"sqrt(\1)", text)
@@ -526,12 +580,38 @@ def _samples(names: Iterable[str], low: float, high: float, seed: int) -> list[d
     return [{n: math.exp(rng.uniform(math.log(low), math.log(high))) for n in names} for _ in range(_SAMPLES)]
 
 
-def _same_formula(a: Form, b: Form, given: Mapping[str, float]) -> bool:
+def _definitions(spec: Spec) -> list[tuple[str, Form]]:
+    out = []
+    for name, text in spec.define:
+        form = _parse_formula(text, spec._replace_define())
+        if form is not None:
+            out.append((name, form))
+    return out
+
+
+def _bind(env: dict[str, float], definitions: list[tuple[str, Form]]) -> None:
+    for name, form in definitions:
+        value = _value(form, env)
+        if value is not None:
+            env[name] = value
+
+
+def _free(a: Form, b: Form, given: Mapping[str, float], definitions: list[tuple[str, Form]]) -> set[str]:
+    names = set(a.names | b.names)
+    for name, form in definitions:
+        if name in names:
+            names.discard(name)
+            names |= form.names
+    return names - set(given)
+
+
+def _same_formula(a: Form, b: Form, given: Mapping[str, float], definitions: list[tuple[str, Form]] = []) -> bool:
     if a.text.replace(" ", "") == b.text.replace(" ", ""):
         return True
-    free = (a.names | b.names) - set(given)
+    free = _free(a, b, given, definitions)
     for env in _samples(free, 1.3, 7.0, 20261201):
         env.update(given)
+        _bind(env, definitions)
         x, y = _value(a, env), _value(b, env)
         if x is None and y is None:
             continue
@@ -540,17 +620,22 @@ def _same_formula(a: Form, b: Form, given: Mapping[str, float]) -> bool:
     return True
 
 
-def _same_order(a: Form, b: Form, given: Mapping[str, float]) -> bool:
-    """Equal up to a constant factor as the variables grow (what O(·) compares)."""
-    free = (a.names | b.names) - set(given)
+def _same_order(a: Form, b: Form, given: Mapping[str, float], definitions: list[tuple[str, Form]] = [], grows: str | None = None) -> bool:
+    """Equal up to a constant factor as the variables grow (what O(·) compares). With
+    ``grows`` (the step count) only it grows: other names are the problem's constants."""
+    free = _free(a, b, given, definitions)
     if not free:
         return False  # O(1) and O(5): only a constant; handled as numbers
-    one_each = len(a.names - set(given)) == len(b.names - set(given)) == 1
+    one_each = grows is None and len(a.names - set(given)) == len(b.names - set(given)) == 1
     if a.text.replace(" ", "") == b.text.replace(" ", ""):
         return True
     ratios = []
+    constants = _samples(free, 1.3, 3.0, 20261203)[0]
     for env in _samples(free, 30.0, 3e5, 20261202):
+        if grows is not None and grows in free:
+            env = {**constants, grows: env[grows]}
         env.update(given)
+        _bind(env, definitions)
         if one_each:  # O(1/k²) and O(1/T²): one step count, whatever its letter
             (x_name,), (y_name,) = a.names - set(given), b.names - set(given)
             env[y_name] = env[x_name]
@@ -603,6 +688,7 @@ def _range(text: str, spec: Spec, entry: bool) -> Span | None:
             return None
         if re.search(r"(?<=\d)e$", first, re.IGNORECASE):
             return None  # "2e-5" split at its exponent
+        dash = not re.search(r"\.\.|\bto\b|\band\b|[–—]", body, re.IGNORECASE)
     for unit in ("%", "x"):
         if second.rstrip().endswith(unit) and not first.rstrip().endswith(unit):
             first += unit
@@ -612,6 +698,8 @@ def _range(text: str, spec: Spec, entry: bool) -> Span | None:
     a, b = _single(first, spec), _single(second, spec)
     if a is None or b is None:
         return None
+    if not m and dash and a.value > b.value:
+        return None  # "1 - 0.01", "2^16 - 32": a subtraction, not a range
     unit = a.unit or b.unit
     if a.unit and b.unit and a.unit != b.unit:
         return None
@@ -660,6 +748,9 @@ def _named(text: str, spec: Spec) -> Values | None:
         m = re.fullmatch(r"\s*1\s*-\s*(\d+)\s*-\s*(\d+)\s*", lowered)  # sign-exponent-mantissa
     if m and len(spec.names) == 2 and {n[0] for n in spec.names} == {"exponent", "mantissa"}:
         return Values((float(m.group(1)), float(m.group(2))))
+    slashed = re.fullmatch(r"\s*([-+]?[\d.]+(?:e-?\d+)?)\s*/\s*([-+]?[\d.]+(?:e-?\d+)?)\s*", lowered)
+    if slashed and len(spec.names) == 2:  # "0.9 / 0.999": two values, not a quotient
+        return Values((float(slashed.group(1)), float(slashed.group(2))))
     found: dict[int, float] = {}
     rest = lowered
     for pattern in (_NAMED_PAIR, _NUM_NAME):
@@ -670,6 +761,8 @@ def _named(text: str, spec: Spec) -> Values | None:
             key = re.sub(r"(bits?|value)$", "", key) or key
             idx = table.get(key)
             if idx is None:
+                if key == "sign" and float(num) == 1:  # "1 sign, 8 exponent, 7 mantissa"
+                    rest = rest.replace(pm.group(0), " ", 1)
                 continue
             if idx in found:
                 return None  # the same value named twice: a hedge
@@ -677,7 +770,7 @@ def _named(text: str, spec: Spec) -> Values | None:
             rest = rest.replace(pm.group(0), " ", 1)
     if not found:
         return None
-    leftover = [w for w in re.split(r"[\s,;()&]+", rest) if w and w not in _FILLER_WORDS and w not in ("bits", "bit", "and")]
+    leftover = [w for w in re.split(r"[\s,;()&+]+", rest) if w and w not in _FILLER_WORDS and w not in ("bits", "bit", "and")]
     if leftover or len(found) != len(spec.names):
         return None
     return Values(tuple(found[i] for i in range(len(spec.names))))
@@ -699,7 +792,9 @@ def read(text: str, spec: Spec = DEFAULT_SPEC, entry: bool = False) -> Reading |
     if m:
         form = _parse_formula(m.group(1), spec)
         return BigO(form) if form is not None else Words(normalize_phrase(text))
-    worded = _words_to_digits(text)
+    if re.fullmatch(r"(?i)none|off|disabled|no\s+(?:momentum|weight\s+decay|decay|clipping|warmup|regulari[sz]ation|l2)", text):
+        return Num(0.0)
+    worded = _word_math(_words_to_digits(text))
     named = _named(worded, spec)
     if named is not None:
         return named
@@ -715,7 +810,7 @@ def read(text: str, spec: Spec = DEFAULT_SPEC, entry: bool = False) -> Reading |
     factor = _factor(worded, spec)
     if factor is not None:
         return Num(factor)
-    form = _parse_formula(text, spec)
+    form = _parse_formula(worded, spec) or _parse_formula(text, spec)
     if form is not None:
         given = dict(spec.given)
         if not (form.names - set(given)):
@@ -787,11 +882,12 @@ def same(answer: Reading, entry: Reading, spec: Spec = DEFAULT_SPEC) -> bool:
         return False
     if isinstance(entry, Form):
         if isinstance(answer, Form):
-            return _same_formula(answer, entry, given)
+            return _same_formula(answer, entry, given, _definitions(spec))
         return False
     if isinstance(entry, BigO):
         inner = answer.inner if isinstance(answer, BigO) else answer if isinstance(answer, Form) else None
-        return inner is not None and _same_order(inner, entry.inner, given)
+        grows = "T" if any(name == "T" for name, _ in spec.variables) else None
+        return inner is not None and _same_order(inner, entry.inner, given, _definitions(spec), grows)
     if isinstance(entry, Words):
         if isinstance(answer, Words):
             return answer.text == entry.text != ""
@@ -820,13 +916,115 @@ class Verdict(NamedTuple):
     expected: str  # the first accept entry, as a person would say it
 
 
-def check(answer: str, accept: Sequence[str], spec: Spec | Mapping[str, Any] | None = None) -> Verdict:
-    """Judge ``answer`` against every accept entry; say what it was read as."""
+_OPERATION_WORDS = re.compile(
+    r"(?i)\b(?:divide\w*|multipl\w*|times|reduc\w*|increas\w*|decreas\w*|cut|drop\w*|lower\w*|rais\w*|over|minus|plus|"
+    r"inverse|half|halve\w*|double\w*|twice|triple\w*|square\w*|root|sqrt|log|ln|exp|per|smaller|larger|bigger|higher|"
+    r"less|more|up|down|sqrt|squared|reciprocal|negative|not|no|never)\b"
+)
+_NEGATION = re.compile(r"(?i)\b(?:not|never|isn'?t|aren'?t|wrong|no idea|don'?t know|unsure|instead of|rather than|but)\b")
+_TRAILING_CLAUSE = re.compile(
+    r"(?i)^(.*?\S)\s+(?:for|in|on|at|per|unless|when|if|then|so|since|because|with|from|after|before|by|of|as|via|under|during)\s+[^\d]*$"
+)
+
+
+def _alternatives(text: str) -> list[tuple[str, list[str]]]:
+    """Shorter readings of a sentence around the answer, each with the other parts it
+    dropped that could still state a value: a trailing remark in brackets, a derivation
+    before "=", a clause after the value, a few words before it, comma-separated parts."""
+    text = _prepare(text)
+    out: list[tuple[str, list[str]]] = []
+    bare = re.sub(r"\s+\([^()]*[A-Za-z][^()]*\)\s*$", "", text)
+    if bare != text and bare.strip():
+        out.append((bare, []))
+        text = bare
+    parts = [p.strip() for p in re.split(r"\s*(?:=|≈|≃|<=|<|->)\s*", text) if p.strip()]
+    if len(parts) > 1:
+        out.append((parts[-1], parts[:-1]))
+    head = _TRAILING_CLAUSE.match(text)
+    if head:
+        out.append((head.group(1), []))
+    for base in [text] + ([head.group(1)] if head else []):
+        words = base.split()
+        for k in range(1, min(4, len(words))):
+            prefix = " ".join(words[:k])
+            if re.search(r"[\d(/]", prefix) or _OPERATION_WORDS.search(prefix):
+                break  # "divide by 4" is not "4"
+            out.append((" ".join(words[k:]), []))
+    pieces = [p.strip() for p in re.split(r"\s*[,;]\s*", text) if p.strip()]
+    if len(pieces) > 1:
+        for i, piece in enumerate(pieces):
+            out.append((piece, pieces[:i] + pieces[i + 1 :]))
+    return out
+
+
+def _tokens(text: str) -> list[str]:
+    return [normalize_phrase(w) for w in re.split(r"[\s,;:()\"'“”]+", text.lower()) if w and w not in _FILLER_WORDS and normalize_phrase(w)]
+
+
+def _contains(answer: str, entry: str) -> bool:
+    """A phrase answer that holds every word of a phrase entry (a citation with its
+    co-authors or venue), and no number the entry does not have (a wrong year)."""
+    want, have = set(_tokens(entry)), set(_tokens(answer))
+    if not want or not want <= have:
+        return False
+    numbers = {t for t in have if t.isdigit()}
+    return numbers <= {t for t in want if t.isdigit()} or not any(t.isdigit() for t in want) and not numbers
+
+
+def check(answer: str, accept: Sequence[str], spec: Spec | Mapping[str, Any] | None = None, question: str = "") -> Verdict:
+    """Judge ``answer`` against every accept entry; say what it was read as. A sentence
+    around the answer is accepted when one of its shorter readings matches and nothing it
+    drops states another value; a negation ("not 0.9") is never read leniently."""
     s = _spec_of(spec)
-    a = read(answer, s) if answer.strip() else None
-    ok = a is not None and any((e := read(entry, s, entry=True)) is not None and same(a, e, s) for entry in accept)
     expected = accept[0].replace("..", " to ") if accept else ""
-    return Verdict(ok, str(a) if a is not None else "", expected)
+    if not answer.strip():
+        return Verdict(False, "", expected)
+    a = read(answer, s)
+    entries = [e for entry in accept if (e := read(entry, s, entry=True)) is not None]
+
+    def hit(reading: Reading | None) -> bool:
+        return reading is not None and any(same(reading, e, s) for e in entries)
+
+    if question and _contradicts(question, answer):
+        return Verdict(False, str(a) if a is not None else "", expected)
+    if hit(a):
+        return Verdict(True, str(a), expected)
+    if isinstance(a, Words) and not _NEGATION.search(answer):
+        if any(isinstance(e, Words) and _contains(answer, entry) for e, entry in zip(entries, accept)):
+            return Verdict(True, str(a), expected)
+    if not _NEGATION.search(answer) and not re.search(r"(?i)\bor\b", answer):
+        for candidate, dropped in _alternatives(answer):
+            r = read(candidate, s)
+            if not hit(r):
+                continue
+            if all(_consistent(d, r, s, hit) for d in dropped):
+                return Verdict(True, str(r), expected)
+    return Verdict(False, str(a) if a is not None else "", expected)
+
+
+def _consistent(dropped: str, kept: Reading, spec: Spec, hit: Any) -> bool:
+    """Whether a part left out of a lenient reading says nothing against it: prose, a
+    formula, the same value, or a derivation that evaluates to it ("0.1 × 32 = 3.2")."""
+    other = read(dropped, spec)
+    if other is None or isinstance(other, (Words, Form)) or hit(other):
+        return True
+    form = _parse_formula(dropped, spec)
+    if form is not None and isinstance(kept, Num) and not (form.names - {k for k, _ in spec.given}):
+        value = _value(form, dict(spec.given))
+        return value is not None and _close(value, kept.value, max(spec.tolerance, 1e-3))
+    return False
+
+
+_UP = {"larger", "bigger", "higher", "more", "greater", "increase", "increased", "up"}
+_DOWN = {"smaller", "lower", "less", "decrease", "decreased", "down", "below"}
+
+
+def _contradicts(question: str, answer: str) -> bool:
+    """An answer that turns the question's direction round ("3-10x larger" when the
+    question asks how many times smaller)."""
+    q = set(re.findall(r"[a-z]+", question.lower()))
+    a = set(re.findall(r"[a-z]+", answer.lower()))
+    return bool((q & _DOWN and a & _UP and not a & _DOWN) or (q & _UP and a & _DOWN and not a & _UP))
 
 
 def is_accepted(answer: str, accept: Sequence[str], spec: Spec | Mapping[str, Any] | None = None) -> bool:

@@ -84,7 +84,7 @@ class Card(NamedTuple):
         """The auto-check of ``typed`` against this card's accept entries."""
         from gdgrill.answers import check
 
-        return check(typed, self.accept, self.check)
+        return check(typed, self.accept, self.check, self.question)
 
     @property
     def key(self) -> str:

@@ -45,7 +45,7 @@ REL_TOL = 1e-6
 
 UNITS = {
     "steps": ("step", "steps", "iteration", "iterations", "iter", "iters", "update", "updates"),
-    "epochs": ("epoch", "epochs"),
+    "epochs": ("epoch", "epochs", "ep"),
     "tokens": ("token", "tokens", "tok", "toks"),
     "images": ("image", "images", "img", "imgs"),
     "examples": ("example", "examples", "sample", "samples", "sequence", "sequences"),
@@ -282,6 +282,12 @@ def _words_to_digits(text: str) -> str:
         text,
         flags=re.IGNORECASE,
     )
+    text = re.sub(
+        r"\b(?:a|one)\s+(half|third|quarter|fifth|tenth|hundredth|thousandth)\b",
+        lambda m: f"{_FRACTION_WORDS[m.group(1).lower()]:.15g}",
+        text,
+        flags=re.IGNORECASE,
+    )
     tokens = re.split(r"(\s+|-)", text)
     out: list[str] = []
     run: list[str] = []
@@ -351,7 +357,12 @@ _WORD_MATH = [
     (r"\s+squared\b", "^2"),
     (r"(?<=\d)\s+tenths?\b", "/10"),
     (r"(?<=\d)\s+hundredths?\b", "/100"),
-    (r"^(?:twice|double(?:\s+it)?)$", "2"),
+    (r"(?<=\d)\s+thousandths?\b", "/1000"),
+    (r"(?<=\d)\s+in\s+(?:a\s+|every\s+)?(?=\d)", "/"),  # one in a thousand
+    (r"^(?:twice|double(?:\s+it)?|(?:it\s+)?doubles|doubled)$", "2"),
+    (r"^(?:(?:it\s+)?triples|tripled)$", "3"),
+    (r"^(?:(?:it\s+)?quadruples|quadrupled)$", "4"),
+    (r"\b(\d+|two|three|four|five|ten|hundred)-?fold\b", r"\1x"),
     (r"(?i)(\d+)\s*h(?:ours?|rs?)?\s*(?:and\s*)?(\d+)\s*m(?:in(?:utes?|s)?)?$", None),  # 1h16m
 ]
 
@@ -377,7 +388,7 @@ def _number(m: re.Match[str]) -> float:
     return value
 
 
-_SUFFIX = re.compile(r"^\s*(%|percent\b|pct\b|k\b|m\b|b\b|bn\b|x\b|×|times\b|fold\b)", re.IGNORECASE)
+_SUFFIX = re.compile(r"^\s*(%|percent\b|pct\b|k\b|m\b|b\b|bn\b|(?:x\b|×|times\b|fold\b)(?!\s*[\d(.]))", re.IGNORECASE)
 _DOWN_WORDS = r"(?:smaller|lower|less|reduction|decrease|decay|drop|down|cut|shrink)"
 _FACTOR_FORMS = [
     # ÷10, /10, divide(d) by 10, reduce(d) by 10x, drop by a factor of 10, 10x smaller
@@ -388,7 +399,7 @@ _FACTOR_FORMS = [
     # "10x smaller": a tenth where the card asks for a factor (direction: down), else the
     # number of times ("how many times smaller?" — 10)
     (re.compile(r"^(?P<n>[\d.]+)\s*(?:x|×|times|-?fold)?\s*" + _DOWN_WORDS + r"(?:\s*\w+)?$", re.I), "down"),
-    (re.compile(r"^(?:x|×|\*|times|multiply\s*(?:it\s*)?by|multiplied\s*by|scale\s*(?:it\s*)?by|scaled\s*by)\s*(?P<n>[\d.]+)$", re.I), "mul"),
+    (re.compile(r"^(?:x|×|\*|times|multiply\s*(?:it\s*)?by|multiplied\s*by|scale\s*(?:it\s*)?by|scaled\s*by)\s*(?P<n>[\d.]+(?:\s*/\s*[\d.]+)?)$", re.I), "mul"),
     (re.compile(r"^(?P<n>[\d.]+)\s*(?:x|×|times|-?fold)\s*(?:larger|higher|bigger|more|greater|up|increase)?$", re.I), "mul"),
     (re.compile(r"^(?:double|doubled)$", re.I), "2"),
     (re.compile(r"^(?:triple|tripled)$", re.I), "3"),
@@ -404,15 +415,18 @@ def _factor(text: str, spec: Spec) -> float | None:
         if kind.isdigit():
             return float(kind)
         try:
-            n = float(m.group("n"))
-        except ValueError:
+            top, _, bottom = m.group("n").partition("/")
+            n = float(top) / float(bottom) if bottom else float(top)
+        except (ValueError, ZeroDivisionError):
             return None
         if kind == "div" or (kind == "down" and spec.direction == "down"):
             return 1 / n if n else None
         if kind == "down":
             return n
         # "10x" on a card about a decrease is a tenth; "x0.1" stays 0.1
-        if spec.direction == "down" and n > 1 and not re.match(r"^(?:x|×|\*|multipl)", text, re.I):
+        if spec.direction == "down" and n > 1 and not re.match(r"^(?:x|×|\*|multipl)", text, re.I) and not re.search(
+            r"(?i)larger|higher|bigger|more|greater|\bup\b|increase", text
+        ):
             return 1 / n
         return n
     return None
@@ -421,6 +435,7 @@ def _factor(text: str, spec: Spec) -> float | None:
 def _numbers(text: str, spec: Spec) -> list[Num] | None:
     """The numbers a short answer states, each with its unit; None when it says more."""
     text = _THOUSANDS.sub(lambda m: m.group(1) + m.group(2).replace(",", ""), text)
+    text = re.sub(r"(?<![\d.])(\d{1,3})((?: \d{3})+)(?![\d.])", lambda m: m.group(1) + m.group(2).replace(" ", ""), text)  # 65 504
     found: list[Num] = []
     pos = 0
     rest: list[str] = []
@@ -631,7 +646,7 @@ def _same_order(a: Form, b: Form, given: Mapping[str, float], definitions: list[
         return True
     ratios = []
     constants = _samples(free, 1.3, 3.0, 20261203)[0]
-    for env in _samples(free, 30.0, 3e5, 20261202):
+    for env in _samples(free, 1e6, 1e9, 20261202):
         if grows is not None and grows in free:
             env = {**constants, grows: env[grows]}
         env.update(given)
@@ -645,7 +660,7 @@ def _same_order(a: Form, b: Form, given: Mapping[str, float], definitions: list[
         if x is None or y is None or x == 0 or y == 0:
             return False
         ratios.append(x / y)
-    return len(ratios) >= 2 and all(math.isclose(r, ratios[0], rel_tol=1e-6) for r in ratios)
+    return len(ratios) >= 2 and all(math.isclose(r, ratios[0], rel_tol=1e-4) for r in ratios)
 
 
 # -- reading an answer -----------------------------------------------------------------------
@@ -676,7 +691,8 @@ def _range(text: str, spec: Spec, entry: bool) -> Span | None:
     if m:
         first, second = m.group(1), m.group(2)
     else:
-        body = re.sub(r"^\s*(?:between|from)\s+", "", text, flags=re.IGNORECASE)
+        body = re.sub(r"^\s*(?:anywhere\s+)?(?:between|from)\s+", "", text, flags=re.IGNORECASE)
+        body = re.sub(r"(?i)\bup\s+to\b", "to", body)
         for sep in (r"\.\.", r"\bto\b", r"(?<=\S)\s+and\s+(?=\S)" if body != text else None, r"\s*[–—]\s*", r"(?<=[\d%xk])\s*-\s*(?=[\d.])"):
             if sep is None:
                 continue
@@ -689,6 +705,12 @@ def _range(text: str, spec: Spec, entry: bool) -> Span | None:
         if re.search(r"(?<=\d)e$", first, re.IGNORECASE):
             return None  # "2e-5" split at its exponent
         dash = not re.search(r"\.\.|\bto\b|\band\b|[–—]", body, re.IGNORECASE)
+    def bare_side(side: str) -> bool:
+        words = re.findall(r"[A-Za-z]{2,}", side)
+        return all(w.lower() in _UNIT_OF or w.lower() in ("percent", "pct") for w in words)
+
+    if not (bare_side(first) and bare_side(second)):
+        return None  # "10000 steps to a peak of 1e-4" is no range
     for unit in ("%", "x"):
         if second.rstrip().endswith(unit) and not first.rstrip().endswith(unit):
             first += unit
@@ -745,7 +767,7 @@ def _named(text: str, spec: Spec) -> Values | None:
     lowered = text.lower()
     m = re.fullmatch(r"\s*(?:s1|1[- ])?\s*e(\d+)\s*m(\d+)\s*", lowered)  # E8M7, S1E8M7
     if m is None:
-        m = re.fullmatch(r"\s*1\s*-\s*(\d+)\s*-\s*(\d+)\s*", lowered)  # sign-exponent-mantissa
+        m = re.fullmatch(r"\s*1\s*[-+]\s*(\d+)\s*[-+]\s*(\d+)\s*", lowered)  # sign-exponent-mantissa: 1-8-7, 1 + 8 + 7
     if m and len(spec.names) == 2 and {n[0] for n in spec.names} == {"exponent", "mantissa"}:
         return Values((float(m.group(1)), float(m.group(2))))
     slashed = re.fullmatch(r"\s*([-+]?[\d.]+(?:e-?\d+)?)\s*/\s*([-+]?[\d.]+(?:e-?\d+)?)\s*", lowered)
@@ -771,8 +793,8 @@ def _named(text: str, spec: Spec) -> Values | None:
     if not found:
         return None
     leftover = [w for w in re.split(r"[\s,;()&+]+", rest) if w and w not in _FILLER_WORDS and w not in ("bits", "bit", "and")]
-    if leftover or len(found) != len(spec.names):
-        return None
+    if len(found) != len(spec.names) or any(re.search(r"\d", w) for w in leftover):
+        return None  # every value named, and no other number beside them
     return Values(tuple(found[i] for i in range(len(spec.names))))
 
 
@@ -788,12 +810,12 @@ def read(text: str, spec: Spec = DEFAULT_SPEC, entry: bool = False) -> Reading |
         return None
     if hedged and not entry:
         return Words(normalize_phrase(text))  # "0.1 or 0.01": no one value
+    if spec.percent:  # "10% of peak", "a tenth of the max LR"
+        text = re.sub(r"(?i)\s+of\s+(?:the\s+)?(?:peak|max(?:imum)?)(?:\s+(?:lr|learning rate|value))?\s*$", "", text)
     m = re.fullmatch(r"\s*O\s*\((.+)\)\s*", text, re.IGNORECASE)
     if m:
         form = _parse_formula(m.group(1), spec)
         return BigO(form) if form is not None else Words(normalize_phrase(text))
-    if re.fullmatch(r"(?i)none|off|disabled|no\s+(?:momentum|weight\s+decay|decay|clipping|warmup|regulari[sz]ation|l2)", text):
-        return Num(0.0)
     worded = _word_math(_words_to_digits(text))
     named = _named(worded, spec)
     if named is not None:
@@ -927,34 +949,66 @@ _TRAILING_CLAUSE = re.compile(
 )
 
 
-def _alternatives(text: str) -> list[tuple[str, list[str]]]:
-    """Shorter readings of a sentence around the answer, each with the other parts it
-    dropped that could still state a value: a trailing remark in brackets, a derivation
-    before "=", a clause after the value, a few words before it, comma-separated parts."""
+_CLAUSE = re.compile(r"\s*(?:[,;]|\s[-–—]\s|(?<=\S)[–—](?=\s)|\bi\.?\s?e\.?,?|\be\.?\s?g\.?,?|\bthat is\b|\bso\b|\bwhich\b|\bwhere\b)\s*", re.IGNORECASE)
+_EQUALS = re.compile(r"\s*(?:=|≈|≃|<=|<|->|∝)\s*")
+_STRIPPABLE = re.compile(r"(?i)^(?:[^\W\d][\w']*\s+){0,2}(?:as|like|is|are|of|at|to|by)\s+(?=\S)")
+
+
+def _alternatives(text: str, depth: int = 0) -> list[tuple[str, tuple[str, ...], bool]]:
+    """Shorter readings of a sentence around the answer: (candidate, parts it dropped that
+    could still state a value, whether the drop was commentary after the value). Tried:
+    remarks in brackets, the first clause, each comma-separated part, the result after "="
+    (or the statement before "≈"), a clause after the value, a few inert words before it,
+    the longest leading words that read as a value."""
     text = _prepare(text)
-    out: list[tuple[str, list[str]]] = []
-    bare = re.sub(r"\s+\([^()]*[A-Za-z][^()]*\)\s*$", "", text)
-    if bare != text and bare.strip():
-        out.append((bare, []))
-        text = bare
-    parts = [p.strip() for p in re.split(r"\s*(?:=|≈|≃|<=|<|->)\s*", text) if p.strip()]
+    out: list[tuple[str, tuple[str, ...], bool]] = []
+
+    def add(candidate: str, dropped: tuple[str, ...] = (), commentary: bool = False) -> None:
+        candidate = candidate.strip().rstrip(",;:")
+        if candidate and candidate != text and all(candidate != c for c, _, _ in out):
+            out.append((candidate, dropped, commentary))
+
+    bare = re.sub(r"\s+\([^()]*[A-Za-z][^()]*\)", "", text)
+    if bare != text:
+        add(bare)
+    pieces = [p for p in _CLAUSE.split(bare) if p and p.strip()]
+    if len(pieces) > 1:
+        add(pieces[0], tuple(pieces[1:]), commentary=True)
+        for i, piece in enumerate(pieces[1:], 1):
+            add(piece, tuple(pieces[:i] + pieces[i + 1 :]))
+    parts = [p for p in _EQUALS.split(bare) if p.strip()]
     if len(parts) > 1:
-        out.append((parts[-1], parts[:-1]))
-    head = _TRAILING_CLAUSE.match(text)
+        add(parts[-1], tuple(parts[:-1]))
+        if re.search(r"≈|≃", bare):
+            add(parts[0], tuple(parts[1:]))
+    head = _TRAILING_CLAUSE.match(bare)
     if head:
-        out.append((head.group(1), []))
-    for base in [text] + ([head.group(1)] if head else []):
+        add(head.group(1), (), commentary=True)
+    for base in [bare] + ([head.group(1)] if head else []):
+        strip = _STRIPPABLE.match(base)
+        if strip and not re.search(r"[\d(/]", strip.group(0)) and (
+            not _OPERATION_WORDS.search(strip.group(0)) or re.search(r"(?i)\b(?:as|like)\s+$", strip.group(0))
+        ):
+            add(base[strip.end() :])
         words = base.split()
         for k in range(1, min(4, len(words))):
             prefix = " ".join(words[:k])
-            if re.search(r"[\d(/]", prefix) or _OPERATION_WORDS.search(prefix):
+            if re.search(r"(?<![\w.])[\d.]+(?![\w.])|[(/]", prefix) or _OPERATION_WORDS.search(prefix):
                 break  # "divide by 4" is not "4"
-            out.append((" ".join(words[k:]), []))
-    pieces = [p.strip() for p in re.split(r"\s*[,;]\s*", text) if p.strip()]
-    if len(pieces) > 1:
-        for i, piece in enumerate(pieces):
-            out.append((piece, pieces[:i] + pieces[i + 1 :]))
-    return out
+            add(" ".join(words[k:]))
+    words = bare.split()
+    for k in range(min(len(words) - 1, 8), 0, -1):  # "8192 across 256 GPUs": the value comes first
+        following = words[k].lower().strip(",;:()")
+        if following in _UNIT_OF or following in _UP or following in _DOWN or _OPERATION_WORDS.fullmatch(following) or following in (
+            "x", "×", "times", "percent", "%", "fold", "ep", "epochs", "of",
+        ):
+            continue  # "1000 epochs", "10x larger": the next word is part of the value
+        add(" ".join(words[:k]), (), commentary=True)
+    if depth < 2:
+        for candidate, dropped, commentary in list(out):
+            for deeper, more, c2 in _alternatives(candidate, depth + 1):
+                add(deeper, dropped + more, commentary or c2)
+    return out[:60]
 
 
 def _tokens(text: str) -> list[str]:
@@ -971,6 +1025,12 @@ def _contains(answer: str, entry: str) -> bool:
     return numbers <= {t for t in want if t.isdigit()} or not any(t.isdigit() for t in want) and not numbers
 
 
+def _years_agree(answer: str, accept: Sequence[str]) -> bool:
+    stated = set(re.findall(r"(?<!\d)(?:19|20)\d\d(?!\d)", answer))
+    known = {y for entry in accept for y in re.findall(r"(?<!\d)(?:19|20)\d\d(?!\d)", entry)}
+    return stated <= known
+
+
 def check(answer: str, accept: Sequence[str], spec: Spec | Mapping[str, Any] | None = None, question: str = "") -> Verdict:
     """Judge ``answer`` against every accept entry; say what it was read as. A sentence
     around the answer is accepted when one of its shorter readings matches and nothing it
@@ -985,6 +1045,9 @@ def check(answer: str, accept: Sequence[str], spec: Spec | Mapping[str, Any] | N
     def hit(reading: Reading | None) -> bool:
         return reading is not None and any(same(reading, e, s) for e in entries)
 
+    if not hit(a) and _NONE.fullmatch(answer):
+        a = Num(0.0)  # "no momentum": a setting of zero
+
     if question and _contradicts(question, answer):
         return Verdict(False, str(a) if a is not None else "", expected)
     if hit(a):
@@ -992,12 +1055,17 @@ def check(answer: str, accept: Sequence[str], spec: Spec | Mapping[str, Any] | N
     if isinstance(a, Words) and not _NEGATION.search(answer):
         if any(isinstance(e, Words) and _contains(answer, entry) for e, entry in zip(entries, accept)):
             return Verdict(True, str(a), expected)
-    if not _NEGATION.search(answer) and not re.search(r"(?i)\bor\b", answer):
-        for candidate, dropped in _alternatives(answer):
+    first_clause = _CLAUSE.split(_prepare(answer))[0]
+    if not _NEGATION.search(first_clause) and not re.search(r"(?i)\bor\b", answer):
+        for candidate, dropped, commentary in _alternatives(answer):
+            if _NEGATION.search(candidate):
+                continue
             r = read(candidate, s)
             if not hit(r):
                 continue
-            if all(_consistent(d, r, s, hit) for d in dropped):
+            if isinstance(r, Words) and not _years_agree(answer, accept):
+                continue  # "McCandlish et al. 2020": the right name, the wrong year
+            if commentary or all(_consistent(d, r, s, hit) for d in dropped):
                 return Verdict(True, str(r), expected)
     return Verdict(False, str(a) if a is not None else "", expected)
 
@@ -1015,6 +1083,7 @@ def _consistent(dropped: str, kept: Reading, spec: Spec, hit: Any) -> bool:
     return False
 
 
+_NONE = re.compile(r"(?i)\s*(?:none|off|disabled|no\s+(?:momentum|weight[\s_]decay|clipping|warmup|regulari[sz]ation))\s*\.?\s*")
 _UP = {"larger", "bigger", "higher", "more", "greater", "increase", "increased", "up"}
 _DOWN = {"smaller", "lower", "less", "decrease", "decreased", "down", "below"}
 

@@ -248,7 +248,7 @@ def test_markers_can_be_hidden_before_the_answer_is_shown():
 
 def test_the_legend_names_every_series():
     legend = draw(render_curve(load_curve("clipping-tames-spike")), unicode=False)[0]
-    assert "** no clipping" in legend and "oo clip norm 1.0" in legend
+    assert "** no clipping" in legend and "oo clip norm 2.5" in legend
 
 
 @pytest.mark.parametrize("height", [6, 10, 24])

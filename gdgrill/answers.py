@@ -562,7 +562,7 @@ def _parse_formula(text: str, spec: Spec) -> Form | None:
     from gdgrill.drill.language import RefusedAnswer, iter_vars, parse_expression
 
     prepared = _formula_text(text, spec)
-    if re.search(r"[-+*/^()√<>=]", text):  # "O(L D²/T²)": a space between two names is a product
+    if re.search(r"[*/^()√]", text):  # "O(L D²/T²)": a space between two names is a product
         prepared = re.sub(r"(?<=[\w)])\s+(?=[^\W\d])", "*", prepared)
     # a leading "η <" or "sharpness ≈" names what the formula is for: drop it
     prepared = re.sub(r"^\s*[^\W\d][\w ]{0,30}?\s*(?:<=|<|=|≈|~|->)\s*(?=\S)", "", prepared)

@@ -1,0 +1,172 @@
+"""Mutation testing of the core modules with mutmut: one run per module, then a score table.
+
+    .venv/bin/pip install mutmut                # a dev tool, not a dependency (`.[dev]`)
+    .venv/bin/python bench/mutation.py          # every core module (about 20 minutes on 2 cores)
+    .venv/bin/python bench/mutation.py report scheduler --survivors   # two modules, list survivors
+
+Each module runs in its own scratch copy of the working tree (``--workdir``, default
+``bench/out/mutation/<module>``), so the checkout is never touched; mutmut mutates only that
+module and runs, for each mutant, the tests of the module's selection (below) that call the
+mutated function. A survivor is a mutation no test noticed. Those listed in ``EQUIVALENT``
+cannot change anything a user sees (each says why) and do not count against the score:
+
+    score = (killed + timeout) / (total - equivalent)
+
+Not run in CI: it takes minutes per module.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# The tests that state each module's behaviour. mutmut records which of them call which
+# function and runs only those against a mutant of it. (Tests that drive a subprocess or a
+# pty are left out: mutmut cannot see the calls they make, so they would only cost time.)
+SELECTIONS: dict[str, list[str]] = {
+    "scheduler": ["test_scheduler", "test_quiz", "test_quiz_session", "test_report", "test_store",
+                  "test_planner", "test_sessions"],
+    "store": ["test_store", "test_store_damage", "test_sessions", "test_quiz", "test_quiz_session",
+              "test_report", "test_cli", "test_decks_manage", "test_plan_cli", "test_practice_answers"],
+    "answers": ["test_answers", "test_quickfire_answers", "test_content", "test_quiz"],
+    "report": ["test_report", "test_cli", "test_decks_manage", "test_plan_cli"],
+    "quiz": ["test_quiz", "test_quiz_session", "test_cli", "test_config", "test_sessions"],
+    "planner": ["test_planner", "test_plan_cli"],
+    "memory": ["test_memory", "test_planner", "test_plan_cli"],
+}
+
+# Survivors that are not bugs a test could catch: (function, the mutated line as mutmut
+# writes it) -> why no observable behaviour changes.
+EQUIVALENT: dict[str, dict[tuple[str, str], str]] = {
+    "scheduler": {
+        ("apply_review", "return replay(state, (review,), )"):
+            "drops an argument that is passed along unchanged; equal only when the default is used",
+    },
+}
+
+STATUS = {1: "killed", 3: "killed", 0: "survived", 5: "no tests", 33: "no tests", 34: "skipped",
+          36: "timeout", 24: "timeout", -24: "timeout", 152: "timeout", 255: "timeout",
+          -9: "segfault", -11: "segfault", None: "not checked"}
+
+
+def mutmut_executable() -> str:
+    beside = Path(sys.executable).parent / "mutmut"
+    found = str(beside) if beside.exists() else shutil.which("mutmut")
+    if not found:
+        sys.exit("mutmut is not installed: pip install mutmut (or pip install -e '.[dev]')")
+    return found
+
+
+def copy_tree(target: Path) -> None:
+    """The working tree as git sees it (tracked and new, unignored files) into ``target``."""
+    if target.exists():
+        shutil.rmtree(target)
+    listed = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+                            cwd=ROOT, check=True, capture_output=True).stdout.decode().split("\0")
+    for name in filter(None, listed):
+        source = ROOT / name
+        if source.is_file():
+            (target / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target / name)
+
+
+def configure(target: Path, module: str) -> None:
+    """Point the copy's ``[tool.mutmut]`` at one module and its test selection."""
+    pyproject = target / "pyproject.toml"
+    text = re.sub(r"(?ms)^\[tool\.mutmut\]\n.*?(?=^\[|\Z)", "", pyproject.read_text(encoding="utf-8"))
+    tests = [f"tests/{name}.py" for name in SELECTIONS[module]]
+    text += (
+        "\n[tool.mutmut]\n"
+        'source_paths = ["gdgrill"]\n'
+        f'only_mutate = ["gdgrill/{module}.py"]\n'
+        'also_copy = ["gdgrill", "decks", "data", "hatch_build.py"]\n'
+        f"pytest_add_cli_args_test_selection = {json.dumps(tests)}\n"
+        'pytest_add_cli_args = ["-p", "no:randomly", "-p", "no:cacheprovider"]\n'
+    )
+    pyproject.write_text(text, encoding="utf-8")
+
+
+def mutated_line(mutmut: str, workdir: Path, name: str) -> str:
+    shown = subprocess.run([mutmut, "show", name], cwd=workdir, capture_output=True, text=True).stdout
+    added = [line[1:].strip() for line in shown.splitlines() if line.startswith("+") and not line.startswith("+++")]
+    return " / ".join(added)
+
+
+def function_of(name: str) -> str:
+    # gdgrill.report.x_render__mutmut_3 or gdgrill.store.xǁStoreǁundo__mutmut_2
+    tail = name.rsplit(".", 1)[-1].split("__mutmut_")[0]
+    return tail.split("ǁ")[-1] if "ǁ" in tail else tail.removeprefix("x_")
+
+
+def run_module(module: str, workdir: Path, jobs: int, survivors: bool) -> dict:
+    mutmut = mutmut_executable()
+    copy_tree(workdir)
+    configure(workdir, module)
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    env["HYPOTHESIS_PROFILE"] = "ci"  # the same examples for every mutant
+    started = time.perf_counter()
+    log = workdir / "mutmut.log"
+    with log.open("w") as out:
+        done = subprocess.run([mutmut, "run", "--max-children", str(jobs)], cwd=workdir, env=env,
+                              stdout=out, stderr=subprocess.STDOUT)
+    seconds = time.perf_counter() - started
+    meta = workdir / "mutants" / "gdgrill" / f"{module}.py.meta"
+    if done.returncode != 0 or not meta.exists():
+        sys.exit(f"mutmut failed on {module} (exit {done.returncode}); see {log}")
+    codes = json.loads(meta.read_text())["exit_code_by_key"]
+    counts: dict[str, int] = {}
+    for code in codes.values():
+        status = STATUS.get(code, "suspicious")
+        counts[status] = counts.get(status, 0) + 1
+    known = EQUIVALENT.get(module, {})
+    equivalent, alive = [], []
+    for name, code in sorted(codes.items()):
+        if STATUS.get(code, "suspicious") not in ("survived", "no tests", "suspicious"):
+            continue
+        line = mutated_line(mutmut, workdir, name)
+        why = known.get((function_of(name), line))
+        (equivalent if why else alive).append((name, line, why))
+    caught = counts.get("killed", 0) + counts.get("timeout", 0) + counts.get("segfault", 0)
+    total = len(codes)
+    live = total - len(equivalent)
+    result = {"module": module, "total": total, "killed": caught, "survived": len(alive),
+              "equivalent": len(equivalent), "score": caught / live if live else 1.0, "seconds": seconds}
+    if survivors:
+        for name, line, why in equivalent:
+            print(f"  {module}: equivalent {name}: {line}  ({why})")
+        for name, line, _ in alive:
+            print(f"  {module}: SURVIVED   {name}: {line}")
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("modules", nargs="*", default=list(SELECTIONS), help=f"of: {', '.join(SELECTIONS)}")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 2, help="mutants tested at once")
+    parser.add_argument("--workdir", type=Path, default=ROOT / "bench" / "out" / "mutation")
+    parser.add_argument("--survivors", action="store_true", help="list every surviving mutant")
+    args = parser.parse_args()
+    unknown = [m for m in args.modules if m not in SELECTIONS]
+    if unknown:
+        parser.error(f"unknown module {', '.join(unknown)}; choose from {', '.join(SELECTIONS)}")
+    rows = []
+    for module in args.modules:
+        rows.append(run_module(module, args.workdir / module, args.jobs, args.survivors))
+        print(f"  done {module}: {rows[-1]['killed']}/{rows[-1]['total']} in {rows[-1]['seconds']:.0f} s", flush=True)
+    print(f"\n{'module':<10} {'mutants':>7} {'killed':>7} {'survived':>8} {'equiv.':>6} {'score':>6} {'time':>6}")
+    for r in rows:
+        print(f"{r['module']:<10} {r['total']:>7} {r['killed']:>7} {r['survived']:>8} {r['equivalent']:>6}"
+              f" {r['score']:>6.1%} {r['seconds']:>5.0f}s")
+
+
+if __name__ == "__main__":
+    main()

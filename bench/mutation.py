@@ -82,7 +82,7 @@ def copy_tree(target: Path) -> None:
 def configure(target: Path, module: str) -> None:
     """Point the copy's ``[tool.mutmut]`` at one module and its test selection."""
     pyproject = target / "pyproject.toml"
-    text = re.sub(r"(?ms)^\[tool\.mutmut\]\n.*?(?=^\[|\Z)", "", pyproject.read_text(encoding="utf-8"))
+    text = re.sub(r"(?ms)^\[tool\.mutmut\][^\n]*\n.*?(?=^\[|\Z)", "", pyproject.read_text(encoding="utf-8"))
     tests = [f"tests/{name}.py" for name in SELECTIONS[module]]
     text += (
         "\n[tool.mutmut]\n"

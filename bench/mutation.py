@@ -47,10 +47,6 @@ SELECTIONS: dict[str, list[str]] = {
 # Survivors that are not bugs a test could catch: (function, the mutated line as mutmut
 # writes it) -> why no observable behaviour changes.
 EQUIVALENT: dict[str, dict[tuple[str, str], str]] = {
-    "scheduler": {
-        ("apply_review", "return replay(state, (review,), )"):
-            "drops an argument that is passed along unchanged; equal only when the default is used",
-    },
 }
 
 STATUS = {1: "killed", 3: "killed", 0: "survived", 5: "no tests", 33: "no tests", 34: "skipped",

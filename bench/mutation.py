@@ -44,8 +44,21 @@ SELECTIONS: dict[str, list[str]] = {
     "memory": ["test_memory", "test_planner", "test_plan_cli"],
 }
 
-# Survivors that are not bugs a test could catch: (function, the mutated line as mutmut
-# writes it) -> why no observable behaviour changes.
+# Survivors that cannot change anything a user sees, with the reason. First by rule, for
+# whole kinds of mutation; then one by one: (function, the mutated line as `mutmut show`
+# prints it after the edit) -> why.
+def _sql_case_only(before: str, after: str) -> bool:
+    """Only the letter case of SQL keywords or names changed (SQLite ignores it); the text
+    of quoted SQL values ('undo'), whose case matters, is the same."""
+    quoted = re.compile(r"'[^']*'")
+    return (before != after and before.lower() == after.lower() and quoted.findall(before) == quoted.findall(after)
+            and re.search(r"\b(?:SELECT|INSERT|UPDATE|DELETE|VALUES|WHERE|FROM|CREATE)\b", before, re.I) is not None)
+
+
+RULES = [
+    (_sql_case_only, "SQL keywords and names are case-insensitive"),
+]
+
 EQUIVALENT: dict[str, dict[tuple[str, str], str]] = {
 }
 
@@ -91,10 +104,21 @@ def configure(target: Path, module: str) -> None:
     pyproject.write_text(text, encoding="utf-8")
 
 
-def mutated_line(mutmut: str, workdir: Path, name: str) -> str:
-    shown = subprocess.run([mutmut, "show", name], cwd=workdir, capture_output=True, text=True).stdout
-    added = [line[1:].strip() for line in shown.splitlines() if line.startswith("+") and not line.startswith("+++")]
-    return " / ".join(added)
+def mutated_lines(mutmut: str, workdir: Path, name: str) -> tuple[str, str]:
+    """The lines the mutant changed: (before, after), each joined with ' / '."""
+    shown = subprocess.run([mutmut, "show", name], cwd=workdir, capture_output=True, text=True).stdout.splitlines()
+
+    def side(mark: str) -> str:
+        return " / ".join(line[1:].strip() for line in shown if line.startswith(mark) and not line.startswith(mark * 3))
+
+    return side("-"), side("+")
+
+
+def why_equivalent(module: str, name: str, before: str, after: str) -> str | None:
+    for rule, why in RULES:
+        if rule(before, after):
+            return why
+    return EQUIVALENT.get(module, {}).get((function_of(name), after))
 
 
 def function_of(name: str) -> str:
@@ -123,14 +147,13 @@ def run_module(module: str, workdir: Path, jobs: int, survivors: bool) -> dict:
     for code in codes.values():
         status = STATUS.get(code, "suspicious")
         counts[status] = counts.get(status, 0) + 1
-    known = EQUIVALENT.get(module, {})
     equivalent, alive = [], []
     for name, code in sorted(codes.items()):
         if STATUS.get(code, "suspicious") not in ("survived", "no tests", "suspicious"):
             continue
-        line = mutated_line(mutmut, workdir, name)
-        why = known.get((function_of(name), line))
-        (equivalent if why else alive).append((name, line, why))
+        before, after = mutated_lines(mutmut, workdir, name)
+        why = why_equivalent(module, name, before, after)
+        (equivalent if why else alive).append((name, after, why))
     caught = counts.get("killed", 0) + counts.get("timeout", 0) + counts.get("segfault", 0)
     total = len(codes)
     live = total - len(equivalent)

@@ -6,7 +6,7 @@ What is read (:func:`read`):
 - **numbers** in any usual spelling: ``1e-8``, ``10^-8``, ``1 × 10⁻⁸``, ``0.00000001``;
   number words (``zero`` … ``twenty``, ``thirty`` … ``ninety``, ``hundred``, ``thousand``,
   ``million``, ``billion``: ``375 million``); ``k``/``M``/``B`` suffixes (``k`` is 1024 where
-  the card says so, as for batch sizes); percentages (``2 %``, ``2 percent``); fractions and
+  the card says so, as for batch sizes; ``90m`` is minutes on a card that counts time); percentages (``2 %``, ``2 percent``); fractions and
   factors (``1/10``, ``÷10``, ``/10``, ``×0.1``, ``divided by 10``, ``a tenth``, ``10x
   smaller``; on a card about a decrease ``10x`` alone is a tenth too);
 - **units**: a unit word after a number (steps, epochs, tokens, images, minutes, hours,
@@ -468,9 +468,9 @@ def _numbers(text: str, spec: Spec) -> list[Num] | None:
                 percent = True
             elif word == "k":
                 value *= kilo
-            elif word == "m" and spec.unit != "minutes":
+            elif word == "m" and spec.unit not in _TIME:
                 value *= kilo**2
-            elif word == "m":
+            elif word == "m":  # on a card that counts time, "90m" is 90 minutes
                 unit = "minutes"
             elif word in ("b", "bn"):
                 value *= kilo**3

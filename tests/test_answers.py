@@ -79,3 +79,23 @@ def test_arbitrary_text_never_crashes_the_checker(text):
 )
 def test_a_typed_range_is_accepted_when_it_lies_inside_the_accepted_one(typed, entry, accepted):
     assert matches(typed, entry) is accepted
+
+
+@pytest.mark.parametrize(
+    "typed, entry, check, same",
+    [
+        ("375m", "375M", {"unit": "tokens"}, True),  # a lone m after a number is a million
+        ("375m", "375k", {"unit": "tokens"}, False),
+        ("375m", "375000", {"unit": "tokens"}, False),
+        ("2m steps", "2000000", {"unit": "steps"}, True),
+        ("3.75M", "3.75e6", None, True),
+        ("76m", "76", {"unit": "minutes"}, True),  # ... unless the card counts time
+        ("76m", "76e6", {"unit": "minutes"}, False),
+        ("1h16m", "76", {"unit": "minutes"}, True),
+        ("90m", "1.5", {"unit": "hours"}, True),
+        ("90m", "90e6", {"unit": "hours"}, False),
+        ("2m", "120", {"unit": "seconds"}, True),
+    ],
+)
+def test_a_lone_m_after_a_number_is_a_million_unless_the_card_counts_time(typed, entry, check, same):
+    assert matches(typed, entry, check) is same

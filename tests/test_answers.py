@@ -74,6 +74,9 @@ def test_arbitrary_text_never_crashes_the_checker(text):
         ("3-10x", "3..10", True),
         ("5x", "3..10", True),
         ("1e-5 to 1e-4", "2e-5..5e-5", False),  # wider than the accepted range
+        ("3e-5 to 1e-4", "2e-5..5e-5", False),  # the upper end past the accepted one
+        ("1e-5 to 3e-5", "2e-5..5e-5", False),  # the lower end below it
+        ("2e-5 to 5e-5", "2e-5..5.00001e-5", True),  # both ends inside, one on the edge
         ("2e-5 to 5e-5", "3e-5", False),  # a range is no single value
     ],
 )

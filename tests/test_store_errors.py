@@ -106,3 +106,63 @@ def test_an_error_with_the_disk_nearly_full_is_called_a_full_disk(tmp_path, monk
     assert "corrupt" in failure_message(path, error)
     monkeypatch.setattr(store_module, "_free_bytes", lambda p: None)  # unknown (no statvfs)
     assert "corrupt" in failure_message(path, error)
+
+
+def old_schema_database(home: Path, extra_sql: str = "") -> Path:
+    """A progress database as a gdgrill from before the interview plan left it (two schema
+    steps), with one pass of ``d/a`` on D0 and a mastered ``d/m``."""
+    from gdgrill.migrations import MIGRATIONS
+
+    home.mkdir(parents=True, exist_ok=True)
+    db = home / "progress.db"
+    conn = sqlite3.connect(db, isolation_level=None)
+    conn.execute("CREATE TABLE _migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
+    for name, migration in MIGRATIONS[:2]:
+        migration(conn)
+        conn.execute("INSERT INTO _migrations VALUES (?, '2026-01-01')", (name,))
+    conn.execute("INSERT INTO items VALUES (1, 'd/m')")
+    for n, days in enumerate((0, 3, 7, 14, 21), 1):
+        day = (D0 + timedelta(days=days)).isoformat()
+        conn.execute("INSERT INTO reviews VALUES (?, 1, 't', ?, 'pass', 'quiz', 2, NULL, NULL, NULL, NULL)", (n, day))
+    if extra_sql:
+        conn.execute(extra_sql)
+    conn.close()
+    return db
+
+
+@pytest.mark.parametrize("schema", ["current", "old"])
+def test_a_read_only_database_is_read_with_the_users_maintenance_gap_and_leaves_no_file(isolated_home, tmp_path, monkeypatch, schema):
+    from helpers import make_unwritable, restore
+
+    if schema == "old":
+        db = old_schema_database(isolated_home)
+    else:
+        with open_store(isolated_home) as store:
+            for days in (0, 3, 7, 14, 21):
+                store.record_review("d/m", Grade.PASS, "quiz", day=D0 + timedelta(days=days))
+        db = isolated_home / "progress.db"
+    elsewhere = tmp_path / "cwd"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    locked = make_unwritable([db, isolated_home])
+    try:
+        with open_store(isolated_home, maintenance_days=45, write=False) as store:
+            assert store.states()["d/m"].due == D0 + timedelta(days=21 + 45)
+    finally:
+        restore(locked)
+    assert list(elsewhere.iterdir()) == []  # the migrated copy lived in memory
+
+
+@pytest.mark.parametrize("writable", [True, False])
+def test_an_old_database_whose_next_schema_step_clashes_is_one_line_read_only_or_not(isolated_home, writable):
+    from helpers import make_unwritable, restore
+
+    db = old_schema_database(isolated_home, "CREATE TABLE plans (x)")  # a hand-made table in the way
+    locked = [] if writable else make_unwritable([db, isolated_home])
+    try:
+        with pytest.raises(StoreError) as err:
+            open_store(isolated_home, write=writable).close()
+    finally:
+        restore(locked)
+    message = str(err.value)
+    assert message.startswith(f"{db}: ") and "table plans already exists" in message and "\n" not in message

@@ -59,7 +59,18 @@ RULES = [
     (_sql_case_only, "SQL keywords and names are case-insensitive"),
 ]
 
+_EMPTY = "an empty log in memory: no review for the maintenance gap to shape, no error for the path to name"
 EQUIVALENT: dict[str, dict[tuple[str, str], str]] = {
+    "store": {
+        ("_open_empty", 'conn = sqlite3.connect(":memory:", )'): _EMPTY,
+        ("_open_empty", "return Store(conn, None, maintenance_days)"): _EMPTY,
+        ("_open_empty", "return Store(conn, maintenance_days)"): _EMPTY,
+        ("_open_empty", "return Store(conn, path, )"): _EMPTY,
+        ("_open_readonly", "known = None"):
+            "always reading through a migrated copy in memory gives the same answers, only slower",
+        ("_open_readonly", 'memory = sqlite3.connect(":memory:", )'):
+            "the copy is only read after migrate(), which begins and commits its own transactions either way",
+    },
 }
 
 STATUS = {1: "killed", 3: "killed", 0: "survived", 5: "no tests", 33: "no tests", 34: "skipped",

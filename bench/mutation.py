@@ -44,7 +44,14 @@ SELECTIONS: dict[str, list[str]] = {
     "memory": ["test_memory", "test_planner", "test_plan_cli"],
 }
 
-# Survivors that cannot change anything a user sees, with the reason. First by rule, for
+# Modules that cache results (lru_cache, a module-level backend): mutmut's default forks each
+# mutant from a process that already ran the tests, so a cached reading would hide the
+# mutant. These run each mutant in a fresh pytest instead (slower, but every cache empty);
+# only third-party modules are imported ahead.
+FRESH = {"answers", "scheduler"}
+PRELOAD = ["typer", "rich.console", "rich.table", "yaml", "numpy", "hypothesis", "_pytest.python"]
+
+ a user sees, with the reason. First by rule, for
 # whole kinds of mutation; then one by one: (function, the mutated line as `mutmut show`
 # prints it after the edit) -> why.
 def _sql_case_only(before: str, after: str) -> bool:
@@ -112,6 +119,9 @@ def configure(target: Path, module: str) -> None:
         f"pytest_add_cli_args_test_selection = {json.dumps(tests)}\n"
         'pytest_add_cli_args = ["-p", "no:randomly", "-p", "no:cacheprovider"]\n'
     )
+    if module in FRESH:
+        (target / "mutmut_preload.txt").write_text("\n".join(PRELOAD) + "\n", encoding="utf-8")
+        text += 'process_isolation = "forkserver"\nforkserver_warmup = "import"\npreload_modules_file = "mutmut_preload.txt"\n'
     pyproject.write_text(text, encoding="utf-8")
 
 

@@ -51,7 +51,7 @@ SELECTIONS: dict[str, list[str]] = {
 FRESH = {"answers", "scheduler"}
 PRELOAD = ["typer", "rich.console", "rich.table", "yaml", "numpy", "hypothesis", "_pytest.python"]
 
- a user sees, with the reason. First by rule, for
+# Survivors that cannot change anything a user sees, with the reason. First by rule, for
 # whole kinds of mutation; then one by one: (function, the mutated line as `mutmut show`
 # prints it after the edit) -> why.
 def _sql_case_only(before: str, after: str) -> bool:

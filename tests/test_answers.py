@@ -102,3 +102,20 @@ def test_a_typed_range_is_accepted_when_it_lies_inside_the_accepted_one(typed, e
 )
 def test_a_lone_m_after_a_number_is_a_million_unless_the_card_counts_time(typed, entry, check, same):
     assert matches(typed, entry, check) is same
+
+
+def test_a_citation_in_a_sentence_is_accepted_only_with_the_papers_year():
+    from gdgrill.decks import load_library
+
+    card = load_library().card("quick-fire/noise-scale-paper")
+    assert card.verdict("McCandlish et al. 2018, with 4 co-authors").accepted
+    assert card.verdict("McCandlish 2018; batch 512").accepted
+    assert not card.verdict("McCandlish et al. 2020, with 4 co-authors").accepted  # the right name, the wrong year
+    assert not card.verdict("McCandlish 2016; batch 512").accepted
+
+
+def test_parse_numbers_gives_the_values_in_order_and_none_for_named_ones_or_prose():
+    assert parse_numbers("0.9, 0.999") == (0.9, 0.999)
+    assert parse_numbers("1e-3") == (0.001,)
+    assert parse_numbers("beta1=0.9 beta2=0.999") is None
+    assert parse_numbers("fast") is None

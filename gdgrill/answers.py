@@ -240,10 +240,12 @@ _FILLER_WORDS = {
 _PUNCT = re.compile(r"[\s()\[\]{}.,;:!?'\"`_\-]+")
 
 
-@lru_cache(maxsize=4096)
 def normalize_phrase(text: str) -> str:
     """A phrase as compared: case, punctuation and spacing dropped."""
     return _PUNCT.sub("", unicodedata.normalize("NFKC", text).lower().replace("−", "-"))
+
+
+normalize_phrase = lru_cache(maxsize=4096)(normalize_phrase)  # not a decorator: mutmut skips decorated functions
 
 
 def _phrase(text: str) -> Words:
@@ -557,7 +559,6 @@ def _formula_text(text: str, spec: Spec) -> str:
     return text
 
 
-@lru_cache(maxsize=4096)
 def _parse_formula(text: str, spec: Spec) -> Form | None:
     from gdgrill.drill.language import RefusedAnswer, iter_vars, parse_expression
 
@@ -573,6 +574,9 @@ def _parse_formula(text: str, spec: Spec) -> Form | None:
     except (RefusedAnswer, RecursionError, ValueError, TypeError, MemoryError):
         return None
     return Form(prepared, expr, frozenset(v.name for v in iter_vars(expr)))
+
+
+_parse_formula = lru_cache(maxsize=4096)(_parse_formula)  # not a decorator: mutmut skips decorated functions
 
 
 def _value(form: Form, env: Mapping[str, float]) -> float | None:
@@ -800,7 +804,6 @@ def _named(text: str, spec: Spec) -> Values | None:
     return Values(tuple(found[i] for i in range(len(spec.names))))
 
 
-@lru_cache(maxsize=8192)
 def read(text: str, spec: Spec = DEFAULT_SPEC, entry: bool = False) -> Reading | None:
     """The meaning of an answer (or, ``entry=True``, of an accept entry); None for nothing."""
     text = _prepare(text)
@@ -843,6 +846,9 @@ def read(text: str, spec: Spec = DEFAULT_SPEC, entry: bool = False) -> Reading |
                 return Num(value)
         return form
     return _phrase(text)
+
+
+read = lru_cache(maxsize=8192)(read)  # not a decorator: mutmut skips decorated functions
 
 
 # -- comparing -----------------------------------------------------------------------------------

@@ -61,7 +61,7 @@ def verdict(score: float, seen: int, recent_pass_rate: float | None = None) -> s
     return "just started: most cards are at the first checkpoints"
 
 
-def _summary(keys: list[str], facts: dict[str, tuple], today: date) -> dict[str, Any]:
+def _summary(keys: list[str], facts: dict[str, tuple]) -> dict[str, Any]:
     """Sum the per-item facts (see :func:`_facts`) over a group of items."""
     seen = learning = mastered = due = wn = wp = mn = mp = 0
     score = 0.0
@@ -186,13 +186,13 @@ def build_report(
     return {
         "schema": SCHEMA_VERSION,
         "today": today.isoformat(),
-        "overall": _summary(list(known), facts, today),
+        "overall": _summary(list(known), facts),
         "decks": [
-            {"id": gid, "title": group_titles.get(gid, gid), **_summary(members, facts, today)}
+            {"id": gid, "title": group_titles.get(gid, gid), **_summary(members, facts)}
             for gid, members in groups.items()
         ],
         "tiers": [
-            {"tier": t, "name": TIER_NAMES.get(t, f"tier {t}"), **_summary(tiers[t], facts, today)}
+            {"tier": t, "name": TIER_NAMES.get(t, f"tier {t}"), **_summary(tiers[t], facts)}
             for t in sorted(tiers)
         ],
         "weakest": [

@@ -68,6 +68,22 @@ RULES = [
 
 _EMPTY = "an empty log in memory: no review for the maintenance gap to shape, no error for the path to name"
 EQUIVALENT: dict[str, dict[tuple[str, str], str]] = {
+    "report": {
+        ("_facts", "def _facts(summary: ItemSummary, today: date, suspended: bool = True) -> tuple:"):
+            "the default is never used: build_report always says whether the card is suspended",
+        ("_facts", "1 if (state.reviews or summary.all_time.reviews) or True else 0,  # tested: on the ladder or in a grill"):
+            "every summarised item has a graded review (summaries() lists no other), so the test is always true",
+        ("_facts", "1 if state.reviews or summary.all_time.reviews else 1,  # tested: on the ladder or in a grill"):
+            "every summarised item has a graded review (summaries() lists no other), so the test is always true",
+        ("readiness", "return min(state.rung, MASTERED) / MASTERED if (state.reviews) or True else 0.0"):
+            "a state with no reviews is the new state, at rung 0: 0/5 is 0.0 either way",
+        ("build_report", "weakest.append((stats.fails, stats.pass_rate or 1.0, key, stats))"):
+            "a weak item has a miss, so a review, so its pass rate is never None",
+        ("build_report", "{\"item\": key, \"title\": known[key].title, \"misses\": all_time[key].fails, \"due\": s.due.isoformat() if (s.due) or True else None}"):
+            "a reviewed item always has a due day",
+        ("build_report", "forecast((states[k] for k in known if k in states and k not in suspended), today, )"):
+            "FORECAST_DAYS is forecast()'s default, 21 (a test holds the report to 21 days)",
+    },
     "store": {
         ("_open_empty", 'conn = sqlite3.connect(":memory:", )'): _EMPTY,
         ("_open_empty", "return Store(conn, None, maintenance_days)"): _EMPTY,

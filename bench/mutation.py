@@ -68,6 +68,20 @@ RULES = [
 
 _EMPTY = "an empty log in memory: no review for the maintenance gap to shape, no error for the path to name"
 EQUIVALENT: dict[str, dict[tuple[str, str], str]] = {
+    "planner": {
+        ("__init__", "s_pass, s_fail = model.first(GOOD, None).stability, model.first(AGAIN, day).stability"):
+            "only the first review's stability is used, and it does not depend on the day",
+        ("__init__", "s_pass, s_fail = model.first(GOOD, day).stability, model.first(AGAIN, None).stability"):
+            "only the first review's stability is used, and it does not depend on the day",
+        ("allowance_on", "fresh = sum(1 for i in items if (i.state is None or not i.state.reviews) and on_track(None, day, interview))"):
+            "for an item with no review, on_track(state) and on_track(None) are the same test",
+        ("choose", "if g > MIN_GAIN:"): "a gain of exactly 0.001 (a float from the memory model) does not occur",
+        ("choose", "if fresh or left > 0:"): "with no fresh card the branch adds nothing; with left 0 it adds fresh[:0]",
+        ("choose", "if fresh and left >= 0:"): "with left 0 the branch adds fresh[:0], nothing",
+        ("choose", "new = [k for _, _, k in fresh[:cap]]"):
+            "fresh (on-track new cards) and new cards ranked by value never coexist: a new card is on track"
+            " exactly when the interview is 22+ days away, for every new card at once",
+    },
     "report": {
         ("_facts", "def _facts(summary: ItemSummary, today: date, suspended: bool = True) -> tuple:"):
             "the default is never used: build_report always says whether the card is suspended",

@@ -68,6 +68,24 @@ RULES = [
 
 _EMPTY = "an empty log in memory: no review for the maintenance gap to shape, no error for the path to name"
 EQUIVALENT: dict[str, dict[tuple[str, str], str]] = {
+    "memory": {
+        ("_clamp_d", "return MIN_DIFFICULTY if d <= MIN_DIFFICULTY else (MAX_DIFFICULTY if d > MAX_DIFFICULTY else d)"):
+            "at d == 1 both branches give 1",
+        ("_clamp_d", "return MIN_DIFFICULTY if d < MIN_DIFFICULTY else (MAX_DIFFICULTY if d >= MAX_DIFFICULTY else d)"):
+            "at d == 10 both branches give 10",
+        ("_clamp_d", "return MIN_DIFFICULTY if d < MIN_DIFFICULTY else (MAX_DIFFICULTY if (d > MAX_DIFFICULTY) and False else d)"):
+            "within FSRS-6's parameter bounds difficulty never passes 10: each update blends values below it",
+        ("_stability", "if rating >= HARD and grow <= 1.0:"): "at grow == 1 both give 1",
+        ("_stability", "s_new = long_term if long_term <= short_term else short_term"): "equal values: either is the same",
+        ("_stability", "return s_new if s_new >= STABILITY_MIN else STABILITY_MIN"): "equal values: either is the same",
+        ("outcomes", "r = (1 + self.factor * (elapsed if elapsed >= 0 else 0) / s) ** self.decay"): "at 0 both give 0",
+        ("recall_after", "return (1 + self.factor * (days if days >= 0 else 0) / stability) ** self.decay"): "at 0 both give 0",
+        ("review", "r = (1 + self.factor * (elapsed if elapsed >= 0 else 0) / s) ** self.decay"): "at 0 both give 0",
+        ("review", "r = (1 + self.factor * (elapsed if (elapsed > 0) or True else 0) / s) ** self.decay"):
+            "r matters only for a review a day or more after the last; same-day (or earlier) reviews ignore it",
+        ("review", "r = (1 + self.factor * (elapsed if elapsed > 0 else 1) / s) ** self.decay"):
+            "r matters only for a review a day or more after the last; same-day (or earlier) reviews ignore it",
+    },
     "planner": {
         ("__init__", "s_pass, s_fail = model.first(GOOD, None).stability, model.first(AGAIN, day).stability"):
             "only the first review's stability is used, and it does not depend on the day",

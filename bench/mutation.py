@@ -33,13 +33,13 @@ ROOT = Path(__file__).resolve().parent.parent
 # function and runs only those against a mutant of it. (Tests that drive a subprocess or a
 # pty are left out: mutmut cannot see the calls they make, so they would only cost time.)
 SELECTIONS: dict[str, list[str]] = {
-    "scheduler": ["test_scheduler", "test_quiz", "test_quiz_session", "test_report", "test_store",
-                  "test_planner", "test_sessions"],
-    "store": ["test_store", "test_store_damage", "test_sessions", "test_quiz", "test_quiz_session",
+    "scheduler": ["test_scheduler", "test_quiz", "test_quiz_session", "test_report", "test_report_boundaries",
+                  "test_store", "test_planner", "test_sessions"],
+    "store": ["test_store", "test_store_errors", "test_store_damage", "test_sessions", "test_quiz", "test_quiz_session",
               "test_report", "test_cli", "test_decks_manage", "test_plan_cli", "test_practice_answers"],
     "answers": ["test_answers", "test_quickfire_answers", "test_content", "test_quiz"],
-    "report": ["test_report", "test_cli", "test_decks_manage", "test_plan_cli"],
-    "quiz": ["test_quiz", "test_quiz_session", "test_cli", "test_config", "test_sessions"],
+    "report": ["test_report", "test_report_boundaries", "test_report_render", "test_cli", "test_decks_manage", "test_plan_cli"],
+    "quiz": ["test_quiz", "test_quiz_rules", "test_quiz_session", "test_cli", "test_config", "test_sessions"],
     "planner": ["test_planner", "test_plan_cli"],
     "memory": ["test_memory", "test_planner", "test_plan_cli"],
 }

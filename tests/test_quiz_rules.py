@@ -36,3 +36,145 @@ def test_the_countdown_stops_drawing_when_the_answer_is_in():
     drawn = out.getvalue()
     time.sleep(0.05)
     assert out.getvalue() == drawn and not countdown.thread.is_alive()
+
+
+# -- the lines around a session --------------------------------------------------------------
+from gdgrill.decks import load_library  # noqa: E402
+from gdgrill.errors import UserError  # noqa: E402
+from gdgrill.quiz import (  # noqa: E402
+    Plan,
+    QuizSession,
+    Tally,
+    closing_lines,
+    due_drills,
+    empty_selection,
+    next_due,
+    opening_lines,
+    timed_selection,
+)
+from gdgrill.scheduler import Grade, Review, card_state  # noqa: E402
+
+
+def passed_on(*days_ago: int):
+    return card_state([Review(TODAY - timedelta(days=n), Grade.PASS) for n in days_ago])
+
+
+def test_timed_mode_asks_the_auto_checked_cards_for_the_seconds_given_else_the_decks_else_ten(sample_decks):
+    cards = load_library([sample_decks]).select(["sample"])
+    auto = [c for c in cards if c.auto_checked]
+    assert auto and len(auto) < len(cards)
+    assert timed_selection(cards, 7.5, 20.0) == (auto, 7.5)
+    assert timed_selection(cards, 0, 20.0) == (auto, 20.0)  # 0: the deck's own default
+    assert timed_selection(cards, 0, None) == (auto, 10.0)
+    with pytest.raises(UserError) as err:
+        timed_selection([c for c in cards if not c.auto_checked], 5, None)
+    assert str(err.value) == (
+        "timed mode asks only auto-checked cards (answers with 'accept'), and the selected decks have none; try --deck quick-fire"
+    )
+    with pytest.raises(UserError, match=r"^--timed -1: expected a positive number of seconds$"):
+        timed_selection(cards, -1, None)
+
+
+def test_due_drills_are_the_drills_due_today_by_name():
+    states = {"drill/sgd": passed_on(3), "drill/adam": passed_on(5), "drill/lion": passed_on(1), "deck/card": passed_on(3)}
+    assert due_drills(states, TODAY) == ["adam", "sgd"]
+
+
+def test_the_opening_line_counts_due_and_new_cards_and_names_the_drills_due(sample_decks):
+    cards = load_library([sample_decks]).select(["sample"])
+    states = {"drill/sgd": passed_on(3), "drill/adam": passed_on(3), cards[0].key: passed_on(3)}
+    plan = Plan(due=[cards[0]], new=cards[1:])
+    assert opening_lines(plan, states, cards, TODAY, cram=False) == [
+        "2026-03-02: 1 card(s) due, 2 new · 2 drill(s) due: gdgrill drill adam, gdgrill drill sgd."
+    ]
+    assert opening_lines(Plan(cards, []), states, cards, TODAY, cram=True) == [
+        "Cram: 3 card(s), weakest first; the schedule is not touched."  # no drills named while cramming
+    ]
+
+
+def test_with_nothing_due_the_opening_says_when_to_come_back_and_how_to_practise_anyway(sample_decks):
+    cards = load_library([sample_decks]).select(["sample"])
+    states = {cards[0].key: passed_on(1), cards[1].key: passed_on(1), cards[2].key: passed_on(0)}  # due in 2, 2 and 3 days
+    assert opening_lines(Plan([], []), states, cards, TODAY, cram=False, again="gdgrill quiz --deck sample") == [
+        "2026-03-02: 0 card(s) due, 0 new.",
+        "No cards due. Next: 2 card(s) on 2026-03-04. Practise anyway: gdgrill quiz --deck sample --cram",
+    ]
+    with_drill = {**states, "drill/sgd": passed_on(3)}
+    assert opening_lines(Plan([], []), with_drill, cards, TODAY, cram=False)[1] == (
+        "No cards due (the drills above are). Next: 2 card(s) on 2026-03-04. Practise anyway: gdgrill quiz --cram"
+    )
+    assert opening_lines(Plan([], []), {}, cards, TODAY, cram=False)[1] == "No cards due. Practise anyway: gdgrill quiz --cram"
+
+
+def test_an_empty_selection_says_what_was_asked_and_what_there_is(sample_decks):
+    cards = load_library([sample_decks]).select(["sample"])
+    assert empty_selection(["sample"], 4, ["adam"], cards) == "no card matches --deck sample --tier 4 --tag adam (deck sample has tiers 1, 2, 3)"
+    assert empty_selection([], 9, [], cards) == "no card matches --tier 9 (the decks have tiers 1, 2, 3)"  # was "has"
+    assert empty_selection(["sample", "other"], 9, [], cards) == "no card matches --deck sample --deck other --tier 9 (decks sample, other have tiers 1, 2, 3)"
+    assert empty_selection(["a", "b"], None, ["x"], cards) == (
+        "no card matches --deck a --deck b --tag x (see 'gdgrill decks list' and 'gdgrill decks tags')"
+    )
+
+
+def test_next_due_is_the_first_day_after_today_and_how_many_fall_on_it():
+    states = {"a": passed_on(3), "b": passed_on(1), "c": passed_on(1), "d": passed_on(0), "e": card_state([])}
+    assert next_due(states, states.keys(), TODAY) == (TODAY + timedelta(days=2), 2)  # a is due today: not "next"
+    assert next_due(states, ["a", "e", "missing"], TODAY) is None
+
+
+class Session:
+    """What closing_lines reads of a session."""
+
+    def __init__(self, tally, time_limit=None, timed_cards=0, answer_seconds=0.0, planned=False):
+        self.tally, self.time_limit, self.timed_cards, self.answer_seconds, self.planned = (
+            tally, time_limit, timed_cards, answer_seconds, planned)
+
+
+def tally(passed=0, missed=0, skipped=0, easy=0):
+    t = Tally()
+    for n in range(passed):
+        t.add(f"p{n}", n, Grade.EASY if n < easy else Grade.PASS)
+    for n in range(missed):
+        t.add(f"m{n}", 100 + n, Grade.FAIL)
+    t.skipped = skipped
+    return t
+
+
+def test_the_closing_lines_give_the_tally_the_pace_what_is_still_due_and_what_is_next():
+    after = {"a": passed_on(3), "b": passed_on(3), "c": passed_on(1)}
+    cards = [type("C", (), {"key": k})() for k in ("a", "b", "c")]
+    timed = Session(tally(passed=3, missed=1), time_limit=5.0, timed_cards=4, answer_seconds=12.0)
+    assert closing_lines(timed, after, cards, TODAY) == [
+        "Session done: 4 graded and saved (3 passed, 1 missed, 0 skipped).",
+        "Timed: 20.0 answers per minute, 75% accurate (5 s per card).",  # 4 answers in 12 s
+        "Still due today: 2.",
+        "Next due: 1 item(s) on 2026-03-04.",
+    ]
+    planned = Session(tally(passed=1), planned=True)
+    assert closing_lines(planned, {}, [], TODAY) == [
+        "Session done: 1 graded and saved (1 passed, 0 missed, 0 skipped).",
+        "Tomorrow: your plan's next items ('gdgrill due' lists them; 'gdgrill plan' shows the days ahead).",
+    ]
+    untimed_answers = Session(tally(missed=2), time_limit=5.0, timed_cards=2, answer_seconds=0.0)
+    assert closing_lines(untimed_answers, {}, [], TODAY)[1] == "Timed: 0.0 answers per minute, 0% accurate (5 s per card)."
+
+
+def test_the_tally_counts_easy_passes_and_relearning_and_an_undo_takes_each_back():
+    t = tally(passed=3, missed=1, skipped=2, easy=2)
+    t.add("m0", 200, Grade.PASS, relearn=True)
+    t.add("m1", 201, Grade.FAIL, relearn=True)
+    assert t.line() == "4 graded and saved (3 passed, 2 of them easy, 1 missed, 2 skipped); relearned 1 of 2"
+    assert t.pop() == ("m1", 201, Grade.FAIL, True) and t.pop() == ("m0", 200, Grade.PASS, True)
+    assert t.line() == "4 graded and saved (3 passed, 2 of them easy, 1 missed, 2 skipped)"
+    while t.graded:
+        t.pop()
+    assert (t.passed, t.easy, t.missed, t.relearned, t.relearn_asked) == (0, 0, 0, 0, 0)
+
+
+@pytest.mark.parametrize(
+    "typed, hits",
+    [("a", {1, 2, 3}), ("all", {1, 2, 3}), ("n", set()), ("none", set()), ("0", set()), ("1,3", {1, 3}),
+     ("3 1", {1, 3}), ("3", {3}), ("4", None), ("0 1", None), ("x", None), ("", None), ("١", None)],
+)
+def test_key_points_hit_are_numbers_1_to_n_or_a_for_all_or_n_for_none(typed, hits):
+    assert QuizSession._parse_hits(typed, 3) == hits

@@ -472,7 +472,7 @@ class QuizSession:
 
     def _confirm(self, card: Card, grade: Grade, scheduling: bool | None, relearn: bool = False) -> None:
         word = "✓ easy" if grade is Grade.EASY else ("✓ pass" if grade.passed else "✗ miss")
-        mark = Text(word, style="ok" if grade.passed else "bad")
+        mark = Text.assemble((word, "ok" if grade.passed else "bad"))  # the word coloured, not the dim note after it
         if relearn:
             mark.append(" — saved · relearning: the schedule stays (due tomorrow)", style="muted")
         elif scheduling is False or (scheduling is None and self.mode in NON_SCHEDULING_MODES):

@@ -178,3 +178,95 @@ def test_the_tally_counts_easy_passes_and_relearning_and_an_undo_takes_each_back
 )
 def test_key_points_hit_are_numbers_1_to_n_or_a_for_all_or_n_for_none(typed, hits):
     assert QuizSession._parse_hits(typed, 3) == hits
+
+
+# -- a session as the user sees it: each confirmation and its colours ------------------------------
+from rich.console import Console  # noqa: E402
+
+from gdgrill.console import THEME  # noqa: E402
+from gdgrill.paths import home_dir  # noqa: E402
+from gdgrill.store import open_store  # noqa: E402
+
+BOLD, DIM, RED, GREEN, YELLOW = "1", "2", "31", "32", "33"
+
+
+def style_at(ansi: str, fragment: str) -> set[str]:
+    """The SGR codes in force where ``fragment`` first starts in ``ansi`` (empty: plain)."""
+    at = ansi.index(fragment)
+    codes = re.findall(r"\x1b\[([\d;]*)m", ansi[:at])
+    last = codes[-1] if codes else "0"
+    return set() if last in ("0", "") else set(last.split(";"))
+
+
+def run_session(cards, replies, *, mode="quiz", planned=False, states=None, after_grade=None, width=100):
+    out = io.StringIO()
+    console = Console(file=out, width=width, theme=THEME, force_terminal=True, color_system="standard", no_color=False,
+                      highlight=False)
+    answers = iter(replies)
+
+    def read_line(prompt: str) -> str:
+        try:
+            return next(answers)
+        except StopIteration:
+            raise EOFError from None
+
+    with open_store(home_dir()) as store:
+        session = QuizSession(store, console, read_line, TODAY, states or {}, mode=mode, planned=planned,
+                              after_grade=after_grade, answer_lines=200)
+        session.run(cards)
+        rows = [(r.item, r.grade, r.mode, r.seconds) for r in store.log()]
+    plain = re.sub(r"\x1b\[[\d;]*m", "", out.getvalue())
+    return session, out.getvalue(), plain, rows
+
+
+def test_each_grade_is_confirmed_with_where_the_card_goes_next_in_its_colour(sample_decks):
+    cards = load_library([sample_decks]).select(["sample"])  # betas (typed), momentum, stability
+    session, ansi, plain, rows = run_session(cards, ["0.9, 0.999", "", "", "e", "", "zz", "f", "", "p"],
+                                             after_grade=lambda card, grade: [f"after {card.id}"])
+    assert "✓ pass — saved · next on 2026-03-05 (day-3 checkpoint)" in plain
+    assert "✓ easy — saved · next on 2026-03-09 (day-7 checkpoint) (easy: one checkpoint skipped)" in plain
+    assert "✗ miss — saved · next on 2026-03-03 (day-0 checkpoint)" in plain
+    assert "✓ pass — saved · relearning: the schedule stays (due tomorrow)" in plain
+    assert [line for line in plain.splitlines() if line.startswith("after ")] == ["after betas", "after momentum", "after stability"]
+    assert [(item, grade, mode) for item, grade, mode, _ in rows] == [
+        ("sample/betas", "pass", "quiz"), ("sample/momentum", "easy", "quiz"), ("sample/stability", "fail", "quiz"),
+        ("sample/stability", "pass", "relearn")]
+    assert all(seconds is not None and seconds >= 0 for *_, seconds in rows)
+    assert session.tally.line() == "3 graded and saved (2 passed, 1 of them easy, 1 missed, 0 skipped); relearned 1 of 1"
+    assert style_at(ansi, "✓ correct") == {BOLD, GREEN} and style_at(ansi, "✓ pass") == {BOLD, GREEN}
+    assert style_at(ansi, "✗ miss") == {BOLD, RED} and style_at(ansi, " — saved") == {DIM}
+    assert style_at(ansi, "? 'zz'") == {YELLOW} and style_at(ansi, "after betas") == {YELLOW}
+    assert style_at(ansi, "Key points:") == {BOLD}
+
+
+def test_cram_and_planned_grades_say_the_ladder_was_left_alone_or_is_the_plans(sample_decks):
+    cards = load_library([sample_decks]).select(["sample"])[1:2]  # momentum
+    _, ansi, plain, rows = run_session(cards, ["", "p"], mode="cram")
+    assert "✓ pass — saved (cram: schedule unchanged)" in plain and style_at(ansi, " — saved (cram") == {DIM}
+    assert rows[0][2] == "cram"
+    _, ansi, plain, _ = run_session(cards, ["", "f"], planned=True)
+    assert "✗ miss — saved · your plan picks its next review" in plain and style_at(ansi, " — saved · your plan") == {DIM}
+
+
+def test_a_mastered_cards_next_review_is_its_maintenance_check(sample_decks):
+    cards = load_library([sample_decks]).select(["sample"])[1:2]
+    with open_store(home_dir()) as store:
+        for days in (21, 18, 14, 7):
+            store.record_review(cards[0].key, Grade.PASS, "quiz", day=TODAY - timedelta(days=days))
+        states = store.states()
+    _, _, plain, _ = run_session(cards, ["", "p"], states=states)
+    assert "day-21 checkpoint (5 of 5)" in plain
+    assert "✓ pass — saved · next on 2026-04-01 (maintenance check)" in plain
+
+
+def test_the_model_answer_shows_key_points_follow_ups_and_a_curves_run():
+    from gdgrill.curves import load_curve
+
+    card = load_library().card("diagnostics/curve-good")
+    _, ansi, plain, _ = run_session([card], ["", "p"])
+    flat = " ".join(plain.replace("│", " ").split())  # the panel's text, unwrapped
+    assert f"The run: {load_curve(card.curve).description}" in flat
+    assert "Key points: 1. " + card.key_points[0] in flat
+    assert "Likely follow-ups: • " + card.followups[0] in flat
+    assert style_at(ansi, "The run:") == {DIM}
+    assert style_at(ansi, "Key points:") == {BOLD} and style_at(ansi, "Likely follow-ups:") == {BOLD}

@@ -270,3 +270,119 @@ def test_the_model_answer_shows_key_points_follow_ups_and_a_curves_run():
     assert "Likely follow-ups: • " + card.followups[0] in flat
     assert style_at(ansi, "The run:") == {DIM}
     assert style_at(ansi, "Key points:") == {BOLD} and style_at(ansi, "Likely follow-ups:") == {BOLD}
+
+
+def reader(replies):
+    """A read_line that answers ``replies`` in turn, then ends the input (as Ctrl-D would)."""
+    answers = iter(replies)
+
+    def read_line(prompt: str) -> str:
+        try:
+            return next(answers)
+        except StopIteration:
+            raise EOFError from None
+
+    return read_line
+
+
+def keys_lines(plain: str) -> list[str]:
+    """The lines that say which keys do what (they follow each reveal)."""
+    return [line for line in plain.splitlines() if " · q quit" in line or "q save the miss" in line or line.startswith("Key points hit?")]
+
+
+def test_the_grade_keys_offered_fit_the_card_and_the_moment(sample_decks):
+    cards = load_library([sample_decks]).select(["sample"])  # betas (typed), momentum (3 key points), stability
+    _, ansi, plain, _ = run_session(cards, ["0.9, 0.999", "", "", "f", "", "p", "", "p"])
+    # betas right; momentum missed (f); stability passed; then momentum again, relearning: no easy key
+    assert keys_lines(plain) == [
+        "Enter accept · e easy · f mark it wrong · s skip · u undo · q quit",
+        "Key points hit? numbers (e.g. 1 3) · a all · n none — pass needs 2 of 3",
+        "or p pass · e easy · f fail · s skip · u undo · q quit",
+        "Key points hit? numbers (e.g. 1 3) · a all · n none — pass needs 2 of 2",
+        "or p pass · e easy · f fail · s skip · u undo · q quit",
+        "Key points hit? numbers (e.g. 1 3) · a all · n none — pass needs 2 of 3",
+        "or p pass · f fail · s skip · u undo · q quit",
+    ]
+    assert style_at(ansi, "Enter accept") == {DIM} and style_at(ansi, "Key points hit?") == {DIM}
+    wrong = run_session(cards[:1], ["0.9, 0.99", ""])[2]
+    assert "✗ not accepted (expected: 0.9, 0.999; read as (0.9, 0.99))" in wrong
+    assert keys_lines(wrong) == ["Enter accept · o I was right · s skip · u undo · q quit"]
+    assert style_at(run_session(cards[:1], ["0.9, 0.99", ""])[1], "✗ not accepted") == {BOLD, RED}
+
+
+def model_answer_lines(plain: str) -> int:
+    """How many lines the model answer's panel holds."""
+    lines = plain.splitlines()
+    top = next(i for i, line in enumerate(lines) if line.startswith("╭─ model answer"))
+    bottom = next(i for i in range(top, len(lines)) if lines[i].startswith("╰"))
+    return bottom - top - 1
+
+
+def reveal(card, height, answer_lines=None, replies=("", "p")):
+    out = io.StringIO()
+    console = Console(file=out, width=80, height=height, force_terminal=True, no_color=True)
+    with open_store(home_dir()) as store:
+        QuizSession(store, console, reader(list(replies)), TODAY, {}, answer_lines=answer_lines).run([card])
+    return out.getvalue()
+
+
+def test_the_whole_answer_is_shown_when_it_fits_the_screen_under_the_question():
+    card = load_library().card("optimizers/optimizer-state-count")
+    whole = model_answer_lines(reveal(card, height=200))
+    assert whole > 12
+    assert "key points first" not in reveal(card, height=whole + 14)  # 14 lines for the question, prompts and borders
+    assert "key points first" in reveal(card, height=whole + 13)
+    assert "key points first" in reveal(card, height=5)  # a tiny screen still gets 12 lines of answer, not fewer
+    piped = io.StringIO()  # not a terminal: nothing scrolls away, the whole answer always
+    with open_store(home_dir()) as store:
+        QuizSession(store, Console(file=piped, width=80, height=5), reader(["", "p"]), TODAY, {}).run([card])
+    assert "key points first" not in piped.getvalue()
+
+
+def test_a_long_answer_offers_m_until_it_has_been_shown_whole(sample_decks):
+    card = load_library([sample_decks]).card("sample/momentum")
+    plain = reveal(card, height=40, answer_lines=3, replies=("", "m", "p"))
+    assert re.search(r"The full model answer is \d+ lines: press m to read it\.", plain)
+    assert "╭─ model answer · key points first" in plain
+    assert "or p pass · e easy · f fail · m full answer · s skip · u undo · q quit" in plain
+    after_m = plain[plain.index("It averages the gradient"):]
+    assert "or p pass · e easy · f fail · s skip · u undo · q quit" in after_m  # m is not offered again
+    assert "m full answer" not in after_m and "✓ pass" in after_m
+
+
+class Clock:
+    """A clock that moves ``step`` seconds each time it is read."""
+
+    def __init__(self, step: float):
+        self.now, self.step = 0.0, step
+
+    def __call__(self) -> float:
+        self.now += self.step
+        return self.now
+
+
+def timed(sample_decks, replies, step):
+    out = io.StringIO()
+    console = Console(file=out, width=100, no_color=True)
+    with open_store(home_dir()) as store:
+        s = QuizSession(store, console, reader(replies), TODAY, {}, mode="timed", time_limit=5,
+                        clock=Clock(step))
+        s.run([load_library([sample_decks]).card("sample/betas")])
+        rows = [(r.grade, r.detail, r.seconds) for r in store.log()]
+    return s, out.getvalue(), rows
+
+
+def test_a_timed_answer_on_the_limit_counts_and_a_blank_one_is_a_miss(sample_decks):
+    s, text, rows = timed(sample_decks, ["0.9, 0.999", ""], step=5.0)  # exactly 5 s: in time
+    assert "too slow" not in text and rows == [("pass", {"auto": True}, 10.0)]
+    assert (s.timed_cards, s.answer_seconds) == (1, 5.0)
+    s, text, rows = timed(sample_decks, ["   "], step=1.0)
+    assert "✗ no answer typed — in timed mode that is a miss" in text
+    assert rows[-1] == ("fail", {"auto": True, "blank": True}, 2.0)
+
+
+def test_a_timed_answer_past_the_limit_is_a_miss_saved_with_the_time_it_took(sample_decks):
+    s, text, rows = timed(sample_decks, ["0.9, 0.999", ""], step=6.0)
+    assert "⏱ too slow: 6.0 s > 5 s — counts as a miss" in text
+    assert "Enter continue · s skip · u undo · q save the miss and quit" in text
+    assert rows == [("fail", {"auto": True, "timed_out": 6.0}, 12.0)]  # saved at once

@@ -163,12 +163,23 @@ def quiz(
 
 
 def leech_hook(store, home: Optional[Path]):
-    """After a miss that makes a card a leech, what to try instead (see gdgrill.leeches)."""
-    from gdgrill.content import problem_refs
-    from gdgrill.leeches import after_miss
-    from gdgrill.paths import home_dir, problems_cache_path
+    """After a miss that makes a card a leech, what to try instead (see gdgrill.leeches).
+    Nothing is imported until the first miss: a session of passes never pays for it."""
+    hook = None
 
-    return after_miss(store, lambda: problem_refs(problems_cache_path(home_dir(home))))
+    def after_grade(card, grade):
+        nonlocal hook
+        if grade.passed:
+            return []
+        if hook is None:
+            from gdgrill.content import problem_refs
+            from gdgrill.leeches import after_miss
+            from gdgrill.paths import home_dir, problems_cache_path
+
+            hook = after_miss(store, lambda: problem_refs(problems_cache_path(home_dir(home))))
+        return hook(card, grade)
+
+    return after_grade
 
 
 LAZY_COMMANDS: dict[str, tuple[str, str, str]] = {}

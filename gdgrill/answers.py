@@ -1060,6 +1060,10 @@ def check(answer: str, accept: Sequence[str], spec: Spec | Mapping[str, Any] | N
                 continue  # "McCandlish et al. 2020": the right name, the wrong year
             if commentary or all(_consistent(d, r, s, hit) for d in dropped):
                 return Verdict(True, str(r), expected)
+    if re.search(r"(?i)\bor\b", answer):
+        return Verdict(False, "a hedge between two answers", expected)
+    if _NEGATION.search(first_clause):
+        return Verdict(False, "a negation, not an answer", expected)
     return Verdict(False, str(a) if a is not None else "", expected)
 
 

@@ -98,7 +98,9 @@ def read_typed_answer(attempt: _Attempt, read_line: Callable[[str], str]) -> str
     '.' or r (reveal), q (quit) or end of input (Ctrl-D, or the end of piped input: reveal).
     A line holding only h shows the next hint and is not part of the answer. A pasted block
     arrives as many lines (or, from a line editor, as one string with newlines): both work.
-    Returns 'reveal' or 'quit'; the lines typed are in ``attempt.lines``."""
+    Returns 'reveal' or 'quit'; the lines typed are in ``attempt.lines``. With lines
+    typed, q asks once more before it discards them."""
+    warned = False
     while True:
         try:
             raw = read_line("answer › " if not attempt.lines else "       … ")
@@ -113,6 +115,12 @@ def read_typed_answer(attempt: _Attempt, read_line: Callable[[str], str]) -> str
             if key in (END_OF_ANSWER, "r"):
                 return "reveal"
             if key == "q":
+                if attempt.lines and not warned:  # a typed answer is not thrown away on one key
+                    warned = True
+                    attempt.console.print(
+                        Text("q again quits and discards your answer; '.' reveals the model answer so you can rate and keep it", style="warn")
+                    )
+                    continue
                 return "quit"
             if key == "h":
                 attempt.hint()

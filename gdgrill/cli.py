@@ -101,6 +101,9 @@ def quiz(
     tag: Annotated[
         Optional[list[str]], typer.Option("--tag", "-t", help="Only cards with this tag, e.g. warmup (repeatable; see 'gdgrill decks tags').")
     ] = None,
+    relearn: Annotated[
+        bool, typer.Option("--relearn/--no-relearn", help="Ask each card you miss once more at the end of the session (default on).")
+    ] = True,
     timed: Annotated[
         Optional[float],
         typer.Option(
@@ -149,7 +152,7 @@ def quiz(
             mode = "cram" if cram else ("timed" if time_limit else "quiz")
             session = QuizSession(
                 store, out, prompter(home), today, states, mode=mode, time_limit=time_limit, planned=queue.today_plan is not None,
-                after_grade=None if cram else leech_hook(store, home),
+                after_grade=None if cram else leech_hook(store, home), relearn=relearn,
             )
             try:
                 session.run(plan.cards)

@@ -274,3 +274,8 @@ def test_a_used_up_new_card_allowance_is_said_not_silent(sample_decks):
     quiz(sample_decks, "\np\n", "--tier", "2", "--new", "1")
     result = quiz(sample_decks, "", "--new", "1")
     assert "No new cards: today's allowance of 1 is used (1 introduced); 2 wait for tomorrow" in result.output
+
+
+def test_no_relearn_leaves_the_missed_card_for_tomorrow_only(sample_decks):
+    result = quiz(sample_decks, "\nf\n", "--tier", "2", "--no-relearn")
+    assert "Relearning" not in result.output and "stopped" not in result.output

@@ -34,8 +34,9 @@ in the progress database as item ``drill/<name>``.
       "saved": bool                                  # recorded in the progress database
     }
 
-``--derive`` (adam-bias only) is described in :mod:`gdgrill.drill.derive`: its answer file
-and the ``derive`` object its ``--json`` adds.
+``--derive`` (adam-bias only): the stages are graded by :mod:`gdgrill.drill.derive` (its
+answer file and the ``derive`` object its ``--json`` adds are described there); asking them,
+rendering and saving is at the end of this module.
 
 numpy and torch are imported inside the command only (listing drills stays light).
 """
@@ -47,7 +48,7 @@ import sys
 import time
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Mapping, Optional
 
 import typer
 from rich.console import Console
@@ -61,6 +62,7 @@ from gdgrill.drill.catalog import DRILLS, Drill
 from gdgrill.errors import ExitCode, UserError
 
 if TYPE_CHECKING:
+    from gdgrill.drill.derive import Stage, StageResult
     from gdgrill.drill.judge import Verdict
     from gdgrill.lineinput import Prompter
 
@@ -125,11 +127,9 @@ def run_drill(
     if save and answer is None:
         check_writable(home)  # before the user types anything that could not be saved
     if derive:
-        from gdgrill.drill import derive as derive_stage
-
         if answer is not None:
-            return derive_stage.run_answer(read_answer(answer), json_output, torch_device, save, home, out, err)
-        return derive_stage.interactive(torch_device, save, home, out, err)
+            return run_derive_answer(read_answer(answer), json_output, torch_device, save, home, out, err)
+        return derive_interactive(torch_device, save, home, out, err)
     if answer is not None:
         text = read_answer(answer)
         verdict = _judge(drill, text, torch_device)
@@ -361,3 +361,142 @@ def interactive(drill: Drill, torch_device: str | None, save: bool, home: Path |
             return last
         if choice == "q":
             return last
+
+
+# -- --derive (adam-bias): the stages of gdgrill.drill.derive, asked and rendered --------------------
+
+
+def _derive_exit_code(verdict: str) -> int:
+    return {"pass": ExitCode.OK, "fail": ExitCode.FAILED}.get(verdict, ExitCode.USAGE)
+
+
+def _record_derivation(stages: Mapping[str, Any], grade: str, answer: str, seconds: float | None, home: Path | None) -> bool:
+    """Append one derive attempt to the review log: item ``drill/adam-bias``, mode ``derive``,
+    the per-stage verdicts and misconceptions in ``detail``. Refusals are not attempts."""
+    if grade not in ("pass", "fail"):
+        return False
+    from gdgrill.drill.derive import DRILL_NAME
+
+    save_attempt(DRILL_NAME, grade, "derive", answer, seconds, {"derive": dict(stages)}, home)
+    return True
+
+
+def _stage_detail(result: Any) -> dict[str, Any]:
+    return {"verdict": result.verdict, "misconception": result.misconception.id if result.misconception else None}
+
+
+def run_derive_answer(text: str, json_output: bool, torch_device: str | None, save: bool, home: Path | None, out: Console, err: Console) -> int:
+    """``--derive --answer FILE``: grade all three parts, render, save; returns the exit code."""
+    from gdgrill.drill import derive
+
+    result = derive.grade_answer(text, torch_device)
+    saved = _record_derivation({s: _stage_detail(r) for s, r in zip(derive.STAGE_IDS, result.stages)}, result.verdict, text, None, home) if save else False
+    if json_output:
+        _print_json(out, {**result.rule.to_dict(), "verdict": result.verdict, "message": result.summary, "derive": result.to_dict(), "saved": saved})
+        for stage in result.stages:
+            if stage.verdict == "refused":
+                error_line(err, stage.message)
+        return _derive_exit_code(result.verdict)
+    for number, (stage, stage_result) in enumerate(zip(derive.STAGES, result.stages[:2]), start=1):
+        out.print(f"[title]{number}. {escape(stage.title)}[/]")
+        render_stage(stage, stage_result, out, err)
+    out.print("[title]3. The update rule[/]")
+    render_verdict(DRILLS[derive.DRILL_NAME], result.rule, out, err)
+    return _derive_exit_code(result.verdict)
+
+
+def render_stage(stage: "Stage", result: "StageResult", out: Console, err: Console) -> None:
+    if result.verdict == "refused":
+        error_line(err, result.message)
+        return
+    if result.passed:
+        out.print(f"[ok]✓ {escape(result.message)}[/]")
+        if result.method == "numeric":
+            out.print(f"  [muted]({escape(result.note)})[/]")
+        return
+    out.print(f"[bad]✗ {escape(result.message)}[/]")
+    if result.misconception is not None:
+        out.print(f"  {escape(result.misconception.explanation)}")
+    else:
+        out.print("  It matches none of the known mistakes for this step.", style="muted")
+
+
+def _read_line(prompter: Any) -> str | None:
+    """The next non-empty line, or None at end of input."""
+    while True:
+        try:
+            line = prompter("› ")
+        except EOFError:
+            return None
+        if line.strip():
+            return line
+
+
+def _derive_intro() -> str:
+    lines = [
+        "Adam's bias correction, derived: three steps.",
+        "  1. E[m_t] for a stationary gradient   2. the correction   3. the update rule (the adam-bias drill)",
+        "",
+        "Formulas use the drill's notation: ^ or ** for powers, · or * to multiply, β₁ᵗ, μ(1 − β₁ᵗ) are fine.",
+    ]
+    return "\n".join(lines)
+
+
+def derive_interactive(torch_device: str | None, save: bool, home: Path | None, out: Console, err: Console) -> int:
+    """Ask each stage in turn; a wrong stage explains why, then [r]etry, [s]how or [q]uit.
+
+    The two derivation stages are saved as one attempt (mode ``derive``) once both are
+    answered (or the user quits after answering one): a stage counts as passed only if its
+    first graded answer was right. The rule stage is the adam-bias drill's own interactive
+    loop, saved as that drill saves it. Returns 0 only if every stage ended right."""
+    from gdgrill.drill import derive
+
+    out.print(Panel(escape(_derive_intro()), title=f"drill {derive.DRILL_NAME} · derive", expand=False))
+    prompter = prompter_for(out, home)
+    first: dict[str, Any] = {}
+    answers: list[str] = []
+    all_right = True
+    started = time.perf_counter()
+
+    def save_derivation() -> None:
+        if save and first:
+            grade = "pass" if all(r.passed for r in first.values()) and len(first) == len(derive.STAGES) else "fail"
+            _record_derivation({s: _stage_detail(r) for s, r in first.items()}, grade, "\n".join(answers), time.perf_counter() - started, home)
+
+    for number, stage in enumerate(derive.STAGES, start=1):
+        out.print(f"\n[title]Step {number}/3 · {escape(stage.title)}[/]")
+        out.print(stage.question, markup=False)
+        out.print("Names:", style="muted", markup=False)
+        for n in stage.names:
+            also = ", ".join(a for a in (n.name, *n.aliases) if a != n.symbol)
+            out.print(f"  {n.symbol:<3} {n.meaning}  (also: {also})", style="muted", markup=False)
+        while True:
+            text = _read_line(prompter)
+            if text is None:
+                save_derivation()
+                if not first:
+                    err.print("no answer given; nothing saved.", style="muted", markup=False)
+                return ExitCode.USAGE if not first else ExitCode.FAILED
+            result = derive.check_stage(stage, text)
+            render_stage(stage, result, out, err)
+            if result.verdict == "refused":
+                continue
+            first.setdefault(stage.id, result)
+            answers.append(text)
+            if result.passed:
+                break
+            choice = _ask(prompter, "[r]etry, [s]how the answer, [q]uit: ", "rsq")
+            if choice == "s":
+                all_right = False
+                out.print(stage.shown, style="key", markup=False)
+                out.print(stage.derivation, markup=False)
+                break
+            if choice == "q":
+                save_derivation()
+                return ExitCode.FAILED
+    save_derivation()
+    out.print("\n[title]Step 3/3 · The update rule[/]")
+    code = interactive(DRILLS[derive.DRILL_NAME], torch_device, save, home, out, err)
+    if code == ExitCode.OK and not all_right:
+        return ExitCode.FAILED
+    return code

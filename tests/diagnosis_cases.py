@@ -52,7 +52,7 @@ def adam(*lines: str) -> str:
 CASES: dict[str, list[tuple[str, Expect]]] = {
     "sgd": [
         ("p = p - lr*g + wd*p", R(1)),
-        ("p = p - (g + wd*p)", R(1, says=("lr",))),
+        ("p = p - (g + wd*p)", R(1, says=("η",))),
         ("p = p - lr*(g + wd)", R(1)),
         ("g = g + wd*p\np = p - lr*g\np = p - lr*wd*p", R(3)),
         ("p = p - lr*g - lr*wd*g", R(1)),
@@ -82,7 +82,7 @@ CASES: dict[str, list[tuple[str, Expect]]] = {
         ("buf = mu*buf + g\np = p - lr*mu*(g + buf)", S(2)),
     ],
     "rmsprop": [
-        ("v = rho*v + g^2\np = p - lr*g/(sqrt(v) + eps)", R(1, says=("1 - ρ",))),
+        ("v = rho*v + g^2\np = p - lr*g/(sqrt(v) + eps)", R(1, says=("1 - rho",))),
         ("v = rho*v + (1 - rho)*g\np = p - lr*g/(sqrt(v) + eps)", R(1, says=("negative",))),
         ("v = rho*v + (1 - rho)*g^2\np = p - lr*g/sqrt(v) + eps", R(2)),
         ("v = rho*v + (1 - rho)*g^2\np = p - g/(sqrt(v) + eps)", R(2)),

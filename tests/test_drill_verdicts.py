@@ -200,7 +200,7 @@ WRONG: dict[str, list[tuple[str, str | None]]] = {
         ("p = p - lr*buf\nbuf = mu*buf + g", "stale-velocity"),
         ("v = μ·v + (1−μ)·g\nθ = θ − η·v", "ema-momentum"),
         ("buf = mu*buf + lr*g\np = p - lr*buf", None),  # lr applied twice
-        ("buf = mu*buf + g\np = p - lr*(g + mu*buf)", None),  # Nesterov, not asked for
+        ("buf = mu*buf + g\np = p - lr*(g + mu*buf)", "nesterov-in-momentum"),  # Nesterov, not asked for
         ("buf = (1 - mu)*buf + mu*g\np = p - lr*buf", None),
     ],
     "nesterov": [

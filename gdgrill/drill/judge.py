@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import zlib
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 import numpy as np
 
@@ -31,6 +31,9 @@ from gdgrill.drill.language import (
 )
 from gdgrill.drill.references import clip_by_global_norm, get_reference, warmup_cosine
 from gdgrill.serialize import json_number as _json_number
+
+if TYPE_CHECKING:
+    from gdgrill.drill.diagnosis import Diagnosis
 
 FLOAT32_RTOL = 1e-4
 FLOAT32_ATOL = 1e-5  # times the largest |value| of the instance
@@ -104,6 +107,7 @@ class Verdict:
     refusal: RefusedAnswer | None = None
     torch: TorchCheck | None = None
     checked: dict[str, Any] = field(default_factory=dict)
+    diagnosis: "Diagnosis | None" = None  # every fail has one; passes and refusals never do
 
     @property
     def passed(self) -> bool:
@@ -124,6 +128,8 @@ class Verdict:
                 else None
             ),
             "message": self.message,
+            "diagnosis": self.diagnosis.text if self.diagnosis else None,
+            **(self.diagnosis.to_dict() if self.diagnosis else {"repair": None, "first_wrong_statement": None, "nonfinite": None}),
             "torch": self.torch.to_dict() if self.torch else None,
             "checked": self.checked,
         }
@@ -395,11 +401,11 @@ def judge(drill: Drill, text: str, *, torch_device: str | None = None) -> Verdic
             verdict = Verdict(drill.name, "pass", f"Accepted: {variant.title}. {variant.note}", variant=variant, first_difference=difference, checked=checked)
             target_trajectories = _known_trajectories(drill, "variant:" + variant.id, variant.rule)
         else:
+            from gdgrill.drill.diagnosis import diagnose as locate
+
             mutant = diagnose(drill, yours)
-            message = f"Not quite: {difference.describe()}."
-            if mutant:
-                message = f"Not quite — {mutant.title}. {difference.describe()}."
-            return Verdict(drill.name, "fail", message, misconception=mutant, first_difference=difference, checked=checked)
+            found = locate(drill, rule, yours, mutant)
+            return Verdict(drill.name, "fail", f"Not quite: {found.text}", misconception=mutant, first_difference=difference, checked=checked, diagnosis=found)
 
     if torch_device:
         verdict.torch = torch_agreement(drill, rule, target_trajectories, torch_device)

@@ -437,10 +437,10 @@ class _Latex:
             a, ao = self.argument()
             if not a:
                 return [], []
-            return [*a, _LATEX_ACCENTS[name]], [*ao, ao[-1]]
+            return [*a, _LATEX_ACCENTS[name]], [at, *ao[1:], ao[-1]]
         if name in _LATEX_TEXT:
             a, ao = self.argument()
-            return a, ao
+            return a, [at, *ao[1:]] if ao else ao
         if name in ("begin", "end", "label", "tag"):
             self.argument()
             return [], []
@@ -683,6 +683,12 @@ class Positions:
             return None
         last = len(self.origin) - 1
         start, end = self.origin[min(a, last)], self.origin[min(b - 1, last)] + 1
+        # a rewritten piece (\\epsilon → ε, √x → sqrt(x)) maps to where its source starts:
+        # the next character's origin says where that source ends
+        following = self.origin[min(b, last)]
+        if end < following <= end + 40:
+            gap = self.original[end:following]
+            end = end + len(gap.rstrip(" \t\n$&"))
         return (start, end) if start < end else None
 
 
@@ -1283,35 +1289,48 @@ def torch_backend(dtype: Any = None, device: Any = "cpu") -> Backend:
     return Backend(f"torch:{device}", fns, zeros_like)
 
 
-def _compile(expr: Expr, fns: Mapping[str, Callable[..., Any]]) -> Callable[[dict[str, Any]], Any]:
-    """Turn the tree into nested closures: one Python call per node, no eval/exec."""
+def _compile(expr: Expr, fns: Mapping[str, Callable[..., Any]], memo: dict[int, Any] | None = None) -> Callable[[dict[str, Any]], Any]:
+    """Turn the tree into nested closures: one Python call per node, no eval/exec. With
+    ``memo`` ({id(node): (closure, node)}), sub-trees compiled before are reused."""
+    if memo is not None:
+        hit = memo.get(id(expr))
+        if hit is not None:
+            return hit[0]
+        fn = _compile_node(expr, fns, memo)
+        memo[id(expr)] = (fn, expr)  # the node is kept alive, so its id stays its own
+        return fn
+    return _compile_node(expr, fns, None)
+
+
+def _compile_node(expr: Expr, fns: Mapping[str, Callable[..., Any]], memo: dict[int, Any] | None) -> Callable[[dict[str, Any]], Any]:
+    _compile_child = lambda e: _compile(e, fns, memo)  # noqa: E731
     if isinstance(expr, Num):
         value = expr.value
         return lambda env: value
     if isinstance(expr, Var):
         return operator.itemgetter(expr.name)
     if isinstance(expr, Unary):
-        inner = _compile(expr.operand, fns)
+        inner = _compile_child(expr.operand)
         return lambda env: -inner(env)
     if isinstance(expr, Cmp):
         # 1.0 / 0.0 rather than booleans, so (g > 0) - (g < 0) works on every backend
         cmp = _PY_OPS[expr.op]
-        lhs, rhs = _compile(expr.left, fns), _compile(expr.right, fns)
+        lhs, rhs = _compile_child(expr.left), _compile_child(expr.right)
         return lambda env: cmp(lhs(env), rhs(env)) * 1.0
     if isinstance(expr, Bin):
         op = _PY_OPS[expr.op]
-        left = _compile(expr.left, fns)
+        left = _compile_child(expr.left)
         if isinstance(expr.right, Num):
             c = expr.right.value
             return lambda env: op(left(env), c)
-        right = _compile(expr.right, fns)
+        right = _compile_child(expr.right)
         if isinstance(expr.left, Num):
             c0 = expr.left.value
             return lambda env: op(c0, right(env))
         return lambda env: op(left(env), right(env))
     if isinstance(expr, Call):
         f = fns[expr.func]
-        args = [_compile(a, fns) for a in expr.args]
+        args = [_compile_child(a) for a in expr.args]
         if len(args) == 1:
             a0 = args[0]
             return lambda env: f(a0(env))
@@ -1320,6 +1339,12 @@ def _compile(expr: Expr, fns: Mapping[str, Callable[..., Any]]) -> Callable[[dic
             return lambda env: f(a0(env), a1(env))
         return lambda env: f(*[a(env) for a in args])
     raise TypeError(f"not an expression node: {expr!r}")
+
+
+def compile_expression(expr: Expr, backend: Backend | None = None, memo: dict[int, Any] | None = None) -> Callable[[dict[str, Any]], Any]:
+    """``expr`` as a function of the environment (nested closures over the backend's
+    functions; never eval/exec). ``memo`` lets many similar trees share compiled sub-trees."""
+    return _compile(expr, (backend or numpy_backend()).functions, memo)
 
 
 def evaluate(expr: Expr, env: Mapping[str, Any], backend: Backend | None = None) -> Any:

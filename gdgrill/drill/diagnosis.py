@@ -57,8 +57,11 @@ from gdgrill.drill.language import (
     numpy_backend,
 )
 
-MAX_CANDIDATES = 1500  # full runs of an edited rule, all tiers together
-KNOWN_MISTAKE_CANDIDATES = 500  # when the mistake is catalogued, the repair is only a bonus
+# The search is bounded by work, counted as statements evaluated (one statement on one step
+# of one instance) plus RUN_COST per candidate: deterministic, and close to proportional to time.
+WORK_BUDGET = 40_000  # about 0.1 s
+KNOWN_MISTAKE_WORK = 6_000  # when the mistake is catalogued, the repair is only a bonus
+RUN_COST = 30
 MAX_PAIR_NODES = 16  # two-edit search only on lines this small
 MAX_SECONDS = 1.0  # a safety net only; the candidate budget is what bounds the search
 BETAS = ("b1", "b2", "mu", "rho")  # hyper-parameters written both as β and as 1 − β
@@ -148,6 +151,8 @@ class Diagnosis:
     departure: Departure | None = None
     nonfinite: NonFinite | None = None
     searched: int = 0  # candidate rules run
+    work: int = 0  # statements evaluated by the search (see WORK_BUDGET)
+    seconds: float = 0.0
 
     @property
     def specific(self) -> bool:
@@ -333,9 +338,17 @@ class Case:
     shape: tuple[int, ...]
     steps: int
     expected: np.ndarray
+    tolerance: np.ndarray  # atol + rtol·|expected|, per step
+    zero: Any  # the state's starting value
+
+
+_CASES: dict[str, list[Case]] = {}
 
 
 def make_cases(drill: Drill) -> list[Case]:
+    """The drill's instances, ready to run (computed once per process)."""
+    if drill.name in _CASES:
+        return _CASES[drill.name]
     from gdgrill.drill.judge import problems, reference_trajectories
 
     cases = []
@@ -343,7 +356,11 @@ def make_cases(drill: Drill) -> list[Case]:
         hp = {name: np.float64(value) for name, value in pr.instance.hp.items()}
         grads = None if pr.grads is None else [np.asarray(g, dtype=np.float64) for g in pr.grads]
         shape = () if drill.kind == "schedule" else pr.instance.shape
-        cases.append(Case(pr.instance.label, hp, grads, pr.p0, shape, pr.steps, ref))
+        with np.errstate(invalid="ignore"):
+            tolerance = drill.atol + drill.rtol * np.abs(ref)
+        zero = np.zeros(shape) if shape else np.float64(0.0)
+        cases.append(Case(pr.instance.label, hp, grads, pr.p0, shape, pr.steps, ref, tolerance, zero))
+    _CASES[drill.name] = cases
     return cases
 
 
@@ -375,19 +392,26 @@ class Runner:
         self.inputs = tuple(v.name for v in drill.inputs)
         self.functions = numpy_backend()
         self._memo: dict[int, Any] = {}  # compiled sub-trees, shared by all candidates
-        self._vars: dict[int, tuple[tuple[str, ...], Expr]] = {}
+        self._vars: dict[int, tuple[frozenset[str], Expr]] = {}
         self.runs = 0
+        self.work = 0  # see WORK_BUDGET
         self.rtol, self.atol = drill.rtol, drill.atol
 
     def compiled(self, s: Assign) -> Callable[[dict[str, Any]], Any]:
         return compile_expression(s.value, self.functions, self._memo)
 
-    def names_read(self, e: Expr) -> tuple[str, ...]:
+    def names_read(self, e: Expr) -> frozenset[str]:
+        """The names ``e`` reads (memoised per node: an edited tree costs its new nodes)."""
         hit = self._vars.get(id(e))
-        if hit is None:
-            hit = (tuple(v.name for v in iter_vars(e)), e)
-            self._vars[id(e)] = hit
-        return hit[0]
+        if hit is not None:
+            return hit[0]
+        if isinstance(e, Var):
+            names = frozenset((e.name,))
+        else:
+            kids = children(e)
+            names = frozenset().union(*(self.names_read(k) for k in kids)) if kids else frozenset()
+        self._vars[id(e)] = (names, e)
+        return names
 
     def state_of(self, statements: Sequence[Assign]) -> tuple[tuple[str, ...], bool]:
         given = set(self.inputs)
@@ -406,10 +430,8 @@ class Runner:
         return tuple(state), True
 
     def _start(self, case: Case, state: Sequence[str]) -> dict[str, Any]:
-        env: dict[str, Any] = {}
-        like = np.zeros(case.shape) if case.shape else np.float64(0.0)
-        for name in state:
-            env[name] = np.zeros_like(like)
+        # one zero array for every state: the language has no in-place operations
+        env: dict[str, Any] = dict.fromkeys(state, case.zero)
         if self.drill.kind == "optimizer":
             env["p"] = case.p0
         return env
@@ -420,15 +442,17 @@ class Runner:
         if case.grads is not None:
             env["g"] = case.grads[k]
 
-    def close(self, a: Any, b: np.ndarray) -> bool:
-        a = np.asarray(a, dtype=np.float64)
-        if a.shape != b.shape:
-            try:
-                a = np.broadcast_to(a, b.shape)
-            except ValueError:
-                return False
-        d = np.abs(a - b)
-        ok = d <= self.atol + self.rtol * np.abs(b)
+    def close(self, a: Any, b: np.ndarray, tolerance: Any = None) -> bool:
+        """The judge's test (np.isclose with the drill's tolerances, NaN equal to NaN).
+        Callers run it under np.errstate(all="ignore")."""
+        if type(a) is not np.ndarray or a.shape != b.shape:
+            a = np.asarray(a, dtype=np.float64)
+            if a.shape != b.shape:
+                try:
+                    a = np.broadcast_to(a, b.shape)
+                except ValueError:
+                    return False
+        ok = np.abs(a - b) <= (self.atol + self.rtol * np.abs(b) if tolerance is None else tolerance)
         if ok.all():
             return True
         return bool(np.all(ok | (a == b) | (np.isnan(a) & np.isnan(b))))
@@ -442,16 +466,18 @@ class Runner:
         program = [(s.target, self.compiled(s)) for s in statements]
         target = self.drill.target
         self.runs += 1
+        self.work += RUN_COST
         with np.errstate(all="ignore"):
             for index in order:
                 case = self.cases[index]
                 env = self._start(case, state)
                 try:
                     for k in range(case.steps):
+                        self.work += len(program)
                         self._enter_step(env, case, k)
                         for name, fn in program:
                             env[name] = fn(env)
-                        if not self.close(env[target], case.expected[k]):
+                        if not self.close(env[target], case.expected[k], case.tolerance[k]):
                             return False
                 except (ArithmeticError, TypeError, ValueError, RuntimeError, IndexError):
                     return False
@@ -501,9 +527,10 @@ class Mapping:
 
 def _first_mismatch(runner: Runner, mine: list[Any], ref: list[Any]) -> int | None:
     """The first step index where two value sequences differ, None if they never do."""
-    for k, (a, b) in enumerate(zip(mine, ref)):
-        if not runner.close(a, np.asarray(b, dtype=np.float64)):
-            return k
+    with np.errstate(all="ignore"):
+        for k, (a, b) in enumerate(zip(mine, ref)):
+            if not runner.close(a, np.asarray(b, dtype=np.float64)):
+                return k
     return None
 
 
@@ -732,9 +759,8 @@ class Candidate:
 
 
 def _with_statement(statements: Sequence[Assign], i: int, value: Expr) -> tuple[Assign, ...]:
-    out = list(statements)
-    out[i] = replace(statements[i], value=value)
-    return tuple(out)
+    s = statements[i]
+    return (*statements[:i], Assign(s.target, value, s.line, s.col, s.span), *statements[i + 1 :])
 
 
 def _pi() -> Num:
@@ -921,19 +947,19 @@ class Search:
             if 0 < len(path) <= 4 and not isinstance(node, Num):
                 yield "brackets", replace_at(rest, path, Bin(e.op, node, term))
 
-    def single_edits(self, i: int, broad: bool) -> list[Candidate]:
+    def single_edits(self, i: int, broad: bool) -> list[tuple[str, int, Path, Expr, Expr]]:
+        """(kind, statement, path, old node, new node) for every one-node edit of statement i
+        (cheap: the candidate rule is only built when it is tried, see :meth:`build`)."""
+        value = self.statements[i].value
+        return [(kind, i, path, e, new) for path, e in nodes(value) for kind, new in self.node_edits(e, i, _in_denominator(value, path), broad)]
+
+    def build(self, edit: tuple[str, int, Path, Expr, Expr]) -> Candidate | None:
+        kind, i, path, old, new = edit
         s = self.statements[i]
-        out = []
-        for path, e in nodes(s.value):
-            in_denominator = _in_denominator(s.value, path)
-            for kind, new in self.node_edits(e, i, in_denominator, broad):
-                if new == e:
-                    continue
-                value = replace_at(s.value, path, new)
-                if isinstance(value, Var) and value.name == s.target:
-                    continue  # x = x: that is removing the line, tried as such
-                out.append(Candidate(_with_statement(self.statements, i, value), kind, i, path, e, new))
-        return out
+        value = replace_at(s.value, path, new)
+        if isinstance(value, Var) and value.name == s.target:
+            return None  # x = x: that is removing the line, tried as such
+        return Candidate(_with_statement(self.statements, i, value), kind, i, path, old, new)
 
     # -- edits of whole statements ------------------------------------------------------------------
     def statement_edits(self) -> Iterator[Candidate]:
@@ -996,7 +1022,7 @@ class Search:
         s = self.statements[i]
         if size(s.value) > MAX_PAIR_NODES:
             return
-        edits = [(path, kind, new) for path, e in nodes(s.value) for kind, new in self.node_edits(e, i, _in_denominator(s.value, path), False) if kind in _PAIR_KINDS and new != e]
+        edits = [(path, kind, new) for path, e in nodes(s.value) for kind, new in self.node_edits(e, i, _in_denominator(s.value, path), False) if kind in _PAIR_KINDS]
         edits.sort(key=lambda x: PRIORITY.get(x[1], 9))
         for a in range(len(edits)):
             pa, ka, na = edits[a]
@@ -1127,7 +1153,13 @@ class Describer:
         for k in c.path:
             if isinstance(node, Call) and node.func == "where" and k in (1, 2):
                 cond = self.write(node.args[0])
-                words = f", in the branch for {cond}" if k == 1 else f", in the branch for not ({cond})"
+                read = {v.name for v in iter_vars(node.args[0])}
+                if self.drill.kind == "schedule" and {"t", "warmup"} <= read:
+                    warm_first = isinstance(node.args[0], Cmp) and node.args[0].op in ("<", "<=") and isinstance(node.args[0].left, Var) and node.args[0].left.name == "t"
+                    phase = ("warmup", "decay") if warm_first else ("decay", "warmup")
+                    words = f", in the {phase[k - 1]} branch (where({cond}, …))"
+                else:
+                    words = f", in the branch for {cond}" if k == 1 else f", in the branch for not ({cond})"
             node = children(node)[k]
         return words
 
@@ -1380,7 +1412,8 @@ def _equal(a: Any, b: Any, close: Callable[[Any, Any], bool]) -> bool:
     if a is None or b is None:
         return False
     try:
-        return close(a, np.asarray(b, dtype=np.float64))
+        with np.errstate(all="ignore"):
+            return close(a, np.asarray(b, dtype=np.float64))
     except ValueError:
         return False
 
@@ -1389,6 +1422,7 @@ def _equal(a: Any, b: Any, close: Callable[[Any, Any], bool]) -> bool:
 
 
 _REFERENCE_RULES: dict[str, Rule] = {}
+_REFERENCE_TRACES: dict[str, list[list[list[Any]]]] = {}
 
 
 def reference_rule(drill: Drill) -> Rule:
@@ -1412,14 +1446,16 @@ def diagnose(drill: Drill, rule: Rule, yours: list[np.ndarray], misconception: M
     """Localise the mistake in ``rule`` (which fails ``drill``) and look for a repair."""
     started = time.perf_counter()
     if budget is None:
-        budget = KNOWN_MISTAKE_CANDIDATES if misconception is not None else MAX_CANDIDATES
+        budget = KNOWN_MISTAKE_WORK if misconception is not None else WORK_BUDGET
     cases = make_cases(drill)
     runner = Runner(drill, cases)
     ref = reference_rule(drill)
     write = Writer(rule.source, spellings_of(rule, drill))
 
     user_traces = [runner.trace(rule.statements, c) for c in cases]
-    ref_traces = [runner.trace(ref.statements, c) for c in cases]
+    if drill.name not in _REFERENCE_TRACES:
+        _REFERENCE_TRACES[drill.name] = [runner.trace(ref.statements, c) for c in cases]
+    ref_traces = _REFERENCE_TRACES[drill.name]
     mapping = map_statements(drill, runner, rule.statements, ref.statements, user_traces, ref_traces)
     # the reference's names as the user calls them (for rewriting reference terms)
     to_user: dict[str, str] = {}
@@ -1435,7 +1471,8 @@ def diagnose(drill: Drill, rule: Rule, yours: list[np.ndarray], misconception: M
     first_case = mapping.depart_case[first] if first is not None and mapping.depart_case[first] >= 0 else 0
     order = [first_case] + [k for k in range(len(cases)) if k != first_case]
     search = Search(drill, rule, ref, runner)
-    repair_candidate = _search(search, runner, order, first, to_user, mapping, ref, started, budget)
+    aligned = _alignment(drill, rule, ref, first, mapping, cases, runner)
+    repair_candidate = _search(search, runner, order, first, to_user, mapping, ref, started, budget, aligned)
 
     describe = Describer(drill, rule, write)
     parts: list[str] = []
@@ -1466,7 +1503,7 @@ def diagnose(drill: Drill, rule: Rule, yours: list[np.ndarray], misconception: M
             parts.insert(len(parts) - 1, _departure_sentence(departure, drill, rule))
     elif departure is not None:
         parts.append(_departure_sentence(departure, drill, rule))
-        extra = _inside(drill, rule, ref, first, mapping, cases, runner, write, to_user)
+        extra = _inside(drill, rule, ref, first, mapping, aligned, write, to_user)
         if extra:
             parts.append(extra)
         missing = _missing_state(drill, rule, ref, mapping, write)
@@ -1474,7 +1511,7 @@ def diagnose(drill: Drill, rule: Rule, yours: list[np.ndarray], misconception: M
             parts.append(missing)
     if not parts:
         parts.append("It matches none of the known mistakes, and no single change of it passes.")
-    return Diagnosis(" ".join(parts), repair, departure, nonfinite, runner.runs)
+    return Diagnosis(" ".join(parts), repair, departure, nonfinite, runner.runs, runner.work, time.perf_counter() - started)
 
 
 def _departure(drill: Drill, rule: Rule, ref: Rule, mapping: Mapping, user_traces: Any, ref_traces: Any, cases: list[Case], write: Writer) -> tuple[Departure | None, int | None]:
@@ -1524,25 +1561,32 @@ def _phase(drill: Drill, d: Departure) -> str:
     return f"{phase}, at t = {d.step} on '{d.instance}' (W = {warmup:g})"
 
 
-def _inside(drill: Drill, rule: Rule, ref: Rule, i: int | None, mapping: Mapping, cases: list[Case], runner: Runner, write: Writer, to_user: dict[str, str]) -> str:
-    """Which term of the wrong statement differs, at the step it first does."""
-    if i is None:
+def _alignment(drill: Drill, rule: Rule, ref: Rule, i: int | None, mapping: Mapping, cases: list[Case], runner: Runner) -> tuple[Expr, Expr] | None:
+    """(the user's sub-term, the reference's) where the first wrong statement differs, at
+    the step it first does; the user's side is a node of the statement as written."""
+    if i is None or mapping.counterpart[i] is None:
+        return None
+    j = mapping.counterpart[i]
+    assert j is not None
+    case = cases[mapping.depart_case[i]]
+    k = int(mapping.depart_step[i]) - 1
+    # the reference's temporaries (m̂, v̂, c) inlined; its state and the drill's names stay
+    # names, read from the reference's own environment just before that statement
+    theirs = _inline(ref.statements, j, set(ref.state) | set(drill.names))
+    a, b = align(rule.statements[i].value, theirs, _env_at(runner, rule.statements, case, k, i), _env_at(runner, ref.statements, case, k, j), runner.close)
+    return a, b
+
+
+def _inside(drill: Drill, rule: Rule, ref: Rule, i: int | None, mapping: Mapping, found: tuple[Expr, Expr] | None, write: Writer, to_user: dict[str, str]) -> str:
+    """Which term of the wrong statement differs, in words."""
+    if i is None or found is None:
         return ""
     j = mapping.counterpart[i]
-    if j is None:
-        return ""
-    c = mapping.depart_case[i]
-    k = int(mapping.depart_step[i]) - 1
-    case = cases[c]
-    keep_user = set(rule.state)
-    keep_ref = set(ref.state)
-    mine = _inline(rule.statements, i, keep_user)
-    theirs = _inline(ref.statements, j, keep_ref)
-    env_user = _env_at(runner, rule.statements, case, k, i)
-    env_ref = _env_at(runner, ref.statements, case, k, j)
-    a, b = align(mine, theirs, env_user, env_ref, runner.close)
-    if a is mine and b is theirs:
-        shown = write(_rename(theirs, to_user), keep_original=False)
+    assert j is not None
+    a, b = found
+    if a is rule.statements[i].value:
+        full = _inline(ref.statements, j, set(ref.state))
+        shown = write(_rename(full, to_user), keep_original=False)
         return f"The reference computes {write.name(to_user.get(ref.statements[j].target, ref.statements[j].target))} = {shown}."
     return f"On that line, `{write(a)}` is where it differs: the reference has `{write(_rename(b, to_user), keep_original=False)}` there."
 
@@ -1564,9 +1608,11 @@ def _missing_state(drill: Drill, rule: Rule, ref: Rule, mapping: Mapping, write:
     return f"Your rule has nothing standing for the reference's {', '.join(words)}."
 
 
-def _search(search: Search, runner: Runner, order: list[int], first: int | None, to_user: dict[str, str], mapping: Mapping, ref: Rule, started: float, budget: int) -> Candidate | None:
+def _search(search: Search, runner: Runner, order: list[int], first: int | None, to_user: dict[str, str], mapping: Mapping, ref: Rule, started: float, budget: int, aligned: tuple[Expr, Expr] | None = None) -> Candidate | None:
     """The first candidate (in the order below) that passes every case:
 
+    0. when the first wrong line's differing term is known (see :func:`align`): the
+       reference's term in its place, then the edits inside that term;
     1. one-term edits of the first wrong line and of the lines that only match the reference
        up to a constant factor (a missing 1 − β there shows up later), most telling first;
     2. a statement moved, deleted or added (the reference's decay line), or the decay's form;
@@ -1582,13 +1628,41 @@ def _search(search: Search, runner: Runner, order: list[int], first: int | None,
     hashes = _Hasher()
     seen: set[Any] = {hashes.of(search.statements)}
 
-    def ranked(lines: list[int], broad_line: int | None) -> list[Candidate]:
-        edits = [c for i in lines for c in search.single_edits(i, broad=i == broad_line)]
+    def ranked(lines: list[int], broad_line: int | None) -> Iterator[Candidate]:
+        edits = [e for i in lines for e in search.single_edits(i, broad=i == broad_line)]
         rank = {i: k for k, i in enumerate(lines)}
-        edits.sort(key=lambda c: (PRIORITY.get(c.kind, 9), rank[c.line_index]))
-        return edits
+        edits.sort(key=lambda e: (PRIORITY.get(e[0], 9), rank[e[1]]))
+        for edit in edits:
+            cand = search.build(edit)
+            if cand is not None:
+                yield cand
+
+    def targeted() -> Iterator[Candidate]:
+        if aligned is None or first is None:
+            return
+        a, b = aligned
+        value = search.statements[first].value
+        where = next((path for path, e in nodes(value) if e is a), None)
+        if not where:  # not found, or the whole line: nothing narrower than tier 1
+            return
+        inside = [e for e in search.single_edits(first, broad=True) if e[2][: len(where)] == where]
+        inside.sort(key=lambda e: PRIORITY.get(e[0], 9))
+        theirs = Candidate(_with_statement(search.statements, first, replace_at(value, where, _rename(b, to_user))), "reference", first, where, a, _rename(b, to_user))
+        told = False
+        for edit in inside:
+            if not told and PRIORITY.get(edit[0], 9) > 2:
+                told = True
+                yield theirs  # after the telling edits of that term, before the blunt ones
+            cand = search.build(edit)
+            if cand is not None:
+                yield cand
+        if not told:
+            yield theirs
 
     def tiers() -> Iterator[Iterable[Candidate]]:
+        if scaled:  # a line off by a constant: its own edits first (m = β·m + g)
+            yield ranked([i for i in scaled if i != anchor], None)
+        yield targeted()
         yield ranked(focus, anchor)
         yield search.statement_edits()
         yield ranked(rest, None)
@@ -1604,7 +1678,7 @@ def _search(search: Search, runner: Runner, order: list[int], first: int | None,
             if key in seen:
                 continue
             seen.add(key)
-            if runner.runs >= budget or time.perf_counter() - started > MAX_SECONDS:
+            if runner.work >= budget or time.perf_counter() - started > MAX_SECONDS:
                 break
             if runner.passes(cand.statements, order):
                 return cand

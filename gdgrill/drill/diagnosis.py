@@ -97,9 +97,14 @@ class Repair:
     moves_to: int | None = None
     kind: str = ""
     statement: int = 0  # 1-based, among the rule's statements (several may share a line)
+    position: str | None = None  # a move goes "before" or "after" line moves_to
 
     def to_dict(self) -> dict[str, Any]:
-        return {"line": self.line, "col": self.col, "statement": self.statement, "from": self.before, "to": self.after, "edit": self.edit, "moves_to": self.moves_to}
+        out: dict[str, Any] = {"line": self.line, "col": self.col, "statement": self.statement, "from": self.before, "to": self.after, "edit": self.edit}
+        if self.edit == "move":
+            out["moves_to"] = self.moves_to
+            out["position"] = self.position
+        return out
 
 
 @dataclass(frozen=True)
@@ -296,6 +301,19 @@ def line_label(rule: Rule, s: Assign) -> str:
     if len(sharing) == 1:
         return str(s.line)
     return f"{s.line} (statement {rule.statements.index(s) + 1})"
+
+
+def _needs_brackets(parent: Expr, index: int, child: Expr) -> bool:
+    """Whether ``child``, written as the ``index``-th operand of ``parent``, needs brackets."""
+    if not isinstance(parent, (Bin, Unary)):
+        return False
+    mine = _precedence(child)
+    if isinstance(parent, Unary):
+        return mine < 3
+    theirs = _precedence(parent)
+    if parent.op == "**":
+        return mine <= 4 if index == 0 else mine < 4
+    return mine < theirs or (index == 1 and mine == theirs and parent.op in "-/")
 
 
 def _number(value: float) -> str:
@@ -839,6 +857,10 @@ class Search:
         self.coefficients = coefficients
         self.factors = coefficients + [Var(n) for n in self.arrays] + [Num(2.0), Num(0.5), _pi()]
 
+    def array_valued(self, e: Expr) -> bool:
+        """Whether ``e`` reads an array (θ, g, a state) rather than only hyper-parameters."""
+        return any(n not in self.scalars for n in self.runner.names_read(e))
+
     def available(self, i: int) -> list[str]:
         """Names statement i may read: the inputs, state, and what earlier lines assign."""
         before = {s.target for s in self.statements[:i]}
@@ -934,7 +956,7 @@ class Search:
                 yield "factor", Bin("*", e, f) if isinstance(f, Var) and f.name in self.arrays else Bin("*", f, e)
         if in_denominator and not isinstance(e, Var):
             yield "sqrt", Call("sqrt", (e,))
-        if broad and isinstance(e, Bin) and e.op in "+-":
+        if broad and isinstance(e, Bin) and e.op in "+-" and self.array_valued(e):
             yield "sign", Call("sign", (e,))
 
     def brackets(self, e: Bin) -> Iterator[tuple[str, Expr]]:
@@ -1102,8 +1124,9 @@ class Describer:
         if c.kind == "move":
             text = _statement_text(self.rule, s, self.write)
             target = c.moves_to or 0
-            to_line = st[target].line if target < len(st) else st[-1].line
-            return Repair(s.line, s.col, text, text, "move", to_line, c.kind)
+            if target < len(st):
+                return Repair(s.line, s.col, text, text, "move", st[target].line, c.kind, position="before")
+            return Repair(s.line, s.col, text, text, "move", st[-1].line, c.kind, position="after")
         if c.kind == "delete":
             return Repair(s.line, s.col, _statement_text(self.rule, s, self.write), "", "delete", None, c.kind)
         if c.kind == "insert":
@@ -1118,7 +1141,10 @@ class Describer:
             return Repair(s.line, s.col, _statement_text(self.rule, s, self.write), _assignment_text(c.inserted, self.write), "replace", None, c.kind)
         assert c.old is not None and c.new is not None
         col = _column(self.rule.source, c.old.span[0]) if c.old.span is not None else s.col
-        return Repair(s.line, col, self.write(c.old), self.write(c.new), "replace", None, c.kind)
+        after = self.write(c.new)
+        if c.path and _needs_brackets(node_at(s.value, c.path[:-1]), c.path[-1], c.new):
+            after = f"({after})"  # so that `to` can be pasted in place of `from`
+        return Repair(s.line, col, self.write(c.old), after, "replace", None, c.kind)
 
     def sentence(self, c: Candidate, r: Repair) -> str:
         """What the repair says about the mistake, then the repair itself."""
@@ -1210,6 +1236,8 @@ class Describer:
         if c.kind == "decay-form":
             assert c.inserted is not None
             if c.old is not None and isinstance(c.old, Bin) and not _is_decoupled_decay(c.old.right) and c.inserted.target == "g":
+                if s.target != "p":
+                    return f"The decay term {self.write(c.old.right)} on line {line} is not the reference's: the reference adds λ·θ to the gradient (g + λ·θ)."
                 return f"Line {line} adds {self.write(c.old.right)} to θ outside the gradient step; the reference adds λ·θ to the gradient (L2), so it is scaled by η and subtracted with it."
             if c.inserted.target == "p":
                 return f"Line {line} adds λ·θ to the gradient (L2); this drill decays θ directly (decoupled, as AdamW does)."
@@ -1240,6 +1268,8 @@ class Describer:
             assert isinstance(old, Bin)
             return f"The bias correction of {W(old.left)} on line {line} is not in the reference."
         if k == "t-shift":
+            if isinstance(old, Var):
+                return f"Line {line} is one step off: the reference has {W(new)} where you have {W(old)}."
             return f"Line {line} uses {W(old)} where the reference uses {W(new)} (t is 1 at the first step and counts this step)."
         if k == "square":
             if isinstance(old, Var) and old.name == "g" and s.target != self.drill.target:
@@ -1623,7 +1653,10 @@ def _search(search: Search, runner: Runner, order: list[int], first: int | None,
     n = len(search.statements)
     anchor = first if first is not None else n - 1
     scaled = [i for i in range(n) if mapping.exact[i] and mapping.counterpart[i] is not None and not _same_values(mapping, i)]
-    focus = [i for i in scaled if i != anchor] + [anchor]
+    # temporaries with no counterpart that the first wrong line reads this step (the mistake
+    # may be in `grad = g + 2*wd*p`, which θ's line only passes on)
+    feeding = [i for i in range(anchor) if mapping.counterpart[i] is None and search.statements[i].target in runner.names_read(search.statements[anchor].value)]
+    focus = [i for i in scaled if i != anchor] + feeding + [anchor]
     rest = sorted((i for i in range(n) if i not in focus), key=lambda i: (abs(i - anchor), i))
     hashes = _Hasher()
     seen: set[Any] = {hashes.of(search.statements)}

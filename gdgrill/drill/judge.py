@@ -351,12 +351,39 @@ def _same(drill: Drill, a: list[np.ndarray], b: list[np.ndarray]) -> bool:
     return all(np.allclose(x, y, rtol=drill.rtol, atol=drill.atol, equal_nan=True) for x, y in zip(a, b))
 
 
-def diagnose(drill: Drill, yours: list[np.ndarray]) -> Mutant | None:
-    """The first catalogued mistake whose trajectories match ``yours`` on every instance."""
+def diagnose(drill: Drill, yours: list[np.ndarray], rule: Rule | None = None) -> Mutant | None:
+    """The first catalogued mistake whose trajectories match ``yours`` on every instance.
+
+    NaN matches NaN, so a rule whose values turn NaN must also turn NaN the same way — the
+    same operation (a root of a negative number, a division by zero, an overflow) at the
+    same step — or it is not that mistake (a NaN from √ of a negative v is not a 0-based t)."""
+    blown = not all(np.isfinite(y).all() for y in yours)
     for mutant in drill.mutants:
-        if _same(drill, yours, _known_trajectories(drill, "mutant:" + mutant.id, mutant.rule)):
-            return mutant
+        theirs = _known_trajectories(drill, "mutant:" + mutant.id, mutant.rule)
+        if not _same(drill, yours, theirs):
+            continue
+        if blown and rule is not None and _nonfinite_origin(drill, rule) != _known_origin(drill, mutant):
+            continue
+        return mutant
     return None
+
+
+def _nonfinite_origin(drill: Drill, rule: Rule) -> tuple[str, int, str] | None:
+    """(what made the first NaN/inf, the step, the instance), None when all stays finite."""
+    from gdgrill.drill.diagnosis import Runner, Writer, make_cases, trace_nonfinite
+
+    found = trace_nonfinite(drill, Runner(drill, make_cases(drill)), rule, Writer(rule.source, {}))
+    return None if found is None else (found.kind, found.step, found.instance)
+
+
+_ORIGINS: dict[tuple[str, str], tuple[str, int, str] | None] = {}
+
+
+def _known_origin(drill: Drill, mutant: Mutant) -> tuple[str, int, str] | None:
+    key = (drill.name, mutant.id)
+    if key not in _ORIGINS:
+        _ORIGINS[key] = _nonfinite_origin(drill, parse_for(drill, mutant.rule))
+    return _ORIGINS[key]
 
 
 def accepted_variant(drill: Drill, yours: list[np.ndarray]) -> Variant | None:
@@ -403,7 +430,7 @@ def judge(drill: Drill, text: str, *, torch_device: str | None = None) -> Verdic
         else:
             from gdgrill.drill.diagnosis import diagnose as locate
 
-            mutant = diagnose(drill, yours)
+            mutant = diagnose(drill, yours, rule)
             found = locate(drill, rule, yours, mutant)
             return Verdict(drill.name, "fail", f"Not quite: {found.text}", misconception=mutant, first_difference=difference, checked=checked, diagnosis=found)
 

@@ -28,8 +28,27 @@ in the progress database as item ``drill/<name>``.
       } | null,
       "refusal": {"line": int, "col": int, "reason": str} | null,
       "message": str,                                # the one-paragraph verdict
-      "torch": {"device": "cpu" | "cuda", "dtype": "float32", "agrees": bool | null,
-                "max_abs_diff": number | null, "note": str} | null,   # only for a passing rule
+      "diagnosis": str | null,                       # every fail: where it goes wrong, in words
+      "repair": {                                    # a fail that one edit of the rule fixes
+        "line": int, "col": int, "statement": int,   # where (statement: 1-based, lines may hold several)
+        "from": str, "to": str,                      # your text, and what to write instead
+        "edit": "replace" | "move" | "delete" | "insert",
+        "moves_to": int, "position": "before" | "after"   # only for a move
+      } | null,
+      "first_wrong_statement": {                     # the first of your statements whose value departs
+        "line": int, "statement": int, "name": str,  #   from the reference quantity it stands for
+        "reference": str | null, "role": str | null, "step": int, "instance": str,
+        "yours": number, "reference_value": number
+      } | null,
+      "nonfinite": {"line": int, "step": int, "instance": str, "value": "nan" | "inf",
+                    "cause": "sqrt-of-negative" | "division-by-zero" | "overflow" | "log-of-non-positive" | "invalid"} | null,
+      "torch": {                                     # only after a pass, with --torch (the default)
+        "device": "cpu" | "cuda", "compared": str,   # e.g. "torch.optim.Adam vs your rule run through torch (…)"
+        "agrees": bool | null,                       # null: not run (note says why)
+        "dtype": str, "max_abs_diff": number | null, "tolerance": number | null,   # the float32 check
+        "checks": [{"dtype": "float32" | "bfloat16", "agrees": bool, "max_abs_diff": number, "tolerance": number}],
+        "note": str
+      } | null,
       "checked": {"instances": int, "steps": int, "dtype": "float64", "rtol": number, "atol": number},
       "saved": bool                                  # recorded in the progress database
     }
@@ -84,8 +103,8 @@ def drill_command(
         typer.Option("--answer", "-a", metavar="FILE|-", help="Grade the update rule in FILE ('-' reads stdin) without asking; exit 0 correct, 1 incorrect, 2 refused.", show_default=False),
     ] = None,
     json_output: Annotated[bool, typer.Option("--json", help="Print the verdict (or the list) as one JSON object on stdout.")] = False,
-    device: Annotated[Device, typer.Option("--device", case_sensitive=False, help="Where a correct rule is re-run through torch in float32: cpu or cuda.")] = Device.cpu,
-    torch_check: Annotated[bool, typer.Option("--torch/--no-torch", help="Re-run a correct rule through torch (float32) to show it agrees on the real framework.")] = True,
+    device: Annotated[Device, typer.Option("--device", case_sensitive=False, help="Where the cross-check after a pass runs: cpu or cuda.")] = Device.cpu,
+    torch_check: Annotated[bool, typer.Option("--torch/--no-torch", help="After a pass, run the real torch.optim optimizer (clip_grad_norm_, lr_scheduler) and your rule through torch on --device, in float32 (and bfloat16 for the adaptive methods), and print the worst |Δ| against the tolerance.")] = True,
     show_reference: Annotated[bool, typer.Option("--show-reference", help="Give up: print the drill's intro and its reference rule, then exit.")] = False,
     save: Annotated[bool, typer.Option("--save/--no-save", help="Record graded attempts in the progress database.")] = True,
     derive: Annotated[bool, typer.Option("--derive", help="adam-bias only: first derive E[m_t] and the bias correction, then write the rule. With --answer, FILE holds E[m_t], m̂_t and the rule (lines, or sections split by ---).")] = False,
@@ -169,13 +188,15 @@ def _torch_device(device: str) -> str | None:
 
 
 def read_answer(source: str) -> str:
-    """The answer text from a file, or stdin for '-'; a one-line UserError if unreadable."""
+    """The answer text from a file, or stdin for '-'; a one-line UserError if unreadable.
+    A byte-order mark is dropped. Past READ_LIMIT characters the rest is counted, not kept,
+    so the refusal can say how long the answer really is."""
     try:
         if source == "-":
-            data = sys.stdin.read(READ_LIMIT)
+            data = _read_counted(sys.stdin)
         else:
-            with open(source, encoding="utf-8") as fh:
-                data = fh.read(READ_LIMIT)
+            with open(source, encoding="utf-8-sig") as fh:
+                data = _read_counted(fh)
     except FileNotFoundError:
         raise UserError(f"{source}: no such answer file") from None
     except IsADirectoryError:
@@ -184,6 +205,21 @@ def read_answer(source: str) -> str:
         raise UserError(f"{source}: not UTF-8 text") from None
     except OSError as exc:
         raise UserError(f"{source}: cannot read the answer ({exc.strerror or exc})") from None
+    return data
+
+
+def _read_counted(stream: Any) -> str:
+    from gdgrill.drill.language import MAX_CHARS
+
+    data = stream.read(READ_LIMIT)
+    extra = 0
+    while True:
+        chunk = stream.read(READ_LIMIT)
+        if not chunk:
+            break
+        extra += len(chunk)
+    if extra:
+        raise UserError(f"the answer is {len(data) + extra:,} characters long; the limit is {MAX_CHARS:,}")
     return data
 
 
@@ -225,6 +261,9 @@ def _record(drill: Drill, verdict: "Verdict", text: str, seconds: float | None, 
         detail["variant"] = verdict.variant.id
     if verdict.first_difference and verdict.verdict == "fail":
         detail["first_difference"] = verdict.first_difference.to_dict()
+    if verdict.diagnosis is not None:
+        detail["diagnosis"] = verdict.diagnosis.text
+        detail["repair"] = verdict.diagnosis.repair.to_dict() if verdict.diagnosis.repair else None
     return save_attempt(drill.name, verdict.verdict, "drill", text, seconds, detail, home)
 
 
@@ -271,23 +310,32 @@ def render_verdict(drill: Drill, verdict: "Verdict", out: Console, err: Console,
             out.print(f"  [muted](torch's form differs: {escape(verdict.first_difference.describe())})[/]")
         check = verdict.torch
         if check is not None:
-            if check.agrees is None:
-                out.print(f"  [muted]torch {check.dtype} on {check.device}: {escape(check.note)}[/]")
-            elif check.agrees:
-                out.print(f"  torch {check.dtype} on {check.device}: your rule agrees with the reference (max |Δ| {check.max_abs_diff:.2g}).")
-            else:
-                note = check.note or f"max |Δ| {check.max_abs_diff:.2g}, beyond float32 tolerance"
-                out.print(f"  [warn]torch {check.dtype} on {check.device}: does not agree ({escape(note)}).[/]")
+            render_cross_check(check, out)
         return
     out.print("[bad]✗ Not quite.[/]")
+    if verdict.diagnosis is not None:
+        out.print(f"  {escape(verdict.diagnosis.text)}")
     diff = verdict.first_difference
     if diff is not None:
-        out.print(f"  {escape(diff.describe())}.")
+        out.print(f"  [muted]{escape(diff.describe())}.[/]")
     if verdict.misconception is not None:
         out.print(f"  Looks like: [key]{escape(verdict.misconception.title)}[/] [muted]({verdict.misconception.id})[/]")
         out.print(f"  {escape(verdict.misconception.explanation)}")
-    else:
+    elif verdict.diagnosis is None or verdict.diagnosis.repair is None:
         out.print("  It matches none of the known mistakes for this drill.", style="muted")
+
+
+def render_cross_check(check: Any, out: Console) -> None:
+    """After a pass: what torch compared, and each dtype's worst |Δ| against its tolerance."""
+    if check.agrees is None:
+        out.print(f"  [muted]torch cross-check on {check.device}: {escape(check.note)}[/]")
+        return
+    out.print(f"  [muted]torch cross-check on {check.device}: {escape(check.compared)}[/]")
+    for c in check.checks:
+        mark = "[ok]agrees[/]" if c.agrees else "[warn]does not agree[/]"
+        out.print(f"    {c.dtype}: worst |Δ| {c.max_abs_diff:.2g}, tolerance {c.tolerance:.2g} — {mark}")
+    if check.note:
+        out.print(f"    [warn]{escape(check.note)}[/]")
 
 
 # -- Interactive ------------------------------------------------------------------------------

@@ -810,6 +810,20 @@ PRIORITY = {
 }  # fmt: skip
 
 
+def classify(old: Expr, new: Expr) -> str:
+    """The kind of edit a reference term put in place of the user's amounts to, when it is
+    one of the simple ones (a factor added or dropped, a function applied, …)."""
+    if isinstance(new, Bin) and new.op == "*" and old in (new.left, new.right):
+        return "factor"
+    if isinstance(new, Call) and len(new.args) == 1 and new.args[0] == old:
+        return {"sqrt": "sqrt", "sign": "sign"}.get(new.func, "reference")
+    if isinstance(new, Bin) and new.op == "**" and new.left == old and isinstance(new.right, Num) and new.right.value == 2:
+        return "square"
+    if any(d == new for path, d in nodes(old) if path):
+        return refine("drop", old, new)
+    return "reference"
+
+
 def refine(kind: str, old: Expr, new: Expr) -> str:
     """A "drop" (a node replaced by one of its descendants) named for what it removes."""
     if kind != "drop":
@@ -1680,7 +1694,8 @@ def _search(search: Search, runner: Runner, order: list[int], first: int | None,
             return
         inside = [e for e in search.single_edits(first, broad=True) if e[2][: len(where)] == where]
         inside.sort(key=lambda e: PRIORITY.get(e[0], 9))
-        theirs = Candidate(_with_statement(search.statements, first, replace_at(value, where, _rename(b, to_user))), "reference", first, where, a, _rename(b, to_user))
+        b_user = _rename(b, to_user)
+        theirs = Candidate(_with_statement(search.statements, first, replace_at(value, where, b_user)), classify(a, b_user), first, where, a, b_user)
         told = False
         for edit in inside:
             if not told and PRIORITY.get(edit[0], 9) > 2:

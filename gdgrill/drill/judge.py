@@ -3,9 +3,11 @@ right from wrong, say where it first differs, and name the known mistake it matc
 
 ``judge(drill, text)`` never raises for anything the user typed: a rule that cannot run
 comes back as a ``refused`` :class:`Verdict`. The verdict is decided in float64 on numpy
-with the drill's tolerance; the optional torch run (float32, CPU or CUDA) only reports
-whether the same rule agrees on the real framework. numpy is imported here; torch only
-when the torch run is asked for.
+with the drill's tolerance; a fail carries a :class:`gdgrill.drill.diagnosis.Diagnosis`
+(where it goes wrong, and a repair when one edit passes). The optional cross-check after a
+pass (:mod:`gdgrill.drill.crosscheck`) runs ``torch.optim`` itself against the rule in
+torch, on CPU or CUDA, and only reports. numpy is imported here; torch only when the
+cross-check is asked for.
 """
 
 from __future__ import annotations
@@ -29,14 +31,13 @@ from gdgrill.drill.language import (
     numpy_backend,
     parse_rule,
 )
+from gdgrill.drill.crosscheck import TorchCheck
 from gdgrill.drill.references import clip_by_global_norm, get_reference, warmup_cosine
 from gdgrill.serialize import json_number as _json_number
 
 if TYPE_CHECKING:
     from gdgrill.drill.diagnosis import Diagnosis
 
-FLOAT32_RTOL = 1e-4
-FLOAT32_ATOL = 1e-5  # times the largest |value| of the instance
 
 
 @dataclass(frozen=True)
@@ -76,24 +77,6 @@ class Difference:
             f"{self.quantity} first differs after step {self.step} on '{self.instance}': "
             f"yours {_fmt(self.yours)}, reference {_fmt(self.reference)}"
         )
-
-
-@dataclass(frozen=True)
-class TorchCheck:
-    device: str
-    dtype: str
-    agrees: bool | None  # None: not run
-    max_abs_diff: float | None = None
-    note: str = ""
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "device": self.device,
-            "dtype": self.dtype,
-            "agrees": self.agrees,
-            "max_abs_diff": None if self.max_abs_diff is None else _json_number(self.max_abs_diff),
-            "note": self.note,
-        }
 
 
 @dataclass
@@ -204,17 +187,26 @@ def reference_trajectory(drill: Drill, problem: Problem, xp: Any = np, convert: 
     return xp.stack(outputs)
 
 
-def rule_trajectory(drill: Drill, rule: Rule, problem: Problem, backend: Backend | None = None, convert: Callable[[Any], Any] | None = None) -> np.ndarray:
+def rule_trajectory(
+    drill: Drill,
+    rule: Rule,
+    problem: Problem,
+    backend: Backend | None = None,
+    convert: Callable[[Any], Any] | None = None,
+    scalar: Callable[[Any], Any] | None = None,
+) -> np.ndarray:
     """Run ``rule`` over the instance; the drill's target after each step, as float64 numpy.
-    Raises RefusedAnswer when a line cannot be evaluated."""
+    ``convert`` makes the arrays (θ, g), ``scalar`` the hyper-parameters and t (torch.optim
+    keeps those Python floats). Raises RefusedAnswer when a line cannot be evaluated."""
     backend = backend or numpy_backend()
     conv = convert or np.float64
+    number = scalar or conv
     compiled = compile_rule(rule, backend)
-    hp = {name: conv(value) for name, value in problem.instance.hp.items()}
+    hp = {name: number(value) for name, value in problem.instance.hp.items()}
     env: dict[str, Any] = {}
     shape: tuple[int, ...]
     if drill.kind == "schedule":
-        like: Any = conv(0.0)
+        like: Any = conv(0.0)  # the schedule's state, if any, is a tensor on the device
         shape = ()
     else:
         assert problem.grads is not None
@@ -228,7 +220,7 @@ def rule_trajectory(drill: Drill, rule: Rule, problem: Problem, backend: Backend
     with np.errstate(all="ignore"):
         for k in range(problem.steps):
             env.update(hp)
-            env["t"] = conv(float(k + 1))
+            env["t"] = number(float(k + 1))
             if grads is not None:
                 env["g"] = grads[k]
             compiled.step(env)
@@ -435,46 +427,7 @@ def judge(drill: Drill, text: str, *, torch_device: str | None = None) -> Verdic
             return Verdict(drill.name, "fail", f"Not quite: {found.text}", misconception=mutant, first_difference=difference, checked=checked, diagnosis=found)
 
     if torch_device:
-        verdict.torch = torch_agreement(drill, rule, target_trajectories, torch_device)
+        from gdgrill.drill.crosscheck import cross_check
+
+        verdict.torch = cross_check(drill, rule, torch_device)
     return verdict
-
-
-def torch_agreement(drill: Drill, rule: Rule, expected: list[np.ndarray], device: str) -> TorchCheck:
-    """Run ``rule`` through torch in float32 on ``device``; compare with the float64 result."""
-    try:
-        import torch
-    except ImportError:
-        return TorchCheck(device, "float32", None, note="torch is not installed; skipped")
-    if device == "cuda" and not torch.cuda.is_available():
-        return TorchCheck(device, "float32", None, note="CUDA is not available; skipped")
-    backend = _torch_backend(device)
-
-    def convert(x: Any) -> Any:
-        return torch.as_tensor(x, dtype=torch.float32, device=device)
-
-    worst = 0.0
-    agrees = True
-    try:
-        for pr, want in zip(problems(drill), expected):
-            got = rule_trajectory(drill, rule, pr, backend, convert)
-            scale = max(1e-30, float(np.nanmax(np.abs(want))) if np.isfinite(want).any() else 1.0)
-            finite = np.isfinite(want) & np.isfinite(got)
-            if finite.any():
-                worst = max(worst, float(np.max(np.abs(got[finite] - want[finite]))))
-            agrees &= bool(np.allclose(got, want, rtol=FLOAT32_RTOL, atol=FLOAT32_ATOL * scale, equal_nan=True))
-    except RefusedAnswer as exc:
-        return TorchCheck(device, "float32", False, note=f"torch could not run the rule: {exc.reason}")
-    return TorchCheck(device, "float32", agrees, worst)
-
-
-_TORCH_BACKENDS: dict[str, Backend] = {}
-
-
-def _torch_backend(device: str) -> Backend:
-    if device not in _TORCH_BACKENDS:
-        import torch
-
-        from gdgrill.drill.language import torch_backend
-
-        _TORCH_BACKENDS[device] = torch_backend(torch.float32, device)
-    return _TORCH_BACKENDS[device]

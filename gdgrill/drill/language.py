@@ -1253,6 +1253,9 @@ def numpy_backend() -> Backend:
 
 
 def torch_backend(dtype: Any = None, device: Any = "cpu") -> Backend:
+    """Functions over torch tensors of ``dtype`` on ``device``. As in torch.optim, plain
+    numbers (hyper-parameters, t, 1 − β₂ᵗ) stay Python floats: a function of numbers only is
+    computed in float64 and gives a number; tensors stay in ``dtype``."""
     import torch
 
     dtype = dtype or torch.float32
@@ -1260,27 +1263,31 @@ def torch_backend(dtype: Any = None, device: Any = "cpu") -> Backend:
     def T(x: Any) -> Any:
         return x if isinstance(x, torch.Tensor) else torch.as_tensor(x, dtype=dtype, device=device)
 
-    def unary(f: Callable[[Any], Any]) -> Callable[[Any], Any]:
-        return lambda x: f(T(x))
+    def scalars(f: Callable[..., Any]) -> Callable[..., Any]:
+        def call(*args: Any) -> Any:
+            if any(isinstance(a, torch.Tensor) for a in args):
+                return f(*(T(a) for a in args))
+            return float(f(*(torch.as_tensor(a, dtype=torch.float64) for a in args)))
+
+        return call
 
     def norm(x: Any) -> Any:
         x = T(x)
         return torch.sqrt(torch.sum(x * x))
 
     def where(c: Any, a: Any, b: Any) -> Any:
-        return torch.where(T(c) != 0, T(a), T(b))
+        return torch.where(c != 0, a, b)
 
     def clip(x: Any, lo: Any, hi: Any) -> Any:
-        return torch.minimum(torch.maximum(T(x), T(lo)), T(hi))
+        return torch.minimum(torch.maximum(x, lo), hi)
 
     fns: dict[str, Callable[..., Any]] = {
-        "sqrt": unary(torch.sqrt), "abs": unary(torch.abs), "sign": unary(torch.sign),
-        "exp": unary(torch.exp), "log": unary(torch.log), "cos": unary(torch.cos),
-        "sin": unary(torch.sin), "tanh": unary(torch.tanh),
-        "maximum": lambda a, b: torch.maximum(T(a), T(b)),
-        "minimum": lambda a, b: torch.minimum(T(a), T(b)),
-        "clip": clip, "norm": norm, "sum": unary(torch.sum), "mean": unary(torch.mean),
-        "where": where, "pow": lambda a, b: torch.pow(T(a), T(b)),
+        "sqrt": scalars(torch.sqrt), "abs": scalars(torch.abs), "sign": scalars(torch.sign),
+        "exp": scalars(torch.exp), "log": scalars(torch.log), "cos": scalars(torch.cos),
+        "sin": scalars(torch.sin), "tanh": scalars(torch.tanh),
+        "maximum": scalars(torch.maximum), "minimum": scalars(torch.minimum),
+        "clip": scalars(clip), "norm": scalars(norm), "sum": scalars(torch.sum), "mean": scalars(torch.mean),
+        "where": scalars(where), "pow": scalars(torch.pow),
     }  # fmt: skip
 
     def zeros_like(x: Any) -> Any:

@@ -195,3 +195,18 @@ def test_the_diagnosis_never_imports_a_command_module_or_torch():
     tree = ast.parse(Path(diagnosis.__file__).read_text(encoding="utf-8"))
     imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)} | {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
     assert not any(m and (m.startswith("gdgrill.commands") or m == "gdgrill.drill.command" or m.startswith("torch")) for m in imported)
+
+
+def test_a_repair_of_a_compound_assignment_quotes_the_whole_line():
+    v = judge(DRILLS["sgd"], "p += lr*(g + wd*p)")
+    r = v.diagnosis.repair
+    assert (r.line, r.col, r.before, r.after) == (1, 1, "p += lr*(g + wd*p)", "p = p - lr*(g + wd*p)")
+    assert judge(DRILLS["sgd"], apply_repair("p += lr*(g + wd*p)", r)).verdict == "pass"
+
+
+def test_a_repair_may_land_on_an_accepted_variant():
+    # Kingma & Ba's ε̂ form with β₁ and 1 − β₁ the wrong way round in m: fixing m makes it the variant
+    text = "m = (1-b1)*m + b1*g\nv = b2*v + (1-b2)*g^2\np = p - lr*sqrt(1-b2^t)/(1-b1^t)*m/(sqrt(v) + eps)"
+    v = judge(DRILLS["adam-bias"], text)
+    assert v.diagnosis.repair is not None and v.diagnosis.repair.statement == 1
+    assert judge(DRILLS["adam-bias"], apply_repair(text, v.diagnosis.repair)).variant.id == "eps-hat"

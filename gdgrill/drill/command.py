@@ -166,7 +166,11 @@ def run_drill(
 
 
 def _exit_code(verdict: "Verdict") -> int:
-    return {"pass": ExitCode.OK, "fail": ExitCode.FAILED}.get(verdict.verdict, ExitCode.USAGE)
+    return _code_for(verdict.verdict)
+
+
+def _code_for(verdict: str) -> int:
+    return {"pass": ExitCode.OK, "fail": ExitCode.FAILED}.get(verdict, ExitCode.USAGE)
 
 
 def _judge(drill: Drill, text: str, torch_device: str | None) -> "Verdict":
@@ -414,10 +418,6 @@ def interactive(drill: Drill, torch_device: str | None, save: bool, home: Path |
 # -- --derive (adam-bias): the stages of gdgrill.drill.derive, asked and rendered --------------------
 
 
-def _derive_exit_code(verdict: str) -> int:
-    return {"pass": ExitCode.OK, "fail": ExitCode.FAILED}.get(verdict, ExitCode.USAGE)
-
-
 def _record_derivation(stages: Mapping[str, Any], grade: str, answer: str, seconds: float | None, home: Path | None) -> bool:
     """Append one derive attempt to the review log: item ``drill/adam-bias``, mode ``derive``,
     the per-stage verdicts and misconceptions in ``detail``. Refusals are not attempts."""
@@ -444,13 +444,13 @@ def run_derive_answer(text: str, json_output: bool, torch_device: str | None, sa
         for stage in result.stages:
             if stage.verdict == "refused":
                 error_line(err, stage.message)
-        return _derive_exit_code(result.verdict)
+        return _code_for(result.verdict)
     for number, (stage, stage_result) in enumerate(zip(derive.STAGES, result.stages[:2]), start=1):
         out.print(f"[title]{number}. {escape(stage.title)}[/]")
         render_stage(stage, stage_result, out, err)
     out.print("[title]3. The update rule[/]")
     render_verdict(DRILLS[derive.DRILL_NAME], result.rule, out, err)
-    return _derive_exit_code(result.verdict)
+    return _code_for(result.verdict)
 
 
 def render_stage(stage: "Stage", result: "StageResult", out: Console, err: Console) -> None:

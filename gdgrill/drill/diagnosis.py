@@ -358,6 +358,8 @@ class Case:
     expected: np.ndarray
     tolerance: np.ndarray  # atol + rtol·|expected|, per step
     zero: Any  # the state's starting value
+    # the accepted variants' targets (e.g. Adam's ε̂ form): passing as one of them passes too
+    alternatives: tuple[tuple[np.ndarray, np.ndarray], ...] = ()
 
 
 _CASES: dict[str, list[Case]] = {}
@@ -367,37 +369,22 @@ def make_cases(drill: Drill) -> list[Case]:
     """The drill's instances, ready to run (computed once per process)."""
     if drill.name in _CASES:
         return _CASES[drill.name]
-    from gdgrill.drill.judge import problems, reference_trajectories
+    from gdgrill.drill.judge import _known_trajectories, problems, reference_trajectories
 
+    variants = [_known_trajectories(drill, "variant:" + v.id, v.rule) for v in drill.variants]
     cases = []
-    for pr, ref in zip(problems(drill), reference_trajectories(drill)):
+    for k, (pr, ref) in enumerate(zip(problems(drill), reference_trajectories(drill))):
         hp = {name: np.float64(value) for name, value in pr.instance.hp.items()}
         grads = None if pr.grads is None else [np.asarray(g, dtype=np.float64) for g in pr.grads]
         shape = () if drill.kind == "schedule" else pr.instance.shape
         with np.errstate(invalid="ignore"):
             tolerance = drill.atol + drill.rtol * np.abs(ref)
         zero = np.zeros(shape) if shape else np.float64(0.0)
-        cases.append(Case(pr.instance.label, hp, grads, pr.p0, shape, pr.steps, ref, tolerance, zero))
+        with np.errstate(invalid="ignore"):
+            alternatives = tuple((v[k], drill.atol + drill.rtol * np.abs(v[k])) for v in variants)
+        cases.append(Case(pr.instance.label, hp, grads, pr.p0, shape, pr.steps, ref, tolerance, zero, alternatives))
     _CASES[drill.name] = cases
     return cases
-
-
-def state_of(statements: Sequence[Assign], inputs: Sequence[str]) -> tuple[tuple[str, ...], bool]:
-    """(the names read before they are assigned, whether every name read is known)."""
-    given = set(inputs)
-    assigned = {s.target for s in statements}
-    seen: set[str] = set()
-    state: list[str] = []
-    for s in statements:
-        for v in iter_vars(s.value):
-            if v.name in given or v.name in seen:
-                continue
-            if v.name not in assigned:
-                return (), False
-            if v.name not in state:
-                state.append(v.name)
-        seen.add(s.target)
-    return tuple(state), True
 
 
 class Runner:
@@ -432,6 +419,7 @@ class Runner:
         return names
 
     def state_of(self, statements: Sequence[Assign]) -> tuple[tuple[str, ...], bool]:
+        """(the names read before they are assigned, whether every name read is known)."""
         given = set(self.inputs)
         assigned = {s.target for s in statements}
         seen: set[str] = set()
@@ -485,9 +473,13 @@ class Runner:
         target = self.drill.target
         self.runs += 1
         self.work += RUN_COST
+        # which targets the candidate still follows: the reference (0), or variant v (v + 1);
+        # it must follow the same one on every case
+        alive = set(range(1 + len(self.cases[0].alternatives))) if self.cases else {0}
         with np.errstate(all="ignore"):
             for index in order:
                 case = self.cases[index]
+                targets = ((case.expected, case.tolerance), *case.alternatives)
                 env = self._start(case, state)
                 try:
                     for k in range(case.steps):
@@ -495,7 +487,9 @@ class Runner:
                         self._enter_step(env, case, k)
                         for name, fn in program:
                             env[name] = fn(env)
-                        if not self.close(env[target], case.expected[k], case.tolerance[k]):
+                        value = env[target]
+                        alive = {a for a in alive if self.close(value, targets[a][0][k], targets[a][1][k])}
+                        if not alive:
                             return False
                 except (ArithmeticError, TypeError, ValueError, RuntimeError, IndexError):
                     return False
@@ -504,7 +498,7 @@ class Runner:
     def trace(self, statements: Sequence[Assign], case: Case, before: bool = False) -> list[list[Any]]:
         """values[i][k]: the value statement i assigns at step k (float64 arrays). With
         ``before``, also the environment before each statement (for NaN tracing)."""
-        state, _ = state_of(statements, self.inputs)
+        state, _ = self.state_of(statements)
         program = [(s.target, self.compiled(s)) for s in statements]
         values: list[list[Any]] = [[] for _ in statements]
         envs: list[list[dict[str, Any]]] = [[] for _ in statements]
@@ -659,10 +653,6 @@ def _intended(drill: Drill, i: int, user: Sequence[Assign], ref: Sequence[Assign
     if depart[i][best] > 1:
         return best
     return None
-
-
-def _role(drill: Drill, name: str) -> str | None:
-    return drill.role(name)
 
 
 # -- 3. NaN and inf ---------------------------------------------------------------------------------
@@ -1154,6 +1144,8 @@ class Describer:
             assert c.inserted is not None
             return Repair(s.line, s.col, _statement_text(self.rule, s, self.write), _assignment_text(c.inserted, self.write), "replace", None, c.kind)
         assert c.old is not None and c.new is not None
+        if not c.path and c.old.span is None:  # the whole value of `p -= …`: say the whole line
+            return Repair(s.line, s.col, _statement_text(self.rule, s, self.write), _assignment_text(replace(s, value=c.new), self.write), "replace", None, c.kind)
         col = _column(self.rule.source, c.old.span[0]) if c.old.span is not None else s.col
         after = self.write(c.new)
         if c.path and _needs_brackets(node_at(s.value, c.path[:-1]), c.path[-1], c.new):

@@ -59,7 +59,7 @@ from gdgrill.drill.language import (
 
 # The search is bounded by work, counted as statements evaluated (one statement on one step
 # of one instance) plus RUN_COST per candidate: deterministic, and close to proportional to time.
-WORK_BUDGET = 40_000  # about 0.1 s
+WORK_BUDGET = 20_000  # about 50 ms; the repairs found in the tests need at most ~19,000
 KNOWN_MISTAKE_WORK = 6_000  # when the mistake is catalogued, the repair is only a bonus
 RUN_COST = 30
 MAX_PAIR_NODES = 16  # two-edit search only on lines this small
@@ -576,6 +576,25 @@ def scale_words(drill: Drill, ratios: list[float | None], cases: list[Case]) -> 
     return None
 
 
+def _stacked(values: list[Any], shape: tuple[int, ...]) -> np.ndarray | None:
+    """A statement's values over the steps as one (steps, *shape) array (None when a value
+    has a shape of its own)."""
+    try:
+        return np.stack([np.broadcast_to(np.asarray(v, dtype=np.float64), shape) for v in values])
+    except ValueError:
+        return None
+
+
+def _first_mismatch_stacked(runner: Runner, mine: np.ndarray | None, ref: np.ndarray | None) -> int | None:
+    """The first step index where two stacked value sequences differ (None: never)."""
+    if mine is None or ref is None or mine.shape != ref.shape:
+        return 0
+    with np.errstate(all="ignore"):
+        ok = (np.abs(mine - ref) <= runner.atol + runner.rtol * np.abs(ref)) | (mine == ref) | (np.isnan(mine) & np.isnan(ref))
+    per_step = ok.reshape(len(ok), -1).all(axis=1)
+    return None if per_step.all() else int(np.argmin(per_step))
+
+
 def _proportional(mine: list[Any], ref: list[Any]) -> bool:
     """mine = c·ref for one constant c (not 0, not 1) at every step: the same quantity in
     another convention (v = μv − ηg is −η times torch's buffer)."""
@@ -597,15 +616,17 @@ def map_statements(drill: Drill, runner: Runner, user: Sequence[Assign], ref: Se
     n_user, n_ref = len(user), len(ref)
     depart = [[math.inf] * n_ref for _ in range(n_user)]
     depart_case = [[-1] * n_ref for _ in range(n_user)]
-    scaled = [[True] * n_ref for _ in range(n_user)]
-    for c, (ut, rt) in enumerate(zip(user_traces, ref_traces)):
+    stacked_user = [[_stacked(values, case.shape) for values in ut] for ut, case in zip(user_traces, runner.cases)]
+    stacked_ref = [[_stacked(values, case.shape) for values in rt] for rt, case in zip(ref_traces, runner.cases)]
+    for c in range(len(user_traces)):
         for i in range(n_user):
             for j in range(n_ref):
-                k = _first_mismatch(runner, ut[i], rt[j])
+                k = _first_mismatch_stacked(runner, stacked_user[c][i], stacked_ref[c][j])
                 if k is not None and k + 1 < depart[i][j]:
                     depart[i][j], depart_case[i][j] = k + 1, c
-                if scaled[i][j] and not _proportional(ut[i], rt[j]):
-                    scaled[i][j] = False
+
+    def scaled(i: int, j: int) -> bool:  # only asked of statements that match nothing
+        return all(_proportional(ut[i], rt[j]) for ut, rt in zip(user_traces, ref_traces))
 
     counterpart: list[int | None] = []
     exact: list[bool] = []
@@ -618,7 +639,7 @@ def map_statements(drill: Drill, runner: Runner, user: Sequence[Assign], ref: Se
             identical.append(True)
             continue
         identical.append(False)
-        scaled_to = [j for j in range(n_ref) if scaled[i][j]]
+        scaled_to = [j for j in range(n_ref) if scaled(i, j)]
         if scaled_to:
             counterpart.append(scaled_to[0])
             exact.append(True)

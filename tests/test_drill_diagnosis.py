@@ -210,3 +210,37 @@ def test_a_repair_may_land_on_an_accepted_variant():
     v = judge(DRILLS["adam-bias"], text)
     assert v.diagnosis.repair is not None and v.diagnosis.repair.statement == 1
     assert judge(DRILLS["adam-bias"], apply_repair(text, v.diagnosis.repair)).variant.id == "eps-hat"
+
+
+def test_random_edits_of_every_reference_never_break_the_judge():
+    """Rules one to three random edits away from each reference: a verdict every time, and
+    a diagnosis (with its JSON) for every fail."""
+    import random
+
+    rng = random.Random(7)
+    for d in DRILLS.values():
+        rule = diagnosis.reference_rule(d)
+        search = diagnosis.Search(d, rule, rule, diagnosis.Runner(d, diagnosis.make_cases(d)))
+        edits = [e for i in range(len(rule.statements)) for e in search.single_edits(i, True)]
+        write = diagnosis.Writer("", {})
+        for _ in range(3):
+            statements = list(rule.statements)
+            picked = {e[1]: e for e in rng.sample(edits, rng.choice([1, 2, 3]))}  # one edit per statement
+            for _kind, i, path, _old, new in picked.values():
+                s = statements[i]
+                statements[i] = diagnosis.Assign(s.target, diagnosis.replace_at(s.value, path, new), s.line, s.col)
+            text = "\n".join(f"{s.target} = {write(s.value, keep_original=False)}" for s in statements)
+            v = judge(d, text)
+            assert v.verdict in ("pass", "fail", "refused"), text
+            if v.verdict == "fail":
+                assert v.diagnosis.text and v.to_dict()["diagnosis"] == v.diagnosis.text, text
+
+
+def test_a_diagnosis_that_breaks_still_leaves_the_verdict_and_where_it_differs(monkeypatch):
+    def broken(*args, **kwargs):
+        raise ValueError("boom")
+
+    monkeypatch.setattr(diagnosis, "diagnose", broken)
+    v = judge(DRILLS["sgd"], "p = p + lr*(g + wd*p)")
+    assert v.verdict == "fail" and v.misconception.id == "step-uphill"
+    assert v.diagnosis.text.startswith("Stepping uphill (+ instead of −). θ[") and "first differs" in v.diagnosis.text

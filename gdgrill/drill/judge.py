@@ -422,8 +422,15 @@ def judge(drill: Drill, text: str, *, torch_device: str | None = None) -> Verdic
         else:
             from gdgrill.drill.diagnosis import diagnose as locate
 
+            from gdgrill.drill.diagnosis import Diagnosis
+
             mutant = diagnose(drill, yours, rule)
-            found = locate(drill, rule, yours, mutant)
+            try:
+                found = locate(drill, rule, yours, mutant)
+            except (ArithmeticError, LookupError, TypeError, ValueError, RuntimeError):
+                # the diagnosis is help, not the verdict: a rule it cannot take apart still
+                # gets its verdict and where it first differs
+                found = Diagnosis((f"{mutant.title}. " if mutant else "") + f"{difference.describe()[0].upper()}{difference.describe()[1:]}.")
             return Verdict(drill.name, "fail", f"Not quite: {found.text}", misconception=mutant, first_difference=difference, checked=checked, diagnosis=found)
 
     if torch_device:

@@ -430,7 +430,7 @@ def judge(drill: Drill, text: str, *, torch_device: str | None = None) -> Verdic
             except (ArithmeticError, LookupError, TypeError, ValueError, RuntimeError):
                 # the diagnosis is help, not the verdict: a rule it cannot take apart still
                 # gets its verdict and where it first differs
-                found = Diagnosis((f"{mutant.title}. " if mutant else "") + f"{difference.describe()[0].upper()}{difference.describe()[1:]}.")
+                found = Diagnosis((f"{mutant.title}. " if mutant else "") + f"{difference.describe()}.")
             return Verdict(drill.name, "fail", f"Not quite: {found.text}", misconception=mutant, first_difference=difference, checked=checked, diagnosis=found)
 
     if torch_device:

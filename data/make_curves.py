@@ -130,75 +130,87 @@ DATA = "3-class spirals (600 points, noise 0.2, data seed 0)"
 MLP = "MLP 2-64-64-3 (leaky ReLU), float64"
 
 
-def curves() -> dict[str, dict]:
-    """Train every run and return the curves by name (in file order)."""
+def curves(only: set[str] | None = None) -> dict[str, dict]:
+    """Train every run (or those of the curves named in ``only``) and return the curves by
+    name (in file order). Each curve's runs seed themselves, so any subset comes out the same."""
     torch.set_num_threads(1)
     torch.use_deterministic_algorithms(True)
     torch.set_default_dtype(torch.float64)
     TRAIN = spirals(200, noise=0.2, seed=0)  # noqa: N806 (the data set every run shares)
     out: dict[str, dict] = {}
 
+    def want(name: str) -> bool:
+        return only is None or name in only
+
     def add(name, description, y_label, series, markers=(), y_scale="linear"):
         out[name] = {"description": description, "y_label": y_label, "y_scale": y_scale,
                      "series": series, "markers": list(markers)}
 
-    good = train(Run(sgd(), constant(0.05), steps=500, batch=32))
-    add("good", f"{MLP} on {DATA}; SGD momentum 0.9, lr 0.05, batch 32, 500 steps, seed 0",
-        "training loss (batch of 32)", [("train", good)])
+    if want("good"):
+        good = train(Run(sgd(), constant(0.05), steps=500, batch=32))
+        add("good", f"{MLP} on {DATA}; SGD momentum 0.9, lr 0.05, batch 32, 500 steps, seed 0",
+            "training loss (batch of 32)", [("train", good)])
 
-    high = train(Run(sgd(), constant(2.0), steps=100, batch=32))
-    add("lr-too-high", f"{MLP} on {DATA}; SGD momentum 0.9, lr 2.0 (40x the good run), batch 32, 100 steps, seed 0",
-        "training loss (batch of 32)", [("train", high)], y_scale="log")
+    if want("lr-too-high"):
+        high = train(Run(sgd(), constant(2.0), steps=100, batch=32))
+        add("lr-too-high", f"{MLP} on {DATA}; SGD momentum 0.9, lr 2.0 (40x the good run), batch 32, 100 steps, seed 0",
+            "training loss (batch of 32)", [("train", high)], y_scale="log")
 
-    low = train(Run(sgd(), constant(0.0005), steps=500, batch=32))
-    add("lr-too-low", f"{MLP} on {DATA}; SGD momentum 0.9, lr 0.0005 (1/100 of the good run), batch 32, 500 steps, seed 0",
-        "training loss (batch of 32)", [("train", low)])
+    if want("lr-too-low"):
+        low = train(Run(sgd(), constant(0.0005), steps=500, batch=32))
+        add("lr-too-low", f"{MLP} on {DATA}; SGD momentum 0.9, lr 0.0005 (1/100 of the good run), batch 32, 500 steps, seed 0",
+            "training loss (batch of 32)", [("train", low)])
 
-    peak, total, warm = 0.05, 200, 50
-    cosine = lambda step: 0.5 * (1.0 + math.cos(math.pi * step / total))  # noqa: E731
-    wide = dict(hidden=128, depth=3, steps=total, batch=64, log="set", log_set=TRAIN)
-    cold = train(Run(adam(), lambda s: peak * cosine(s), **wide))
-    warmed = train(Run(adam(), lambda s: peak * min((s + 1) / warm, cosine(s)), **wide))
-    add("no-warmup-spike",
-        f"MLP 2-128-128-128-3 (leaky ReLU), float64, on {DATA}; Adam peak lr {peak}, cosine decay to 0, batch 64, "
-        f"{total} steps, seed 0; no warmup vs {warm}-step linear warmup to the same peak",
-        "training loss on the whole training set", [("no warmup", cold), (f"{warm}-step warmup", warmed)],
-        [(warm, "warmup ends")], y_scale="log")
+    if want("no-warmup-spike"):
+        peak, total, warm = 0.05, 200, 50
+        cosine = lambda step: 0.5 * (1.0 + math.cos(math.pi * step / total))  # noqa: E731
+        wide = dict(hidden=128, depth=3, steps=total, batch=64, log="set", log_set=TRAIN)
+        cold = train(Run(adam(), lambda s: peak * cosine(s), **wide))
+        warmed = train(Run(adam(), lambda s: peak * min((s + 1) / warm, cosine(s)), **wide))
+        add("no-warmup-spike",
+            f"MLP 2-128-128-128-3 (leaky ReLU), float64, on {DATA}; Adam peak lr {peak}, cosine decay to 0, batch 64, "
+            f"{total} steps, seed 0; no warmup vs {warm}-step linear warmup to the same peak",
+            "training loss on the whole training set", [("no warmup", cold), (f"{warm}-step warmup", warmed)],
+            [(warm, "warmup ends")], y_scale="log")
 
-    small = spirals(20, noise=0.4, seed=3, inner=0.1)
-    held_out = spirals(200, noise=0.4, seed=4)
-    train_loss, val_loss = _overfit(small, held_out)
-    add("overfitting",
-        "MLP 2-128-128-3 (leaky ReLU), float64, on 60 training points of noisy 3-class spirals (noise 0.4, seed 3), "
-        "600 held-out points (seed 4); Adam lr 0.003, full batch, 500 steps, seed 0",
-        "loss on the whole training / validation set", [("train", train_loss), ("validation", val_loss)])
+    if want("overfitting"):
+        small = spirals(20, noise=0.4, seed=3, inner=0.1)
+        held_out = spirals(200, noise=0.4, seed=4)
+        train_loss, val_loss = _overfit(small, held_out)
+        add("overfitting",
+            "MLP 2-128-128-3 (leaky ReLU), float64, on 60 training points of noisy 3-class spirals (noise 0.4, seed 3), "
+            "600 held-out points (seed 4); Adam lr 0.003, full batch, 500 steps, seed 0",
+            "loss on the whole training / validation set", [("train", train_loss), ("validation", val_loss)])
 
-    milestone = 400
-    decay = train(Run(sgd(), lambda s: 0.1 if s < milestone else 0.01, steps=600, batch=16, log="set", log_set=TRAIN))
-    add("step-decay-plateau",
-        f"{MLP} on {DATA}; SGD momentum 0.9, lr 0.1 then 0.01 from step {milestone}, batch 16, 600 steps, seed 0",
-        "training loss on the whole training set", [("train", decay)],
-        [(milestone, "lr x0.1")])
+    if want("step-decay-plateau"):
+        milestone = 400
+        decay = train(Run(sgd(), lambda s: 0.1 if s < milestone else 0.01, steps=600, batch=16, log="set", log_set=TRAIN))
+        add("step-decay-plateau",
+            f"{MLP} on {DATA}; SGD momentum 0.9, lr 0.1 then 0.01 from step {milestone}, batch 16, 600 steps, seed 0",
+            "training loss on the whole training set", [("train", decay)],
+            [(milestone, "lr x0.1")])
 
-    tiny = train(Run(sgd(), constant(0.05), steps=500, batch=4))
-    big = train(Run(sgd(), constant(0.05), steps=500, batch=256))
-    add("small-batch-noise", f"{MLP} on {DATA}; SGD momentum 0.9, lr 0.05, batch 4 vs batch 256, 500 steps, seed 0",
-        "training loss of each step's batch", [("batch 4", tiny), ("batch 256", big)])
+    if want("small-batch-noise"):
+        tiny = train(Run(sgd(), constant(0.05), steps=500, batch=4))
+        big = train(Run(sgd(), constant(0.05), steps=500, batch=256))
+        add("small-batch-noise", f"{MLP} on {DATA}; SGD momentum 0.9, lr 0.05, batch 4 vs batch 256, 500 steps, seed 0",
+            "training loss of each step's batch", [("batch 4", tiny), ("batch 256", big)])
 
-    # The threshold sits above every pre-clip norm of a normal batch in this run (their largest is
-    # about 2.1), so clipping fires only on the corrupted batch and the two runs agree exactly up to
-    # it; a threshold below the typical norm (1.0 here) would clip dozens of ordinary steps too.
-    bad, clip = 200, 2.5
-    unclipped = train(Run(sgd(), constant(0.05), steps=500, batch=32, corrupt_step=bad, log="set", log_set=TRAIN))
-    fired: list[int] = []
-    clipped = train(Run(sgd(), constant(0.05), steps=500, batch=32, corrupt_step=bad, clip_norm=clip,
-                        clipped_steps=fired, log="set", log_set=TRAIN))
-    add("clipping-tames-spike",
-        f"{MLP} on {DATA}; SGD momentum 0.9, lr 0.05, batch 32, 500 steps, seed 0; the batch of step {bad} is "
-        f"corrupted (inputs x30); without clipping vs clip_grad_norm {clip} (it fired on {len(fired)} of 500 "
-        f"steps: {', '.join(str(s) for s in fired)})",
-        "training loss on the whole training set",
-        [("no clipping", unclipped), (f"clip norm {clip}", clipped)], [(bad, "corrupted batch")])
+    if want("clipping-tames-spike"):
+        # The threshold sits above every pre-clip norm of a normal batch in this run (their largest is
+        # about 2.1), so clipping fires only on the corrupted batch and the two runs agree exactly up to
+        # it; a threshold below the typical norm (1.0 here) would clip dozens of ordinary steps too.
+        bad, clip = 200, 2.5
+        unclipped = train(Run(sgd(), constant(0.05), steps=500, batch=32, corrupt_step=bad, log="set", log_set=TRAIN))
+        fired: list[int] = []
+        clipped = train(Run(sgd(), constant(0.05), steps=500, batch=32, corrupt_step=bad, clip_norm=clip,
+                            clipped_steps=fired, log="set", log_set=TRAIN))
+        add("clipping-tames-spike",
+            f"{MLP} on {DATA}; SGD momentum 0.9, lr 0.05, batch 32, 500 steps, seed 0; the batch of step {bad} is "
+            f"corrupted (inputs x30); without clipping vs clip_grad_norm {clip} (it fired on {len(fired)} of 500 "
+            f"steps: {', '.join(str(s) for s in fired)})",
+            "training loss on the whole training set",
+            [("no clipping", unclipped), (f"clip norm {clip}", clipped)], [(bad, "corrupted batch")])
     return out
 
 
@@ -253,9 +265,15 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description="Regenerate gdgrill's stored loss curves from real tiny torch runs.")
     parser.add_argument("out_dir", nargs="?", type=Path, default=Path(__file__).resolve().parent / "curves",
                         help="where to write the JSON files (default: data/curves beside this script)")
-    out_dir = parser.parse_args(argv).out_dir
+    parser.add_argument("--only", metavar="NAME,...", help="regenerate only these curves (the rest are left alone)")
+    args = parser.parse_args(argv)
+    out_dir = args.out_dir
     out_dir.mkdir(parents=True, exist_ok=True)
-    for name, curve in curves().items():
+    only = set(args.only.split(",")) if args.only else None
+    made = curves(only)
+    if only is not None and only - set(made):
+        parser.error(f"--only: no curve called {', '.join(sorted(only - set(made)))}")
+    for name, curve in made.items():
         (out_dir / f"{name}.json").write_bytes(curve_text(name, curve).encode("utf-8"))
     return 0
 

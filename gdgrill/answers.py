@@ -6,7 +6,7 @@ What is read (:func:`read`):
 - **numbers** in any usual spelling: ``1e-8``, ``10^-8``, ``1 × 10⁻⁸``, ``0.00000001``;
   number words (``zero`` … ``twenty``, ``thirty`` … ``ninety``, ``hundred``, ``thousand``,
   ``million``, ``billion``: ``375 million``); ``k``/``M``/``B`` suffixes (``k`` is 1024 where
-  the card says so, as for batch sizes); percentages (``2 %``, ``2 percent``); fractions and
+  the card says so, as for batch sizes; ``90m`` is minutes on a card that counts time); percentages (``2 %``, ``2 percent``); fractions and
   factors (``1/10``, ``÷10``, ``/10``, ``×0.1``, ``divided by 10``, ``a tenth``, ``10x
   smaller``; on a card about a decrease ``10x`` alone is a tenth too);
 - **units**: a unit word after a number (steps, epochs, tokens, images, minutes, hours,
@@ -240,10 +240,12 @@ _FILLER_WORDS = {
 _PUNCT = re.compile(r"[\s()\[\]{}.,;:!?'\"`_\-]+")
 
 
-@lru_cache(maxsize=4096)
 def normalize_phrase(text: str) -> str:
     """A phrase as compared: case, punctuation and spacing dropped."""
     return _PUNCT.sub("", unicodedata.normalize("NFKC", text).lower().replace("−", "-"))
+
+
+normalize_phrase = lru_cache(maxsize=4096)(normalize_phrase)  # not a decorator: mutmut skips decorated functions
 
 
 def _phrase(text: str) -> Words:
@@ -459,9 +461,9 @@ def _numbers(text: str, spec: Spec) -> list[Num] | None:
                 percent = True
             elif word == "k":
                 value *= kilo
-            elif word == "m" and spec.unit != "minutes":
+            elif word == "m" and spec.unit not in _TIME:
                 value *= kilo**2
-            elif word == "m":
+            elif word == "m":  # on a card that counts time, "90m" is 90 minutes
                 unit = "minutes"
             elif word in ("b", "bn"):
                 value *= kilo**3
@@ -548,7 +550,6 @@ def _formula_text(text: str, spec: Spec) -> str:
     return text
 
 
-@lru_cache(maxsize=4096)
 def _parse_formula(text: str, spec: Spec) -> Form | None:
     from gdgrill.drill.language import RefusedAnswer, iter_vars, parse_expression
 
@@ -564,6 +565,9 @@ def _parse_formula(text: str, spec: Spec) -> Form | None:
     except (RefusedAnswer, RecursionError, ValueError, TypeError, MemoryError):
         return None
     return Form(prepared, expr, frozenset(v.name for v in iter_vars(expr)))
+
+
+_parse_formula = lru_cache(maxsize=4096)(_parse_formula)  # not a decorator: mutmut skips decorated functions
 
 
 def _value(form: Form, env: Mapping[str, float]) -> float | None:
@@ -791,7 +795,6 @@ def _named(text: str, spec: Spec) -> Values | None:
     return Values(tuple(found[i] for i in range(len(spec.names))))
 
 
-@lru_cache(maxsize=8192)
 def read(text: str, spec: Spec = DEFAULT_SPEC, entry: bool = False) -> Reading | None:
     """The meaning of an answer (or, ``entry=True``, of an accept entry); None for nothing."""
     text = _prepare(text)
@@ -834,6 +837,9 @@ def read(text: str, spec: Spec = DEFAULT_SPEC, entry: bool = False) -> Reading |
                 return Num(value)
         return form
     return _phrase(text)
+
+
+read = lru_cache(maxsize=8192)(read)  # not a decorator: mutmut skips decorated functions
 
 
 # -- comparing -----------------------------------------------------------------------------------

@@ -1,8 +1,19 @@
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# CI runs the same examples on every run (derandomised: the seed comes from each test's
+# source), so a red build is reproducible and no outcome depends on luck. Local runs draw new
+# random examples each time, and twice as many, to hunt for what the fixed set misses. Tests
+# that set max_examples themselves keep it. HYPOTHESIS_PROFILE=ci|dev chooses explicitly.
+settings.register_profile("ci", derandomize=True, database=None, deadline=None, print_blob=True)
+settings.register_profile("dev", max_examples=200, deadline=None)
+_in_ci = os.environ.get("CI", "").lower() not in ("", "0", "false", "no")
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if _in_ci else "dev"))
 
 SAMPLE_DECK = """\
 deck:

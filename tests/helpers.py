@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import subprocess
 from pathlib import Path
+
+import pytest
 
 
 def logged_reviews(home: Path) -> list[tuple]:
@@ -31,3 +35,25 @@ def command_app(name: str, function, help: str):
         pass
 
     return app
+
+
+def make_unwritable(paths: list[Path]) -> list[Path]:
+    """Make files and folders unwritable for real: immutable when running as root (chmod
+    does not stop root), read-only modes otherwise. Returns what to restore."""
+    done = []
+    for p in paths:
+        if os.geteuid() == 0:
+            if subprocess.run(["chattr", "+i", str(p)], capture_output=True).returncode != 0:
+                pytest.fail(f"chattr +i failed on {p}: this check needs a file system with immutable files")
+        else:
+            p.chmod(0o555 if p.is_dir() else 0o444)
+        done.append(p)
+    return done
+
+
+def restore(paths: list[Path]) -> None:
+    for p in paths:
+        if os.geteuid() == 0:
+            subprocess.run(["chattr", "-i", str(p)], capture_output=True)
+        else:
+            p.chmod(0o755 if p.is_dir() else 0o644)

@@ -8,29 +8,43 @@ import sys
 import zipfile
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_the_wheel_carries_the_decks_and_an_installed_copy_finds_them(tmp_path):
-    wheels = tmp_path / "wheels"
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory) -> tuple[Path, Path]:
+    """The wheel built from this checkout and a non-editable install of it: (wheel, site
+    folder). Built once for the module: building and installing take seconds each."""
+    where = tmp_path_factory.mktemp("packaging")
+    wheels = where / "wheels"
+    # The PEP 517 hook pip itself calls (`pip wheel --no-build-isolation`), without pip's
+    # own start-up and resolution: a third of the time.
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(wheels), str(ROOT)],
+        [sys.executable, "-c", f"from hatchling.build import build_wheel; build_wheel({str(wheels)!r})"],
+        cwd=ROOT,
         check=True,
         capture_output=True,
         timeout=300,
     )
     (wheel,) = wheels.glob("gdgrill-*.whl")
-    names = zipfile.ZipFile(wheel).namelist()
-    for deck in ("foundations", "schedules", "optimizers", "diagnostics", "quick-fire"):
-        assert f"gdgrill/_shipped/decks/{deck}.yaml" in names
-    assert "gdgrill/_shipped/decks.json" in names  # pre-parsed by hatch_build.py
-    target = tmp_path / "site"
+    target = where / "site"
     subprocess.run(
         [sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(target), str(wheel)],
         check=True,
         capture_output=True,
         timeout=300,
     )
+    return wheel, target
+
+
+def test_the_wheel_carries_the_decks_and_an_installed_copy_finds_them(installed, tmp_path):
+    wheel, target = installed
+    names = zipfile.ZipFile(wheel).namelist()
+    for deck in ("foundations", "schedules", "optimizers", "diagnostics", "quick-fire"):
+        assert f"gdgrill/_shipped/decks/{deck}.yaml" in names
+    assert "gdgrill/_shipped/decks.json" in names  # pre-parsed by hatch_build.py
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     env = dict(os.environ, PYTHONPATH=str(target), NO_COLOR="1", COLUMNS="120")
@@ -54,17 +68,8 @@ def test_the_wheel_carries_the_decks_and_an_installed_copy_finds_them(tmp_path):
     assert where.stdout.strip().startswith(str(target))
 
 
-def test_an_installed_wheel_loads_its_decks_without_parsing_yaml(tmp_path):
-    wheels = tmp_path / "wheels"
-    subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(wheels), str(ROOT)],
-        check=True, capture_output=True, timeout=300,
-    )
-    target = tmp_path / "site"
-    subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(target), *map(str, wheels.glob("*.whl"))],
-        check=True, capture_output=True, timeout=300,
-    )
+def test_an_installed_wheel_loads_its_decks_without_parsing_yaml(installed, tmp_path):
+    _, target = installed
     probe = (
         "import sys; sys.modules['yaml'] = None\n"  # any YAML parse would now fail
         "from gdgrill.decks import load_library\n"

@@ -91,6 +91,13 @@ def test_value_weighs_a_weak_area_and_past_misses_up():
     assert value(4, "research") > value(4)
 
 
+def test_more_introduced_today_than_the_allowance_introduces_no_new_card():
+    assert new_allowance(100, 31, 10, 13) == -3  # three over: the lowered setting, or a second session
+    queue = choose(new_items(30), today=TODAY, interview=TODAY + timedelta(days=60), budget=40, model=MODEL, p_new=0.5,
+                   new_allowance=-3)
+    assert queue.new == [] and queue.keys == []
+
+
 def test_new_allowance_raises_the_ladder_rate_to_start_every_card_in_time():
     assert new_allowance(100, 31, 10, 0) == 10  # 10 days of runway: 10 a day suffices
     assert new_allowance(235, 30, 10, 0) == 27  # 9 days of runway: ceil(235 / 9)

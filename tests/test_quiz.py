@@ -202,3 +202,18 @@ def test_drills_and_grill_misses_do_not_use_up_the_new_card_allowance(sample_dec
 def test_a_new_user_starts_with_tier_one_foundations():
     result = runner.invoke(app, ["quiz", "--limit", "1"], input="")
     assert "[1/1] foundations · tier 1 · new card" in result.output
+
+
+def test_lowering_the_new_card_allowance_below_what_was_introduced_today_offers_no_new_card(monkeypatch):
+    first = runner.invoke(app, ["quiz", "--deck", "foundations", "--limit", "3"], input="x\nf\n" * 3)
+    assert "3 graded and saved" in first.output  # three new cards introduced today
+    monkeypatch.setenv("GDGRILL_NEW_PER_DAY", "1")
+    result = runner.invoke(app, ["quiz", "--deck", "foundations"], input="")
+    assert result.exit_code == 0, result.output
+    assert "2026-03-02: 0 card(s) due, 0 new." in result.output and len(log()) == 3
+
+
+def test_no_new_card_once_more_were_introduced_than_the_allowance(sample_decks):
+    cards = load_library([sample_decks]).select(["sample"])
+    assert plan_session(cards, {}, TODAY, new_per_day=1, introduced_today=2).new == []
+    assert plan_session(cards, {}, TODAY, new_per_day=2, introduced_today=2, limit=5).new == []

@@ -131,3 +131,35 @@ def test_an_early_easy_pass_counts_but_does_not_climb_and_a_miss_after_it_resets
     assert (early.rung, early.due, early.reviews) == (1, d0 + timedelta(days=3), 2)
     missed = card_state([Review(d0, Grade.EASY), Review(d0 + timedelta(days=7), Grade.FAIL)])
     assert (missed.rung, missed.due, missed.lapses) == (0, d0 + timedelta(days=8), 1)
+
+
+def test_the_forecast_covers_21_days_and_its_last_day_counts():
+    # Due on day 20 (the window's last day) is counted there; day 21 is past the window.
+    on_last_day = card_state([Review(day(-7), P), Review(day(-4), P), Review(day(0), P)])  # day-7 pass: due +7
+    assert on_last_day.due == day(7)
+    states = [card_state([Review(day(20 - 3), P)]), card_state([Review(day(21 - 3), P)]), on_last_day]
+    counts = forecast(states, D0)
+    assert len(counts) == 21
+    assert counts[20] == 1 and counts[7] == 1 and sum(counts) == 2
+
+
+def test_a_new_card_in_the_list_does_not_stop_the_forecast_counting_the_rest():
+    counts = forecast([NEW_STATE, card_state([Review(day(0), P)]), NEW_STATE, card_state([Review(day(-3), P)])], D0, days=5)
+    assert counts == [1, 0, 0, 1, 0]
+
+
+def test_a_never_reviewed_card_is_not_overdue():
+    assert NEW_STATE.days_overdue(D0) == 0 and not NEW_STATE.is_due(D0)
+
+
+def test_the_state_remembers_the_day_of_the_last_review():
+    # The drill's "a same-day retry counts as practice" line compares this with today.
+    assert card_state([Review(day(0), P), Review(day(3), F), Review(day(4), P)]).last_review == day(4)
+    assert apply_review(card_state([Review(day(0), P)]), Review(day(1), P)).last_review == day(1)
+    assert NEW_STATE.last_review is None
+
+
+def test_apply_review_uses_the_maintenance_gap_it_is_given():
+    mastered = card_state([Review(day(d), P) for d in (0, 3, 7, 14, 21)], maintenance_days=45)
+    assert mastered.due == day(66)
+    assert apply_review(mastered, Review(day(66), P), 45).due == day(111)

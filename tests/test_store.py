@@ -225,6 +225,19 @@ def test_a_review_cannot_be_undone_twice(tmp_path):
             store.undo(first, day=D0)
 
 
+def test_an_undo_cannot_itself_be_undone_so_the_taken_back_grade_stays_gone(tmp_path):
+    with open_store(tmp_path) as store:
+        store.record_review("d/a", Grade.PASS, "quiz", day=D0)
+        miss = store.record_review("d/a", Grade.FAIL, "quiz", day=D0 + timedelta(days=3))
+        undo = store.undo(miss, day=D0 + timedelta(days=3))
+        with pytest.raises(StoreError, match=f"no review #{undo} to undo"):
+            store.undo(undo, day=D0 + timedelta(days=3))
+        assert [r.grade for r in store.log()] == ["pass", "fail", "undo"]
+        assert store.history("d/a") == [(D0, Grade.PASS)]
+        with pytest.raises(StoreError, match="no review #99 to undo"):
+            store.undo(99, day=D0)
+
+
 def test_odd_digits_in_the_maintenance_setting_are_refused(tmp_path, monkeypatch):
     from gdgrill.errors import UserError
 

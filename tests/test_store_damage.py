@@ -10,10 +10,8 @@ the commands that only read (report, decks list, due) still work.
 from __future__ import annotations
 
 import hashlib
-import os
 import random
 import sqlite3
-import subprocess
 from datetime import date
 from pathlib import Path
 
@@ -24,6 +22,7 @@ from gdgrill import store as store_module
 from gdgrill.cli import app
 from gdgrill.scheduler import Grade
 from gdgrill.store import StoreError, open_store
+from helpers import make_unwritable, restore
 
 D0 = date(2026, 3, 2)
 runner = CliRunner()
@@ -206,28 +205,6 @@ def test_flipped_bytes_and_truncation_are_one_line_and_the_file_untouched(isolat
 
 
 # -- unwritable, not corrupt -------------------------------------------------------------
-
-
-def make_unwritable(paths: list[Path]) -> list[Path]:
-    """Make files and folders unwritable for real: immutable when running as root (chmod
-    does not stop root), read-only modes otherwise. Returns what to restore."""
-    done = []
-    for p in paths:
-        if os.geteuid() == 0:
-            if subprocess.run(["chattr", "+i", str(p)], capture_output=True).returncode != 0:
-                pytest.fail(f"chattr +i failed on {p}: this check needs a file system with immutable files")
-        else:
-            p.chmod(0o555 if p.is_dir() else 0o444)
-        done.append(p)
-    return done
-
-
-def restore(paths: list[Path]) -> None:
-    for p in paths:
-        if os.geteuid() == 0:
-            subprocess.run(["chattr", "-i", str(p)], capture_output=True)
-        else:
-            p.chmod(0o755 if p.is_dir() else 0o644)
 
 
 @pytest.fixture

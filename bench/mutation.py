@@ -1,0 +1,212 @@
+"""Mutation testing of the core modules with mutmut: one run per module, then a score table.
+
+    .venv/bin/pip install mutmut                # a dev tool, not a dependency (`.[dev]`)
+    .venv/bin/python bench/mutation.py          # every core module (about 20 minutes on 2 cores)
+    .venv/bin/python bench/mutation.py report scheduler --survivors   # two modules, list survivors
+
+Each module runs in its own scratch copy of the working tree (``--workdir``, default
+``bench/out/mutation/<module>``), so the checkout is never touched; mutmut mutates only that
+module and runs, for each mutant, the tests of the module's selection (below) that call the
+mutated function. A survivor is a mutation no test noticed. Those listed in ``EQUIVALENT``
+cannot change anything a user sees (each says why) and do not count against the score:
+
+    score = (killed + timeout) / (total - equivalent)
+
+Not run in CI: it takes minutes per module.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# The tests that state each module's behaviour. mutmut records which of them call which
+# function and runs only those against a mutant of it. (Tests that drive a subprocess or a
+# pty are left out: mutmut cannot see the calls they make, so they would only cost time.)
+SELECTIONS: dict[str, list[str]] = {
+    "scheduler": ["test_scheduler", "test_quiz", "test_quiz_session", "test_report", "test_store",
+                  "test_planner", "test_sessions"],
+    "store": ["test_store", "test_store_damage", "test_sessions", "test_quiz", "test_quiz_session",
+              "test_report", "test_cli", "test_decks_manage", "test_plan_cli", "test_practice_answers"],
+    "answers": ["test_answers", "test_quickfire_answers", "test_content", "test_quiz"],
+    "report": ["test_report", "test_cli", "test_decks_manage", "test_plan_cli"],
+    "quiz": ["test_quiz", "test_quiz_session", "test_cli", "test_config", "test_sessions"],
+    "planner": ["test_planner", "test_plan_cli"],
+    "memory": ["test_memory", "test_planner", "test_plan_cli"],
+}
+
+# Modules that cache results (lru_cache, a module-level backend): mutmut's default forks each
+# mutant from a process that already ran the tests, so a cached reading would hide the
+# mutant. These run each mutant in a fresh pytest instead (slower, but every cache empty);
+# only third-party modules are imported ahead.
+FRESH = {"answers", "scheduler"}
+PRELOAD = ["typer", "rich.console", "rich.table", "yaml", "numpy", "hypothesis", "_pytest.python"]
+
+# Survivors that cannot change anything a user sees, with the reason. First by rule, for
+# whole kinds of mutation; then one by one: (function, the mutated line as `mutmut show`
+# prints it after the edit) -> why.
+def _sql_case_only(before: str, after: str) -> bool:
+    """Only the letter case of SQL keywords or names changed (SQLite ignores it); the text
+    of quoted SQL values ('undo'), whose case matters, is the same."""
+    quoted = re.compile(r"'[^']*'")
+    return (before != after and before.lower() == after.lower() and quoted.findall(before) == quoted.findall(after)
+            and re.search(r"\b(?:SELECT|INSERT|UPDATE|DELETE|VALUES|WHERE|FROM|CREATE)\b", before, re.I) is not None)
+
+
+RULES = [
+    (_sql_case_only, "SQL keywords and names are case-insensitive"),
+]
+
+_EMPTY = "an empty log in memory: no review for the maintenance gap to shape, no error for the path to name"
+EQUIVALENT: dict[str, dict[tuple[str, str], str]] = {
+    "store": {
+        ("_open_empty", 'conn = sqlite3.connect(":memory:", )'): _EMPTY,
+        ("_open_empty", "return Store(conn, None, maintenance_days)"): _EMPTY,
+        ("_open_empty", "return Store(conn, maintenance_days)"): _EMPTY,
+        ("_open_empty", "return Store(conn, path, )"): _EMPTY,
+        ("_open_readonly", "known = None"):
+            "always reading through a migrated copy in memory gives the same answers, only slower",
+        ("_open_readonly", 'memory = sqlite3.connect(":memory:", )'):
+            "the copy is only read after migrate(), which begins and commits its own transactions either way",
+    },
+}
+
+STATUS = {1: "killed", 3: "killed", 0: "survived", 5: "no tests", 33: "no tests", 34: "skipped",
+          36: "timeout", 24: "timeout", -24: "timeout", 152: "timeout", 255: "timeout",
+          -9: "segfault", -11: "segfault", None: "not checked"}
+
+
+def mutmut_executable() -> str:
+    beside = Path(sys.executable).parent / "mutmut"
+    found = str(beside) if beside.exists() else shutil.which("mutmut")
+    if not found:
+        sys.exit("mutmut is not installed: pip install mutmut (or pip install -e '.[dev]')")
+    return found
+
+
+def copy_tree(target: Path) -> None:
+    """The working tree as git sees it (tracked and new, unignored files) into ``target``."""
+    if target.exists():
+        shutil.rmtree(target)
+    listed = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+                            cwd=ROOT, check=True, capture_output=True).stdout.decode().split("\0")
+    for name in filter(None, listed):
+        source = ROOT / name
+        if source.is_file():
+            (target / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target / name)
+
+
+def configure(target: Path, module: str) -> None:
+    """Point the copy's ``[tool.mutmut]`` at one module and its test selection."""
+    pyproject = target / "pyproject.toml"
+    text = re.sub(r"(?ms)^\[tool\.mutmut\][^\n]*\n.*?(?=^\[|\Z)", "", pyproject.read_text(encoding="utf-8"))
+    tests = [f"tests/{name}.py" for name in SELECTIONS[module]]
+    text += (
+        "\n[tool.mutmut]\n"
+        'source_paths = ["gdgrill"]\n'
+        f'only_mutate = ["gdgrill/{module}.py"]\n'
+        'also_copy = ["gdgrill", "decks", "data", "hatch_build.py"]\n'
+        f"pytest_add_cli_args_test_selection = {json.dumps(tests)}\n"
+        'pytest_add_cli_args = ["-p", "no:randomly", "-p", "no:cacheprovider"]\n'
+    )
+    if module in FRESH:
+        (target / "mutmut_preload.txt").write_text("\n".join(PRELOAD) + "\n", encoding="utf-8")
+        text += 'process_isolation = "forkserver"\nforkserver_warmup = "import"\npreload_modules_file = "mutmut_preload.txt"\n'
+    pyproject.write_text(text, encoding="utf-8")
+
+
+def mutated_lines(mutmut: str, workdir: Path, name: str) -> tuple[str, str]:
+    """The lines the mutant changed: (before, after), each joined with ' / '."""
+    shown = subprocess.run([mutmut, "show", name], cwd=workdir, capture_output=True, text=True).stdout.splitlines()
+
+    def side(mark: str) -> str:
+        return " / ".join(line[1:].strip() for line in shown if line.startswith(mark) and not line.startswith(mark * 3))
+
+    return side("-"), side("+")
+
+
+def why_equivalent(module: str, name: str, before: str, after: str) -> str | None:
+    for rule, why in RULES:
+        if rule(before, after):
+            return why
+    return EQUIVALENT.get(module, {}).get((function_of(name), after))
+
+
+def function_of(name: str) -> str:
+    # gdgrill.report.x_render__mutmut_3 or gdgrill.store.xǁStoreǁundo__mutmut_2
+    tail = name.rsplit(".", 1)[-1].split("__mutmut_")[0]
+    return tail.split("ǁ")[-1] if "ǁ" in tail else tail.removeprefix("x_")
+
+
+def run_module(module: str, workdir: Path, jobs: int, survivors: bool) -> dict:
+    mutmut = mutmut_executable()
+    copy_tree(workdir)
+    configure(workdir, module)
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    env["HYPOTHESIS_PROFILE"] = "ci"  # the same examples for every mutant
+    started = time.perf_counter()
+    log = workdir / "mutmut.log"
+    with log.open("w") as out:
+        done = subprocess.run([mutmut, "run", "--max-children", str(jobs)], cwd=workdir, env=env,
+                              stdout=out, stderr=subprocess.STDOUT)
+    seconds = time.perf_counter() - started
+    meta = workdir / "mutants" / "gdgrill" / f"{module}.py.meta"
+    if done.returncode != 0 or not meta.exists():
+        sys.exit(f"mutmut failed on {module} (exit {done.returncode}); see {log}")
+    codes = json.loads(meta.read_text())["exit_code_by_key"]
+    counts: dict[str, int] = {}
+    for code in codes.values():
+        status = STATUS.get(code, "suspicious")
+        counts[status] = counts.get(status, 0) + 1
+    equivalent, alive = [], []
+    for name, code in sorted(codes.items()):
+        if STATUS.get(code, "suspicious") not in ("survived", "no tests", "suspicious"):
+            continue
+        before, after = mutated_lines(mutmut, workdir, name)
+        why = why_equivalent(module, name, before, after)
+        (equivalent if why else alive).append((name, after, why))
+    caught = counts.get("killed", 0) + counts.get("timeout", 0) + counts.get("segfault", 0)
+    total = len(codes)
+    live = total - len(equivalent)
+    result = {"module": module, "total": total, "killed": caught, "survived": len(alive),
+              "equivalent": len(equivalent), "score": caught / live if live else 1.0, "seconds": seconds}
+    if survivors:
+        for name, line, why in equivalent:
+            print(f"  {module}: equivalent {name}: {line}  ({why})")
+        for name, line, _ in alive:
+            print(f"  {module}: SURVIVED   {name}: {line}")
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("modules", nargs="*", default=list(SELECTIONS), help=f"of: {', '.join(SELECTIONS)}")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 2, help="mutants tested at once")
+    parser.add_argument("--workdir", type=Path, default=ROOT / "bench" / "out" / "mutation")
+    parser.add_argument("--survivors", action="store_true", help="list every surviving mutant")
+    args = parser.parse_args()
+    unknown = [m for m in args.modules if m not in SELECTIONS]
+    if unknown:
+        parser.error(f"unknown module {', '.join(unknown)}; choose from {', '.join(SELECTIONS)}")
+    rows = []
+    for module in args.modules:
+        rows.append(run_module(module, args.workdir / module, args.jobs, args.survivors))
+        print(f"  done {module}: {rows[-1]['killed']}/{rows[-1]['total']} in {rows[-1]['seconds']:.0f} s", flush=True)
+    print(f"\n{'module':<10} {'mutants':>7} {'killed':>7} {'survived':>8} {'equiv.':>6} {'score':>6} {'time':>6}")
+    for r in rows:
+        print(f"{r['module']:<10} {r['total']:>7} {r['killed']:>7} {r['survived']:>8} {r['equivalent']:>6}"
+              f" {r['score']:>6.1%} {r['seconds']:>5.0f}s")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,140 @@
+"""The report's figures at their edges, in all three formats: the 7- and 30-day windows,
+the verdict bands, the order and length of "weakest", the forecast's last day."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+from io import StringIO
+
+import pytest
+from rich.console import Console
+
+from gdgrill.report import Item, build_report, render_json, render_markdown, render_text, verdict
+from gdgrill.scheduler import Grade
+from gdgrill.store import open_store
+
+TODAY = date(2026, 3, 2)
+P, F = Grade.PASS, Grade.FAIL
+
+
+def ago(n: int) -> date:
+    return TODAY - timedelta(days=n)
+
+
+def report_for(tmp_path, items, reviews):
+    """Build the report over ``reviews`` ((item, grade, days ago), oldest first) and render it
+    three ways: (the JSON the user's scripts read, the Markdown, the plain-text report)."""
+    with open_store(tmp_path) as store:
+        for item, g, days_ago in reviews:
+            store.record_review(item, g, "quiz", day=ago(days_ago))
+        report = build_report(items, {}, store, TODAY)
+    buf = StringIO()
+    render_text(report, Console(file=buf, width=120, no_color=True, highlight=False))
+    return json.loads(render_json(report)), render_markdown(report), buf.getvalue()
+
+
+def deck_row(markdown: str, deck: str) -> list[str]:
+    line = next(line for line in markdown.splitlines() if line.startswith(f"| {deck} |"))
+    return [cell.strip() for cell in line.strip("|").split("|")]
+
+
+def text_row(text: str, first: str) -> list[str]:
+    return next(line for line in text.splitlines() if line.split()[:1] == [first]).split()
+
+
+def test_a_review_29_days_back_is_in_the_30_day_rate_and_one_30_days_back_is_not(tmp_path):
+    # Also the 7-day window: 6 days back is in it, 7 days back is not.
+    reviews = [("d/a", F, 30), ("d/a", P, 29), ("d/a", F, 7), ("d/a", P, 6)]
+    data, md, text = report_for(tmp_path, [Item("d/a", "d", 1, "A?")], reviews)
+    deck = data["decks"][0]
+    assert (deck["pass_rate_7d"], deck["pass_rate_30d"]) == (1.0, round(2 / 3, 3))
+    # | deck | items | seen | on ladder | mastered | due today | pass 7d | pass 30d | readiness | verdict |
+    assert deck_row(md, "d")[6:8] == ["100%", "67%"]
+    # deck cards seen mastered due 30d ready verdict
+    assert text_row(text, "d")[5] == "67%"
+
+
+def test_reviews_on_the_window_edges_only_count_from_the_day_they_fall_in(tmp_path):
+    # Nothing in the last 7 days: the 7-day rate is empty, not zero.
+    data, md, _ = report_for(tmp_path, [Item("d/a", "d", 1, "A?")], [("d/a", P, 30), ("d/a", P, 7)])
+    deck = data["decks"][0]
+    assert (deck["pass_rate_7d"], deck["pass_rate_30d"]) == (None, 1.0)
+    assert deck_row(md, "d")[6:8] == ["—", "100%"]
+
+
+@pytest.mark.parametrize(
+    "score, seen, rate, band",
+    [
+        (0.8, 1, None, "ready"),
+        (0.7999, 1, None, "getting there"),
+        (0.5, 1, None, "getting there"),
+        (0.4999, 1, None, "climbing"),
+        (0.2, 1, None, "climbing"),
+        (0.1999, 1, None, "just started"),
+        (0.0, 1, None, "just started"),
+        (1.0, 1, 0.7, "ready"),  # 70% passed is not shaky
+        (1.0, 1, 0.699, "shaky"),
+        (1.0, 0, None, "not started"),
+    ],
+)
+def test_verdict_bands_start_exactly_at_their_thresholds(score, seen, rate, band):
+    assert verdict(score, seen, rate).split(":")[0] == band
+
+
+def climb(item: str, rungs: int) -> list[tuple[str, Grade, int]]:
+    """Passes on each checkpoint day, ending today, that leave ``item`` at ``rungs``."""
+    offsets = {0: [], 1: [0], 2: [3, 0], 3: [7, 4, 0], 4: [14, 11, 7, 0], 5: [21, 18, 14, 7, 0]}[rungs]
+    return [(item, P, n) for n in offsets]
+
+
+@pytest.mark.parametrize(
+    "rungs, readiness, band",
+    [([4], 0.8, "ready"), ([3], 0.6, "getting there"), ([1, 4], 0.5, "getting there"),
+     ([1, 3], 0.4, "climbing"), ([1], 0.2, "climbing"), ([1, 1, 0], 0.133, "just started")],
+)
+def test_a_deck_on_a_band_edge_gets_that_band_in_every_format(tmp_path, rungs, readiness, band):
+    items = [Item(f"d/{n}", "d", 1, f"Q{n}?") for n in range(len(rungs))]
+    reviews = [r for n, k in enumerate(rungs) for r in climb(f"d/{n}", k)]
+    reviews += [("d/2", F, 40)] if len(rungs) == 3 else []  # seen, but back at the bottom
+    data, md, text = report_for(tmp_path, items, reviews)
+    deck = data["decks"][0]
+    assert deck["readiness"] == readiness and deck["verdict"].split(":")[0] == band
+    assert deck_row(md, "d")[8] == f"{readiness * 100:.0f}%" and deck_row(md, "d")[9].startswith(band)
+    row = " ".join(text_row(text, "d"))
+    assert row.endswith(f"{readiness * 100:.0f}% {band}")
+
+
+def test_weakest_lists_the_most_missed_first_then_the_lowest_pass_rate_at_most_ten(tmp_path):
+    reviews = [("w/b", F, 9), ("w/b", P, 8), ("w/b", F, 7), ("w/b", P, 6), ("w/b", F, 5), ("w/b", P, 4)]  # 3 misses, 50%
+    reviews += [("w/a", F, 9), ("w/a", F, 8), ("w/a", P, 7), ("w/a", F, 6)]  # 3 misses, 25%
+    reviews += [("w/c", F, 5), ("w/c", F, 4)]  # 2 misses
+    reviews += [("w/d", F, 3), ("w/d", P, 2)]  # 1 miss, 50%
+    singles = [f"w/s{n:02}" for n in range(9)]  # 1 miss, 0%: by key; the last three fall off
+    reviews += [(key, F, 1) for key in singles]
+    reviews += [("w/m", F, 40)] + climb("w/m", 5)  # missed once, since mastered: not weak
+    reviews += [("w/z", P, 3)]  # never missed
+    keys = ["w/a", "w/b", "w/c", "w/d", "w/m", "w/z", *singles]
+    data, md, text = report_for(tmp_path, [Item(k, "w", 1, f"title of {k}") for k in keys], reviews)
+    expected = ["w/a", "w/b", "w/c", *singles[:7]]
+    assert [w["item"] for w in data["weakest"]] == expected
+    assert data["weakest"][0] == {"item": "w/a", "title": "title of w/a", "misses": 3, "reviews": 4, "pass_rate": 0.25}
+    assert data["weakest"][2]["pass_rate"] == 0.0
+    section = md.split("## Weakest")[1].split("##")[0]
+    assert [line.split("`")[1] for line in section.splitlines() if line.startswith("- ")] == expected
+    assert "- `w/a` — 3 miss(es) in 4 reviews: title of w/a" in section
+    listed = text.split("Weakest (misses / reviews):")[1].splitlines()[1:11]
+    assert [line.split()[1] for line in listed] == expected and listed[0].split()[0] == "3/4"
+
+
+def test_a_card_due_on_the_forecasts_last_day_is_shown_and_one_due_a_day_later_is_not(tmp_path):
+    items = [Item("d/a", "d", 1, "A?"), Item("d/b", "d", 1, "B?")]
+    # Mastered cards come back 30 days after the day-21 pass: 10 days ago -> in 20 days, the
+    # forecast's 21st and last day; 9 days ago -> in 21 days, past it.
+    reviews = [("d/a", P, n) for n in (31, 28, 24, 17, 10)] + [("d/b", P, n) for n in (30, 27, 23, 16, 9)]
+    data, md, text = report_for(tmp_path, items, reviews)
+    assert len(data["forecast"]) == 21 and data["forecast"][0]["day"] == "2026-03-02"
+    assert data["forecast"][-1] == {"day": "2026-03-22", "due": 1}
+    assert sum(f["due"] for f in data["forecast"]) == 1
+    assert "| 2026-03-22 | 1 |" in md and "2026-03-23" not in md
+    assert "2026-03-22  █" in text and "2026-03-23" not in text

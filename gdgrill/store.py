@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator, NamedTuple
 
 from gdgrill.errors import UserError
+from gdgrill.eventids import fresh_uid
 from gdgrill.migrations import MIGRATIONS
 from gdgrill.paths import database_path
 from gdgrill.text import clean_text
@@ -355,8 +356,8 @@ class Store:
         if effect == STATS_ONLY and grade is Grade.FAIL:
             raise ValueError("a counted miss always moves the ladder: record it with scheduling=True")
         cur = self.conn.execute(
-            "INSERT INTO reviews (item_id, reviewed_at, day, grade, mode, effect, answer, seconds, detail)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO reviews (item_id, reviewed_at, day, grade, mode, effect, answer, seconds, detail, uid)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 self._item_id(item),
                 _utc_iso(at),
@@ -367,9 +368,15 @@ class Store:
                 clean_text(answer) if answer is not None else None,
                 seconds,
                 json.dumps(detail, sort_keys=True) if detail else None,
+                self._new_uid("reviews"),
             ),
         )
         return int(cur.lastrowid)
+
+    def _new_uid(self, table: str) -> str:
+        """A new event's globally unique id, after the newest one in ``table`` (so ids
+        increase with row order; see gdgrill.eventids). Call inside a write transaction."""
+        return fresh_uid(self.conn.execute(f"SELECT MAX(uid) FROM {table}").fetchone()[0])
 
     def record_reviews(self, reviews: list[dict[str, Any]], *, day: date) -> list[int]:
         """Append several reviews in one transaction: all are saved or none. Each is a
@@ -393,9 +400,9 @@ class Store:
             if row is None:
                 raise StoreError(f"{self.path}: no review #{review_id} to undo")
             cur = self.conn.execute(
-                "INSERT INTO reviews (item_id, reviewed_at, day, grade, mode, effect, undoes)"
-                " VALUES (?, ?, ?, 'undo', ?, 0, ?)",
-                (row[0], _utc_iso(at), day.isoformat(), row[1], review_id),
+                "INSERT INTO reviews (item_id, reviewed_at, day, grade, mode, effect, undoes, uid)"
+                " VALUES (?, ?, ?, 'undo', ?, 0, ?, ?)",
+                (row[0], _utc_iso(at), day.isoformat(), row[1], review_id, self._new_uid("reviews")),
             )
         return int(cur.lastrowid)
 
@@ -657,8 +664,8 @@ class Store:
     def set_plan(self, interview: date, per_day: int, focus: str, *, day: date, at: datetime | None = None) -> int:
         with self._errors(), self._transaction():
             cur = self.conn.execute(
-                "INSERT INTO plans (set_at, day, interview, per_day, focus) VALUES (?, ?, ?, ?, ?)",
-                (_utc_iso(at), day.isoformat(), interview.isoformat(), per_day, focus),
+                "INSERT INTO plans (set_at, day, interview, per_day, focus, uid) VALUES (?, ?, ?, ?, ?, ?)",
+                (_utc_iso(at), day.isoformat(), interview.isoformat(), per_day, focus, self._new_uid("plans")),
             )
         return int(cur.lastrowid)
 
@@ -667,7 +674,9 @@ class Store:
         if self.plan() is None:
             return False
         with self._errors(), self._transaction():
-            self.conn.execute("INSERT INTO plans (set_at, day) VALUES (?, ?)", (_utc_iso(at), day.isoformat()))
+            self.conn.execute(
+                "INSERT INTO plans (set_at, day, uid) VALUES (?, ?, ?)", (_utc_iso(at), day.isoformat(), self._new_uid("plans"))
+            )
         return True
 
     def plan(self) -> "StoredPlan | None":
@@ -702,8 +711,8 @@ class Store:
             if bool(row and row[0]) == suspended:
                 return False
             self.conn.execute(
-                "INSERT INTO suspensions (item, set_at, day, suspended) VALUES (?, ?, ?, ?)",
-                (key, _utc_iso(at), day.isoformat(), int(suspended)),
+                "INSERT INTO suspensions (item, set_at, day, suspended, uid) VALUES (?, ?, ?, ?, ?)",
+                (key, _utc_iso(at), day.isoformat(), int(suspended), self._new_uid("suspensions")),
             )
         return True
 
@@ -722,10 +731,13 @@ class Store:
     ) -> int:
         """Save one self-rated attempt; ``answer`` is the text typed before the reveal (None:
         rated without typing). Callers clean the text first (``reviewing.clean_text``)."""
-        with self._errors():
+        with self._errors(), self._transaction():
             cur = self.conn.execute(
-                "INSERT INTO practice_ratings (problem, rated_at, day, rating, hints_used, answer) VALUES (?, ?, ?, ?, ?, ?)",
-                (problem, _utc_iso(at), day.isoformat(), rating, hints_used, clean_text(answer) if answer is not None else None),
+                "INSERT INTO practice_ratings (problem, rated_at, day, rating, hints_used, answer, uid) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    problem, _utc_iso(at), day.isoformat(), rating, hints_used,
+                    clean_text(answer) if answer is not None else None, self._new_uid("practice_ratings"),
+                ),
             )
         return int(cur.lastrowid)
 
@@ -744,10 +756,10 @@ class Store:
             ]
 
     def record_assessment(self, ratings: dict[str, int], *, day: date, at: datetime | None = None) -> int:
-        with self._errors():
+        with self._errors(), self._transaction():
             cur = self.conn.execute(
-                "INSERT INTO assessments (taken_at, day, ratings, total) VALUES (?, ?, ?, ?)",
-                (_utc_iso(at), day.isoformat(), json.dumps(ratings), sum(ratings.values())),
+                "INSERT INTO assessments (taken_at, day, ratings, total, uid) VALUES (?, ?, ?, ?, ?)",
+                (_utc_iso(at), day.isoformat(), json.dumps(ratings), sum(ratings.values()), self._new_uid("assessments")),
             )
         return int(cur.lastrowid)
 
@@ -765,10 +777,10 @@ class Store:
     def record_grill(
         self, score: int, total: int, bands: list[dict[str, Any]], seconds: float | None, *, day: date, at: datetime | None = None
     ) -> int:
-        with self._errors():
+        with self._errors(), self._transaction():
             cur = self.conn.execute(
-                "INSERT INTO grills (taken_at, day, score, total, bands, seconds) VALUES (?, ?, ?, ?, ?, ?)",
-                (_utc_iso(at), day.isoformat(), score, total, json.dumps(bands), seconds),
+                "INSERT INTO grills (taken_at, day, score, total, bands, seconds, uid) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (_utc_iso(at), day.isoformat(), score, total, json.dumps(bands), seconds, self._new_uid("grills")),
             )
         return int(cur.lastrowid)
 

@@ -33,15 +33,21 @@ def test_an_empty_database_migrates_to_the_exact_schema(tmp_path):
         applied = [r[0] for r in store.conn.execute("SELECT name FROM _migrations ORDER BY rowid")]
     assert applied == [
         "m001_review_log", "m002_practice_assess_grill", "m003_plans", "m004_easy_grade", "m005_suspensions",
-        "m006_practice_answers",
+        "m006_practice_answers", "m007_event_ids",
     ]
     names = [(kind, name) for kind, name, _ in schema(tmp_path / "progress.db")]
     assert names == [
+        ("index", "assessments_uid"),
+        ("index", "grills_uid"),
+        ("index", "plans_uid"),
+        ("index", "practice_ratings_uid"),
         ("index", "reviews_day"),
         ("index", "reviews_ladder"),
         ("index", "reviews_misses"),
+        ("index", "reviews_uid"),
         ("index", "reviews_undoes"),
         ("index", "suspensions_item"),
+        ("index", "suspensions_uid"),
         ("table", "_migrations"),
         ("table", "assessments"),
         ("table", "grills"),
@@ -50,15 +56,22 @@ def test_an_empty_database_migrates_to_the_exact_schema(tmp_path):
         ("table", "practice_ratings"),
         ("table", "reviews"),
         ("table", "suspensions"),
+        ("trigger", "assessments_need_uid"),
+        ("trigger", "grills_need_uid"),
+        ("trigger", "plans_need_uid"),
+        ("trigger", "practice_ratings_need_uid"),
+        ("trigger", "reviews_need_uid"),
+        ("trigger", "suspensions_need_uid"),
     ]
     conn = sqlite3.connect(tmp_path / "progress.db")
     columns = [row[1] for row in conn.execute("PRAGMA table_info(reviews)")]
     assert columns == [
         "id", "item_id", "reviewed_at", "day", "grade", "mode", "effect", "answer", "seconds", "detail", "undoes",
+        "uid", "origin",
     ]
     assert [row[1] for row in conn.execute("PRAGMA table_info(items)")] == ["id", "key"]
     assert [row[1] for row in conn.execute("PRAGMA table_info(practice_ratings)")] == [
-        "id", "problem", "rated_at", "day", "rating", "hints_used", "answer",
+        "id", "problem", "rated_at", "day", "rating", "hints_used", "answer", "uid", "origin",
     ]
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
@@ -67,7 +80,7 @@ def test_reopening_applies_nothing_twice(tmp_path):
     open_store(tmp_path).close()
     before = schema(tmp_path / "progress.db")
     with open_store(tmp_path) as store:
-        assert store.conn.execute("SELECT count(*) FROM _migrations").fetchone()[0] == 6
+        assert store.conn.execute("SELECT count(*) FROM _migrations").fetchone()[0] == 7
     assert schema(tmp_path / "progress.db") == before
 
 

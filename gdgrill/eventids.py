@@ -8,18 +8,22 @@ than the table's newest one even when the clock stands still or went back. That 
 "the order of a table's rows" and "the order of their ids" the same thing on every
 machine, which is what lets two merged logs replay to the same states.
 
-Only ``os`` and ``time`` are imported here: the quiz's start-up path reaches this module.
+Only ``os``, ``re`` and ``time`` are imported here (all loaded at start-up anyway): the quiz's start-up path reaches this module.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import time
 
 LOW_BITS = 74  # the 12 + 62 bits after the time, version and variant
 LOW_MASK = (1 << LOW_BITS) - 1
 MS_MASK = (1 << 48) - 1
 STEP_BITS = 40  # a same-millisecond successor steps by 1 .. 2**40 (random), so ids stay unique
+
+
+_UID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}\Z")
 
 
 def format_uid(ms: int, low: int) -> str:
@@ -40,13 +44,8 @@ def parse_uid(uid: str) -> tuple[int, int]:
 
 
 def is_uid(text: object) -> bool:
-    if not isinstance(text, str):
-        return False
-    try:
-        parse_uid(text)
-    except ValueError:
-        return False
-    return True
+    """Whether ``text`` is an id as :func:`format_uid` writes it (lowercase, version 7)."""
+    return type(text) is str and len(text) == 36 and _UID.match(text) is not None
 
 
 def next_uid(after: str | None, ms: int, entropy: int) -> str:

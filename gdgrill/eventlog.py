@@ -21,6 +21,7 @@ import hashlib
 import heapq
 import json
 import os
+import re
 from collections import Counter
 from datetime import date, datetime
 from pathlib import Path
@@ -347,8 +348,51 @@ def _kind_values(where: str, kind: str, obj: dict[str, Any]) -> dict[str, Any]:
             "seconds": _real(where, obj, "seconds")}
 
 
+_REVIEW_KEYS = frozenset(COMMON + FIELDS["review"])
+_GRADES = frozenset(("pass", "fail", "easy"))
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
+
+
+def _quick_review(obj: dict[str, Any], where: str) -> Event | None:
+    """A review as gdgrill exports it, accepted in one pass (most of a log is reviews);
+    None sends anything else through the field-by-field checks, which say what is wrong."""
+    if obj.keys() != _REVIEW_KEYS:
+        return None
+    uid, at, day, item, grade, mode, counts = (
+        obj["id"], obj["at"], obj["day"], obj["item"], obj["grade"], obj["mode"], obj["counts"]
+    )
+    answer, seconds, detail = obj["answer"], obj["seconds"], obj["detail"]
+    if not (
+        is_uid(uid) and type(day) is str and _DAY.match(day) and type(item) is str and "/" in item.strip("/")
+        and grade in _GRADES and type(mode) is str and mode and counts in EFFECTS
+        and (counts != "stats" or grade != "fail")
+        and (answer is None or type(answer) is str)
+        and (seconds is None or (type(seconds) in (int, float) and seconds >= 0))
+        and (detail is None or type(detail) is dict) and type(at) is str
+    ):
+        return None
+    try:
+        moment = datetime.fromisoformat(at)
+        date.fromisoformat(day)
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        return None
+    if not item.isascii():
+        obj["item"] = clean_text(item)
+    if answer is not None and not answer.isascii():
+        obj["answer"] = clean_text(answer)
+    if not mode.isascii():
+        obj["mode"] = clean_text(mode)
+    return Event(uid, "review", at, day, obj, where)
+
+
 def parse_event(obj: Any, where: str) -> Event:
     """One exported record checked field by field; a LogError names ``where`` and the field."""
+    if type(obj) is dict and obj.get("kind") == "review":
+        quick = _quick_review(obj, where)
+        if quick is not None:
+            return quick
     if not isinstance(obj, dict):
         raise _fail(where, None, "expected an event object")
     kind = obj.get("kind")
@@ -523,7 +567,6 @@ _COLUMNS = {
     "assessments": ("uid", "origin", "taken_at", "day", "ratings", "total"),
     "grills": ("uid", "origin", "taken_at", "day", "score", "total", "bands", "seconds"),
 }
-_UNDOES = _COLUMNS["reviews"].index("undoes")
 
 
 def _row(store: Store, e: Event, origin: str | None) -> tuple:
@@ -577,41 +620,59 @@ def _check_undos(conn, new: dict[str, Event]) -> None:
 
 
 def _merge_table(store: Store, table: str, rows: list[tuple]) -> None:
-    """Insert ``rows`` (uid first) so that ids keep the order of uids: the table's rows
-    after the first new uid move, with the new ones, after the table's last id."""
+    """Insert ``rows`` (uid first; a review's undoes as the target's uid) so that ids keep
+    the order of uids: the table's rows after the first new uid move, with the new ones,
+    after the table's last id. The moving is done inside SQLite, through a temporary table."""
     conn = store.conn
     columns = _COLUMNS[table]
-    rows.sort(key=lambda r: r[0])
-    first = rows[0][0]
+    names = ", ".join(columns)
+    first = min(r[0] for r in rows)
     base = conn.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table}").fetchone()[0]
-    select = ", ".join(
+    conn.execute("DROP TABLE IF EXISTS temp._merging")
+    conn.execute(f"CREATE TEMP TABLE _merging AS SELECT {names} FROM {table} WHERE 0")
+    conn.executemany(f"INSERT INTO _merging ({names}) VALUES ({', '.join('?' * len(columns))})", rows)
+    moved = ", ".join(
         "(SELECT t.uid FROM reviews t WHERE t.id = x.undoes)" if c == "undoes" else f"x.{c}" for c in columns
     )
-    moved = conn.execute(f"SELECT {select} FROM {table} x WHERE x.uid > ? ORDER BY x.id", (first,)).fetchall()
-    if moved:
-        conn.execute(f"DELETE FROM {table} WHERE uid > ?", (first,))
-        rows = sorted(moved + rows, key=lambda r: r[0])
-    ids = {r[0]: base + n for n, r in enumerate(rows, 1)}
-    if table == "reviews":
-        fixed = []
-        for r in rows:
-            target = r[_UNDOES]
-            if target is not None:
-                local = ids.get(target)
-                if local is None:
-                    local = conn.execute("SELECT id FROM reviews WHERE uid = ?", (target,)).fetchone()[0]
-                r = (*r[:_UNDOES], local)
-            fixed.append(r)
-        rows = fixed
-    marks = ", ".join("?" * (len(columns) + 1))
-    conn.executemany(
-        f"INSERT INTO {table} (id, {', '.join(columns)}) VALUES ({marks})", ((ids[r[0]], *r) for r in rows)
+    conn.execute(f"INSERT INTO _merging ({names}) SELECT {moved} FROM {table} x WHERE x.uid > ?", (first,))
+    conn.execute(f"DELETE FROM {table} WHERE uid > ?", (first,))
+    # Rewriting most of a table row by row costs more in index updates than building its
+    # indexes again from sorted rows: then the indexes (but the id one) are dropped and
+    # made again, inside this transaction.
+    rewriting = conn.execute("SELECT COUNT(*) FROM _merging").fetchone()[0]
+    rebuild = []
+    if rewriting >= REBUILD_MIN_ROWS:
+        kept = conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
+        if rewriting > kept:
+            rebuild = conn.execute(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL AND name != ?",
+                (table, f"{table}_uid"),
+            ).fetchall()
+            for name, _ in rebuild:
+                conn.execute(f'DROP INDEX "{name}"')
+    plain = ", ".join("NULL" if c == "undoes" else c for c in columns)
+    conn.execute(
+        f"INSERT INTO {table} (id, {names}) SELECT ? + ROW_NUMBER() OVER (ORDER BY uid), {plain} FROM _merging ORDER BY uid",
+        (base,),
     )
+    for _, sql in rebuild:
+        conn.execute(sql)
+    if table == "reviews":  # point each undo at its review's id, now that every row has one
+        conn.execute(
+            "UPDATE reviews SET undoes = (SELECT t.id FROM _merging m JOIN reviews t ON t.uid = m.undoes WHERE m.uid = reviews.uid)"
+            " WHERE id > ? AND grade = 'undo'",
+            (base,),
+        )
+    conn.execute("DROP TABLE temp._merging")
 
 
 class MergeResult(NamedTuple):
     added: Counter  # new events by kind
     known: int  # events the database held already
+
+
+REBUILD_MIN_ROWS = 20_000
+MERGE_CACHE_KIB = -262144  # 256 MiB at most (pages are only taken as needed)
 
 
 class _DryRun(Exception):
@@ -633,9 +694,14 @@ def merge(store: Store, batches: Iterable[tuple[list[Event], str | None]], *, dr
                 raise _fail(e.where, "id", f"{e.uid} is also the id of a different event ({prior[0].where})")
     added: Counter = Counter()
     result = None
+    conn = store.conn
+    # Renumbering rows rewrites every index of the table: give SQLite room for them
+    # (its default cache is 2 MB), for this merge only.
+    cache = conn.execute("PRAGMA cache_size").fetchone()[0]
+    conn.execute(f"PRAGMA cache_size = {MERGE_CACHE_KIB}")
+    conn.execute("PRAGMA temp_store = MEMORY")  # the rows being renumbered, and their sort
     try:
         with store._errors(), store._transaction():
-            conn = store.conn
             by_table: dict[str, list[str]] = {}
             for uid, (e, _) in tagged.items():
                 by_table.setdefault(TABLE_OF[e.kind], []).append(uid)
@@ -655,6 +721,8 @@ def merge(store: Store, batches: Iterable[tuple[list[Event], str | None]], *, dr
                 raise _DryRun
     except _DryRun:
         pass
+    finally:
+        conn.execute(f"PRAGMA cache_size = {cache}")
     return result  # type: ignore[return-value]
 
 

@@ -363,3 +363,32 @@ def test_a_backup_taken_while_another_gdgrill_writes_is_whole_and_consistent(tmp
 def test_backup_without_a_database_says_so(tmp_path):
     result = gd(tmp_path / "empty", "backup", str(tmp_path / "b"))
     assert result.exit_code == 2 and "no progress database yet" in result.stderr
+
+
+def test_a_merge_that_rewrites_most_of_a_table_leaves_its_indexes_and_states_as_a_replay_gives(tmp_path, monkeypatch):
+    import gdgrill.eventlog as eventlog
+    from gdgrill.scheduler import card_state
+
+    monkeypatch.setattr(eventlog, "REBUILD_MIN_ROWS", 1)  # take the bulk path on a small log
+    a, b = tmp_path / "a", tmp_path / "b"
+    cards = [f"optimizers/c{i}" for i in range(4)]
+    with open_store(a) as sa, open_store(b) as sb:
+        for n in range(12):
+            store = sa if n % 3 else sb
+            store.record_review(cards[n % 4], Grade.FAIL if n % 5 == 0 else Grade.PASS, "quiz", day=D0 + timedelta(days=n))
+            time.sleep(0.002)
+    ok(a, "export", "log", str(tmp_path / "a.jsonl"))
+    ok(b, "import", "log", str(tmp_path / "a.jsonl"))  # b's 4 rows move among a's 8
+    conn = sqlite3.connect(b / "progress.db")
+    indexes = sorted(r[0] for r in conn.execute("SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'reviews'"))
+    conn.close()
+    fresh = tmp_path / "fresh"
+    open_store(fresh).close()
+    conn = sqlite3.connect(fresh / "progress.db")
+    assert indexes == sorted(r[0] for r in conn.execute("SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'reviews'"))
+    conn.close()
+    with open_store(b) as store:
+        assert [r.day for r in store.log()] == [D0 + timedelta(days=n) for n in range(12)]
+        for card in cards:
+            assert store.states()[card] == card_state(store.history(card))
+        assert store.summaries()[cards[0]].all_time.reviews == 3

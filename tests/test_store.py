@@ -56,12 +56,6 @@ def test_an_empty_database_migrates_to_the_exact_schema(tmp_path):
         ("table", "practice_ratings"),
         ("table", "reviews"),
         ("table", "suspensions"),
-        ("trigger", "assessments_need_uid"),
-        ("trigger", "grills_need_uid"),
-        ("trigger", "plans_need_uid"),
-        ("trigger", "practice_ratings_need_uid"),
-        ("trigger", "reviews_need_uid"),
-        ("trigger", "suspensions_need_uid"),
     ]
     conn = sqlite3.connect(tmp_path / "progress.db")
     columns = [row[1] for row in conn.execute("PRAGMA table_info(reviews)")]

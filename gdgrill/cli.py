@@ -278,6 +278,12 @@ lazy_command(
     "Write a consistent copy of your progress database into DIR (safe while another gdgrill is writing).",
 )
 lazy_command(
+    "sync",
+    "gdgrill.commands.sync",
+    "sync",
+    "Sync your progress between machines through a folder you already sync (Syncthing, Dropbox, git, a USB stick).",
+)
+lazy_command(
     "race",
     "gdgrill.race.command",
     "race_command",

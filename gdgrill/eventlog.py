@@ -669,6 +669,7 @@ def _merge_table(store: Store, table: str, rows: list[tuple]) -> None:
 class MergeResult(NamedTuple):
     added: Counter  # new events by kind
     known: int  # events the database held already
+    by_batch: list[Counter]  # new events by kind, for each batch (an event in two: the first)
 
 
 REBUILD_MIN_ROWS = 20_000
@@ -684,12 +685,14 @@ def merge(store: Store, batches: Iterable[tuple[list[Event], str | None]], *, dr
     imported; a machine id: merged from that machine's sync file), in one transaction.
     Events the database holds are skipped; a bad undo raises a LogError and nothing is
     written. ``dry_run``: count what would be added, write nothing."""
-    tagged: dict[str, tuple[Event, str | None]] = {}
-    for batch, origin in batches:
+    tagged: dict[str, tuple[Event, str | None, int]] = {}
+    by_batch: list[Counter] = []
+    for n, (batch, origin) in enumerate(batches):
+        by_batch.append(Counter())
         for e in batch:
             prior = tagged.get(e.uid)
             if prior is None:
-                tagged[e.uid] = (e, origin)
+                tagged[e.uid] = (e, origin, n)
             elif prior[0][:5] != e[:5]:
                 raise _fail(e.where, "id", f"{e.uid} is also the id of a different event ({prior[0].where})")
     added: Counter = Counter()
@@ -703,7 +706,7 @@ def merge(store: Store, batches: Iterable[tuple[list[Event], str | None]], *, dr
     try:
         with store._errors(), store._transaction():
             by_table: dict[str, list[str]] = {}
-            for uid, (e, _) in tagged.items():
+            for uid, (e, _, _) in tagged.items():
                 by_table.setdefault(TABLE_OF[e.kind], []).append(uid)
             new: dict[str, Event] = {}
             for table, uids in by_table.items():
@@ -714,9 +717,10 @@ def merge(store: Store, batches: Iterable[tuple[list[Event], str | None]], *, dr
             for uid, e in new.items():
                 rows.setdefault(TABLE_OF[e.kind], []).append(_row(store, e, tagged[uid][1]))
                 added[e.kind] += 1
+                by_batch[tagged[uid][2]][e.kind] += 1
             for table, table_rows in rows.items():
                 _merge_table(store, table, table_rows)
-            result = MergeResult(added, len(tagged) - len(new))
+            result = MergeResult(added, len(tagged) - len(new), by_batch)
             if dry_run:
                 raise _DryRun
     except _DryRun:

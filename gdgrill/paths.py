@@ -77,3 +77,8 @@ def machine_id_path(home: Path) -> Path:
 
 def sync_lock_path(home: Path) -> Path:
     return home / "cache" / "sync.lock"
+
+
+def curve_pictures_dir(home: Path) -> Path:
+    """PNG drawings of the loss curves (Anki export, HTML report), made once each."""
+    return home / "cache" / "curves"

@@ -9,8 +9,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from gdgrill.cli import open_progress, out, user_errors
-from gdgrill.cli_options import HomeOption
+from gdgrill.cli import load_decks, open_progress, out, user_errors
+from gdgrill.cli_options import DecksOption, HomeOption
 from gdgrill.errors import UserError
 
 LOG_FORMATS = ("jsonl", "csv")
@@ -84,6 +84,45 @@ def export_log(
             except OSError as exc:
                 raise UserError(f"{file}: cannot write the log ({exc.strerror})") from None
         out.print(f"exported {n} event{'s' if n != 1 else ''} to {file} ({fmt})", markup=False, soft_wrap=True)
+
+
+@export_app.command("anki")
+def export_anki(
+    file: Annotated[Path, typer.Argument(metavar="FILE.apkg", help="The Anki package to write.", show_default=False)],
+    deck: Annotated[Optional[list[str]], typer.Option("--deck", "-d", help="Only this deck (repeatable) [default: every deck].")] = None,
+    home: HomeOption = None,
+    decks: DecksOption = None,
+) -> None:
+    """Write the decks as an Anki package: one Anki deck per gdgrill deck (gdgrill::TITLE),
+    the model answer and key points on the back, tags gdgrill, the deck id, tier1-tier4
+    and the card's tags, a curve card's loss curve as a picture (needs matplotlib). Notes
+    keep their ids from deck_id/card_id, so importing a new export into Anki updates them
+    instead of adding copies. Needs genanki: pip install 'gdgrill[anki]'."""
+    from gdgrill.anki import NEEDS, curve_pictures
+    from gdgrill.anki import export_anki as write_package
+    from gdgrill.paths import curve_pictures_dir, home_dir
+
+    with user_errors():
+        try:
+            import genanki  # noqa: F401
+        except ImportError:
+            raise UserError(NEEDS) from None
+        library = load_decks(decks, home)
+        chosen = library.decks
+        if deck:
+            known = {d.id: d for d in library.decks}
+            unknown = [d for d in deck if d not in known]
+            if unknown:
+                raise UserError(f"--deck {unknown[0]!r}: no such deck (known: {', '.join(sorted(known))})")
+            chosen = [known[d] for d in dict.fromkeys(deck)]
+        pictures = curve_pictures((c.curve for d in chosen for c in d.cards if c.curve), curve_pictures_dir(home_dir(home)))
+        result = write_package(list(chosen), file, pictures)
+        line = f"wrote {result.notes} notes in {result.decks} deck{'s' if result.decks != 1 else ''} to {file}"
+        if pictures or not any(c.curve for d in chosen for c in d.cards):
+            line += f" ({result.pictures} curve pictures)" if result.pictures else ""
+        else:
+            line += " (no curve pictures: pip install 'gdgrill[plot]' for them)"
+        out.print(line, markup=False, soft_wrap=True)
 
 
 @import_app.command("log")

@@ -660,6 +660,61 @@ class Store:
             ).fetchall()
         return {r[0] for r in rows}
 
+    def reviews_per_day(self, since: date) -> dict[date, int]:
+        """How many graded, not-undone reviews (any mode) each day from ``since`` on held:
+        the report's study calendar. Days without one are left out."""
+        with self._errors():
+            rows = self.conn.execute(
+                f"SELECT r.day, COUNT(*) FROM reviews r INDEXED BY reviews_day"
+                f" WHERE r.day >= ? AND r.grade != 'undo' AND {self._not_undone} GROUP BY r.day",
+                (since.isoformat(),),
+            ).fetchall()
+            return {_day(d): n for d, n in rows}
+
+    def ladder_since(self, since: date) -> dict[str, list[tuple[date, Grade]]]:
+        """For every item with a live ladder review on or after ``since``: its live ladder
+        reviews (day, grade), oldest first, from its last miss before ``since`` on (from
+        its first review when it had none). A miss resets the ladder, so replaying these
+        from a new state gives the item's rung on every day from ``since`` to now; the
+        items left out stood still all that time."""
+        with self._errors(), self._snapshot():
+            not_undone = self._not_undone
+            # Like summaries: each item's starting row in a temporary table, then one index
+            # range per item (the last miss found by walking that item's misses backwards).
+            self.conn.execute("CREATE TEMP TABLE IF NOT EXISTS _since (item_id INTEGER PRIMARY KEY, from_id INTEGER NOT NULL)")
+            self.conn.execute("DELETE FROM _since")
+            self.conn.execute(
+                f"""
+                INSERT INTO _since SELECT t.item_id, COALESCE((
+                    SELECT r.id FROM reviews r INDEXED BY reviews_misses
+                    WHERE r.item_id = t.item_id AND r.effect = {LADDER} AND r.grade = 'fail' AND r.day < :since AND {not_undone}
+                    ORDER BY r.id DESC LIMIT 1), 0)
+                FROM (SELECT DISTINCT r.item_id FROM reviews r INDEXED BY reviews_day
+                      WHERE r.day >= :since AND r.effect = {LADDER} AND {not_undone}) t
+                """,
+                {"since": since.isoformat()},
+            )
+            rows = self.conn.execute(
+                f"""
+                SELECT r.item_id, r.day, r.grade FROM _since m
+                CROSS JOIN reviews r INDEXED BY reviews_ladder ON r.item_id = m.item_id AND r.id >= m.from_id
+                WHERE r.effect = {LADDER} AND {not_undone} ORDER BY m.item_id, r.id
+                """
+            ).fetchall()
+            keys = dict(self.conn.execute("SELECT id, key FROM items"))
+        from itertools import groupby
+
+        out: dict[str, list[tuple[date, Grade]]] = {}
+        with self._errors():
+            days = {d: _day(d) for d in {r[1] for r in rows}}
+            grades = {g: _grade(g) for g in {r[2] for r in rows}}
+            for item_id, group in groupby(rows, key=lambda r: r[0]):
+                key = keys.get(item_id)
+                if key is None:
+                    raise DamagedValue("reviews.item_id", item_id, "the id of a row in items")
+                out[key] = [(days[d], grades[g]) for _, d, g in group]
+        return out
+
     # -- the interview plan -----------------------------------------------------------
     def set_plan(self, interview: date, per_day: int, focus: str, *, day: date, at: datetime | None = None) -> int:
         with self._errors(), self._transaction():

@@ -28,6 +28,7 @@ SHORT_TIER_NAMES = {1: "phone", 2: "modern", 3: "MLE", 4: "research"}
 READY = 0.8  # the syllabus' aim before an interview
 FORECAST_DAYS = 21
 HISTORY_WEEKS = 12  # the study calendar and readiness over time look this far back
+WORST_CURVES = 4  # curve cards the HTML report draws
 
 
 @dataclass(frozen=True)
@@ -170,6 +171,20 @@ def readiness_history(
     return out
 
 
+def worst_curves(cards: Sequence[Card], all_time: dict[str, Any], n: int = WORST_CURVES) -> list[dict[str, Any]]:
+    """The curve cards you miss most (misses, then pass rate), with the curve they show."""
+    found = []
+    for card in cards:
+        stats = all_time.get(card.key)
+        if card.curve and stats is not None and stats.fails:
+            found.append((-stats.fails, stats.pass_rate or 0.0, card.key, card, stats))
+    found.sort(key=lambda f: f[:3])
+    return [
+        {"item": key, "title": " ".join(card.question.split()), "curve": card.curve, "misses": stats.fails, "reviews": stats.reviews}
+        for _, _, key, card, stats in found[:n]
+    ]
+
+
 def plan_section(summary: dict[str, Any] | None) -> dict[str, Any] | None:
     """The report's ``plan`` object from the planner's summary (None without a plan)."""
     if summary is None:
@@ -264,6 +279,7 @@ def build_report(
             )
         ],
         "leeches": [found.to_dict() for found in find_leeches(cards, summaries, suspended, problems)],
+        "curves": worst_curves(cards, all_time),
         "suspended": sorted(k for k in suspended if k in known),
         "streak": streaks(store.study_days(), today),
         "calendar": calendar(store.reviews_per_day(today - timedelta(days=7 * HISTORY_WEEKS - 1)), today),

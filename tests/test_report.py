@@ -76,7 +76,7 @@ def test_json_report_has_the_documented_stable_shape(sample_decks):
     data = json.loads(result.stdout)
     assert set(data) == {
         "schema", "today", "overall", "decks", "tiers", "weakest", "regrill", "forecast", "streak",
-        "practice", "assessments", "grills", "plan", "leeches", "suspended", "calendar", "history",
+        "practice", "assessments", "grills", "plan", "leeches", "suspended", "calendar", "history", "curves",
     }
     summary_keys = {"items", "seen", "learning", "mastered", "due_today", "pass_rate_7d", "pass_rate_30d", "readiness", "verdict"}
     assert set(data["overall"]) == summary_keys

@@ -8,22 +8,18 @@ than the table's newest one even when the clock stands still or went back. That 
 "the order of a table's rows" and "the order of their ids" the same thing on every
 machine, which is what lets two merged logs replay to the same states.
 
-Only ``os``, ``re`` and ``time`` are imported here (all loaded at start-up anyway): the quiz's start-up path reaches this module.
+Only ``os`` and ``time`` are imported here (both loaded at start-up anyway): the quiz's start-up path reaches this module.
 """
 
 from __future__ import annotations
 
 import os
-import re
 import time
 
 LOW_BITS = 74  # the 12 + 62 bits after the time, version and variant
 LOW_MASK = (1 << LOW_BITS) - 1
 MS_MASK = (1 << 48) - 1
 STEP_BITS = 40  # a same-millisecond successor steps by 1 .. 2**40 (random), so ids stay unique
-
-
-_UID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}\Z")
 
 
 def format_uid(ms: int, low: int) -> str:
@@ -43,8 +39,16 @@ def parse_uid(uid: str) -> tuple[int, int]:
     return value >> 80, ((value >> 64) & 0xFFF) << 62 | (value & ((1 << 62) - 1))
 
 
+_UID = None
+
+
 def is_uid(text: object) -> bool:
     """Whether ``text`` is an id as :func:`format_uid` writes it (lowercase, version 7)."""
+    global _UID
+    if _UID is None:  # compiled on first use: the quiz's start-up never needs it
+        import re
+
+        _UID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}\Z")
     return type(text) is str and len(text) == 36 and _UID.match(text) is not None
 
 

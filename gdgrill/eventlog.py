@@ -158,19 +158,33 @@ def header(machine: str | None, exported_at: str) -> dict[str, Any]:
     return {"format": FORMAT, "version": VERSION, "machine": machine, "exported_at": exported_at}
 
 
-def write_jsonl(fh: IO[bytes], records: Iterable[dict[str, Any]], head: dict[str, Any]) -> int:
-    """Write a JSON-lines log (header, events, trailer); return the number of events."""
+class Written(NamedTuple):
+    events: int
+    sha256: str  # the checksum its closing line holds
+
+
+def write_jsonl(fh: IO[bytes], records: Iterable[dict[str, Any]], head: dict[str, Any]) -> Written:
+    """Write a JSON-lines log (header, events, trailer)."""
     digest = hashlib.sha256()
     fh.write(json.dumps(head, ensure_ascii=False).encode("utf-8") + b"\n")
     n = 0
     dumps = json.JSONEncoder(ensure_ascii=False).encode
+    chunk: list[str] = []
     for record in records:
-        line = dumps(record).encode("utf-8") + b"\n"
-        digest.update(line)
-        fh.write(line)
-        n += 1
+        chunk.append(dumps(record))
+        if len(chunk) == 4096:
+            block = ("\n".join(chunk) + "\n").encode("utf-8", "surrogatepass")
+            digest.update(block)
+            fh.write(block)
+            n += len(chunk)
+            chunk = []
+    if chunk:
+        block = ("\n".join(chunk) + "\n").encode("utf-8", "surrogatepass")
+        digest.update(block)
+        fh.write(block)
+        n += len(chunk)
     fh.write(json.dumps({"end": FORMAT, "events": n, "sha256": digest.hexdigest()}).encode("utf-8") + b"\n")
-    return n
+    return Written(n, digest.hexdigest())
 
 
 def _csv_cell(value: Any) -> str:
@@ -416,6 +430,26 @@ class ParsedLog(NamedTuple):
     events: list[Event]
     machine: str | None  # the header's machine (a sync file), or None
     complete: bool  # a trailer was found and matched the events
+    known: int = 0  # event lines passed over as already held (see parse_jsonl's ``known``)
+    sha256: str | None = None  # the trailer's checksum, when there is one
+
+
+def closing_line(data: bytes) -> dict[str, Any] | None:
+    """A log's trailer (events, sha256) read off its last line alone, or None."""
+    last = data.rstrip().rsplit(b"\n", 1)[-1]
+    if not last.lstrip().startswith(b'{"end"'):
+        return None
+    try:
+        obj = json.loads(last)
+    except ValueError:
+        return None
+    return obj if isinstance(obj, dict) and isinstance(obj.get("sha256"), str) and isinstance(obj.get("events"), int) else None
+
+
+def held_ids(store: Store) -> set[str]:
+    """Every event id the database holds."""
+    with store._errors():
+        return {u for table in dict.fromkeys(TABLE_OF.values()) for (u,) in store.conn.execute(f"SELECT uid FROM {table}")}
 
 
 def _decode(data: bytes, name: str) -> str:
@@ -426,59 +460,88 @@ def _decode(data: bytes, name: str) -> str:
         raise LogError(f"{name}:{line}: not UTF-8 text") from None
 
 
-def parse_jsonl(data: bytes, name: str, *, need_trailer: bool = False) -> ParsedLog:
+def _header(raw: str, where: str) -> dict[str, Any]:
+    try:
+        obj = json.loads(raw)
+    except ValueError as exc:
+        raise _fail(where, None, f"malformed JSON ({getattr(exc, 'msg', exc)})") from None
+    if not isinstance(obj, dict) or obj.get("format") != FORMAT:
+        raise _fail(where, "format", f'expected a gdgrill log: the first line is {{"format": "{FORMAT}", …}}')
+    version = obj.get("version")
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise _fail(where, "version", f"{version!r}: expected 1")
+    if version > VERSION:
+        raise _fail(where, "version", f"written by a newer gdgrill (log version {version}); upgrade gdgrill to read it")
+    machine = obj.get("machine")
+    if machine is not None and not (isinstance(machine, str) and machine):
+        raise _fail(where, "machine", f"{machine!r}: expected a machine id or null")
+    return obj
+
+
+ID_PREFIX = '{"id": "'  # how gdgrill writes every event line: its id first
+
+
+def parse_jsonl(data: bytes, name: str, *, need_trailer: bool = False, known: "set[str] | frozenset[str]" = frozenset()) -> ParsedLog:
     """A JSON-lines log checked line by line. The header must come first; a trailer, when
-    present (required with ``need_trailer``), must match the events before it."""
-    text = _decode(data, name)
-    lines = text.split("\n")
-    events: list[Event] = []
-    digest = hashlib.sha256()
-    head: dict[str, Any] | None = None
+    present (required with ``need_trailer``), must match the events before it.
+
+    With a trailer, the checksum vouches for every line, so lines whose id (written first
+    by gdgrill) is in ``known`` are counted and passed over without decoding: a sync
+    reads only what is new to it."""
+    lines = _decode(data, name).split("\n")
+    body = [(n, raw.rstrip("\r")) for n, raw in enumerate(lines, 1) if raw.strip()]
+    if not body:
+        raise LogError(f"{name}: an empty file, not a gdgrill log")
+    head = _header(body[0][1], f"{name}:{body[0][0]}")
+    body = body[1:]
     trailer: tuple[int, dict[str, Any]] | None = None
-    loads = json.JSONDecoder().decode
-    for n, raw in enumerate(lines, 1):
-        raw = raw.rstrip("\r")
-        if not raw.strip():
-            continue
-        where = f"{name}:{n}"
-        if trailer is not None:
-            raise _fail(where, None, "a line after the log's closing line")
+    if body and body[-1][1].lstrip().startswith('{"end"'):
+        n, raw = body[-1]
         try:
-            obj = loads(raw)
+            obj = json.loads(raw)
         except ValueError as exc:
-            raise _fail(where, None, f"malformed JSON ({getattr(exc, 'msg', exc)})") from None
-        if head is None:
-            if not isinstance(obj, dict) or obj.get("format") != FORMAT:
-                raise _fail(where, "format", f'expected a gdgrill log: the first line is {{"format": "{FORMAT}", …}}')
-            version = obj.get("version")
-            if not isinstance(version, int) or isinstance(version, bool) or version < 1:
-                raise _fail(where, "version", f"{version!r}: expected 1")
-            if version > VERSION:
-                raise _fail(where, "version", f"written by a newer gdgrill (log version {version}); upgrade gdgrill to read it")
-            machine = obj.get("machine")
-            if machine is not None and not (isinstance(machine, str) and machine):
-                raise _fail(where, "machine", f"{machine!r}: expected a machine id or null")
-            head = obj
-            continue
+            raise _fail(f"{name}:{n}", None, f"malformed JSON ({getattr(exc, 'msg', exc)})") from None
         if isinstance(obj, dict) and "end" in obj:
             trailer = (n, obj)
-            continue
-        events.append(parse_event(obj, where))
-        digest.update(raw.encode("utf-8", "surrogatepass") + b"\n")
-    if head is None:
-        raise LogError(f"{name}: an empty file, not a gdgrill log")
-    complete = False
+            body = body[:-1]
+    digest = hashlib.sha256(("".join(raw + "\n" for _, raw in body)).encode("utf-8", "surrogatepass")).hexdigest()
     if trailer is not None:
         n, obj = trailer
         where = f"{name}:{n}"
-        if obj.get("events") != len(events):
-            raise _fail(where, "events", f"the log says {obj.get('events')!r} events but holds {len(events)}: it was cut or edited")
-        if obj.get("sha256") != digest.hexdigest():
+        if obj.get("events") != len(body):
+            raise _fail(where, "events", f"the log says {obj.get('events')!r} events but holds {len(body)}: it was cut or edited")
+        if obj.get("sha256") != digest:
             raise _fail(where, "sha256", "the events do not match their checksum: the file was changed after it was written")
-        complete = True
     elif need_trailer:
         raise LogError(f"{name}: no closing line: the file is still being written or was cut short")
-    return ParsedLog(events, head.get("machine"), complete)
+    skipped = 0
+    if known and trailer is not None:
+        todo = []
+        for line in body:
+            raw = line[1]
+            if raw.startswith(ID_PREFIX) and raw[8:44] in known:
+                skipped += 1
+            else:
+                todo.append(line)
+        body = todo
+    # One decode for the whole file (a line that is not one JSON value is found line by line).
+    try:
+        objs = json.loads("[" + ",".join(raw for _, raw in body) + "]") if body else []
+    except ValueError:
+        objs = None
+    if objs is None or len(objs) != len(body):
+        objs = []
+        for n, raw in body:
+            try:
+                objs.append(json.loads(raw))
+            except ValueError as exc:
+                raise _fail(f"{name}:{n}", None, f"malformed JSON ({getattr(exc, 'msg', exc)})") from None
+    events = []
+    for (n, _), obj in zip(body, objs):
+        if type(obj) is dict and "kind" not in obj and ("end" in obj or "format" in obj):
+            raise _fail(f"{name}:{n}", None, "another log's first or closing line inside this one (two files joined?)")
+        events.append(parse_event(obj, f"{name}:{n}"))
+    return ParsedLog(events, head.get("machine"), trailer is not None, skipped, trailer[1].get("sha256") if trailer else None)
 
 
 _CSV_TYPES = {
@@ -589,12 +652,16 @@ def _row(store: Store, e: Event, origin: str | None) -> tuple:
 
 
 def _absent(conn, table: str, uids: list[str]) -> set[str]:
-    """The ``uids`` that ``table`` does not hold."""
-    conn.execute("CREATE TEMP TABLE IF NOT EXISTS _incoming (uid TEXT PRIMARY KEY)")
-    conn.execute("DELETE FROM _incoming")
-    conn.executemany("INSERT OR IGNORE INTO _incoming VALUES (?)", ((u,) for u in uids))
-    held = {u for (u,) in conn.execute(f"SELECT i.uid FROM _incoming i JOIN {table} t ON t.uid = i.uid")}
-    conn.execute("DELETE FROM _incoming")
+    """The ``uids`` that ``table`` does not hold: looked up a few hundred at a time, or,
+    for many, read off the id index from the smallest of them on."""
+    if len(uids) > 2000:
+        held = {u for (u,) in conn.execute(f"SELECT uid FROM {table} WHERE uid >= ?", (min(uids),))}
+        return {u for u in uids if u not in held}
+    held = set()
+    for i in range(0, len(uids), 500):
+        chunk = uids[i: i + 500]
+        marks = ", ".join("?" * len(chunk))
+        held.update(u for (u,) in conn.execute(f"SELECT uid FROM {table} WHERE uid IN ({marks})", chunk))
     return set(uids) - held
 
 
@@ -619,6 +686,24 @@ def _check_undos(conn, new: dict[str, Event]) -> None:
             raise _fail(e.where, "item", f"{e.values['item']!r}, but the review it takes back is of {found[1]!r}")
 
 
+def _set_indexes_aside(conn, table: str, writing: int) -> list[tuple[str, str]]:
+    """Writing a large share of a table row by row costs more in index updates than
+    building its indexes again from the finished table: then its indexes (but the event id
+    one) are dropped, to be made again by the caller inside the same transaction."""
+    if writing < REBUILD_MIN_ROWS:
+        return []
+    kept = conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
+    if writing * 2 < kept:
+        return []
+    indexes = conn.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL AND name != ?",
+        (table, f"{table}_uid"),
+    ).fetchall()
+    for name, _ in indexes:
+        conn.execute(f'DROP INDEX "{name}"')
+    return indexes
+
+
 def _merge_table(store: Store, table: str, rows: list[tuple]) -> None:
     """Insert ``rows`` (uid first; a review's undoes as the target's uid) so that ids keep
     the order of uids: the table's rows after the first new uid move, with the new ones,
@@ -627,7 +712,23 @@ def _merge_table(store: Store, table: str, rows: list[tuple]) -> None:
     columns = _COLUMNS[table]
     names = ", ".join(columns)
     first = min(r[0] for r in rows)
-    base = conn.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table}").fetchone()[0]
+    base, newest = conn.execute(f"SELECT COALESCE(MAX(id), 0), MAX(uid) FROM {table}").fetchone()
+    if newest is None or first > newest:  # all newer than what is here: appended as they are
+        rows.sort(key=lambda r: r[0])
+        ids = {r[0]: base + n for n, r in enumerate(rows, 1)}
+        if table == "reviews":
+            undoes = columns.index("undoes")
+            rows = [
+                (*r[:undoes], ids.get(r[undoes]) or conn.execute("SELECT id FROM reviews WHERE uid = ?", (r[undoes],)).fetchone()[0])
+                if r[undoes] is not None else r
+                for r in rows
+            ]
+        aside = _set_indexes_aside(conn, table, len(rows))
+        marks = ", ".join("?" * (len(columns) + 1))
+        conn.executemany(f"INSERT INTO {table} (id, {names}) VALUES ({marks})", ((ids[r[0]], *r) for r in rows))
+        for _, sql in aside:
+            conn.execute(sql)
+        return
     conn.execute("DROP TABLE IF EXISTS temp._merging")
     conn.execute(f"CREATE TEMP TABLE _merging AS SELECT {names} FROM {table} WHERE 0")
     conn.executemany(f"INSERT INTO _merging ({names}) VALUES ({', '.join('?' * len(columns))})", rows)
@@ -636,26 +737,13 @@ def _merge_table(store: Store, table: str, rows: list[tuple]) -> None:
     )
     conn.execute(f"INSERT INTO _merging ({names}) SELECT {moved} FROM {table} x WHERE x.uid > ?", (first,))
     conn.execute(f"DELETE FROM {table} WHERE uid > ?", (first,))
-    # Rewriting most of a table row by row costs more in index updates than building its
-    # indexes again from sorted rows: then the indexes (but the id one) are dropped and
-    # made again, inside this transaction.
-    rewriting = conn.execute("SELECT COUNT(*) FROM _merging").fetchone()[0]
-    rebuild = []
-    if rewriting >= REBUILD_MIN_ROWS:
-        kept = conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
-        if rewriting > kept:
-            rebuild = conn.execute(
-                "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL AND name != ?",
-                (table, f"{table}_uid"),
-            ).fetchall()
-            for name, _ in rebuild:
-                conn.execute(f'DROP INDEX "{name}"')
+    aside = _set_indexes_aside(conn, table, conn.execute("SELECT COUNT(*) FROM _merging").fetchone()[0])
+    # Sorted once into a table whose row ids are the new order, then copied in that order.
+    conn.execute("DROP TABLE IF EXISTS temp._sorted")
+    conn.execute(f"CREATE TEMP TABLE _sorted AS SELECT {names} FROM _merging ORDER BY uid")
     plain = ", ".join("NULL" if c == "undoes" else c for c in columns)
-    conn.execute(
-        f"INSERT INTO {table} (id, {names}) SELECT ? + ROW_NUMBER() OVER (ORDER BY uid), {plain} FROM _merging ORDER BY uid",
-        (base,),
-    )
-    for _, sql in rebuild:
+    conn.execute(f"INSERT INTO {table} (id, {names}) SELECT ? + rowid, {plain} FROM _sorted ORDER BY rowid", (base,))
+    for _, sql in aside:
         conn.execute(sql)
     if table == "reviews":  # point each undo at its review's id, now that every row has one
         conn.execute(
@@ -664,6 +752,7 @@ def _merge_table(store: Store, table: str, rows: list[tuple]) -> None:
             (base,),
         )
     conn.execute("DROP TABLE temp._merging")
+    conn.execute("DROP TABLE temp._sorted")
 
 
 class MergeResult(NamedTuple):
@@ -680,11 +769,14 @@ class _DryRun(Exception):
     pass
 
 
-def merge(store: Store, batches: Iterable[tuple[list[Event], str | None]], *, dry_run: bool = False) -> MergeResult:
+def merge(
+    store: Store, batches: Iterable[tuple[list[Event], str | None]], *, dry_run: bool = False, record=None
+) -> MergeResult:
     """Merge batches of events, each with the origin to record (None: made here, or
     imported; a machine id: merged from that machine's sync file), in one transaction.
     Events the database holds are skipped; a bad undo raises a LogError and nothing is
-    written. ``dry_run``: count what would be added, write nothing."""
+    written. ``dry_run``: count what would be added, write nothing. ``record(conn)``, when
+    given, writes its own bookkeeping inside the same transaction."""
     tagged: dict[str, tuple[Event, str | None, int]] = {}
     by_batch: list[Counter] = []
     for n, (batch, origin) in enumerate(batches):
@@ -720,6 +812,8 @@ def merge(store: Store, batches: Iterable[tuple[list[Event], str | None]], *, dr
                 by_batch[tagged[uid][2]][e.kind] += 1
             for table, table_rows in rows.items():
                 _merge_table(store, table, table_rows)
+            if record is not None:
+                record(conn)
             result = MergeResult(added, len(tagged) - len(new), by_batch)
             if dry_run:
                 raise _DryRun

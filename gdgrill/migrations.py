@@ -216,6 +216,10 @@ def m007_event_ids(db: sqlite3.Connection) -> None:
             ids.append((format_uid(last, (row[0] & ((1 << 42) - 1)) << 32 | fingerprint), row[0]))
         db.executemany(f"UPDATE {table} SET uid = ? WHERE id = ?", ids)
         db.execute(f"CREATE UNIQUE INDEX {table}_uid ON {table} (uid)")
+    # Which version of each machine's sync file this log has merged (its closing line's
+    # checksum): an unchanged file is not read again. Kept here, not beside the database,
+    # so a restored backup forgets exactly the merges it does not hold.
+    db.execute("CREATE TABLE sync_files (name TEXT PRIMARY KEY, sha256 TEXT NOT NULL, merged_at TEXT NOT NULL)")
 
 MIGRATIONS: list[tuple[str, Migration]] = [
     ("m001_review_log", m001_review_log),

@@ -30,7 +30,9 @@ from pathlib import Path
 from typing import Iterator, NamedTuple
 
 from gdgrill.errors import UserError
-from gdgrill.eventlog import LogError, count_events, events, header, merge, parse_jsonl, write_atomically, write_jsonl
+from gdgrill.eventlog import (
+    LogError, closing_line, count_events, events, header, held_ids, merge, parse_jsonl, write_atomically, write_jsonl,
+)
 from gdgrill.paths import machine_id_path, sync_lock_path
 from gdgrill.store import Store
 
@@ -116,6 +118,11 @@ def _locked(path: Path) -> Iterator[None]:
             fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
 
 
+def _named(path: Path) -> str:
+    """The machine a sync file is named for."""
+    return path.name[len(PREFIX):-len(SUFFIX)]
+
+
 def _sync_files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.name.startswith(PREFIX) and p.name.endswith(SUFFIX) and p.is_file())
 
@@ -136,25 +143,50 @@ def sync(store: Store, home: Path, folder: Path, exported_at: str) -> SyncResult
                 pass
         results: dict[str, FileResult] = {}
         batches: dict[str, tuple[list, str]] = {}
+        checksums: dict[str, str] = {}
         own_held = -1  # events in this machine's file as found (-1: no whole file)
+        with store._errors():
+            merged_before = dict(store.conn.execute("SELECT name, sha256 FROM sync_files"))
+        known: set[str] | None = None
         for path in _sync_files(folder):
             try:
-                parsed = parse_jsonl(path.read_bytes(), str(path), need_trailer=True)
+                data = path.read_bytes()
+                tail = closing_line(data)
+                if tail is not None and merged_before.get(path.name) == tail["sha256"]:
+                    # This very version was merged before (and this database still holds
+                    # that merge): nothing in it can be new.
+                    if path.name == own_name:
+                        own_held = tail["events"]
+                    results[path.name] = FileResult(path.name, me if path.name == own_name else _named(path), tail["events"], Counter(), None)
+                    continue
+                if known is None:
+                    known = held_ids(store)
+                parsed = parse_jsonl(data, str(path), need_trailer=True, known=known)
             except (LogError, OSError) as exc:
                 reason = str(exc) if isinstance(exc, LogError) else f"{path}: cannot read it ({exc.strerror})"
                 results[path.name] = FileResult(path.name, None, 0, Counter(), reason)
                 continue
-            origin = me if path.name == own_name else (parsed.machine or path.name[len(PREFIX):-len(SUFFIX)])
+            origin = me if path.name == own_name else (parsed.machine or _named(path))
+            held = len(parsed.events) + parsed.known
             if path.name == own_name:
-                own_held = len(parsed.events)
+                own_held = held
             batches[path.name] = (parsed.events, origin)
-            results[path.name] = FileResult(path.name, origin, len(parsed.events), Counter(), None)
+            checksums[path.name] = parsed.sha256  # type: ignore[assignment]
+            results[path.name] = FileResult(path.name, origin, held, Counter(), None)
         # Merge all good files in one transaction; a file whose events do not fit (an undo
         # of a review nobody has) is left out with its reason, and the rest merged.
         added: Counter = Counter()
+
+        def remember(conn) -> None:
+            conn.executemany(
+                "INSERT INTO sync_files (name, sha256, merged_at) VALUES (?, ?, ?)"
+                " ON CONFLICT (name) DO UPDATE SET sha256 = excluded.sha256, merged_at = excluded.merged_at",
+                [(name, checksums[name], exported_at) for name in batches],
+            )
+
         while batches:
             try:
-                merged = merge(store, list(batches.values()))
+                merged = merge(store, list(batches.values()), record=remember)
             except LogError as exc:
                 culprit = next((n for n in batches if str(exc).startswith(str(folder / n) + ":")), None)
                 if culprit is None:
@@ -169,13 +201,19 @@ def sync(store: Store, home: Path, folder: Path, exported_at: str) -> SyncResult
         own = count_events(store, machine=me)
         rewrote = own != own_held
         if rewrote:
-            def write(fh) -> int:
+            def write(fh):
                 return write_jsonl(fh, events(store, machine=me), header(me, exported_at))
 
             try:
-                write_atomically(folder / own_name, write)
+                written = write_atomically(folder / own_name, write)
             except OSError as exc:
                 raise SyncError(f"{folder / own_name}: cannot write this machine's sync file ({exc.strerror}); the merge is saved") from None
+            with store._errors(), store._transaction():  # this version holds nothing new for us: not read next time
+                store.conn.execute(
+                    "INSERT INTO sync_files (name, sha256, merged_at) VALUES (?, ?, ?)"
+                    " ON CONFLICT (name) DO UPDATE SET sha256 = excluded.sha256, merged_at = excluded.merged_at",
+                    (own_name, written.sha256, exported_at),
+                )
     files = sorted(results.values(), key=lambda f: (f.name != own_name, f.name))
     return SyncResult(me, folder, files, added, own, rewrote)
 

@@ -377,6 +377,9 @@ def test_a_merge_that_rewrites_most_of_a_table_leaves_its_indexes_and_states_as_
             store = sa if n % 3 else sb
             store.record_review(cards[n % 4], Grade.FAIL if n % 5 == 0 else Grade.PASS, "quiz", day=D0 + timedelta(days=n))
             time.sleep(0.002)
+            if n == 4:  # a takes back its review of day 4, then b grades on: the undo moves with a's rows
+                sa.undo(sa.log()[-1].id, day=D0 + timedelta(days=4))
+                time.sleep(0.002)
     ok(a, "export", "log", str(tmp_path / "a.jsonl"))
     ok(b, "import", "log", str(tmp_path / "a.jsonl"))  # b's 4 rows move among a's 8
     conn = sqlite3.connect(b / "progress.db")
@@ -388,7 +391,15 @@ def test_a_merge_that_rewrites_most_of_a_table_leaves_its_indexes_and_states_as_
     assert indexes == sorted(r[0] for r in conn.execute("SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'reviews'"))
     conn.close()
     with open_store(b) as store:
-        assert [r.day for r in store.log()] == [D0 + timedelta(days=n) for n in range(12)]
+        log = store.log()
+        assert [r.day for r in log if r.grade != "undo"] == [D0 + timedelta(days=n) for n in range(12)]
+        (undo,) = [r for r in log if r.grade == "undo"]
+        taken_back = next(r for r in log if r.id == undo.undoes)
+        assert taken_back.day == D0 + timedelta(days=4) and taken_back.item == cards[0] and undo.id > taken_back.id
+        assert D0 + timedelta(days=4) not in [r.day for r in store.history(cards[0])]
         for card in cards:
             assert store.states()[card] == card_state(store.history(card))
-        assert store.summaries()[cards[0]].all_time.reviews == 3
+        assert store.summaries()[cards[0]].all_time.reviews == 2
+    ok(b, "export", "log", str(tmp_path / "b.jsonl"))
+    ok(a, "import", "log", str(tmp_path / "b.jsonl"))  # and back: the same log on both
+    assert exported(a, tmp_path) == exported(b, tmp_path)

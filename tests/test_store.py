@@ -56,6 +56,7 @@ def test_an_empty_database_migrates_to_the_exact_schema(tmp_path):
         ("table", "practice_ratings"),
         ("table", "reviews"),
         ("table", "suspensions"),
+        ("table", "sync_files"),
     ]
     conn = sqlite3.connect(tmp_path / "progress.db")
     columns = [row[1] for row in conn.execute("PRAGMA table_info(reviews)")]

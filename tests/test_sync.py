@@ -255,3 +255,33 @@ def test_a_sync_killed_at_random_points_loses_nothing_and_leaves_only_whole_file
         with open_store(home) as store:
             assert store.conn.execute("SELECT COUNT(*) FROM reviews").fetchone()[0] == 12000
     assert log_lines(a, tmp_path) == log_lines(b, tmp_path)
+
+
+def test_an_unchanged_file_is_not_read_again_but_a_restored_backup_merges_it_anew(tmp_path, monkeypatch):
+    a, b, shared = tmp_path / "a", tmp_path / "b", tmp_path / "shared"
+    shared.mkdir()
+    ok(b, "review", CARD, "--grade", "pass")
+    ok(b, "review", "optimizers/adam-update-rule", "--grade", "fail")
+    run_sync(b, shared)
+    open_store(a).close()
+    ok(a, "backup", str(tmp_path / "backups"))  # a, before it ever synced
+    run_sync(a, shared)
+    reads = []
+    real = sync_module.parse_jsonl
+    monkeypatch.setattr(sync_module, "parse_jsonl", lambda data, name, **kw: reads.append(name) or real(data, name, **kw))
+    again = run_sync(a, shared)
+    assert reads == [] and sum(again.added.values()) == 0
+    assert {f.name: f.events for f in again.files} == {sync_file_name(machine_id(a)): 0, sync_file_name(machine_id(b)): 2}
+    ok(b, "review", CARD, "--grade", "easy")  # b's file changes: read again, only its new line decoded
+    run_sync(b, shared)
+    reads.clear()
+    third = run_sync(a, shared)
+    assert reads == [str(shared / sync_file_name(machine_id(b)))] and sum(third.added.values()) == 1
+    (backup,) = (tmp_path / "backups").iterdir()
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{a / 'progress.db'}{suffix}").unlink(missing_ok=True)
+    (a / "progress.db").write_bytes(backup.read_bytes())  # the backup knows none of those merges
+    restored = run_sync(a, shared)
+    assert sum(restored.added.values()) == 3
+    with open_store(a) as store:
+        assert len(store.log()) == 3

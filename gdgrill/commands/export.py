@@ -73,7 +73,7 @@ def export_log(
                         text.detach()
             else:
                 def write(fh) -> int:
-                    return write_jsonl(fh, events(store), head)
+                    return write_jsonl(fh, events(store), head).events
 
             if file == "-":
                 n = write(sys.stdout.buffer)

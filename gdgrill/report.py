@@ -15,7 +15,7 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any, Sequence
 
 from gdgrill.leeches import LEECH_MISSES, find_leeches
-from gdgrill.scheduler import MASTERED, NEW_STATE, CardState, Grade, Status, forecast, states_on
+from gdgrill.scheduler import MASTERED, CardState, Status, forecast
 from gdgrill.store import ItemSummary, Store
 
 if TYPE_CHECKING:
@@ -139,35 +139,29 @@ def history_days(today: date, weeks: int = HISTORY_WEEKS) -> list[date]:
     return [today - timedelta(weeks=weeks - k) for k in range(weeks + 1)]
 
 
-def readiness_history(
-    groups: dict[Any, list[str]],
-    states: dict[str, CardState],
-    since: dict[str, list[tuple[date, Grade]]],
-    days: list[date],
-    maintenance_days: int,
-) -> dict[str, list[float]]:
+def readiness_history(groups: dict[Any, list[str]], summaries: dict[str, ItemSummary], days: int) -> dict[Any, list[float]]:
     """Each group's readiness (the mean over its items, as in the report) at the end of
-    each of ``days``. ``states`` are the items' states now; ``since`` holds the ladder
-    reviews of the items that moved since ``days[0]``, from a point where a new state
-    replays them right (see Store.ladder_since). The other items stood still."""
-    moved = {
-        key: [readiness(state) for state in states_on(NEW_STATE, reviews, days, maintenance_days)]
-        for key, reviews in since.items()
-    }
-    n = len(days)
+    each of the ``days`` days the summaries hold states for (Store.summaries' history)."""
+    from operator import add
+
+    per_state: dict[int, float] = {}  # days without reviews share one state object
+    per_item: dict[str, list[float]] = {}
+    for key, summary in summaries.items():
+        values = []
+        for state in summary.history:
+            r = per_state.get(id(state))
+            if r is None:
+                r = per_state[id(state)] = readiness(state)
+            values.append(r)
+        per_item[key] = values
     out = {}
     for gid, keys in groups.items():
-        still = 0.0
-        totals = [0.0] * n
+        totals = [0.0] * days
         for key in keys:
-            values = moved.get(key)
-            if values is None:
-                state = states.get(key)
-                if state is not None:
-                    still += readiness(state)
-            else:
-                totals = [t + v for t, v in zip(totals, values)]
-        out[gid] = [round((t + still) / len(keys), 3) if keys else 0.0 for t in totals]
+            values = per_item.get(key)
+            if values:
+                totals = list(map(add, totals, values))
+        out[gid] = [round(t / len(keys), 3) if keys else 0.0 for t in totals]
     return out
 
 
@@ -218,7 +212,8 @@ def build_report(
     """The report; ``plan`` is :func:`gdgrill.daily.plan_summary`'s result, if any.
     Leeches are looked for among ``cards``, with ``problems`` to point them at. Suspended
     cards keep their readiness but are never counted due, forecast, re-grilled or leeches."""
-    summaries = store.summaries(today)
+    sampled = history_days(today)
+    summaries = store.summaries(today, history=sampled)
     suspended = store.suspended()
     states = {k: s.state for k, s in summaries.items()}
     all_time = {k: s.all_time for k, s in summaries.items()}
@@ -244,10 +239,7 @@ def build_report(
     ]
     regrill.sort(key=lambda r: (-r["misses"], r["item"]))
 
-    sampled = history_days(today)
-    history = readiness_history(
-        {None: list(known), **groups}, states, store.ladder_since(sampled[0]), sampled, store.maintenance_days
-    )
+    history = readiness_history({None: list(known), **groups}, summaries, len(sampled))
 
     return {
         "schema": SCHEMA_VERSION,

@@ -121,10 +121,14 @@ def states_on(
     out: list[CardState] = []
     marks = iter(days)
     cut = next(marks, None)
+    state = start  # the state as of the last review replayed (None: not built yet)
     for day, grade in reviews:
         while cut is not None and day > cut:
-            out.append(CardState(rung, due, count, lapses, last))
+            if state is None:
+                state = CardState(rung, due, count, lapses, last)
+            out.append(state)  # days without a review between them share one state
             cut = next(marks, None)
+        state = None
         count += 1
         last = day
         if grade is Grade.FAIL:
@@ -136,9 +140,11 @@ def states_on(
             else:
                 due = day + gaps[rung]
                 rung = min(rung + 1, MASTERED)
-    while cut is not None:
-        out.append(CardState(rung, due, count, lapses, last))
-        cut = next(marks, None)
+    if cut is not None:
+        state = state or CardState(rung, due, count, lapses, last)
+        while cut is not None:
+            out.append(state)
+            cut = next(marks, None)
     return out
 
 

@@ -18,14 +18,14 @@ import sqlite3
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, Iterable, Iterator, NamedTuple
+from typing import Any, Iterable, Iterator, NamedTuple, Sequence
 
 from gdgrill.errors import UserError
 from gdgrill.eventids import fresh_uid
 from gdgrill.migrations import MIGRATIONS
 from gdgrill.paths import database_path
 from gdgrill.text import clean_text
-from gdgrill.scheduler import DEFAULT_MAINTENANCE_DAYS, NEW_STATE, CardState, Grade, Review, card_state, replay
+from gdgrill.scheduler import DEFAULT_MAINTENANCE_DAYS, NEW_STATE, CardState, Grade, Review, card_state, replay, states_on
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 BUSY_TIMEOUT_MS = 10_000
@@ -132,6 +132,7 @@ class ItemSummary(NamedTuple):
     all_time: ItemStats
     week: ItemStats
     month: ItemStats
+    history: tuple[CardState, ...] = ()  # the state at the end of each day asked for (see summaries)
 
 
 MIN_FREE_BYTES = 256 * 1024  # below this a grade may not fit: refuse before asking
@@ -494,15 +495,19 @@ class Store:
             ).fetchone()
         return int(row[0])
 
-    def summaries(self, today: date | None = None, maintenance_days: int | None = None) -> dict[str, ItemSummary]:
+    def summaries(
+        self, today: date | None = None, maintenance_days: int | None = None, history: Sequence[date] = ()
+    ) -> dict[str, ItemSummary]:
         """Every reviewed item's scheduler state, and its pass counts (all time, last 7
-        and 30 days up to ``today``), from one consistent snapshot of the log.
+        and 30 days up to ``today``), from one consistent snapshot of the log; with
+        ``history`` (ascending days), also its state at the end of each of those days.
 
         The counts cover every graded, not-undone review except cram practice (a grill's
         passes count too, though they leave the ladder alone); the state replays only the
         ladder's reviews. A miss resets the ladder whatever came before it, so each item
-        is replayed from its last miss on, starting from counts of the reviews before; the
-        states equal a full replay (a test checks this)."""
+        is replayed from its last miss on (from its last miss before ``history[0]``, when
+        days are asked for), starting from counts of the reviews before; the states equal
+        a full replay (a test checks this)."""
         maintenance_days = maintenance_days or self.maintenance_days
         never = "9999-12-31"  # no window without a today: those counts stay zero
         week = (today - timedelta(days=6)).isoformat() if today else never
@@ -520,7 +525,7 @@ class Store:
                 item_id: (count, last)
                 for item_id, count, last in self.conn.execute(
                     f"""
-                    SELECT r.item_id, COUNT(*), MAX(r.id) FROM reviews r
+                    SELECT r.item_id, COUNT(*), MAX(r.id) FROM reviews r INDEXED BY reviews_misses
                     WHERE r.effect = {LADDER} AND r.grade = 'fail' AND {not_undone} GROUP BY r.item_id
                     """
                 )
@@ -547,6 +552,20 @@ class Store:
             self.conn.executemany(
                 "INSERT INTO _last_miss VALUES (?, ?)", [(r[0], misses.get(r[0], (0, 0))[1]) for r in rows if r[2]]
             )
+            if history:
+                # An item missed since the first day asked for is replayed from its last miss
+                # before that day (its misses walked backwards), so every day's state is known.
+                self.conn.execute(
+                    f"""
+                    UPDATE _last_miss SET from_id = COALESCE((
+                        SELECT r.id FROM reviews r INDEXED BY reviews_misses
+                        WHERE r.item_id = _last_miss.item_id AND r.effect = {LADDER} AND r.grade = 'fail'
+                          AND r.day < :since AND {not_undone}
+                        ORDER BY r.id DESC LIMIT 1), 0)
+                    WHERE from_id > 0 AND (SELECT x.day FROM reviews x WHERE x.id = _last_miss.from_id) >= :since
+                    """,
+                    {"since": history[0].isoformat()},
+                )
             # CROSS JOIN keeps _last_miss as the outer loop: one index range per item.
             suffix = self.conn.execute(
                 f"""
@@ -556,31 +575,32 @@ class Store:
                 """
             ).fetchall()
         with self._errors():
-            return self._summarise(rows, misses, recent, keys, suffix, maintenance_days)
+            return self._summarise(rows, misses, recent, keys, suffix, maintenance_days, history)
 
     @staticmethod
-    def _summarise(rows, misses, recent, keys, suffix, maintenance_days) -> dict[str, ItemSummary]:
+    def _summarise(rows, misses, recent, keys, suffix, maintenance_days, history=()) -> dict[str, ItemSummary]:
         # The suffix arrives grouped by item, in id order: replay each group in one call.
-        by_item: dict[int, list[tuple[date, Grade]]] = {}
-        days: dict[str, date] = {}
-        grades = _GRADES
-        for item_id, day, grade in suffix:
-            d = days.get(day)
-            if d is None:
-                d = days[day] = _day(day)
-            group = by_item.get(item_id)
-            if group is None:
-                group = by_item[item_id] = []
-            g = grades.get(grade)
-            group.append((d, g if g is not None else _grade(grade)))
+        from itertools import groupby
+        from operator import itemgetter
+
+        days = {d: _day(d) for d in {r[1] for r in suffix}}
+        grades = {g: _grade(g) for g in {r[2] for r in suffix}}
+        by_item = {item_id: [(days[d], grades[g]) for _, d, g in rows_] for item_id, rows_ in groupby(suffix, key=itemgetter(0))}
         states: dict[int, CardState] = {}
+        histories: dict[int, tuple[CardState, ...]] = {}
+        marks = (*history, date.max)
+        fail = Grade.FAIL
         for item_id, _, ladder in rows:  # effect is 1 or 2 here, so SUM(effect) - COUNT(*) counts the 2s
             if ladder:
-                ladder_fails, last_fail = misses.get(item_id, (0, None))
-                prior_lapses = ladder_fails - (1 if last_fail is not None else 0)
+                ladder_fails = misses.get(item_id, (0, None))[0]
                 group = by_item.get(item_id, [])
-                start = CardState(rung=0, due=None, reviews=ladder - len(group), lapses=prior_lapses)
-                states[item_id] = replay(start, group, maintenance_days)
+                replayed_fails = sum(1 for _, g in group if g is fail)
+                start = CardState(rung=0, due=None, reviews=ladder - len(group), lapses=ladder_fails - replayed_fails)
+                if history:
+                    *sampled, states[item_id] = states_on(start, group, marks, maintenance_days)
+                    histories[item_id] = tuple(sampled)
+                else:
+                    states[item_id] = replay(start, group, maintenance_days)
         out = {}
         for item_id, total, _ in rows:
             if item_id not in keys:
@@ -593,6 +613,7 @@ class Store:
                 all_time=ItemStats(total, total - fails, fails),
                 week=ItemStats(wn, wp, wn - wp),
                 month=ItemStats(mn, mp, mn - mp),
+                history=histories.get(item_id, (NEW_STATE,) * len(history)),
             )
         return out
 
@@ -670,50 +691,6 @@ class Store:
                 (since.isoformat(),),
             ).fetchall()
             return {_day(d): n for d, n in rows}
-
-    def ladder_since(self, since: date) -> dict[str, list[tuple[date, Grade]]]:
-        """For every item with a live ladder review on or after ``since``: its live ladder
-        reviews (day, grade), oldest first, from its last miss before ``since`` on (from
-        its first review when it had none). A miss resets the ladder, so replaying these
-        from a new state gives the item's rung on every day from ``since`` to now; the
-        items left out stood still all that time."""
-        with self._errors(), self._snapshot():
-            not_undone = self._not_undone
-            # Like summaries: each item's starting row in a temporary table, then one index
-            # range per item (the last miss found by walking that item's misses backwards).
-            self.conn.execute("CREATE TEMP TABLE IF NOT EXISTS _since (item_id INTEGER PRIMARY KEY, from_id INTEGER NOT NULL)")
-            self.conn.execute("DELETE FROM _since")
-            self.conn.execute(
-                f"""
-                INSERT INTO _since SELECT t.item_id, COALESCE((
-                    SELECT r.id FROM reviews r INDEXED BY reviews_misses
-                    WHERE r.item_id = t.item_id AND r.effect = {LADDER} AND r.grade = 'fail' AND r.day < :since AND {not_undone}
-                    ORDER BY r.id DESC LIMIT 1), 0)
-                FROM (SELECT DISTINCT r.item_id FROM reviews r INDEXED BY reviews_day
-                      WHERE r.day >= :since AND r.effect = {LADDER} AND {not_undone}) t
-                """,
-                {"since": since.isoformat()},
-            )
-            rows = self.conn.execute(
-                f"""
-                SELECT r.item_id, r.day, r.grade FROM _since m
-                CROSS JOIN reviews r INDEXED BY reviews_ladder ON r.item_id = m.item_id AND r.id >= m.from_id
-                WHERE r.effect = {LADDER} AND {not_undone} ORDER BY m.item_id, r.id
-                """
-            ).fetchall()
-            keys = dict(self.conn.execute("SELECT id, key FROM items"))
-        from itertools import groupby
-
-        out: dict[str, list[tuple[date, Grade]]] = {}
-        with self._errors():
-            days = {d: _day(d) for d in {r[1] for r in rows}}
-            grades = {g: _grade(g) for g in {r[2] for r in rows}}
-            for item_id, group in groupby(rows, key=lambda r: r[0]):
-                key = keys.get(item_id)
-                if key is None:
-                    raise DamagedValue("reviews.item_id", item_id, "the id of a row in items")
-                out[key] = [(days[d], grades[g]) for _, d, g in group]
-        return out
 
     # -- the interview plan -----------------------------------------------------------
     def set_plan(self, interview: date, per_day: int, focus: str, *, day: date, at: datetime | None = None) -> int:

@@ -164,6 +164,12 @@ def test_the_fast_state_query_agrees_with_replaying_every_history(tmp_path_facto
             assert summary.all_time.reviews == len(mine) and summary.all_time.fails == sum(r.grade == "fail" for r in mine)
             recent = [r for r in mine if (d - r.day).days < 7]
             assert (summary.week.reviews, summary.week.passes) == (len(recent), sum(r.grade == "pass" for r in recent))
+        # The states on past days (the report's readiness over time) agree with replaying up to each day.
+        days = [D0 + timedelta(days=k) for k in range(0, 200, 9)]
+        for key, summary in store.summaries(d, history=days).items():
+            history = store.history(key)
+            assert summary.state == (card_state(history) if history else summary.state)
+            assert list(summary.history) == [card_state([r for r in history if r.day <= day]) for day in days]
 
 
 WRITER = textwrap.dedent(

@@ -274,6 +274,30 @@ lazy_command(
     "Show and change your settings: deck folders, new cards per day, rollover hour, maintenance interval.",
 )
 lazy_command(
+    "export",
+    "gdgrill.commands.export",
+    "export_app",
+    "Export your progress log (every event, JSON lines or CSV) or the decks as an Anki package.",
+)
+lazy_command(
+    "import",
+    "gdgrill.commands.export",
+    "import_app",
+    "Merge an exported progress log back in: events already here are skipped, so importing twice changes nothing.",
+)
+lazy_command(
+    "backup",
+    "gdgrill.commands.export",
+    "backup",
+    "Write a consistent copy of your progress database into DIR (safe while another gdgrill is writing).",
+)
+lazy_command(
+    "sync",
+    "gdgrill.commands.sync",
+    "sync",
+    "Sync your progress between machines through a folder you already sync (Syncthing, Dropbox, git, a USB stick).",
+)
+lazy_command(
     "race",
     "gdgrill.race.command",
     "race_command",

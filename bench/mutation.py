@@ -33,13 +33,13 @@ ROOT = Path(__file__).resolve().parent.parent
 # function and runs only those against a mutant of it. (Tests that drive a subprocess or a
 # pty are left out: mutmut cannot see the calls they make, so they would only cost time.)
 SELECTIONS: dict[str, list[str]] = {
-    "scheduler": ["test_scheduler", "test_quiz", "test_quiz_session", "test_report", "test_store",
-                  "test_planner", "test_sessions"],
-    "store": ["test_store", "test_store_damage", "test_sessions", "test_quiz", "test_quiz_session",
+    "scheduler": ["test_scheduler", "test_quiz", "test_quiz_session", "test_report", "test_report_boundaries",
+                  "test_store", "test_planner", "test_sessions"],
+    "store": ["test_store", "test_store_errors", "test_store_damage", "test_sessions", "test_quiz", "test_quiz_session",
               "test_report", "test_cli", "test_decks_manage", "test_plan_cli", "test_practice_answers"],
     "answers": ["test_answers", "test_quickfire_answers", "test_content", "test_quiz"],
-    "report": ["test_report", "test_cli", "test_decks_manage", "test_plan_cli"],
-    "quiz": ["test_quiz", "test_quiz_session", "test_cli", "test_config", "test_sessions"],
+    "report": ["test_report", "test_report_boundaries", "test_report_render", "test_cli", "test_decks_manage", "test_plan_cli"],
+    "quiz": ["test_quiz", "test_quiz_rules", "test_quiz_session", "test_cli", "test_config", "test_sessions"],
     "planner": ["test_planner", "test_plan_cli"],
     "memory": ["test_memory", "test_planner", "test_plan_cli"],
 }
@@ -68,6 +68,54 @@ RULES = [
 
 _EMPTY = "an empty log in memory: no review for the maintenance gap to shape, no error for the path to name"
 EQUIVALENT: dict[str, dict[tuple[str, str], str]] = {
+    "memory": {
+        ("_clamp_d", "return MIN_DIFFICULTY if d <= MIN_DIFFICULTY else (MAX_DIFFICULTY if d > MAX_DIFFICULTY else d)"):
+            "at d == 1 both branches give 1",
+        ("_clamp_d", "return MIN_DIFFICULTY if d < MIN_DIFFICULTY else (MAX_DIFFICULTY if d >= MAX_DIFFICULTY else d)"):
+            "at d == 10 both branches give 10",
+        ("_clamp_d", "return MIN_DIFFICULTY if d < MIN_DIFFICULTY else (MAX_DIFFICULTY if (d > MAX_DIFFICULTY) and False else d)"):
+            "within FSRS-6's parameter bounds difficulty never passes 10: each update blends values below it",
+        ("_stability", "if rating >= HARD and grow <= 1.0:"): "at grow == 1 both give 1",
+        ("_stability", "s_new = long_term if long_term <= short_term else short_term"): "equal values: either is the same",
+        ("_stability", "return s_new if s_new >= STABILITY_MIN else STABILITY_MIN"): "equal values: either is the same",
+        ("outcomes", "r = (1 + self.factor * (elapsed if elapsed >= 0 else 0) / s) ** self.decay"): "at 0 both give 0",
+        ("recall_after", "return (1 + self.factor * (days if days >= 0 else 0) / stability) ** self.decay"): "at 0 both give 0",
+        ("review", "r = (1 + self.factor * (elapsed if elapsed >= 0 else 0) / s) ** self.decay"): "at 0 both give 0",
+        ("review", "r = (1 + self.factor * (elapsed if (elapsed > 0) or True else 0) / s) ** self.decay"):
+            "r matters only for a review a day or more after the last; same-day (or earlier) reviews ignore it",
+        ("review", "r = (1 + self.factor * (elapsed if elapsed > 0 else 1) / s) ** self.decay"):
+            "r matters only for a review a day or more after the last; same-day (or earlier) reviews ignore it",
+    },
+    "planner": {
+        ("__init__", "s_pass, s_fail = model.first(GOOD, None).stability, model.first(AGAIN, day).stability"):
+            "only the first review's stability is used, and it does not depend on the day",
+        ("__init__", "s_pass, s_fail = model.first(GOOD, day).stability, model.first(AGAIN, None).stability"):
+            "only the first review's stability is used, and it does not depend on the day",
+        ("allowance_on", "fresh = sum(1 for i in items if (i.state is None or not i.state.reviews) and on_track(None, day, interview))"):
+            "for an item with no review, on_track(state) and on_track(None) are the same test",
+        ("choose", "if g > MIN_GAIN:"): "a gain of exactly 0.001 (a float from the memory model) does not occur",
+        ("choose", "if fresh or left > 0:"): "with no fresh card the branch adds nothing; with left 0 it adds fresh[:0]",
+        ("choose", "if fresh and left >= 0:"): "with left 0 the branch adds fresh[:0], nothing",
+        ("choose", "new = [k for _, _, k in fresh[:cap]]"):
+            "fresh (on-track new cards) and new cards ranked by value never coexist: a new card is on track"
+            " exactly when the interview is 22+ days away, for every new card at once",
+    },
+    "report": {
+        ("_facts", "def _facts(summary: ItemSummary, today: date, suspended: bool = True) -> tuple:"):
+            "the default is never used: build_report always says whether the card is suspended",
+        ("_facts", "1 if (state.reviews or summary.all_time.reviews) or True else 0,  # tested: on the ladder or in a grill"):
+            "every summarised item has a graded review (summaries() lists no other), so the test is always true",
+        ("_facts", "1 if state.reviews or summary.all_time.reviews else 1,  # tested: on the ladder or in a grill"):
+            "every summarised item has a graded review (summaries() lists no other), so the test is always true",
+        ("readiness", "return min(state.rung, MASTERED) / MASTERED if (state.reviews) or True else 0.0"):
+            "a state with no reviews is the new state, at rung 0: 0/5 is 0.0 either way",
+        ("build_report", "weakest.append((stats.fails, stats.pass_rate or 1.0, key, stats))"):
+            "a weak item has a miss, so a review, so its pass rate is never None",
+        ("build_report", "{\"item\": key, \"title\": known[key].title, \"misses\": all_time[key].fails, \"due\": s.due.isoformat() if (s.due) or True else None}"):
+            "a reviewed item always has a due day",
+        ("build_report", "forecast((states[k] for k in known if k in states and k not in suspended), today, )"):
+            "FORECAST_DAYS is forecast()'s default, 21 (a test holds the report to 21 days)",
+    },
     "store": {
         ("_open_empty", 'conn = sqlite3.connect(":memory:", )'): _EMPTY,
         ("_open_empty", "return Store(conn, None, maintenance_days)"): _EMPTY,

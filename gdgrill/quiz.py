@@ -487,7 +487,7 @@ class QuizSession:
 
     def _confirm(self, card: Card, grade: Grade, scheduling: bool | None, relearn: bool = False, detail: dict | None = None) -> None:
         word = "✓ easy" if grade is Grade.EASY else ("✓ pass" if grade.passed else "✗ miss")
-        mark = Text(word, style="ok" if grade.passed else "bad")
+        mark = Text.assemble((word, "ok" if grade.passed else "bad"))  # the word coloured, not the dim note after it
         if detail and "key_points" in detail:
             mark.append(f" ({len(detail['key_points_hit'])} of {detail['key_points']} key points)")
         if relearn:
@@ -553,8 +553,9 @@ def empty_selection(deck: Sequence[str], tier: int | None, tags: Sequence[str], 
     """Why a --deck/--tier/--tag selection holds no card, and what it could hold instead."""
     asked = " ".join([*(f"--deck {d}" for d in deck), *([f"--tier {tier}"] if tier else []), *(f"--tag {t}" for t in tags)])
     tiers = sorted({c.tier for c in decks_cards})
-    where = ("deck " + ", ".join(deck)) if deck else "the decks"
-    hint = f"{where} has tiers {', '.join(map(str, tiers))}" if tier and tiers else "see 'gdgrill decks list' and 'gdgrill decks tags'"
+    where = (("deck " if len(deck) == 1 else "decks ") + ", ".join(deck)) if deck else "the decks"
+    has = "has" if len(deck) == 1 else "have"
+    hint = f"{where} {has} tiers {', '.join(map(str, tiers))}" if tier and tiers else "see 'gdgrill decks list' and 'gdgrill decks tags'"
     return f"no card matches {asked} ({hint})"
 
 

@@ -63,7 +63,7 @@ def verdict(score: float, seen: int, recent_pass_rate: float | None = None) -> s
     return "just started: most cards are at the first checkpoints"
 
 
-def _summary(keys: list[str], facts: dict[str, tuple], today: date) -> dict[str, Any]:
+def _summary(keys: list[str], facts: dict[str, tuple]) -> dict[str, Any]:
     """Sum the per-item facts (see :func:`_facts`) over a group of items."""
     seen = learning = mastered = due = wn = wp = mn = mp = 0
     score = 0.0
@@ -244,13 +244,13 @@ def build_report(
     return {
         "schema": SCHEMA_VERSION,
         "today": today.isoformat(),
-        "overall": _summary(list(known), facts, today),
+        "overall": _summary(list(known), facts),
         "decks": [
-            {"id": gid, "title": group_titles.get(gid, gid), **_summary(members, facts, today)}
+            {"id": gid, "title": group_titles.get(gid, gid), **_summary(members, facts)}
             for gid, members in groups.items()
         ],
         "tiers": [
-            {"tier": t, "name": TIER_NAMES.get(t, f"tier {t}"), **_summary(tiers[t], facts, today)}
+            {"tier": t, "name": TIER_NAMES.get(t, f"tier {t}"), **_summary(tiers[t], facts)}
             for t in sorted(tiers)
         ],
         "weakest": [
@@ -468,9 +468,8 @@ def render_text(report: dict[str, Any], console: Any) -> None:
     if report["weakest"]:
         console.print(Text("Weakest (misses / reviews):", style="title"))
         for r in report["weakest"]:
-            line = Text(f"  {r['misses']:>2}/{r['reviews']:<3} ", style="bad")
-            line.append(f"{r['item']}  ")
-            line.append(r["title"], style="muted")
+            # assemble, not Text(style=...): a Text's style would colour the whole line red
+            line = Text.assemble((f"  {r['misses']:>2}/{r['reviews']:<3} ", "bad"), f"{r['item']}  ", (r["title"], "muted"))
             console.print(line, no_wrap=True, overflow="ellipsis")
     if report["regrill"]:
         console.print(Text("Re-grill (back at the bottom of the ladder after a miss): ", style="title") + Text(", ".join(r["item"] for r in report["regrill"][:12])))
@@ -479,9 +478,7 @@ def render_text(report: dict[str, Any], console: Any) -> None:
 
         console.print(Text(f"Leeches (missed {LEECH_MISSES}+ times: another pass at the card rarely fixes them):", style="title"))
         for leech in report["leeches"]:
-            line = Text(f"  {leech['misses']:>2}× ", style="bad")
-            line.append(f"{leech['item']}  ")
-            line.append(leech["title"], style="muted")
+            line = Text.assemble((f"  {leech['misses']:>2}× ", "bad"), f"{leech['item']}  ", (leech["title"], "muted"))
             console.print(line, no_wrap=True, overflow="ellipsis")
             for advice in leech["advice"]:
                 console.print(Padding(Text(advice, style="muted"), (0, 0, 0, 6)))

@@ -62,7 +62,7 @@ def test_a_pass_lasts_longer_than_a_miss_and_easy_longer_than_good():
 
 
 def test_wrong_parameter_count_is_refused():
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="^FSRS-6 takes 21 parameters, got 19$"):
         FSRS((0.1,) * 19)
 
 
@@ -76,3 +76,35 @@ def test_outcomes_equal_two_full_reviews(gap):
     assert r == pytest.approx(model.recall(memory, day))
     assert s_pass == model.review(memory, GOOD, day).stability
     assert s_fail == model.review(memory, AGAIN, day).stability
+
+
+D0 = date(2026, 1, 1)
+
+
+@pytest.mark.parametrize(
+    "history",
+    [
+        [(D0, AGAIN), (D0 + timedelta(days=400), AGAIN)],  # missed, then again a year on: the short-term cap binds
+        [(D0 + timedelta(days=n), AGAIN) for n in range(15)],  # miss after miss: difficulty stops at 10
+        [(D0 + timedelta(days=n * n), EASY) for n in range(12)],  # easy after easy: difficulty stops at 1
+        [(D0, AGAIN)] * 12,  # missed again and again the same day: stability stops at its floor
+        [(D0, GOOD)] * 6,  # passed again the same day: stability never shrinks
+    ],
+    ids=["overdue-miss", "misses", "easies", "same-day-misses", "same-day-passes"],
+)
+def test_the_model_at_its_limits_matches_py_fsrs(history):
+    model = FSRS()
+    ours = model.replay(history)
+    when = history[-1][0] + timedelta(days=5)
+    card, recall = _reference(history, when)
+    assert ours.stability == pytest.approx(card.stability, rel=1e-9)
+    assert ours.difficulty == pytest.approx(card.difficulty, rel=1e-9)
+    assert model.recall(ours, when) == pytest.approx(recall, rel=1e-9)
+
+
+def test_recall_on_the_day_of_the_review_or_before_it_is_certain():
+    model = FSRS()
+    memory = Memory(stability=4.0, difficulty=5.0, last=D0)
+    assert model.recall_after(4.0, 0) == 1.0 and model.recall_after(4.0, -3) == 1.0
+    r, _, _ = model.outcomes(memory, D0 - timedelta(days=2))  # a clock set back before the last review
+    assert r == 1.0 and model.recall(memory, D0 - timedelta(days=2)) == 1.0

@@ -212,3 +212,110 @@ def test_a_replay_can_start_from_a_known_memory():
     later = TODAY + timedelta(days=5)
     assert MODEL.replay([(later, GOOD)], start) == MODEL.review(start, GOOD, later)
     assert MODEL.replay([], start) == start and MODEL.replay([]) is None
+
+
+def test_value_is_the_tier_weight_scaled_by_the_area_rating_and_by_misses():
+    assert [value(t) for t in (1, 2, 3, 4)] == [1.0, 0.9, 0.8, 0.7]
+    assert [value(t, "research") for t in (1, 2, 3, 4)] == [0.85, 0.9, 1.0, 1.0]
+    assert value(9) == 0.7  # a tier the focus does not list weighs like tier 4
+    assert [value(1, area_rating=r) for r in (1, 3, 5)] == pytest.approx([1.2, 1.0, 0.8])
+    assert [value(1, misses=m) for m in (0, 2, 4, 9)] == pytest.approx([1.0, 1.1, 1.2, 1.2])
+    assert value(2, "research", area_rating=1, misses=1) == pytest.approx(0.9 * 1.2 * 1.05)
+
+
+def test_with_one_day_of_runway_every_on_track_card_may_start_today():
+    assert new_allowance(50, 22, 10, 0) == 50  # the last day a new card can still finish its ladder
+    assert new_allowance(5, 21, 0, 0) == 0  # no runway and no ladder allowance: none
+
+
+def test_a_card_reviewed_once_is_on_track_by_its_remaining_checkpoints_not_as_new():
+    # Passed two days ago, due tomorrow (day 3): its ladder ends 1 + 18 = 19 days from now.
+    once = CardState(rung=1, due=TODAY + timedelta(days=1), reviews=1)
+    assert on_track(once, TODAY, TODAY + timedelta(days=20))
+    assert not on_track(once, TODAY, TODAY + timedelta(days=19))
+
+
+def test_the_new_card_allowance_counts_the_new_cards_still_on_track():
+    from gdgrill.planner import allowance_on
+
+    interview = TODAY + timedelta(days=23)  # two days of runway
+    reviewed = [Item(f"d/r{i}", 1, 1.0, CardState(1, TODAY + timedelta(days=1), 1), Memory(3.0, 5.0, TODAY)) for i in range(2)]
+    unseen = [*new_items(3), Item("d/n", 1, 1.0, CardState(0, None, 0), None)]  # never reviewed, one with a bare state
+    assert allowance_on([*reviewed, *unseen], TODAY, interview, 1, 0) == 2  # ceil(4 new / 2 days)
+    assert allowance_on([*reviewed, *unseen], TODAY, interview, 1, 1) == 1
+
+
+def test_a_close_interview_still_serves_an_on_track_mastered_card_from_the_ladder():
+    mastered = Item("d/m", 1, 1.0, CardState(5, TODAY, 5), Memory(60.0, 3.0, TODAY - timedelta(days=30)))
+    queue = choose([mastered, *new_items(3)], today=TODAY, interview=TODAY + timedelta(days=10), budget=40, model=MODEL, p_new=0.5)
+    assert queue.ladder == ["d/m"] and queue.days_left == 10
+
+
+def test_an_item_known_only_from_grills_is_planned_not_introduced():
+    grilled = Item("d/g", 1, 1.0, None, Memory(1.0, 6.0, TODAY - timedelta(days=5)))  # a memory, no ladder state
+    bare = Item("d/b", 1, 1.0, CardState(0, None, 0), None)  # a state with no review: still new
+    queue = choose([grilled, bare], today=TODAY, interview=TODAY + timedelta(days=10), budget=40, model=MODEL, p_new=0.5)
+    assert queue.planned == ["d/g"] and queue.new == ["d/b"]
+
+
+def test_the_budget_is_shared_ladder_first_then_planned_then_new_and_never_exceeded():
+    interview = TODAY + timedelta(days=25)
+    due = [Item(f"d/due{i}", 1, 1.0, CardState(4, TODAY, 4), Memory(20.0, 4.0, TODAY - timedelta(days=7))) for i in range(5)]
+    # at checkpoint 0 after a miss, due in 10 days: 10 + 21 days is past the interview, so planned by value
+    behind = [Item(f"d/b{i}", 1, 1.0, CardState(0, TODAY + timedelta(days=10), 2, 1), Memory(0.5, 8.0, TODAY - timedelta(days=3)))
+              for i in range(5)]
+    for budget, new in ((12, 2), (11, 1)):
+        queue = choose([*due, *behind, *new_items(20)], today=TODAY, interview=interview, budget=budget, model=MODEL, p_new=0.5)
+        assert (len(queue.ladder), len(queue.planned), len(queue.new)) == (5, 5, new), budget
+
+
+def test_a_projection_introduces_at_the_ladders_rate_and_brings_each_card_back_on_its_day_3():
+    proj = project(new_items(30), today=TODAY, interview=TODAY + timedelta(days=60), per_day=40, model=MODEL, p_new=0.5)
+    assert [(d.reviews, d.new) for d in proj.days[:5]] == [(0, 10), (0, 10), (0, 10), (10, 0), (10, 0)]
+    later = project(new_items(30), today=TODAY, interview=TODAY + timedelta(days=60), per_day=40, model=MODEL, p_new=0.5,
+                    new_per_day=10, introduced_today=4)
+    assert [d.new for d in later.days[:3]] == [6, 10, 10]  # four already introduced today; tomorrow is a new day
+
+
+def test_a_projection_counts_what_was_done_today_and_does_not_ask_it_again():
+    due = [Item(f"d/due{i}", 1, 1.0, CardState(4, TODAY, 4), Memory(20.0, 4.0, TODAY - timedelta(days=7))) for i in range(4)]
+    proj = project(due, today=TODAY, interview=TODAY + timedelta(days=40), per_day=3, model=MODEL, p_new=0.5,
+                   spent={"d/due0", "d/due1"})
+    assert (proj.days[0].reviews, proj.days[0].new) == (3, 0)  # two done today + one more: the budget of 3
+    done = project(due, today=TODAY, interview=TODAY + timedelta(days=40), per_day=10, model=MODEL, p_new=0.5,
+                   spent={item.key for item in due})
+    assert done.days[0].reviews == 4  # all four done already: none asked twice
+
+
+def test_an_item_the_plan_never_reaches_keeps_the_recall_it_has():
+    memory = Memory(5.0, 5.0, TODAY - timedelta(days=2))
+    item = Item("d/x", 1, 1.0, CardState(1, TODAY + timedelta(days=30), 1), memory)
+    interview = TODAY + timedelta(days=6)
+    proj = project([item], today=TODAY, interview=interview, per_day=0, model=MODEL, p_new=0.5)
+    assert proj.recall == {"d/x": pytest.approx(MODEL.recall(memory, interview))} and proj.never_introduced == []
+
+
+def test_reviews_in_a_projection_only_raise_the_recall_on_the_day():
+    items = [Item(f"d/w{i}", 1, 1.0, CardState(0, TODAY, 2, 1), Memory(0.5 + i, 7.0, TODAY - timedelta(days=2))) for i in range(4)]
+    interview = TODAY + timedelta(days=12)
+    proj = project(items, today=TODAY, interview=interview, per_day=4, model=MODEL, p_new=0.5)
+    assert sum(d.reviews for d in proj.days) > len(items)  # each reviewed more than once
+    for item in items:
+        assert proj.recall[item.key] > MODEL.recall(item.memory, interview)
+
+
+def test_each_projected_review_starts_from_the_memory_the_last_one_left():
+    from gdgrill.planner import _expected_memory
+
+    memory = Memory(stability=1.5, difficulty=6.0, last=TODAY - timedelta(days=2))
+    item = Item("d/x", 1, 1.0, CardState(0, TODAY, 2, 1), memory)
+    interview = TODAY + timedelta(days=3)
+    proj = project([item], today=TODAY, interview=interview, per_day=1, model=MODEL, p_new=0.5)
+    assert [d.reviews for d in proj.days] == [1, 1, 1]  # worth a review every day
+    day1, day2 = TODAY + timedelta(days=1), TODAY + timedelta(days=2)
+    before_last = _expected_memory(MODEL, _expected_memory(MODEL, memory, TODAY, 0.5), day1, 0.5)
+    r = MODEL.recall(before_last, day2)
+    expected = r * MODEL.recall(MODEL.review(before_last, GOOD, day2), interview) + (1 - r) * MODEL.recall(
+        MODEL.review(before_last, AGAIN, day2), interview
+    )
+    assert proj.recall["d/x"] == pytest.approx(expected)

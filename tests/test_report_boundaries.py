@@ -106,8 +106,9 @@ def test_a_deck_on_a_band_edge_gets_that_band_in_every_format(tmp_path, rungs, r
 
 
 def test_weakest_lists_the_most_missed_first_then_the_lowest_pass_rate_at_most_ten(tmp_path):
-    reviews = [("w/b", F, 9), ("w/b", P, 8), ("w/b", F, 7), ("w/b", P, 6), ("w/b", F, 5), ("w/b", P, 4)]  # 3 misses, 50%
-    reviews += [("w/a", F, 9), ("w/a", F, 8), ("w/a", P, 7), ("w/a", F, 6)]  # 3 misses, 25%
+    reviews = [("w/b", F, 9), ("w/b", F, 8), ("w/b", P, 7), ("w/b", F, 6)]  # 3 misses, 25%
+    reviews += [("w/a", F, 12)] + [("w/a", P, n) for n in (11, 10, 9)] + [("w/a", F, 8)]  # 3 misses, 2 of 3 passes after
+    reviews += [("w/a", P, n) for n in (7, 6, 5)] + [("w/a", F, 4)]  # 3 misses in 9: 67% (w/b, fewer passes, comes first)
     reviews += [("w/c", F, 5), ("w/c", F, 4)]  # 2 misses
     reviews += [("w/d", F, 3), ("w/d", P, 2)]  # 1 miss, 50%
     singles = [f"w/s{n:02}" for n in range(9)]  # 1 miss, 0%: by key; the last three fall off
@@ -116,15 +117,57 @@ def test_weakest_lists_the_most_missed_first_then_the_lowest_pass_rate_at_most_t
     reviews += [("w/z", P, 3)]  # never missed
     keys = ["w/a", "w/b", "w/c", "w/d", "w/m", "w/z", *singles]
     data, md, text = report_for(tmp_path, [Item(k, "w", 1, f"title of {k}") for k in keys], reviews)
-    expected = ["w/a", "w/b", "w/c", *singles[:7]]
+    expected = ["w/b", "w/a", "w/c", *singles[:7]]
     assert [w["item"] for w in data["weakest"]] == expected
-    assert data["weakest"][0] == {"item": "w/a", "title": "title of w/a", "misses": 3, "reviews": 4, "pass_rate": 0.25}
+    assert data["weakest"][:2] == [
+        {"item": "w/b", "title": "title of w/b", "misses": 3, "reviews": 4, "pass_rate": 0.25},
+        {"item": "w/a", "title": "title of w/a", "misses": 3, "reviews": 9, "pass_rate": 0.667},
+    ]
     assert data["weakest"][2]["pass_rate"] == 0.0
     section = md.split("## Weakest")[1].split("##")[0]
     assert [line.split("`")[1] for line in section.splitlines() if line.startswith("- ")] == expected
-    assert "- `w/a` — 3 miss(es) in 4 reviews: title of w/a" in section
+    assert "- `w/b` — 3 miss(es) in 4 reviews: title of w/b" in section
     listed = text.split("Weakest (misses / reviews):")[1].splitlines()[1:11]
     assert [line.split()[1] for line in listed] == expected and listed[0].split()[0] == "3/4"
+
+
+def test_regrill_lists_the_cards_back_at_the_bottom_most_missed_first_with_their_due_day(tmp_path):
+    items = [Item(k, "d", 1, f"{k}?") for k in ("d/a", "d/b", "d/c", "d/d")]
+    reviews = [("d/a", F, 3), ("d/b", F, 9), ("d/b", P, 8), ("d/b", F, 2), ("d/c", P, 0)]
+    reviews += [("d/d", F, 5), ("d/d", P, 4)]  # missed, then passed again: climbing, not waiting on a miss
+    data, md, _ = report_for(tmp_path, items, reviews)
+    assert data["regrill"] == [
+        {"item": "d/b", "title": "d/b?", "misses": 2, "due": "2026-03-01"},
+        {"item": "d/a", "title": "d/a?", "misses": 1, "due": "2026-02-28"},
+    ]
+    assert "- `d/b` (due 2026-03-01): d/b?\n- `d/a` (due 2026-02-28): d/a?" in md
+
+
+def test_group_counts_add_up_over_every_card_of_a_deck_and_tier(tmp_path):
+    items = [Item("d/a", "d", 1, "A?"), Item("d/b", "d", 1, "B?"), Item("d/c", "d", 5, "C?"), Item("d/n", "d", 1, "N?")]
+    reviews = [("d/a", P, 3), ("d/b", P, 3), ("d/c", P, 1)]  # two due today, then one not due; d/n never seen
+    with open_store(tmp_path) as store:
+        for item, g, days_ago in reviews:
+            store.record_review(item, g, "quiz", day=ago(days_ago))
+        data = build_report(items, {}, store, TODAY)  # no deck titles given
+    deck = data["decks"][0]
+    assert (deck["title"], deck["items"], deck["seen"], deck["learning"], deck["mastered"], deck["due_today"]) == ("d", 4, 3, 3, 0, 2)
+    tiers = {t["tier"]: t for t in data["tiers"]}
+    assert (tiers[1]["name"], tiers[1]["seen"], tiers[1]["learning"], tiers[1]["due_today"]) == ("phone screen", 2, 2, 2)
+    assert (tiers[5]["name"], tiers[5]["items"], tiers[5]["seen"]) == ("tier 5", 1, 1)  # a tier with no name of its own
+    assert data["overall"]["readiness"] == round(3 * 0.2 / 4, 3)
+
+
+def test_a_report_with_no_cards_is_not_started_rather_than_ready(tmp_path):
+    with open_store(tmp_path) as store:
+        data = build_report([], {}, store, TODAY)
+    assert (data["overall"]["items"], data["overall"]["readiness"], data["overall"]["verdict"]) == (0, 0.0, "not started")
+    assert data["streak"] == {"current": 0, "longest": 0, "studied_today": False}
+
+
+def test_a_shaky_verdict_gives_the_recent_pass_rate():
+    assert verdict(1.0, 3, 0.6) == "shaky: 60% passed lately; re-grill the misses before going deeper"
+    assert verdict(0.9, 3, 0.95) == "ready: keep it warm with the maintenance checks"
 
 
 def test_a_card_due_on_the_forecasts_last_day_is_shown_and_one_due_a_day_later_is_not(tmp_path):

@@ -3,9 +3,13 @@
     PYTHONPATH=. python bench/bench_drill.py
 
 Prints (1) the time to judge one answer — cold (first answer in the process, including the
-known-mistake catalog for a wrong one) and warm — and (2) the overhead of interpreting the
-user's rule relative to running the reference optimizer alone on numpy (goal: <= 2x), for
-Adam at several array sizes. Also checks that the numpy-only path never imports torch.
+known-mistake catalog for a wrong one) and warm — (2) a wrong answer's verdict with its
+diagnosis (where it goes wrong, the repair search) over the wrong answers of
+tests/diagnosis_cases.py and tests/diagnosis_fresh_cases.py, each in a fresh process for the
+cold figure (goal: <= 300 ms, torch never imported), and the share that gets the expected
+diagnosis, (3) the overhead of interpreting the user's rule relative to running the
+reference optimizer alone on numpy (goal: <= 2x), for Adam at several array sizes, and (4) the
+torch cross-check after a pass (torch.optim on cpu, and on cuda when there is one).
 """
 
 from __future__ import annotations
@@ -53,6 +57,7 @@ def main() -> int:
     print(f"  wrong answer   : cold {cold_fail * 1e3:7.2f} ms   warm {warm_fail * 1e3:7.2f} ms  (cold runs all {len(drill.mutants)} known mistakes once)")
     print(f"  torch imported on the numpy-only path: {'no' if torch_free else 'YES (regression)'}")
 
+    latency_ok = wrong_answer_latency()
     overhead_ok = interpreter_overhead()
 
     try:
@@ -62,14 +67,72 @@ def main() -> int:
         verdict = judge(drill, ADAM_USER, torch_device="cpu")
         first = time.perf_counter() - start
         warm = median_time(lambda: judge(drill, ADAM_USER, torch_device="cpu"))
-        print(f"with the torch float32 cross-check on cpu: first {first * 1e3:.1f} ms (includes importing torch), warm {warm * 1e3:.2f} ms; agrees={verdict.torch.agrees}")
+        print(f"with the cross-check ({verdict.torch.compared}): first {first * 1e3:.1f} ms (includes importing torch), warm {warm * 1e3:.2f} ms")
+        for c in verdict.torch.checks:
+            print(f"  {c.dtype}: worst |Δ| {c.max_abs_diff:.2g}, tolerance {c.tolerance:.2g}, agrees={c.agrees}")
         if torch.cuda.is_available():
             judge(drill, ADAM_USER, torch_device="cuda")
             warm = median_time(lambda: judge(drill, ADAM_USER, torch_device="cuda"))
-            print(f"with the torch float32 cross-check on cuda: warm {warm * 1e3:.2f} ms")
+            verdict = judge(drill, ADAM_USER, torch_device="cuda")
+            print(f"with the cross-check on cuda ({torch.cuda.get_device_name()}): warm {warm * 1e3:.2f} ms")
+            for c in verdict.torch.checks:
+                print(f"  {c.dtype}: worst |Δ| {c.max_abs_diff:.2g}, tolerance {c.tolerance:.2g}, agrees={c.agrees}")
+        else:
+            print("no CUDA device here: the cuda cross-check is not timed")
     except ImportError:
         print("torch not installed: cross-check not timed")
-    return 0 if (torch_free and overhead_ok) else 1
+    return 0 if (torch_free and overhead_ok and latency_ok) else 1
+
+
+_COLD = """
+import json, sys, time
+from gdgrill.drill.catalog import DRILLS
+from gdgrill.drill.judge import judge
+name, text = json.loads(sys.argv[1])
+started = time.perf_counter()
+verdict = judge(DRILLS[name], text)
+seconds = time.perf_counter() - started
+print(json.dumps([seconds, "torch" in sys.modules, verdict.verdict]))
+"""
+
+
+def wrong_answer_latency(cold_samples: int = 24) -> bool:
+    """A wrong answer's verdict, diagnosis included: warm over every case, cold (a fresh
+    process, so the drill's catalog and reference are computed too) on a sample."""
+    import json
+    import subprocess
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+    from diagnosis_cases import CASES
+    from diagnosis_fresh_cases import FRESH
+    from test_drill_diagnosis import shortfall
+
+    from gdgrill.drill.catalog import DRILLS
+    from gdgrill.drill.judge import judge
+
+    cases = [(n, t, e) for source in (CASES, FRESH) for n, items in source.items() for t, e in items]
+    for n, t, _ in cases:  # warm every drill's caches
+        judge(DRILLS[n], t)
+    warm = sorted(median_time(lambda n=n, t=t: judge(DRILLS[n], t), repeat=3) for n, t, _ in cases)
+    right = {name: sum(shortfall(n, t, e) is None for n, t, e in cases if (n, t) in keys) for name, keys in (("mine", {(n, t) for n, items in CASES.items() for t, _ in items}), ("fresh", {(n, t) for n, items in FRESH.items() for t, _ in items}))}
+    step = max(1, len(cases) // cold_samples)
+    cold = []
+    torch_seen = False
+    for n, t, _ in cases[::step]:
+        out = subprocess.run([sys.executable, "-c", _COLD, json.dumps([n, t])], capture_output=True, text=True, check=True)
+        seconds, imported, _ = json.loads(out.stdout)
+        cold.append(seconds)
+        torch_seen |= imported
+    cold.sort()
+    pick = lambda xs, q: xs[min(len(xs) - 1, int(q * len(xs)))]  # noqa: E731
+    print(f"a wrong answer's verdict with its diagnosis ({len(cases)} wrong answers across the 12 drills):")
+    print(f"  warm: median {pick(warm, 0.5) * 1e3:.1f} ms, p90 {pick(warm, 0.9) * 1e3:.1f} ms, max {warm[-1] * 1e3:.1f} ms")
+    print(f"  cold (fresh process, {len(cold)} sampled): median {pick(cold, 0.5) * 1e3:.1f} ms, max {cold[-1] * 1e3:.1f} ms (goal <= 300 ms)")
+    print(f"  torch imported on that path: {'YES (regression)' if torch_seen else 'no'}")
+    mine = sum(len(v) for v in CASES.values())
+    fresh = sum(len(v) for v in FRESH.values())
+    print(f"  expected diagnosis: {right['mine']}/{mine} of tests/diagnosis_cases.py, {right['fresh']}/{fresh} of tests/diagnosis_fresh_cases.py")
+    return max(warm[-1], cold[-1]) <= 0.3 and not torch_seen
 
 
 def interpreter_overhead() -> bool:

@@ -13,13 +13,14 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from _util import median_time  # noqa: E402
 from gdgrill.decks import load_library  # noqa: E402
+from gdgrill.eventids import next_uid  # noqa: E402
 from gdgrill.report import Item, build_report  # noqa: E402
 from gdgrill.store import open_store  # noqa: E402
 
@@ -37,12 +38,16 @@ def fill(home: Path, cards: int, events: int, seed: int = 7) -> list[Item]:
         grade = "pass" if rng.random() < 0.8 else "fail"
         rows.append((item_id, f"{day.isoformat()}T12:00:00+00:00", day.isoformat(), grade, "quiz", 2))
     rows.sort(key=lambda r: r[2])  # the log is appended in time order
+    uid = None
+    for n, row in enumerate(rows):  # event ids increase with row order, as the store makes them
+        uid = next_uid(uid, int(datetime.fromisoformat(row[1]).timestamp() * 1000), rng.getrandbits(74))
+        rows[n] = (*row, uid)
     with open_store(home) as store:
         # Bulk load straight into the schema (the public API commits one row at a time).
         store.conn.execute("BEGIN")
         store.conn.executemany("INSERT INTO items (id, key) VALUES (?, ?)", [(i + 1, it.key) for i, it in enumerate(items)])
         store.conn.executemany(
-            "INSERT INTO reviews (item_id, reviewed_at, day, grade, mode, effect) VALUES (?, ?, ?, ?, ?, ?)", rows
+            "INSERT INTO reviews (item_id, reviewed_at, day, grade, mode, effect, uid) VALUES (?, ?, ?, ?, ?, ?, ?)", rows
         )
         store.conn.execute("COMMIT")
         # A log that grew one grade at a time is checkpointed as it goes (SQLite's

@@ -276,20 +276,25 @@ _NUMBER_RE = re.compile(
 _THOUSANDS = re.compile(r"(?<![\d.])(\d{1,3})((?:,\d{3})+)(?![\d.])")
 
 
-def _words_to_digits(text: str) -> str:
-    """'three hundred seventy-five million' → '375000000'; 'a tenth' → '0.1'."""
+def _scaled(text: str) -> str:
+    """A digit then a scale word (375 million, 2 thousand) and 'a tenth' as numbers."""
     text = re.sub(
         r"(\d+(?:\.\d+)?)\s*(hundred|thousand|million|billion|trillion)\b",
         lambda m: f"{float(m.group(1)) * _SCALES[m.group(2).lower()]:.15g}",
         text,
         flags=re.IGNORECASE,
     )
-    text = re.sub(
+    return re.sub(
         r"\b(?:a|one)\s+(half|third|quarter|fifth|tenth|hundredth|thousandth)\b",
         lambda m: f"{_FRACTION_WORDS[m.group(1).lower()]:.15g}",
         text,
         flags=re.IGNORECASE,
     )
+
+
+def _words_to_digits(text: str) -> str:
+    """'three hundred seventy-five million' → '375000000'; 'a tenth' → '0.1'."""
+    text = _scaled(text)
     tokens = re.split(r"(\s+|-)", text)
     out: list[str] = []
     run: list[str] = []
@@ -329,21 +334,7 @@ def _words_to_digits(text: str) -> str:
         while run and (not run[-1].strip() or run[-1] == "-"):
             run.pop()
         flush()
-    text = "".join(out)
-    # a digit then a scale word: 375 million, 2 thousand
-    text = re.sub(
-        r"(\d+(?:\.\d+)?)\s*(hundred|thousand|million|billion|trillion)\b",
-        lambda m: f"{float(m.group(1)) * _SCALES[m.group(2).lower()]:.15g}",
-        text,
-        flags=re.IGNORECASE,
-    )
-    text = re.sub(
-        r"\b(?:a|one)\s+(half|third|quarter|fifth|tenth|hundredth|thousandth)\b",
-        lambda m: f"{_FRACTION_WORDS[m.group(1).lower()]:.15g}",
-        text,
-        flags=re.IGNORECASE,
-    )
-    return text
+    return _scaled("".join(out))
 
 
 _WORD_MATH = [
@@ -1075,6 +1066,10 @@ def check(answer: str, accept: Sequence[str], spec: Spec | Mapping[str, Any] | N
                 continue  # "McCandlish et al. 2020": the right name, the wrong year
             if commentary or all(_consistent(d, r, s, hit) for d in dropped):
                 return Verdict(True, str(r), expected)
+    if re.search(r"(?i)\bor\b", answer):
+        return Verdict(False, "a hedge between two answers", expected)
+    if _NEGATION.search(first_clause):
+        return Verdict(False, "a negation, not an answer", expected)
     return Verdict(False, str(a) if a is not None else "", expected)
 
 

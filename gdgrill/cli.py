@@ -101,6 +101,9 @@ def quiz(
     tag: Annotated[
         Optional[list[str]], typer.Option("--tag", "-t", help="Only cards with this tag, e.g. warmup (repeatable; see 'gdgrill decks tags').")
     ] = None,
+    relearn: Annotated[
+        bool, typer.Option("--relearn/--no-relearn", help="Ask each card you miss once more at the end of the session (default on).")
+    ] = True,
     timed: Annotated[
         Optional[float],
         typer.Option(
@@ -149,7 +152,7 @@ def quiz(
             mode = "cram" if cram else ("timed" if time_limit else "quiz")
             session = QuizSession(
                 store, out, prompter(home), today, states, mode=mode, time_limit=time_limit, planned=queue.today_plan is not None,
-                after_grade=None if cram else leech_hook(store, home),
+                after_grade=None if cram else leech_hook(store, home), relearn=relearn,
             )
             try:
                 session.run(plan.cards)
@@ -163,12 +166,23 @@ def quiz(
 
 
 def leech_hook(store, home: Optional[Path]):
-    """After a miss that makes a card a leech, what to try instead (see gdgrill.leeches)."""
-    from gdgrill.content import problem_refs
-    from gdgrill.leeches import after_miss
-    from gdgrill.paths import home_dir, problems_cache_path
+    """After a miss that makes a card a leech, what to try instead (see gdgrill.leeches).
+    Nothing is imported until the first miss: a session of passes never pays for it."""
+    hook = None
 
-    return after_miss(store, lambda: problem_refs(problems_cache_path(home_dir(home))))
+    def after_grade(card, grade):
+        nonlocal hook
+        if grade.passed:
+            return []
+        if hook is None:
+            from gdgrill.content import problem_refs
+            from gdgrill.leeches import after_miss
+            from gdgrill.paths import home_dir, problems_cache_path
+
+            hook = after_miss(store, lambda: problem_refs(problems_cache_path(home_dir(home))))
+        return hook(card, grade)
+
+    return after_grade
 
 
 LAZY_COMMANDS: dict[str, tuple[str, str, str]] = {}
@@ -258,6 +272,30 @@ lazy_command(
     "gdgrill.commands.config",
     "config_app",
     "Show and change your settings: deck folders, new cards per day, rollover hour, maintenance interval.",
+)
+lazy_command(
+    "export",
+    "gdgrill.commands.export",
+    "export_app",
+    "Export your progress log (every event, JSON lines or CSV) or the decks as an Anki package.",
+)
+lazy_command(
+    "import",
+    "gdgrill.commands.export",
+    "import_app",
+    "Merge an exported progress log back in: events already here are skipped, so importing twice changes nothing.",
+)
+lazy_command(
+    "backup",
+    "gdgrill.commands.export",
+    "backup",
+    "Write a consistent copy of your progress database into DIR (safe while another gdgrill is writing).",
+)
+lazy_command(
+    "sync",
+    "gdgrill.commands.sync",
+    "sync",
+    "Sync your progress between machines through a folder you already sync (Syncthing, Dropbox, git, a USB stick).",
 )
 lazy_command(
     "race",

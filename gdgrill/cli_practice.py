@@ -57,7 +57,9 @@ def assess(
         goal = target_lines(band, plan_summary_for(home))
         if goal:
             body.append("\n\n" + " ".join(goal), style="title")
-        out.print(Panel(body, title="self-assessment saved", title_align="left"))
+        from gdgrill.console import Hanging
+
+        out.print(Panel(Hanging(body), title="self-assessment saved", title_align="left"))
 
 
 def grill(

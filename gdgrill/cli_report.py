@@ -34,11 +34,21 @@ def _problems(home):
 def report(
     format: Annotated[str, typer.Option("--format", "-f", help="text, md or json.")] = "text",
     out_file: Annotated[Optional[Path], typer.Option("--out", "-o", help="Write the report to this file.")] = None,
+    html: Annotated[
+        Optional[Path],
+        typer.Option("--html", metavar="FILE", help="Write the report as one self-contained HTML page: calendar, readiness over time, forecast, your worst cards' curves.", show_default=False),
+    ] = None,
+    png: Annotated[
+        Optional[Path],
+        typer.Option("--png", metavar="FILE", help="Write the calendar, readiness over time and forecast as a PNG figure (needs matplotlib: pip install 'gdgrill[plot]').", show_default=False),
+    ] = None,
     home: HomeOption = None,
     decks: DecksOption = None,
 ) -> None:
-    """Where you stand: readiness per deck and tier, weakest cards, what to re-grill,
-    the streak and what falls due over the next 21 days."""
+    """Where you stand: readiness per deck and tier, a 12-week study calendar, readiness
+    over time per deck, weakest cards, what to re-grill, the streak and what falls due over
+    the next 21 days. --html FILE writes the same as one self-contained page (with the
+    curves of your worst curve cards), --png FILE the charts as a figure."""
     from gdgrill import clock
     from gdgrill.report import build_report, render_json, render_markdown, render_text
 
@@ -55,6 +65,9 @@ def report(
 
                 plan = plan_summary(library.cards, store, today, new_per_day(None, home))
             data = build_report(items, titles, store, today, plan, library.cards, _problems(home))
+        if html is not None or png is not None:
+            _write_pictures(data, html, png)
+            return
         if format == "json":
             text = render_json(data)
         elif format == "md":
@@ -79,3 +92,31 @@ def report(
             typer.echo(text, nl=False)
         else:
             render_text(data, out)
+
+
+def _write_pictures(data, html: Optional[Path], png: Optional[Path]) -> None:
+    from gdgrill.eventlog import write_atomically
+
+    if png is not None:
+        try:
+            import matplotlib  # noqa: F401
+        except ImportError:
+            raise UserError("matplotlib is needed for --png: pip install 'gdgrill[plot]'") from None
+    if html is not None:
+        from gdgrill.curves import load_curve
+        from gdgrill.report_html import render_html
+
+        page = render_html(data, {c["curve"]: load_curve(c["curve"]) for c in data["curves"]})
+        try:
+            write_atomically(html, lambda fh: fh.write(page.encode("utf-8")))
+        except OSError as exc:
+            raise UserError(f"{html}: cannot write the report ({exc.strerror})") from None
+        out.print(f"HTML report written to {html}", markup=False, soft_wrap=True)
+    if png is not None:
+        from gdgrill.report_png import write_report_png
+
+        try:
+            write_atomically(png, lambda fh: write_report_png(data, fh))
+        except OSError as exc:
+            raise UserError(f"{png}: cannot write the figure ({exc.strerror})") from None
+        out.print(f"figure written to {png}", markup=False, soft_wrap=True)

@@ -98,7 +98,12 @@ class ConfigFile(NamedTuple):
                 continue
             where = f"{self.path}:{p.line}" if p.line else str(self.path)
             key = f" {p.key}:" if p.key else ""
-            fix = f" (fix it, or reset it with 'gdgrill config unset {p.key}')" if p.key in SETTINGS and not p.syntax else ""
+            if p.key in SETTINGS and not p.syntax:
+                fix = f" (fix it, or reset it with 'gdgrill config unset {p.key}')"
+            elif p.key and not p.syntax:
+                fix = f" (remove it with 'gdgrill config unset {p.key}', or edit the file)"
+            else:
+                fix = ""
             raise ConfigError(f"{where}:{key} {p.message}{fix}")
         return self
 
@@ -510,9 +515,12 @@ def set_value(home: Path | None, key: str, text: str, cwd: Path | None = None) -
 
 
 def unset_value(home: Path | None, key: str) -> bool:
-    """Remove ``key`` from the file; False when it was not set there."""
-    setting(key)
-    file = _fresh(home).check(allow=key)
+    """Remove ``key`` from the file; False when it was not set there. A key this gdgrill
+    does not know (a typo) can be removed too: it is what makes every command refuse."""
+    file = _fresh(home)
+    if key not in SETTINGS and key not in file.raw:
+        setting(key)  # neither known nor in the file: say which keys exist
+    file = file.check(allow=key)
     if key not in file.raw:
         return False
     write_setting(file, key, None)
@@ -536,15 +544,15 @@ def add_deck(home: Path | None, text: str, cwd: Path | None = None) -> tuple[Pat
     return path, True
 
 
-def remove_deck(home: Path | None, text: str, cwd: Path | None = None) -> Path:
-    """Drop a deck folder from ``decks`` (it need not exist any more); its path as stored."""
+def remove_deck(home: Path | None, text: str, cwd: Path | None = None) -> tuple[Path, bool]:
+    """Drop a deck folder from ``decks`` (it need not exist any more); (its path, whether it
+    was listed). Removing one that is not listed changes nothing, like adding one twice."""
     path = Path(text).expanduser()
     path = Path(os.path.normpath(path if path.is_absolute() else (cwd or Path.cwd()) / path))
     file = _fresh(home).check()
     current = list(file.values.get("decks", ()))
     kept = [e for e in current if not (_same_folder(e, path, file.path.parent) or e == text)]
     if len(kept) == len(current):
-        listed = ", ".join(current) if current else "none"
-        raise ConfigError(f"{text}: not a deck folder in {file.path} (its decks: {listed})")
+        return path, False
     write_setting(file, "decks", kept or None)  # the last one gone: no decks line at all
-    return path
+    return path, True

@@ -9,7 +9,8 @@ from __future__ import annotations
 from contextlib import contextmanager
 from typing import Iterator
 
-from rich.console import Console
+from rich.console import Console, ConsoleOptions, RenderResult
+from rich.text import Text
 from rich.theme import Theme
 
 THEME = Theme(
@@ -50,3 +51,28 @@ def user_errors(err: Console, interrupted: str = "interrupted") -> Iterator[None
     except KeyboardInterrupt:
         err.print(f"\n{interrupted}", style="muted", markup=False)
         raise typer.Exit(code=int(ExitCode.INTERRUPTED)) from None
+
+
+class Hanging:
+    """Styled prose whose wrapped lines stay under their own text: a wrapped bullet under
+    its bullet, a numbered point under its words, at whatever width it is drawn (a panel
+    at 80 columns, a wide terminal). Lines that fit are drawn as they are."""
+
+    def __init__(self, text: Text):
+        self.text = text
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        from gdgrill.text import text_column
+
+        width = max(options.max_width, 10)
+        for line in self.text.split("\n", allow_blank=True):
+            if line.cell_len <= width:
+                yield line
+                continue
+            column = text_column(line.plain)
+            if column > width // 2:
+                column = len(line.plain) - len(line.plain.lstrip())
+            head, rest = line[:column], line[column:]
+            wrapped = rest.wrap(console, width - column, overflow="fold")
+            for i, piece in enumerate(wrapped):
+                yield (head if i == 0 else Text(" " * column, style=line.style)) + piece

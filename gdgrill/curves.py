@@ -361,3 +361,34 @@ def _segment(a: tuple[int, int], b: tuple[int, int]) -> Iterator[tuple[int, int]
         return
     for i in range(n + 1):
         yield round(x0 + (x1 - x0) * i / n), round(y0 + (y1 - y0) * i / n)
+
+
+# ---- PNG ------------------------------------------------------------------------------------
+
+def write_curve_png(curve: Curve, path: Path | str, show_markers: bool = True) -> None:
+    """The curve as a PNG figure (an Anki card's picture, the HTML report's worst cards).
+    Needs matplotlib (the ``plot`` extra), imported here only: the caller says how to
+    install it when it is missing."""
+    from matplotlib.figure import Figure  # no pyplot: no GUI backend, no global state
+
+    fig = Figure(figsize=(6.4, 3.4), layout="constrained")
+    ax = fig.subplots()
+    for series in curve.series:
+        ys = [v if math.isfinite(v) else float("nan") for v in series.values]
+        ax.plot(series.steps, ys, linewidth=1.3, label=series.name)
+        bad = series.first_nonfinite_step()
+        if bad is not None:
+            ax.axvline(bad, color="red", linestyle=":", linewidth=1)
+    if show_markers:
+        for marker in curve.markers:
+            ax.axvline(marker.step, color="grey", linestyle="--", linewidth=0.8)
+            ax.annotate(marker.label, (marker.step, 1), xycoords=("data", "axes fraction"), fontsize="x-small",
+                        rotation=90, va="top", ha="right", color="grey")
+    if curve.y_scale == "log":
+        ax.set_yscale("log")
+    ax.set_xlabel("step")
+    ax.set_ylabel(curve.y_label)
+    if len(curve.series) > 1:
+        ax.legend(fontsize="small")
+    ax.grid(alpha=0.25)
+    fig.savefig(path, dpi=100, format="png", metadata={"Software": None})

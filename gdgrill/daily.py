@@ -28,6 +28,8 @@ class Queue(NamedTuple):
     spent: int  # items already reviewed today (counted against --per-day)
     states: dict[str, CardState]  # every item's ladder state, as read for this queue
     suspended: frozenset[str] = frozenset()  # items left out because the user suspended them
+    held_back: int = 0  # new cards of the selection today's new-card allowance leaves out
+    allowance: tuple[int, int] = (0, 0)  # (new cards allowed per day, introduced today)
 
 
 def _area_ratings(store: Store) -> dict[str, int]:
@@ -108,12 +110,18 @@ def todays_queue(
     suspended = frozenset(store.suspended())
     all_cards, selected = unsuspended(all_cards, suspended), unsuspended(selected, suspended)
     if cram or stored is None or stored.interview <= today:
+        introduced = store.introduced_on(today)
         session = plan_session(
-            selected, states, today, new_per_day=new_per_day, introduced_today=store.introduced_on(today), limit=limit, cram=cram
+            selected, states, today, new_per_day=new_per_day, introduced_today=introduced, limit=limit, cram=cram
         )
         from gdgrill.quiz import due_drills
 
-        return Queue(session, [] if cram else due_drills(states, today), stored, None, 0, states, suspended)
+        unseen = sum(1 for c in selected if c.key not in states)
+        allowed = max(new_per_day - introduced, 0)
+        held_back = 0 if cram else max(unseen - allowed, 0) if len(session.new) >= allowed else 0
+        return Queue(
+            session, [] if cram else due_drills(states, today), stored, None, 0, states, suspended, held_back, (new_per_day, introduced)
+        )
     chosen, spent = _planned(all_cards, store, states, stored, today, new_per_day)
     wanted = {c.key: c for c in selected}
     due = [wanted[k] for k in chosen.ladder + chosen.planned if k in wanted]
@@ -133,6 +141,13 @@ def opening_lines(queue: Queue, cards: Sequence[Card], today: date, cram: bool, 
     cards = [c for c in cards if c.key not in queue.suspended]  # "next due" leaves them out too
     if queue.today_plan is None or cram:
         lines = ladder_lines(queue.session, queue.states, cards, today, cram, again)
+        if queue.held_back and not queue.session.new:
+            per_day, introduced = queue.allowance
+            lines.insert(
+                1,
+                f"No new cards: today's allowance of {per_day} is used ({introduced} introduced);"
+                f" {queue.held_back} wait for tomorrow ('--new N' or 'gdgrill config set new_per_day N' allows more).",
+            )
         if queue.plan is not None and not cram and queue.plan.interview <= today:
             lines.insert(0, f"Interview day ({queue.plan.interview.isoformat()}): the plan is over, the ladder is back. Good luck!")
         return lines

@@ -7,6 +7,8 @@ with the caller (``gdgrill decks``).
 
 from __future__ import annotations
 
+import re
+
 import unicodedata
 from datetime import date
 from typing import Iterable, NamedTuple, Sequence
@@ -60,6 +62,12 @@ def search_cards(cards: Sequence[Card], terms: Iterable[str]) -> list[Hit]:
     return [hit for *_, hit in sorted(hits)]
 
 
+def _close(word: str, candidates: list[str]) -> list[str]:
+    import difflib
+
+    return difflib.get_close_matches(word, candidates, n=3, cutoff=0.75)
+
+
 def resolve_card(library: Library, ident: str) -> Card:
     """The card ``ident`` names: 'deck/card', or a bare card id that only one deck holds.
     Raises DeckError (exit 2) naming the candidates when the id is ambiguous or unknown."""
@@ -71,7 +79,9 @@ def resolve_card(library: Library, ident: str) -> Card:
             raise DeckError(f"no deck named {deck_id!r} (decks: {', '.join(d.id for d in library.decks)})")
         card = deck.card(card_id)
         if card is None:
-            raise DeckError(f"deck {deck_id!r} has no card {card_id!r} (see 'gdgrill decks show {deck_id}')")
+            near = _close(card_id, [c.id for c in deck.cards])
+            hint = f"; did you mean {', '.join(f'{deck_id}/{n}' for n in near)}?" if near else f" (see 'gdgrill decks show {deck_id}')"
+            raise DeckError(f"deck {deck_id!r} has no card {card_id!r}{hint}")
         return card
     same = [c for c in library.cards if c.id == ident]
     if len(same) == 1:
@@ -79,7 +89,11 @@ def resolve_card(library: Library, ident: str) -> Card:
     if same:
         raise DeckError(f"card id {ident!r} is in several decks: {', '.join(c.key for c in same)}; give it as deck/card")
     near = [c.key for c in library.cards if fold(ident) in c.id][:5]
-    hint = f"; did you mean {', '.join(near)}?" if near else f" (find one with 'gdgrill decks search {ident}')"
+    if not near:  # a typo: the ids it is closest to
+        by_id = {c.id: c.key for c in library.cards}
+        near = [by_id[n] for n in _close(ident, list(by_id))]
+    words = " ".join(w for w in re.split(r"[-_/]+", ident) if w)
+    hint = f"; did you mean {', '.join(near)}?" if near else f" (find one with 'gdgrill decks search {words}')"
     raise DeckError(f"no card with id {ident!r}{hint}")
 
 

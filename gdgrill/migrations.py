@@ -158,6 +158,69 @@ def m006_practice_answers(db: sqlite3.Connection) -> None:
     db.execute("ALTER TABLE practice_ratings ADD COLUMN answer TEXT")
 
 
+# The event tables and the column holding the moment each row was written.
+EVENT_TABLES = {
+    "reviews": "reviewed_at",
+    "practice_ratings": "rated_at",
+    "assessments": "taken_at",
+    "grills": "taken_at",
+    "plans": "set_at",
+    "suspensions": "set_at",
+}
+
+
+def _stamp_ms(value: object, cache: dict) -> int | None:
+    ms = cache.get(value, -1)
+    if ms == -1:
+        from datetime import datetime, timezone
+
+        try:
+            moment = datetime.fromisoformat(value)  # type: ignore[arg-type]
+            if moment.tzinfo is None:
+                moment = moment.replace(tzinfo=timezone.utc)
+            ms = int(moment.timestamp() * 1000)
+        except (TypeError, ValueError, OverflowError):
+            ms = None  # unreadable: the id takes the previous row's time
+        cache[value] = ms
+    return ms
+
+
+def m007_event_ids(db: sqlite3.Connection) -> None:
+    # Every event gets a globally unique id (`uid`, see gdgrill.eventids) so two logs can
+    # be merged, and `origin`: NULL for an event made here (or imported from a file), else
+    # the machine id of the sync file it was merged from. Every insert path of the store
+    # stamps the id (SQLite cannot add a NOT NULL column without a default, and a trigger
+    # refusing NULL would cost a third of a bulk merge's time).
+    #
+    # The existing rows' ids are deterministic, so two copies of one database migrated on
+    # two machines give their shared rows the same ids (a later sync does not double them):
+    # the row's time (never earlier than the row before it), then its row id (so ids
+    # increase with row order) and a CRC of the row (so unrelated databases differ).
+    import zlib
+
+    from gdgrill.eventids import format_uid
+
+    cache: dict = {}
+    for table, stamp in EVENT_TABLES.items():
+        db.execute(f"ALTER TABLE {table} ADD COLUMN uid TEXT")
+        db.execute(f"ALTER TABLE {table} ADD COLUMN origin TEXT")
+        names = [row[1] for row in db.execute(f"PRAGMA table_info({table})")][:-2]
+        at = names.index(stamp)
+        ids = []
+        last = 0
+        for row in db.execute(f"SELECT * FROM {table} ORDER BY id"):
+            ms = _stamp_ms(row[at], cache)
+            if ms is not None and ms > last:
+                last = ms
+            fingerprint = zlib.crc32("\x1f".join(map(str, (table, *row))).encode("utf-8", "surrogatepass"))
+            ids.append((format_uid(last, (row[0] & ((1 << 42) - 1)) << 32 | fingerprint), row[0]))
+        db.executemany(f"UPDATE {table} SET uid = ? WHERE id = ?", ids)
+        db.execute(f"CREATE UNIQUE INDEX {table}_uid ON {table} (uid)")
+    # Which version of each machine's sync file this log has merged (its closing line's
+    # checksum): an unchanged file is not read again. Kept here, not beside the database,
+    # so a restored backup forgets exactly the merges it does not hold.
+    db.execute("CREATE TABLE sync_files (name TEXT PRIMARY KEY, sha256 TEXT NOT NULL, merged_at TEXT NOT NULL)")
+
 MIGRATIONS: list[tuple[str, Migration]] = [
     ("m001_review_log", m001_review_log),
     ("m002_practice_assess_grill", m002_practice_assess_grill),
@@ -165,4 +228,5 @@ MIGRATIONS: list[tuple[str, Migration]] = [
     ("m004_easy_grade", m004_easy_grade),
     ("m005_suspensions", m005_suspensions),
     ("m006_practice_answers", m006_practice_answers),
+    ("m007_event_ids", m007_event_ids),
 ]

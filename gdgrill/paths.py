@@ -68,3 +68,17 @@ def problems_cache_path(home: Path) -> Path:
 
 def config_path(home: Path) -> Path:
     return home / "config.toml"
+
+
+def machine_id_path(home: Path) -> Path:
+    """This machine's id for ``gdgrill sync`` (made on first use; never copy it along)."""
+    return home / "machine-id"
+
+
+def sync_lock_path(home: Path) -> Path:
+    return home / "cache" / "sync.lock"
+
+
+def curve_pictures_dir(home: Path) -> Path:
+    """PNG drawings of the loss curves (Anki export, HTML report), made once each."""
+    return home / "cache" / "curves"

@@ -19,6 +19,7 @@ from gdgrill.content import RATINGS, Problem
 from gdgrill.errors import UserError
 from gdgrill.reviewing import clean_text
 from gdgrill.store import Store
+from gdgrill.console import Hanging
 from gdgrill.text import reflow
 
 RATING_KEYS = {"s": "strong", "l": "lean", "n": "no_hire"}
@@ -98,7 +99,9 @@ def read_typed_answer(attempt: _Attempt, read_line: Callable[[str], str]) -> str
     '.' or r (reveal), q (quit) or end of input (Ctrl-D, or the end of piped input: reveal).
     A line holding only h shows the next hint and is not part of the answer. A pasted block
     arrives as many lines (or, from a line editor, as one string with newlines): both work.
-    Returns 'reveal' or 'quit'; the lines typed are in ``attempt.lines``."""
+    Returns 'reveal' or 'quit'; the lines typed are in ``attempt.lines``. With lines
+    typed, q asks once more before it discards them."""
+    warned = False
     while True:
         try:
             raw = read_line("answer › " if not attempt.lines else "       … ")
@@ -113,6 +116,12 @@ def read_typed_answer(attempt: _Attempt, read_line: Callable[[str], str]) -> str
             if key in (END_OF_ANSWER, "r"):
                 return "reveal"
             if key == "q":
+                if attempt.lines and not warned:  # a typed answer is not thrown away on one key
+                    warned = True
+                    attempt.console.print(
+                        Text("q again quits and discards your answer; '.' reveals the model answer so you can rate and keep it", style="warn")
+                    )
+                    continue
                 return "quit"
             if key == "h":
                 attempt.hint()
@@ -122,16 +131,16 @@ def read_typed_answer(attempt: _Attempt, read_line: Callable[[str], str]) -> str
 
 
 def _show_problem(problem: Problem, console: Console) -> None:
-    console.print(Panel(Text(reflow(problem.prompt)), title=f"{problem.title} · tier {problem.tier}", title_align="left", border_style="cyan"))
+    console.print(Panel(Hanging(Text(reflow(problem.prompt))), title=f"{problem.title} · tier {problem.tier}", title_align="left", border_style="cyan"))
 
 
 def _reveal(problem: Problem, console: Console) -> None:
-    console.print(Panel(Text(reflow(problem.answer)), title="model answer", title_align="left", border_style="green"))
+    console.print(Panel(Hanging(Text(reflow(problem.answer))), title="model answer", title_align="left", border_style="green"))
     rubric = Text()
     for key in RATINGS:
         rubric.append(f"{RUBRIC_LABELS[key]}: ", style="title")
         rubric.append(reflow(problem.rubric[key]) + "\n")
-    console.print(Panel(rubric, title="rubric", title_align="left"))
+    console.print(Panel(Hanging(rubric), title="rubric", title_align="left"))
 
 
 def _ask_rating(attempt: _Attempt, answer: str | None, read_line: Callable[[str], str]) -> str | None:
@@ -257,7 +266,7 @@ def render_history(problem: Problem, attempts: list[dict[str, Any]], console: Co
         return
     console.print(Text(f"{problem.title} · tier {problem.tier} · {len(attempts)} attempt{'' if len(attempts) == 1 else 's'}", style="title"))
     panels = [_attempt_panel(i, len(attempts), row) for i, row in enumerate(attempts, 1)]
-    model = Panel(Text(reflow(problem.answer)), title="model answer", title_align="left", border_style="green")
+    model = Panel(Hanging(Text(reflow(problem.answer))), title="model answer", title_align="left", border_style="green")
     if console.width >= SIDE_BY_SIDE_WIDTH:
         grid = Table.grid(expand=True, padding=(0, 1))
         grid.add_column(ratio=1)

@@ -187,6 +187,8 @@ class QuizSession:
     # An answer longer than this many lines (in a terminal) shows its key points first;
     # 'm' shows it all. None: from the terminal's height.
     answer_lines: int | None = None
+    # Page a whole answer taller than the terminal (off in tests that fake a terminal).
+    pager: bool = True
 
     # -- rendering ---------------------------------------------------------------------
     def _stage(self, card: Card, relearn: bool) -> str:
@@ -266,6 +268,17 @@ class QuizSession:
         self.console.print(Panel(body, title="model answer · key points first", title_align="left", border_style="green"))
         return True
 
+    def _show_whole_answer(self, card: Card) -> None:
+        """``m``: the whole answer; one taller than the screen goes through the pager
+        ($PAGER, else less), so its start does not scroll away."""
+        panel = Panel(self._points_text(card, self._answer_text(card)), title="model answer", title_align="left", border_style="green")
+        lines = len(self._points_text(card, self._answer_text(card)).plain.splitlines()) + 2
+        if self.pager and self.console.is_terminal and lines > self.console.height - 2:
+            with self.console.pager():
+                self.console.print(panel)
+        else:
+            self.console.print(panel)
+
     # -- input -------------------------------------------------------------------------
     def _read(self, prompt: str) -> str:
         try:
@@ -296,7 +309,7 @@ class QuizSession:
                 if relearn and grade is Grade.EASY:
                     grade = Grade.PASS  # relearning only says whether it stuck
                 return action, grade, detail
-            self._show_answer(card, full=True)
+            self._show_whole_answer(card)
             more = ""
 
     def _ask_grade(self, card: Card, typed: str, took: float, relearn: bool, easy: str, more: str) -> tuple[str, Grade | None, dict]:
@@ -402,17 +415,19 @@ class QuizSession:
                     relearning = True
                     queue += [Ask(c, relearn=True) for c in missed.values()]
                     self.console.print()
+                    why = "the schedule is not touched" if self.mode == "cram" else "the schedule stays: a miss is due tomorrow"
                     self.console.print(
-                        Text(f"Relearning: the {len(missed)} card(s) you missed come back once more"
-                             " (saved, but the schedule stays: a miss is due tomorrow).", style="title")
+                        Text(f"Relearning: the {len(missed)} card(s) you missed come back once more (saved, but {why}).", style="title")
                     )
                 ask = queue[i]
                 card = ask.card
                 self._show_question(card, i + 1, len(queue), ask.relearn)
                 started = self.clock()
                 with self._countdown(card, ask.relearn):
-                    typed = self._read("Your answer (or just Enter to reveal) › ")
+                    typed = self._read("Your answer (Enter reveals · q quits) › ")
                 took = self.clock() - started
+                if typed.strip().lower() == "q":
+                    raise Quit
                 condensed = self._show_answer(card)
                 action, grade, detail = self._grade_prompt(card, typed, took, ask.relearn, condensed)
                 if action == "skip":
@@ -465,16 +480,18 @@ class QuizSession:
         if self._timed(card, ask.relearn):
             self.timed_cards += 1
             self.answer_seconds += took
-        self._confirm(card, grade, scheduling, ask.relearn)
+        self._confirm(card, grade, scheduling, ask.relearn, detail)
         if self.after_grade is not None and not ask.relearn:
             for line in self.after_grade(card, grade):
                 self.console.print(Text(line, style="warn"))
 
-    def _confirm(self, card: Card, grade: Grade, scheduling: bool | None, relearn: bool = False) -> None:
+    def _confirm(self, card: Card, grade: Grade, scheduling: bool | None, relearn: bool = False, detail: dict | None = None) -> None:
         word = "✓ easy" if grade is Grade.EASY else ("✓ pass" if grade.passed else "✗ miss")
         mark = Text.assemble((word, "ok" if grade.passed else "bad"))  # the word coloured, not the dim note after it
+        if detail and "key_points" in detail:
+            mark.append(f" ({len(detail['key_points_hit'])} of {detail['key_points']} key points)")
         if relearn:
-            mark.append(" — saved · relearning: the schedule stays (due tomorrow)", style="muted")
+            mark.append(" — saved · relearning: the schedule stays" + ("" if self.mode == "cram" else " (due tomorrow)"), style="muted")
         elif scheduling is False or (scheduling is None and self.mode in NON_SCHEDULING_MODES):
             mark.append(f" — saved ({self.mode}: schedule unchanged)", style="muted")
         elif self.planned:

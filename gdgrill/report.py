@@ -27,6 +27,8 @@ TIER_NAMES = {1: "phone screen", 2: "modern optimisation", 3: "MLE loop", 4: "re
 SHORT_TIER_NAMES = {1: "phone", 2: "modern", 3: "MLE", 4: "research"}
 READY = 0.8  # the syllabus' aim before an interview
 FORECAST_DAYS = 21
+HISTORY_WEEKS = 12  # the study calendar and readiness over time look this far back
+WORST_CURVES = 4  # curve cards the HTML report draws
 
 
 @dataclass(frozen=True)
@@ -124,6 +126,59 @@ def streaks(study_days: list[date], today: date) -> dict[str, Any]:
     return {"current": current, "longest": longest, "studied_today": today in day_set}
 
 
+def calendar(per_day: dict[date, int], today: date, weeks: int = HISTORY_WEEKS) -> list[dict[str, Any]]:
+    """Reviews on each of the last ``weeks`` weeks' days, oldest first, ending today."""
+    days = 7 * weeks
+    return [
+        {"day": (d := today - timedelta(days=days - 1 - i)).isoformat(), "reviews": per_day.get(d, 0)} for i in range(days)
+    ]
+
+
+def history_days(today: date, weeks: int = HISTORY_WEEKS) -> list[date]:
+    """The days readiness over time is sampled on: weekly, ending today."""
+    return [today - timedelta(weeks=weeks - k) for k in range(weeks + 1)]
+
+
+def readiness_history(groups: dict[Any, list[str]], summaries: dict[str, ItemSummary], days: int) -> dict[Any, list[float]]:
+    """Each group's readiness (the mean over its items, as in the report) at the end of
+    each of the ``days`` days the summaries hold states for (Store.summaries' history)."""
+    from operator import add
+
+    per_state: dict[int, float] = {}  # days without reviews share one state object
+    per_item: dict[str, list[float]] = {}
+    for key, summary in summaries.items():
+        values = []
+        for state in summary.history:
+            r = per_state.get(id(state))
+            if r is None:
+                r = per_state[id(state)] = readiness(state)
+            values.append(r)
+        per_item[key] = values
+    out = {}
+    for gid, keys in groups.items():
+        totals = [0.0] * days
+        for key in keys:
+            values = per_item.get(key)
+            if values:
+                totals = list(map(add, totals, values))
+        out[gid] = [round(t / len(keys), 3) if keys else 0.0 for t in totals]
+    return out
+
+
+def worst_curves(cards: Sequence[Card], all_time: dict[str, Any], n: int = WORST_CURVES) -> list[dict[str, Any]]:
+    """The curve cards you miss most (misses, then pass rate), with the curve they show."""
+    found = []
+    for card in cards:
+        stats = all_time.get(card.key)
+        if card.curve and stats is not None and stats.fails:
+            found.append((-stats.fails, stats.pass_rate or 0.0, card.key, card, stats))
+    found.sort(key=lambda f: f[:3])
+    return [
+        {"item": key, "title": " ".join(card.question.split()), "curve": card.curve, "misses": stats.fails, "reviews": stats.reviews}
+        for _, _, key, card, stats in found[:n]
+    ]
+
+
 def plan_section(summary: dict[str, Any] | None) -> dict[str, Any] | None:
     """The report's ``plan`` object from the planner's summary (None without a plan)."""
     if summary is None:
@@ -157,7 +212,8 @@ def build_report(
     """The report; ``plan`` is :func:`gdgrill.daily.plan_summary`'s result, if any.
     Leeches are looked for among ``cards``, with ``problems`` to point them at. Suspended
     cards keep their readiness but are never counted due, forecast, re-grilled or leeches."""
-    summaries = store.summaries(today)
+    sampled = history_days(today)
+    summaries = store.summaries(today, history=sampled)
     suspended = store.suspended()
     states = {k: s.state for k, s in summaries.items()}
     all_time = {k: s.all_time for k, s in summaries.items()}
@@ -182,6 +238,8 @@ def build_report(
         if key in known and s.reviews and s.rung == 0 and s.lapses and key not in suspended
     ]
     regrill.sort(key=lambda r: (-r["misses"], r["item"]))
+
+    history = readiness_history({None: list(known), **groups}, summaries, len(sampled))
 
     return {
         "schema": SCHEMA_VERSION,
@@ -213,8 +271,15 @@ def build_report(
             )
         ],
         "leeches": [found.to_dict() for found in find_leeches(cards, summaries, suspended, problems)],
+        "curves": worst_curves(cards, all_time),
         "suspended": sorted(k for k in suspended if k in known),
         "streak": streaks(store.study_days(), today),
+        "calendar": calendar(store.reviews_per_day(today - timedelta(days=7 * HISTORY_WEEKS - 1)), today),
+        "history": {
+            "days": [d.isoformat() for d in sampled],
+            "overall": history.pop(None),
+            "decks": [{"id": gid, "readiness": values} for gid, values in history.items()],
+        },
         "plan": plan_section(plan),
         "practice": store.practice_ratings(),
         "assessments": store.assessments(),
@@ -225,6 +290,72 @@ def build_report(
 # -- renderers -------------------------------------------------------------------------
 def _pct(value: float | None) -> str:
     return "—" if value is None else f"{value * 100:.0f}%"
+
+
+SHADES = "·░▒▓█"  # no reviews, then four levels up to the busiest day
+SPARKS = "▁▂▃▄▅▆▇█"
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def shade(reviews: int, peak: int) -> int:
+    """0 for a day without reviews, else 1..4 by quarters of the busiest day."""
+    if reviews <= 0 or peak <= 0:
+        return 0
+    return min(4, -(-4 * reviews // peak))
+
+
+def calendar_lines(days: list[dict[str, Any]]) -> list[str]:
+    """The study calendar as text: a month row, then one row per weekday (Mon..Sun) with a
+    cell per week, shaded by that day's reviews; days after the last one are blank."""
+    if not days:
+        return []
+    by_day = {date.fromisoformat(d["day"]): d["reviews"] for d in days}
+    first, last = min(by_day), max(by_day)
+    peak = max(by_day.values())
+    start = first - timedelta(days=first.weekday())
+    weeks = (last - start).days // 7 + 1
+    months = [" "] * (2 * weeks + 1)
+    free = 0
+    for w in range(weeks):
+        monday = start + timedelta(weeks=w)
+        if (w == 0 or monday.month != (monday - timedelta(weeks=1)).month) and 2 * w >= free:
+            name = monday.strftime("%b")
+            months[2 * w: 2 * w + len(name)] = name
+            free = 2 * w + len(name) + 1
+    lines = ["     " + "".join(months).rstrip()]
+    for wd, label in enumerate(WEEKDAYS):
+        cells = []
+        for w in range(weeks):
+            day = start + timedelta(weeks=w, days=wd)
+            cells.append(SHADES[shade(by_day[day], peak)] if day in by_day else " ")
+        lines.append(f"{label}  " + " ".join(cells).rstrip())
+    return lines
+
+
+def calendar_legend(days: list[dict[str, Any]]) -> str:
+    """What each shade stands for: the reviews a day that :func:`shade` gives it."""
+    peak = max((d["reviews"] for d in days), default=0)
+    parts = ["· 0"]
+    for level, glyph in enumerate(SHADES[1:], 1):
+        low, high = peak * (level - 1) // 4 + 1, peak * level // 4
+        if low <= high:
+            parts.append(f"{glyph} {low}" + (f"-{high}" if high > low else ""))
+    return "reviews a day: " + "  ".join(parts)
+
+
+def sparkline(values: list[float]) -> str:
+    """0..1 values as a row of block heights (the same scale for every deck)."""
+    return "".join(SPARKS[min(len(SPARKS) - 1, max(0, round(v * (len(SPARKS) - 1))))] for v in values)
+
+
+def history_lines(report: dict[str, Any]) -> list[str]:
+    """Readiness over time, one line per deck (and overall): a sparkline, then first → now."""
+    h = report.get("history")
+    if not h:
+        return []
+    rows = [("overall", h["overall"])] + [(d["id"], d["readiness"]) for d in h["decks"]]
+    width = max(len(name) for name, _ in rows)
+    return [f"{name:<{width}}  {sparkline(values)}  {_pct(values[0])} → {_pct(values[-1])}" for name, values in rows]
 
 
 def render_json(report: dict[str, Any]) -> str:
@@ -268,6 +399,13 @@ def render_markdown(report: dict[str, Any]) -> str:
             lines += [f"  - {line}" for line in leech["advice"]]
     if report["suspended"]:
         lines += ["", f"Suspended ({len(report['suspended'])}, never asked): " + ", ".join(f"`{k}`" for k in report["suspended"]) + "."]
+    if report.get("calendar"):
+        lines += ["", f"## Study calendar, last {HISTORY_WEEKS} weeks", "", calendar_legend(report["calendar"]) + ":", "", "```",
+                  *calendar_lines(report["calendar"]), "```"]
+    if report.get("history"):
+        h = report["history"]
+        lines += ["", f"## Readiness over {HISTORY_WEEKS} weeks (weekly, {h['days'][0]} → {h['days'][-1]})", "", "```",
+                  *history_lines(report), "```"]
     lines += ["", "## Due in the next 21 days", "", "| day | due |", "|---|---:|"]
     lines += [f"| {f['day']} | {f['due']} |" for f in report["forecast"]]
     if report["grills"]:
@@ -318,6 +456,15 @@ def render_text(report: dict[str, Any], console: Any) -> None:
     console.print(table("By deck", "deck", report["decks"], lambda r: r["id"]))
     console.print(table("By tier", "tier", report["tiers"], lambda r: f"{r['tier']} {SHORT_TIER_NAMES.get(r['tier'], '')}"))
     console.print(Text("30d: pass rate, last 30 days · ready: mean position on the 0-3-7-14-21 ladder", style="muted"))
+    if report.get("calendar"):
+        console.print(Text(f"Study calendar, last {HISTORY_WEEKS} weeks ", style="title") + Text(f"({calendar_legend(report['calendar'])})", style="muted"))
+        for line in calendar_lines(report["calendar"]):
+            console.print(Text("  " + line), no_wrap=True, overflow="crop")
+    if report.get("history"):
+        h = report["history"]
+        console.print(Text(f"Readiness over {HISTORY_WEEKS} weeks ", style="title") + Text(f"(weekly, {h['days'][0]} → {h['days'][-1]})", style="muted"))
+        for line in history_lines(report):
+            console.print(Text("  " + line), no_wrap=True, overflow="ellipsis")
     if report["weakest"]:
         console.print(Text("Weakest (misses / reviews):", style="title"))
         for r in report["weakest"]:

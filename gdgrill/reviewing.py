@@ -37,8 +37,15 @@ class ReviewRequest(NamedTuple):
             name = item.split("/", 1)[1]
             raise UserError(f"{where}{item}: a drill is judged by running your rule: gdgrill drill {name} --answer FILE")
         card = library.card(item)
-        if card is None:
-            raise UserError(f"{where}unknown item {item!r} (see 'gdgrill due' or 'gdgrill decks list')")
+        if card is None:  # a bare card id that only one deck has, or a typo to name
+            from gdgrill.decks import DeckError
+            from gdgrill.manage import resolve_card
+
+            try:
+                card = resolve_card(library, item)
+            except DeckError as exc:
+                raise UserError(f"{where}unknown item {item!r}: {exc}") from None
+            item = card.key
         parsed: Grade | None = None
         if grade is not None:
             parsed = GRADES.get(grade.strip().lower()) if isinstance(grade, str) else None

@@ -16,7 +16,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from functools import lru_cache
 from enum import Enum
-from typing import Iterable, NamedTuple
+from typing import Iterable, NamedTuple, Sequence
 
 CHECKPOINT_DAYS: tuple[int, ...] = (0, 3, 7, 14, 21)
 MASTERED = len(CHECKPOINT_DAYS)  # the rung after the last checkpoint
@@ -94,7 +94,7 @@ def replay(
     start: CardState, reviews: Iterable[tuple[date, Grade]], maintenance_days: int = DEFAULT_MAINTENANCE_DAYS
 ) -> CardState:
     """The state after ``reviews`` (oldest first, as (day, grade) pairs) starting from
-    ``start``. The one implementation of the ladder's rules:
+    ``start``. The ladder's rules:
 
     - a miss sends the item to checkpoint 0, due the next day;
     - a pass on or after the due day climbs one rung, due after the gap to the next
@@ -103,10 +103,32 @@ def replay(
       mastered card's easy pass: two maintenance gaps);
     - an early pass (a drill repeated the same day, two sessions at once) is counted but
       does not climb."""
+    return states_on(start, reviews, _END_OF_TIME, maintenance_days)[0]
+
+
+_END_OF_TIME = (date.max,)
+
+
+def states_on(
+    start: CardState, reviews: Iterable[tuple[date, Grade]], days: Sequence[date], maintenance_days: int = DEFAULT_MAINTENANCE_DAYS
+) -> list[CardState]:
+    """The state at the end of each of ``days`` (ascending), replaying ``reviews`` (oldest
+    first) from ``start``: the one implementation of the rules :func:`replay` states (the
+    report's readiness over time samples a history in one pass with it)."""
     gaps = _gaps(maintenance_days)
     one_day = timedelta(days=1)
     rung, due, count, lapses, last = start
+    out: list[CardState] = []
+    marks = iter(days)
+    cut = next(marks, None)
+    state = start  # the state as of the last review replayed (None: not built yet)
     for day, grade in reviews:
+        while cut is not None and day > cut:
+            if state is None:
+                state = CardState(rung, due, count, lapses, last)
+            out.append(state)  # days without a review between them share one state
+            cut = next(marks, None)
+        state = None
         count += 1
         last = day
         if grade is Grade.FAIL:
@@ -118,7 +140,12 @@ def replay(
             else:
                 due = day + gaps[rung]
                 rung = min(rung + 1, MASTERED)
-    return CardState(rung, due, count, lapses, last)
+    if cut is not None:
+        state = state or CardState(rung, due, count, lapses, last)
+        while cut is not None:
+            out.append(state)
+            cut = next(marks, None)
+    return out
 
 
 def apply_review(state: CardState, review: Review, maintenance_days: int = DEFAULT_MAINTENANCE_DAYS) -> CardState:

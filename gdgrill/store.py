@@ -18,13 +18,14 @@ import sqlite3
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, Iterable, Iterator, NamedTuple
+from typing import Any, Iterable, Iterator, NamedTuple, Sequence
 
 from gdgrill.errors import UserError
+from gdgrill.eventids import fresh_uid
 from gdgrill.migrations import MIGRATIONS
 from gdgrill.paths import database_path
 from gdgrill.text import clean_text
-from gdgrill.scheduler import DEFAULT_MAINTENANCE_DAYS, NEW_STATE, CardState, Grade, Review, card_state, replay
+from gdgrill.scheduler import DEFAULT_MAINTENANCE_DAYS, NEW_STATE, CardState, Grade, Review, card_state, replay, states_on
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 BUSY_TIMEOUT_MS = 10_000
@@ -131,6 +132,7 @@ class ItemSummary(NamedTuple):
     all_time: ItemStats
     week: ItemStats
     month: ItemStats
+    history: tuple[CardState, ...] = ()  # the state at the end of each day asked for (see summaries)
 
 
 MIN_FREE_BYTES = 256 * 1024  # below this a grade may not fit: refuse before asking
@@ -355,8 +357,8 @@ class Store:
         if effect == STATS_ONLY and grade is Grade.FAIL:
             raise ValueError("a counted miss always moves the ladder: record it with scheduling=True")
         cur = self.conn.execute(
-            "INSERT INTO reviews (item_id, reviewed_at, day, grade, mode, effect, answer, seconds, detail)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO reviews (item_id, reviewed_at, day, grade, mode, effect, answer, seconds, detail, uid)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 self._item_id(item),
                 _utc_iso(at),
@@ -367,9 +369,15 @@ class Store:
                 clean_text(answer) if answer is not None else None,
                 seconds,
                 json.dumps(detail, sort_keys=True) if detail else None,
+                self._new_uid("reviews"),
             ),
         )
         return int(cur.lastrowid)
+
+    def _new_uid(self, table: str) -> str:
+        """A new event's globally unique id, after the newest one in ``table`` (so ids
+        increase with row order; see gdgrill.eventids). Call inside a write transaction."""
+        return fresh_uid(self.conn.execute(f"SELECT MAX(uid) FROM {table}").fetchone()[0])
 
     def record_reviews(self, reviews: list[dict[str, Any]], *, day: date) -> list[int]:
         """Append several reviews in one transaction: all are saved or none. Each is a
@@ -393,9 +401,9 @@ class Store:
             if row is None:
                 raise StoreError(f"{self.path}: no review #{review_id} to undo")
             cur = self.conn.execute(
-                "INSERT INTO reviews (item_id, reviewed_at, day, grade, mode, effect, undoes)"
-                " VALUES (?, ?, ?, 'undo', ?, 0, ?)",
-                (row[0], _utc_iso(at), day.isoformat(), row[1], review_id),
+                "INSERT INTO reviews (item_id, reviewed_at, day, grade, mode, effect, undoes, uid)"
+                " VALUES (?, ?, ?, 'undo', ?, 0, ?, ?)",
+                (row[0], _utc_iso(at), day.isoformat(), row[1], review_id, self._new_uid("reviews")),
             )
         return int(cur.lastrowid)
 
@@ -487,15 +495,19 @@ class Store:
             ).fetchone()
         return int(row[0])
 
-    def summaries(self, today: date | None = None, maintenance_days: int | None = None) -> dict[str, ItemSummary]:
+    def summaries(
+        self, today: date | None = None, maintenance_days: int | None = None, history: Sequence[date] = ()
+    ) -> dict[str, ItemSummary]:
         """Every reviewed item's scheduler state, and its pass counts (all time, last 7
-        and 30 days up to ``today``), from one consistent snapshot of the log.
+        and 30 days up to ``today``), from one consistent snapshot of the log; with
+        ``history`` (ascending days), also its state at the end of each of those days.
 
         The counts cover every graded, not-undone review except cram practice (a grill's
         passes count too, though they leave the ladder alone); the state replays only the
         ladder's reviews. A miss resets the ladder whatever came before it, so each item
-        is replayed from its last miss on, starting from counts of the reviews before; the
-        states equal a full replay (a test checks this)."""
+        is replayed from its last miss on (from its last miss before ``history[0]``, when
+        days are asked for), starting from counts of the reviews before; the states equal
+        a full replay (a test checks this)."""
         maintenance_days = maintenance_days or self.maintenance_days
         never = "9999-12-31"  # no window without a today: those counts stay zero
         week = (today - timedelta(days=6)).isoformat() if today else never
@@ -513,7 +525,7 @@ class Store:
                 item_id: (count, last)
                 for item_id, count, last in self.conn.execute(
                     f"""
-                    SELECT r.item_id, COUNT(*), MAX(r.id) FROM reviews r
+                    SELECT r.item_id, COUNT(*), MAX(r.id) FROM reviews r INDEXED BY reviews_misses
                     WHERE r.effect = {LADDER} AND r.grade = 'fail' AND {not_undone} GROUP BY r.item_id
                     """
                 )
@@ -540,6 +552,20 @@ class Store:
             self.conn.executemany(
                 "INSERT INTO _last_miss VALUES (?, ?)", [(r[0], misses.get(r[0], (0, 0))[1]) for r in rows if r[2]]
             )
+            if history:
+                # An item missed since the first day asked for is replayed from its last miss
+                # before that day (its misses walked backwards), so every day's state is known.
+                self.conn.execute(
+                    f"""
+                    UPDATE _last_miss SET from_id = COALESCE((
+                        SELECT r.id FROM reviews r INDEXED BY reviews_misses
+                        WHERE r.item_id = _last_miss.item_id AND r.effect = {LADDER} AND r.grade = 'fail'
+                          AND r.day < :since AND {not_undone}
+                        ORDER BY r.id DESC LIMIT 1), 0)
+                    WHERE from_id > 0 AND (SELECT x.day FROM reviews x WHERE x.id = _last_miss.from_id) >= :since
+                    """,
+                    {"since": history[0].isoformat()},
+                )
             # CROSS JOIN keeps _last_miss as the outer loop: one index range per item.
             suffix = self.conn.execute(
                 f"""
@@ -549,31 +575,32 @@ class Store:
                 """
             ).fetchall()
         with self._errors():
-            return self._summarise(rows, misses, recent, keys, suffix, maintenance_days)
+            return self._summarise(rows, misses, recent, keys, suffix, maintenance_days, history)
 
     @staticmethod
-    def _summarise(rows, misses, recent, keys, suffix, maintenance_days) -> dict[str, ItemSummary]:
+    def _summarise(rows, misses, recent, keys, suffix, maintenance_days, history=()) -> dict[str, ItemSummary]:
         # The suffix arrives grouped by item, in id order: replay each group in one call.
-        by_item: dict[int, list[tuple[date, Grade]]] = {}
-        days: dict[str, date] = {}
-        grades = _GRADES
-        for item_id, day, grade in suffix:
-            d = days.get(day)
-            if d is None:
-                d = days[day] = _day(day)
-            group = by_item.get(item_id)
-            if group is None:
-                group = by_item[item_id] = []
-            g = grades.get(grade)
-            group.append((d, g if g is not None else _grade(grade)))
+        from itertools import groupby
+        from operator import itemgetter
+
+        days = {d: _day(d) for d in {r[1] for r in suffix}}
+        grades = {g: _grade(g) for g in {r[2] for r in suffix}}
+        by_item = {item_id: [(days[d], grades[g]) for _, d, g in rows_] for item_id, rows_ in groupby(suffix, key=itemgetter(0))}
         states: dict[int, CardState] = {}
+        histories: dict[int, tuple[CardState, ...]] = {}
+        marks = (*history, date.max)
+        fail = Grade.FAIL
         for item_id, _, ladder in rows:  # effect is 1 or 2 here, so SUM(effect) - COUNT(*) counts the 2s
             if ladder:
-                ladder_fails, last_fail = misses.get(item_id, (0, None))
-                prior_lapses = ladder_fails - (1 if last_fail is not None else 0)
+                ladder_fails = misses.get(item_id, (0, None))[0]
                 group = by_item.get(item_id, [])
-                start = CardState(rung=0, due=None, reviews=ladder - len(group), lapses=prior_lapses)
-                states[item_id] = replay(start, group, maintenance_days)
+                replayed_fails = sum(1 for _, g in group if g is fail)
+                start = CardState(rung=0, due=None, reviews=ladder - len(group), lapses=ladder_fails - replayed_fails)
+                if history:
+                    *sampled, states[item_id] = states_on(start, group, marks, maintenance_days)
+                    histories[item_id] = tuple(sampled)
+                else:
+                    states[item_id] = replay(start, group, maintenance_days)
         out = {}
         for item_id, total, _ in rows:
             if item_id not in keys:
@@ -586,6 +613,7 @@ class Store:
                 all_time=ItemStats(total, total - fails, fails),
                 week=ItemStats(wn, wp, wn - wp),
                 month=ItemStats(mn, mp, mn - mp),
+                history=histories.get(item_id, (NEW_STATE,) * len(history)),
             )
         return out
 
@@ -653,12 +681,23 @@ class Store:
             ).fetchall()
         return {r[0] for r in rows}
 
+    def reviews_per_day(self, since: date) -> dict[date, int]:
+        """How many graded, not-undone reviews (any mode) each day from ``since`` on held:
+        the report's study calendar. Days without one are left out."""
+        with self._errors():
+            rows = self.conn.execute(
+                f"SELECT r.day, COUNT(*) FROM reviews r INDEXED BY reviews_day"
+                f" WHERE r.day >= ? AND r.grade != 'undo' AND {self._not_undone} GROUP BY r.day",
+                (since.isoformat(),),
+            ).fetchall()
+            return {_day(d): n for d, n in rows}
+
     # -- the interview plan -----------------------------------------------------------
     def set_plan(self, interview: date, per_day: int, focus: str, *, day: date, at: datetime | None = None) -> int:
         with self._errors(), self._transaction():
             cur = self.conn.execute(
-                "INSERT INTO plans (set_at, day, interview, per_day, focus) VALUES (?, ?, ?, ?, ?)",
-                (_utc_iso(at), day.isoformat(), interview.isoformat(), per_day, focus),
+                "INSERT INTO plans (set_at, day, interview, per_day, focus, uid) VALUES (?, ?, ?, ?, ?, ?)",
+                (_utc_iso(at), day.isoformat(), interview.isoformat(), per_day, focus, self._new_uid("plans")),
             )
         return int(cur.lastrowid)
 
@@ -667,7 +706,9 @@ class Store:
         if self.plan() is None:
             return False
         with self._errors(), self._transaction():
-            self.conn.execute("INSERT INTO plans (set_at, day) VALUES (?, ?)", (_utc_iso(at), day.isoformat()))
+            self.conn.execute(
+                "INSERT INTO plans (set_at, day, uid) VALUES (?, ?, ?)", (_utc_iso(at), day.isoformat(), self._new_uid("plans"))
+            )
         return True
 
     def plan(self) -> "StoredPlan | None":
@@ -702,8 +743,8 @@ class Store:
             if bool(row and row[0]) == suspended:
                 return False
             self.conn.execute(
-                "INSERT INTO suspensions (item, set_at, day, suspended) VALUES (?, ?, ?, ?)",
-                (key, _utc_iso(at), day.isoformat(), int(suspended)),
+                "INSERT INTO suspensions (item, set_at, day, suspended, uid) VALUES (?, ?, ?, ?, ?)",
+                (key, _utc_iso(at), day.isoformat(), int(suspended), self._new_uid("suspensions")),
             )
         return True
 
@@ -722,10 +763,13 @@ class Store:
     ) -> int:
         """Save one self-rated attempt; ``answer`` is the text typed before the reveal (None:
         rated without typing). Callers clean the text first (``reviewing.clean_text``)."""
-        with self._errors():
+        with self._errors(), self._transaction():
             cur = self.conn.execute(
-                "INSERT INTO practice_ratings (problem, rated_at, day, rating, hints_used, answer) VALUES (?, ?, ?, ?, ?, ?)",
-                (problem, _utc_iso(at), day.isoformat(), rating, hints_used, clean_text(answer) if answer is not None else None),
+                "INSERT INTO practice_ratings (problem, rated_at, day, rating, hints_used, answer, uid) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    problem, _utc_iso(at), day.isoformat(), rating, hints_used,
+                    clean_text(answer) if answer is not None else None, self._new_uid("practice_ratings"),
+                ),
             )
         return int(cur.lastrowid)
 
@@ -744,10 +788,10 @@ class Store:
             ]
 
     def record_assessment(self, ratings: dict[str, int], *, day: date, at: datetime | None = None) -> int:
-        with self._errors():
+        with self._errors(), self._transaction():
             cur = self.conn.execute(
-                "INSERT INTO assessments (taken_at, day, ratings, total) VALUES (?, ?, ?, ?)",
-                (_utc_iso(at), day.isoformat(), json.dumps(ratings), sum(ratings.values())),
+                "INSERT INTO assessments (taken_at, day, ratings, total, uid) VALUES (?, ?, ?, ?, ?)",
+                (_utc_iso(at), day.isoformat(), json.dumps(ratings), sum(ratings.values()), self._new_uid("assessments")),
             )
         return int(cur.lastrowid)
 
@@ -765,10 +809,10 @@ class Store:
     def record_grill(
         self, score: int, total: int, bands: list[dict[str, Any]], seconds: float | None, *, day: date, at: datetime | None = None
     ) -> int:
-        with self._errors():
+        with self._errors(), self._transaction():
             cur = self.conn.execute(
-                "INSERT INTO grills (taken_at, day, score, total, bands, seconds) VALUES (?, ?, ?, ?, ?, ?)",
-                (_utc_iso(at), day.isoformat(), score, total, json.dumps(bands), seconds),
+                "INSERT INTO grills (taken_at, day, score, total, bands, seconds, uid) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (_utc_iso(at), day.isoformat(), score, total, json.dumps(bands), seconds, self._new_uid("grills")),
             )
         return int(cur.lastrowid)
 

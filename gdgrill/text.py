@@ -12,7 +12,7 @@ _MARKER = re.compile(r"^(\s*)([-•*·]|\d+[.)])\s+")
 _LABEL = re.compile(r"^[A-Z][A-Za-z /-]{0,30}:(\s|$)")
 
 
-def _text_column(line: str) -> int:
+def text_column(line: str) -> int:
     """Where a line's prose starts: after its indentation and any list marker."""
     marker = _MARKER.match(line)
     return marker.end() if marker else len(line) - len(line.lstrip())
@@ -43,7 +43,7 @@ def reflow(text: str) -> str:
             out[-1] = out[-1].rstrip() + " " + stripped
         else:
             out.append(line.rstrip())
-            column = _text_column(line)
+            column = text_column(line)
     return "\n".join(out)
 
 
@@ -72,7 +72,7 @@ def wrap_hanging(text: str, width: int) -> str:
         if len(line) <= width or not line.strip():
             out.append(line)
             continue
-        column = _text_column(line)
+        column = text_column(line)
         if column > width // 2:  # a hanging indent this deep leaves no room: plain wrap
             column = len(line) - len(line.lstrip())
         out.extend(

@@ -198,8 +198,9 @@ def test_decks_can_be_set_as_a_list_and_removed_one_by_one(isolated_home, sample
     assert gd("config", "get", "decks").stdout.split() == [str(sample_decks), str(other)]
     assert gd("config", "remove-deck", str(sample_decks)).exit_code == 0
     assert gd("config", "get", "decks").stdout.split() == [str(other)]
-    missing = gd("config", "remove-deck", str(sample_decks))
-    assert missing.exit_code == 2 and str(other) in missing.stderr
+    missing = gd("config", "remove-deck", str(sample_decks))  # already gone: nothing to do, as add-deck twice
+    assert missing.exit_code == 0 and "was not listed" in missing.stdout
+    assert gd("config", "get", "decks").stdout.split() == [str(other)]
 
 
 # -- get / set / unset / path -------------------------------------------------------------------
@@ -441,3 +442,36 @@ def test_a_quiz_reads_the_config_file_once(isolated_home, sample_decks, monkeypa
     result = gd("quiz", "--deck", "sample", input="0.9, 0.999\n\n")
     assert result.exit_code == 0, result.output
     assert reads == [isolated_home / "config.toml"]
+
+
+def test_a_typo_in_the_file_is_named_with_its_repair_and_unset_removes_it(tmp_path):
+    from typer.testing import CliRunner
+
+    from gdgrill.cli import app
+
+    runner = CliRunner()
+    home = tmp_path / "h"
+    home.mkdir()
+    (home / "config.toml").write_text("new_per_dy = 5\n", encoding="utf-8")
+    refused = runner.invoke(app, ["report", "--home", str(home)])
+    assert refused.exit_code == 2 and "gdgrill config unset new_per_dy" in refused.stderr
+    fixed = runner.invoke(app, ["config", "unset", "new_per_dy", "--home", str(home)])
+    assert fixed.exit_code == 0, fixed.stderr
+    assert (home / "config.toml").read_text(encoding="utf-8").strip() == ""
+    assert runner.invoke(app, ["report", "--home", str(home)]).exit_code == 0
+    unknown = runner.invoke(app, ["config", "unset", "colour", "--home", str(home)])
+    assert unknown.exit_code == 2 and "unknown setting 'colour'" in unknown.stderr
+
+
+def test_removing_a_deck_folder_that_is_not_listed_changes_nothing(tmp_path, sample_decks):
+    from typer.testing import CliRunner
+
+    from gdgrill.cli import app
+
+    runner = CliRunner()
+    home = tmp_path / "h"
+    assert runner.invoke(app, ["config", "add-deck", str(sample_decks), "--home", str(home)]).exit_code == 0
+    first = runner.invoke(app, ["config", "remove-deck", str(sample_decks), "--home", str(home)])
+    again = runner.invoke(app, ["config", "remove-deck", str(sample_decks), "--home", str(home)])
+    assert first.exit_code == again.exit_code == 0
+    assert "decks: removed" in first.output and "was not listed" in again.output

@@ -177,3 +177,49 @@ def test_ctrl_c_exits_130_with_a_calm_line(home, monkeypatch):
     assert result.exit_code == 130
     assert "interrupted" in result.stderr and "Traceback" not in result.output
     assert reviews(home) == []
+
+
+def test_a_fail_shows_and_saves_where_it_goes_wrong_and_the_repair(home):
+    result = drill("rmsprop", "--answer", "-", "--no-torch", input="v = rho*v + g^2\np = p - lr*g/(sqrt(v) + eps)\n")
+    assert result.exit_code == 1
+    assert "Change `g^2` to `(1 - rho)*g^2` on line 1 and it passes." in " ".join(result.stdout.split())
+    [(_, grade, _, _, detail)] = reviews(home)
+    saved = json.loads(detail)
+    assert grade == "fail" and saved["repair"]["to"] == "(1 - rho)*g^2" and "line 1" in saved["diagnosis"]
+
+
+def test_json_for_a_fail_carries_the_diagnosis_fields(home):
+    data = json.loads(drill("adam-bias", "--answer", "-", "--json", "--no-torch", input=ADAM_EPS_INSIDE).stdout)
+    assert isinstance(data["diagnosis"], str) and data["diagnosis"].startswith("ε inside the square root.")
+    assert set(data["repair"]) == {"line", "col", "statement", "from", "to", "edit"}
+    assert data["repair"]["line"] == 3 and data["first_wrong_statement"]["line"] == 3
+    assert data["nonfinite"] is None and data["torch"] is None
+
+
+def test_json_for_a_pass_says_what_the_cross_check_compared(home):
+    pytest.importorskip("torch")
+    data = json.loads(drill("adam-bias", "--answer", "-", "--json", input=ADAM_RIGHT).stdout)
+    check = data["torch"]
+    assert data["diagnosis"] is None and data["repair"] is None
+    assert check["compared"].startswith("torch.optim.Adam vs your rule run through torch")
+    assert [c["dtype"] for c in check["checks"]] == ["float32", "bfloat16"]
+    assert all(c["agrees"] and c["max_abs_diff"] <= c["tolerance"] for c in check["checks"])
+
+
+def test_the_text_verdict_of_a_pass_prints_the_worst_difference_and_the_tolerance(home):
+    pytest.importorskip("torch")
+    out = " ".join(drill("sgd", "--answer", "-", "--no-save", input="p = p - lr*(g + wd*p)").stdout.split())
+    assert "torch.optim.SGD vs your rule run through torch (float32, cpu)" in out
+    assert "float32: worst |Δ|" in out and "tolerance" in out and "agrees" in out
+
+
+def test_a_byte_order_mark_and_windows_line_endings_in_an_answer_file_are_fine(home, tmp_path):
+    answer = tmp_path / "rule.txt"
+    answer.write_bytes("\ufeffbuf = mu*buf + g\r\np = p - lr*buf\r\n".encode("utf-8"))
+    assert drill("momentum", "--answer", str(answer), "--no-torch", "--no-save").exit_code == 0
+
+
+def test_an_answer_past_the_read_limit_is_refused_with_its_real_size(home):
+    result = drill("sgd", "--answer", "-", "--no-torch", input="p = p - lr*g\n" + "#" * 100_000)
+    assert result.exit_code == 2
+    assert "100,013 characters long; the limit is 4,000" in result.stderr

@@ -146,11 +146,23 @@ def test_json_shape_of_a_verdict():
     assert isinstance(data["message"], str) and data["refusal"] is None
 
 
+COMPARED_WITH = {
+    "sgd": "torch.optim.SGD vs", "momentum": "torch.optim.SGD vs", "nesterov": "torch.optim.SGD(nesterov=True) vs",
+    "rmsprop": "torch.optim.RMSprop vs", "adagrad": "torch.optim.Adagrad vs", "adam": "torch.optim.Adam vs",
+    "adam-bias": "torch.optim.Adam vs", "adamw": "torch.optim.AdamW vs", "amsgrad": "torch.optim.Adam(amsgrad=True) vs",
+    "lion": "gdgrill's reference lion (torch.optim has none) run in torch vs",
+    "clip-norm": "torch.nn.utils.clip_grad_norm_ vs",
+    "warmup-cosine": "torch.optim.lr_scheduler.SequentialLR(LinearLR, CosineAnnealingLR) vs",
+}  # fmt: skip
+
+
 @pytest.mark.parametrize("name", list(DRILLS))
-def test_a_correct_rule_agrees_in_torch_float32_on_cpu(name):
+def test_a_correct_rule_agrees_with_torch_optim_on_cpu(name):
     pytest.importorskip("torch")
     verdict = judge(DRILLS[name], DRILLS[name].reference_rule, torch_device="cpu")
     assert verdict.torch is not None and verdict.torch.agrees, verdict.torch
+    assert verdict.torch.compared.startswith(COMPARED_WITH[name]), verdict.torch.compared
+    assert all(c.max_abs_diff <= c.tolerance for c in verdict.torch.checks)
 
 
 @pytest.mark.cuda

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import ast
+import re
 import time
 import tracemalloc
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -400,3 +402,123 @@ def test_parsing_odd_text_prints_no_python_warnings(recwarn):
         with pytest.raises(RefusedAnswer):
             parse_rule(text, ADAM_NAMES)
     assert not [w for w in recwarn if issubclass(w.category, SyntaxWarning)]
+
+
+# -- Input as people write it: LaTeX, byte-order marks, line endings ------------------------------
+
+LATEX_ADAM = (
+    r"m_t \leftarrow \beta_1 \cdot m_{t-1} + (1 - \beta_1) \cdot g_t \\"
+    "\n"
+    r"v_t \leftarrow \beta_2 \cdot v_{t-1} + (1 - \beta_2) \cdot g_t \odot g_t \\"
+    "\n"
+    r"\hat{m}_t = \frac{m_t}{1 - \beta_1^t} \\ \hat{v}_t = \frac{v_t}{1 - \beta_2^t}"
+    "\n"
+    r"\theta_{t+1} = \theta_t - \eta \cdot \frac{\hat{m}_t}{\sqrt{\hat v_t} + \epsilon}"
+)
+
+
+def test_whiteboard_latex_runs_as_the_same_rule():
+    from gdgrill.drill.catalog import DRILLS
+    from gdgrill.drill.judge import judge
+
+    assert judge(DRILLS["adam-bias"], LATEX_ADAM).verdict == "pass"
+    assert judge(DRILLS["adam-bias"], f"$${LATEX_ADAM}$$").verdict == "pass"
+
+
+@pytest.mark.parametrize(
+    "latex,plain",
+    [
+        (r"\hat{m}_t", "m_hat"),
+        (r"\beta_1^t", "b1**t"),
+        (r"\sqrt{\hat v_t}", "sqrt(v_hat)"),
+        (r"\frac{g}{\eta}", "g/lr"),
+        (r"\eta \cdot g", "lr*g"),
+        (r"g \odot g", "g*g"),
+        (r"\epsilon", "eps"),
+        (r"\theta_{t+1}", "p"),
+        (r"\left( 1 - \beta_2 \right)", "1 - b2"),
+        (r"\max(\hat{v}_{t-1}, v_t)", "max(v_hat, v)"),
+        (r"\operatorname{sign}(g)", "sign(g)"),
+    ],
+)
+def test_latex_pieces_mean_what_they_say(latex, plain):
+    names = {**ADAM_NAMES, "m_hat": (), "v_hat": (), "v": ()}
+    env = {**ENV, "g": np.array([0.5, -1.0, 2.0]), "m_hat": np.array([0.1, 0.2, 0.3]), "v_hat": np.array([4.0, 9.0, 16.0]), "v": np.array([1.0, 1.0, 1.0])}
+    mine = parse_rule(f"x = {latex}", names)
+    theirs = parse_rule(f"x = {plain}", names)
+    a = compile_rule(mine)
+    b = compile_rule(theirs)
+    e1, e2 = dict(env), dict(env)
+    a.step(e1)
+    b.step(e2)
+    np.testing.assert_allclose(e1["x"], e2["x"])
+
+
+def test_a_latex_refusal_points_at_the_command_and_says_what_to_write():
+    with pytest.raises(RefusedAnswer) as info:
+        parse_rule(r"p = p - \eta \cdot \nabla g", ADAM_NAMES)
+    assert (info.value.line, info.value.col) == (1, 20)
+    assert r"\nabla" in info.value.reason and "plain notation" in info.value.reason
+
+
+@pytest.mark.parametrize("text", ["\ufeffp = p - lr*g", "p = p - lr*g\r\n", "x = g\rp = p - lr*x", "p = p\u200b - lr*g"])
+def test_byte_order_marks_zero_width_spaces_and_any_line_ending_are_fine(text):
+    rule = parse_rule(text, ADAM_NAMES)
+    assert rule.statements[-1].target == "p"
+
+
+def test_positions_after_a_byte_order_mark_and_crlf_are_the_users():
+    with pytest.raises(RefusedAnswer) as info:
+        parse_rule("\ufeffm = g\r\np = p + q", ADAM_NAMES)
+    assert (info.value.line, info.value.col) == (2, 9)
+
+
+# -- Refusals never leak the parser's own words ---------------------------------------------------
+
+LEAKY = [
+    "p = p \\ g",  # unexpected character after line continuation character
+    "p = p +* g",  # invalid syntax
+    "p = (p",  # '(' was never closed
+    "p = p)",  # unmatched ')'
+    "p = 'a",  # unterminated string literal
+    "p = 05",  # leading zeros in decimal integer literals
+    "p+1 = g",  # cannot assign to expression here. Maybe you meant '==' instead of '='?
+    "if p\n",  # expected ':'
+    "match p:\n case 1:\n  pass",  # Match is not allowed
+    "p = [x for x in g]",
+    "p = " + "9" * 5000,  # Exceeds the limit (4300 digits) …
+]
+
+
+@pytest.mark.parametrize("text", LEAKY)
+def test_refusals_say_what_to_write_in_plain_words(text):
+    with pytest.raises(RefusedAnswer) as info:
+        parse_rule(text, ADAM_NAMES)
+    reason = info.value.reason
+    for leak in ("line continuation", "invalid syntax", "was never closed", "unterminated", "Perhaps", "Maybe you meant", "Match", "set_int_max_str_digits", "U+"):
+        assert leak not in reason, reason
+    assert not re.search(r"\b[A-Z][a-z]+[A-Z]\w*\b", reason), reason  # no class names (ListComp, BinOp…)
+
+
+def test_the_size_limit_states_the_real_size():
+    with pytest.raises(RefusedAnswer) as info:
+        parse_rule("p = p" + " " * 5000, ADAM_NAMES)
+    assert "5,005 characters long; the limit is 4,000" in info.value.reason
+    with pytest.raises(RefusedAnswer) as info:
+        parse_rule("p = p\n" * 90, ADAM_NAMES)
+    assert "91 lines; the limit is 80" in info.value.reason
+
+
+def test_the_library_never_imports_a_command_module_and_derive_uses_only_public_names():
+    import gdgrill.drill as package
+
+    folder = Path(package.__file__).parent
+    for module in ("language", "judge", "derive", "diagnosis", "crosscheck", "references", "catalog"):
+        tree = ast.parse((folder / f"{module}.py").read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                assert node.module != "gdgrill.drill.command" and not node.module.startswith("gdgrill.commands"), (module, node.module)
+                if module == "derive" and node.module == "gdgrill.drill.language":
+                    assert not [a.name for a in node.names if a.name.startswith("_")], "derive imports language's private names"
+            if isinstance(node, ast.ImportFrom) and node.module == "gdgrill.drill" and any(a.name == "command" for a in node.names):
+                raise AssertionError(f"{module} imports the command module")

@@ -200,7 +200,7 @@ WRONG: dict[str, list[tuple[str, str | None]]] = {
         ("p = p - lr*buf\nbuf = mu*buf + g", "stale-velocity"),
         ("v = μ·v + (1−μ)·g\nθ = θ − η·v", "ema-momentum"),
         ("buf = mu*buf + lr*g\np = p - lr*buf", None),  # lr applied twice
-        ("buf = mu*buf + g\np = p - lr*(g + mu*buf)", None),  # Nesterov, not asked for
+        ("buf = mu*buf + g\np = p - lr*(g + mu*buf)", "nesterov-in-momentum"),  # Nesterov, not asked for
         ("buf = (1 - mu)*buf + mu*g\np = p - lr*buf", None),
     ],
     "nesterov": [
@@ -410,7 +410,7 @@ REFUSALS = [
     ("adam-bias", "p = p - lr*np.random(g)", ["np.random is not in the language"]),
     ("adam-bias", "m[t] = b1*m[t-1] + (1-b1)*g", ["indexing"]),
     ("sgd", "def step(p, g):\n    return p - lr*g", ["definitions"]),
-    ("sgd", "g = g + wd*p\n    p = p - lr*g", ["unexpected indent", "same column"]),
+    ("sgd", "g = g + wd*p\n    p = p - lr*g", ["indented differently", "same column"]),
     ("clip-norm", "g = g*min(1, clip/norm(g))", ["clip is a function"]),
     ("adam-bias", "m = 0\nv = 0\n" + _ADAM_OK, ["would reset m at every step", "starts at 0"]),
     ("momentum", "buf = 0\nbuf = mu*buf + g\np = p - lr*buf", ["would reset buf"]),

@@ -326,3 +326,21 @@ def test_a_weak_self_assessed_area_comes_first_when_the_budget_is_short():
     weak_first = [i["item"] for i in due_items()]
     assert weak_first != baseline
     assert sum(k.startswith("schedules/") for k in weak_first) > sum(k.startswith("schedules/") for k in baseline)
+
+
+def test_a_plan_months_away_shows_two_weeks_by_day_then_a_week_a_row():
+    assert gd("plan", "--interview", "2026-09-01").exit_code == 0  # 183 days after 2026-03-02
+    shown = gd("plan").stdout
+    daily = [line for line in shown.splitlines() if line.startswith("  2026-") and " … " not in line]
+    weekly = [line for line in shown.splitlines() if " … " in line]
+    assert len(daily) == 14 and daily[0].startswith("  2026-03-02") and daily[-1].startswith("  2026-03-15")
+    assert weekly[0].startswith("  2026-03-16 … 03-22") and len(weekly) == -(-(183 - 14) // 7)
+    assert len(shown.splitlines()) < 50
+
+
+def test_review_takes_a_bare_card_id_and_names_the_card_a_typo_meant():
+    ok = json.loads(gd("review", "gd-update-rule", "--grade", "pass", "--dry-run", "--format", "json").stdout)
+    assert ok["item"] == "foundations/gd-update-rule"
+    typo = gd("review", "foundations/gd-updte-rule", "--grade", "pass")
+    assert typo.exit_code == 2 and "did you mean foundations/gd-update-rule?" in typo.stderr
+    assert logged_reviews(home_dir()) == []

@@ -111,10 +111,16 @@ def test_a_rating_after_the_warning_still_saves_the_answer():
 
 
 def test_quitting_while_typing_or_at_end_of_input_never_claims_a_save():
-    _, rows, screen = practise("half an answer", "q")
+    _, rows, screen = practise("half an answer", "q", "q")
     assert rows == [] and "your answer was not saved" in screen and "saved:" not in screen
+    assert "q again quits and discards your answer" in screen  # one q does not throw typed lines away
     _, rows, screen = practise("piped answer, then the input ends")
     assert rows == [] and "not rated: your answer was not saved" in screen
+
+
+def test_one_q_while_typing_keeps_the_answer_and_a_dot_then_saves_it():
+    _, rows, screen = practise("an answer I almost lost", "q", ".", "l")
+    assert rows[0]["answer"] == "an answer I almost lost" and rows[0]["rating"] == "lean"
 
 
 def test_a_multiline_answer_through_the_cli_and_history_shows_it():
@@ -275,7 +281,7 @@ def test_a_database_from_before_answers_keeps_its_practice_rows(monkeypatch):
         ("2026-03-02", "strong", 0, "new answer"),
     ]
     with sqlite3.connect(db) as conn:
-        assert conn.execute("SELECT name FROM _migrations ORDER BY rowid").fetchall()[-1] == ("m006_practice_answers",)
+        assert ("m006_practice_answers",) in conn.execute("SELECT name FROM _migrations ORDER BY rowid").fetchall()
     conn.close()
     history = runner.invoke(app, ["practice", PROBLEM, "--history"]).output
     assert "2026-02-20 · Lean hire · 2 hints" in history and "(no answer typed: rated only)" in history

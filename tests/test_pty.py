@@ -138,7 +138,7 @@ HOME, LEFT, UP = "\x1b[H", "\x1b[D", "\x1b[A"
 
 def test_line_editing_moves_the_cursor_and_up_recalls_the_last_answer(sample_decks, isolated_home):
     child = spawn_sample(sample_decks)
-    child.expect("reveal\\) › ")
+    child.expect("q quits\\) › ")
     # Typed out of order: the end first, then Home and the start. Without line editing
     # the escape codes would be stored and the answer judged wrong.
     child.send(", 0.9999" + LEFT + "\x7f")  # Left, then Backspace deletes the 9 before the cursor
@@ -147,7 +147,7 @@ def test_line_editing_moves_the_cursor_and_up_recalls_the_last_answer(sample_dec
     child.expect("✓ correct")
     child.sendline("")
     child.expect(SAVED)
-    child.expect("reveal\\) › ")
+    child.expect("q quits\\) › ")
     child.send(UP)  # the answer prompt's history: the line typed at the card before
     child.sendline("")
     child.expect("pass needs")
@@ -166,14 +166,14 @@ def test_easy_and_same_session_relearning_in_a_terminal(sample_decks, isolated_h
         ("", "e", "✓ easy"),
         ("", "f", "✗ miss"),
     ):
-        child.expect("reveal\\) › ")
+        child.expect("q quits\\) › ")
         child.sendline(answer)
         child.expect("grade › ")
         child.sendline(grade)
         child.expect(confirmation)
     child.expect("Relearning: the 1 card\\(s\\) you missed come back once more")
     child.expect("relearning: missed earlier today")
-    child.expect("reveal\\) › ")
+    child.expect("q quits\\) › ")
     child.sendline("")
     child.expect("grade › ")
     child.sendline("p")

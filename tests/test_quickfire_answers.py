@@ -68,3 +68,10 @@ def test_any_typed_text_is_judged_without_error(text):
     for card_id in ("best-fixed-step-qf", "rate-sgd-convex", "adam-default-betas", "warmup-fraction", "goyal-batch-size"):
         verdict = LIBRARY.card(f"quick-fire/{card_id}").verdict(text)
         assert isinstance(verdict.accepted, bool) and isinstance(verdict.read_as, str)
+
+
+def test_a_hedge_or_a_negation_is_named_as_such_when_refused():
+    card = LIBRARY.card("quick-fire/momentum-beta-typical")
+    assert card.verdict("about 0.9 or 0.99").read_as == "a hedge between two answers"
+    assert card.verdict("not 0.9").read_as == "a negation, not an answer"
+    assert not card.verdict("not 0.9").accepted

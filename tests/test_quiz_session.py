@@ -121,7 +121,7 @@ def session(sample_decks, keys: list[str], *, height: int = 30, width: int = 80,
         return reply
 
     with open_store(home_dir()) as store:
-        s = QuizSession(store, console, read_line, TODAY, {}, answer_lines=answer_lines)
+        s = QuizSession(store, console, read_line, TODAY, {}, answer_lines=answer_lines, pager=False)
         s.run([library.card("sample/momentum")])
     return buffer.getvalue()
 
@@ -256,3 +256,26 @@ def test_a_third_miss_is_not_a_leech_yet(sample_decks):
             store.record_review("sample/momentum", Grade.FAIL, "quiz", day=TODAY - timedelta(days=3 - d))
     result = quiz(sample_decks, "\nf\n", "--tier", "2")
     assert "Leech" not in result.output
+
+
+def test_q_at_the_answer_prompt_quits_and_a_hit_count_is_shown(sample_decks):
+    result = quiz(sample_decks, "\n1\nq\n", "--tier", "2")
+    assert "✗ miss (1 of 3 key points) — saved" in result.output
+    assert "stopped; every grade so far is saved" in result.output  # q at the relearning card's answer prompt
+    assert [(r.answer, r.mode) for r in log()] == [(None, "quiz")]  # 'q' ended the session; it was not taken as an answer
+
+
+def test_relearning_in_cram_does_not_claim_a_schedule(sample_decks):
+    result = quiz(sample_decks, "\nf\n\np\n", "--tier", "2", "--cram")
+    assert "the schedule is not touched" in result.output and "due tomorrow" not in result.output
+
+
+def test_a_used_up_new_card_allowance_is_said_not_silent(sample_decks):
+    quiz(sample_decks, "\np\n", "--tier", "2", "--new", "1")
+    result = quiz(sample_decks, "", "--new", "1")
+    assert "No new cards: today's allowance of 1 is used (1 introduced); 2 wait for tomorrow" in result.output
+
+
+def test_no_relearn_leaves_the_missed_card_for_tomorrow_only(sample_decks):
+    result = quiz(sample_decks, "\nf\n", "--tier", "2", "--no-relearn")
+    assert "Relearning" not in result.output and "stopped" not in result.output

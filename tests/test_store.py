@@ -33,15 +33,21 @@ def test_an_empty_database_migrates_to_the_exact_schema(tmp_path):
         applied = [r[0] for r in store.conn.execute("SELECT name FROM _migrations ORDER BY rowid")]
     assert applied == [
         "m001_review_log", "m002_practice_assess_grill", "m003_plans", "m004_easy_grade", "m005_suspensions",
-        "m006_practice_answers",
+        "m006_practice_answers", "m007_event_ids",
     ]
     names = [(kind, name) for kind, name, _ in schema(tmp_path / "progress.db")]
     assert names == [
+        ("index", "assessments_uid"),
+        ("index", "grills_uid"),
+        ("index", "plans_uid"),
+        ("index", "practice_ratings_uid"),
         ("index", "reviews_day"),
         ("index", "reviews_ladder"),
         ("index", "reviews_misses"),
+        ("index", "reviews_uid"),
         ("index", "reviews_undoes"),
         ("index", "suspensions_item"),
+        ("index", "suspensions_uid"),
         ("table", "_migrations"),
         ("table", "assessments"),
         ("table", "grills"),
@@ -50,15 +56,17 @@ def test_an_empty_database_migrates_to_the_exact_schema(tmp_path):
         ("table", "practice_ratings"),
         ("table", "reviews"),
         ("table", "suspensions"),
+        ("table", "sync_files"),
     ]
     conn = sqlite3.connect(tmp_path / "progress.db")
     columns = [row[1] for row in conn.execute("PRAGMA table_info(reviews)")]
     assert columns == [
         "id", "item_id", "reviewed_at", "day", "grade", "mode", "effect", "answer", "seconds", "detail", "undoes",
+        "uid", "origin",
     ]
     assert [row[1] for row in conn.execute("PRAGMA table_info(items)")] == ["id", "key"]
     assert [row[1] for row in conn.execute("PRAGMA table_info(practice_ratings)")] == [
-        "id", "problem", "rated_at", "day", "rating", "hints_used", "answer",
+        "id", "problem", "rated_at", "day", "rating", "hints_used", "answer", "uid", "origin",
     ]
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
@@ -67,7 +75,7 @@ def test_reopening_applies_nothing_twice(tmp_path):
     open_store(tmp_path).close()
     before = schema(tmp_path / "progress.db")
     with open_store(tmp_path) as store:
-        assert store.conn.execute("SELECT count(*) FROM _migrations").fetchone()[0] == 6
+        assert store.conn.execute("SELECT count(*) FROM _migrations").fetchone()[0] == 7
     assert schema(tmp_path / "progress.db") == before
 
 
@@ -156,6 +164,12 @@ def test_the_fast_state_query_agrees_with_replaying_every_history(tmp_path_facto
             assert summary.all_time.reviews == len(mine) and summary.all_time.fails == sum(r.grade == "fail" for r in mine)
             recent = [r for r in mine if (d - r.day).days < 7]
             assert (summary.week.reviews, summary.week.passes) == (len(recent), sum(r.grade == "pass" for r in recent))
+        # The states on past days (the report's readiness over time) agree with replaying up to each day.
+        days = [D0 + timedelta(days=k) for k in range(0, 200, 9)]
+        for key, summary in store.summaries(d, history=days).items():
+            history = store.history(key)
+            assert summary.state == (card_state(history) if history else summary.state)
+            assert list(summary.history) == [card_state([r for r in history if r.day <= day]) for day in days]
 
 
 WRITER = textwrap.dedent(

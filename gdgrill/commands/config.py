@@ -144,11 +144,14 @@ def unset(
     home: HomeOption = None,
 ) -> None:
     """Remove a setting from config.toml: it goes back to its default."""
-    from gdgrill.config import SETTINGS, setting, unset_value
+    from gdgrill.config import SETTINGS, unset_value
 
     with user_errors():
-        setting(key)
         home = _home(ctx, home)
+        if key not in SETTINGS:  # a typo in the file: removing it is the repair
+            if unset_value(home, key):
+                out.print(f"{key}: removed from the config file (it is not a setting)", markup=False)
+            return
         default = SETTINGS[key].default
         shown = "no deck folders of your own" if key == "decks" else str(default)
         if unset_value(home, key):
@@ -183,5 +186,5 @@ def remove_deck(
     from gdgrill.config import remove_deck as remove
 
     with user_errors():
-        path = remove(_home(ctx, home), str(folder))
-        out.print(f"decks: removed {path}", markup=False, soft_wrap=True)
+        path, removed = remove(_home(ctx, home), str(folder))
+        out.print(f"decks: {'removed' if removed else 'was not listed:'} {path}", markup=False, soft_wrap=True)

@@ -118,6 +118,17 @@ def decks_show(
         out.print(table)
 
 
+def _card_title(c, width: int) -> str:
+    """The card's box title, its tags cut at a whole tag so it fits the box."""
+    title = f"{c.key} · tier {c.tier}"
+    for i, tag in enumerate(c.tags):
+        extra = (" · " if i == 0 else ", ") + tag
+        if len(title) + len(extra) > width - 8:
+            return title + ("," if i else " ·") + " …"
+        title += extra
+    return title
+
+
 def _show_card(c, state, suspended, rows, today, home) -> None:
     """One card in full, where it stands, the user's history with it and, for a leech,
     what to do instead."""
@@ -144,7 +155,9 @@ def _show_card(c, state, suspended, rows, today, home) -> None:
         body.append(f"\nday {day}: {prompt}", style="muted")
     if c.references:
         body.append("\n\nReferences: " + "; ".join(c.references), style="muted")
-    out.print(Panel(body, title=f"{c.key} · tier {c.tier} · {', '.join(c.tags)}", title_align="left"))
+    from gdgrill.console import Hanging
+
+    out.print(Panel(Hanging(body), title=_card_title(c, out.width), title_align="left"))
     out.print(Text("Now: ", style="title") + Text(state_line(c.key, state, suspended, today)))
     history = card_history(rows)
     if not history:

@@ -87,6 +87,24 @@ def plan(
         render(summary, len(library.cards))
 
 
+DAILY_ROWS = 14  # a plan longer than this shows its first two weeks by day, then by week
+
+
+def load_rows(days: list[dict[str, Any]]) -> list[tuple[str, int, int, int | None, int]]:
+    """(label, reviews, new, busiest day or None) per row: every day of a short plan; the
+    first two weeks by day and the rest a week a row for a long one, so a plan a year out
+    is a screen, not a thousand lines. Weekly rows are scaled per day for the bars."""
+    rows: list[tuple[str, int, int, int | None, int]] = [(d["day"], d["reviews"], d["new"], None, 1) for d in days[:DAILY_ROWS]]
+    if len(days) <= 2 * DAILY_ROWS:
+        return [(d["day"], d["reviews"], d["new"], None, 1) for d in days]
+    for start in range(DAILY_ROWS, len(days), 7):
+        week = days[start : start + 7]
+        label = f"{week[0]['day']} … {week[-1]['day'][5:]}"
+        busiest = max(d["reviews"] + d["new"] for d in week)
+        rows.append((label, sum(d["reviews"] for d in week), sum(d["new"] for d in week), busiest, len(week)))
+    return rows
+
+
 def render(summary: dict[str, Any] | None, cards: int) -> None:
     from rich.text import Text
 
@@ -118,14 +136,13 @@ def render(summary: dict[str, Any] | None, cards: int) -> None:
                 style="bad",
             )
         )
-    days = summary["days"]
-    peak = max((d["reviews"] + d["new"] for d in days), default=0) or 1
-    out.print(Text("Day by day (█ reviews, ░ new):", style="title"))
-    for d in days:
-        rev = round(BAR * d["reviews"] / peak)
-        new = round(BAR * d["new"] / peak)
-        line = Text(f"  {d['day']}  ")
-        line.append("█" * rev, style="key")
-        line.append("░" * new, style="ok")
-        line.append(f" {d['reviews']} + {d['new']} new")
+    rows = load_rows(summary["days"])
+    peak = max(((r[1] + r[2]) / r[4] for r in rows), default=0) or 1  # bars per day, whatever a row spans
+    daily = len(rows) == len(summary["days"])
+    out.print(Text("Day by day (█ reviews, ░ new):" if daily else "Day by day, then a week a row (█ reviews, ░ new a day on average):", style="title"))
+    for label, reviews, new_cards, busiest, span in rows:
+        line = Text(f"  {label}  ")
+        line.append("█" * round(BAR * reviews / span / peak), style="key")
+        line.append("░" * round(BAR * new_cards / span / peak), style="ok")
+        line.append(f" {reviews} + {new_cards} new" + (f", ≤ {busiest}/day" if busiest is not None else ""))
         out.print(line)

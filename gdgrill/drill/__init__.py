@@ -3,8 +3,11 @@
 - :mod:`gdgrill.drill.catalog`    the drills, their names, instances and known mistakes (no numpy)
 - :mod:`gdgrill.drill.language`   the safe answer language (parser + interpreter, no eval/exec)
 - :mod:`gdgrill.drill.references` reference optimizers over numpy / torch
-- :mod:`gdgrill.drill.judge`      runs a rule beside the reference, diagnoses mistakes
-- :mod:`gdgrill.drill.command`    the ``gdgrill drill`` command
+- :mod:`gdgrill.drill.judge`      runs a rule beside the reference, names known mistakes
+- :mod:`gdgrill.drill.diagnosis`  on a fail: the first wrong statement, a repair, where NaN arose
+- :mod:`gdgrill.drill.crosscheck` after a pass: torch.optim itself vs the rule in torch, on the device
+- :mod:`gdgrill.drill.derive`     adam-bias's derivation stages (E[m_t], the correction)
+- :mod:`gdgrill.drill.command`    the ``gdgrill drill`` command (the only module here that renders)
 
 Nothing heavy is imported here, so ``from gdgrill.drill.catalog import DRILLS`` stays light.
 """

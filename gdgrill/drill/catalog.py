@@ -87,6 +87,16 @@ class Drill:
     outputs: tuple[Variable, ...] = ()  # assigned but not given (e.g. the schedule's lr)
     rtol: float = 1e-9
     atol: float = 1e-13
+    # what each name the reference rule assigns holds, in words (the diagnosis names the
+    # user's wrong statement by the reference quantity it stands for)
+    roles: tuple[tuple[str, str], ...] = ()
+
+    def role(self, name: str) -> str | None:
+        """What the reference's ``name`` holds ("the second moment (the average of g²)")."""
+        for key, words in self.roles:
+            if key == name:
+                return words
+        return None
 
     @property
     def names(self) -> dict[str, tuple[str, ...]]:
@@ -234,6 +244,18 @@ DECAY_AFTER_STEP = (
 )
 
 
+_THETA = ("p", "θ after the step")
+_L2_G = ("g", "the gradient with the L2 term (g + λ·θ)")
+_ADAM_ROLES = (
+    _L2_G,
+    ("m", "the first moment (the running average of g)"),
+    ("v", "the second moment (the running average of g²)"),
+    ("m_hat", "the bias-corrected first moment m̂ = m/(1 − β₁ᵗ)"),
+    ("v_hat", "the bias-corrected second moment v̂ = v/(1 − β₂ᵗ)"),
+    _THETA,
+)
+
+
 def _shared(spec: tuple[str, str, str], rule: str) -> Mutant:
     return _m(spec[0], spec[1], rule, spec[2])
 
@@ -276,6 +298,7 @@ p = p - lr*g
         ),
         _shared(DECAY_AFTER_STEP, "p = p - lr*g\np = p - lr*wd*p"),
     ),
+    roles=(_L2_G, _THETA),
 )
 
 _MOMENTUM = Drill(
@@ -312,6 +335,13 @@ p = p - lr*buf
             no acceleration along consistent directions (effective step lr/(1−μ) in steady state).""",
         ),
         _m(
+            "nesterov-in-momentum",
+            "Nesterov's step in a heavy-ball drill",
+            "buf = mu*buf + g\np = p - lr*(g + mu*buf)",
+            """Stepping along g + μ·buf is torch's Nesterov form (SGD(nesterov=True)); heavy-ball momentum steps
+            along the buffer alone, θ ← θ − η·buf. Know both: "what changes with Nesterov?" is the usual follow-up.""",
+        ),
+        _m(
             "stale-velocity",
             "Stepping with last step's velocity",
             "p = p - lr*buf\nbuf = mu*buf + g",
@@ -320,6 +350,7 @@ p = p - lr*buf
             first, then step with it.""",
         ),
     ),
+    roles=(("buf", "the momentum buffer (μ·buf + g)"), _THETA),
 )
 
 _NESTEROV = Drill(
@@ -368,6 +399,7 @@ p = p - lr*(g + mu*buf)
         _shared(EMA_MOMENTUM, "buf = mu*buf + (1 - mu)*g\np = p - lr*(g + mu*buf)"),
         _shared(UPHILL, "buf = mu*buf + g\np = p + lr*(g + mu*buf)"),
     ),
+    roles=(("buf", "the momentum buffer (μ·buf + g)"), ("p", "θ after the look-ahead step")),
 )
 
 _RMSPROP = Drill(
@@ -418,6 +450,7 @@ p = p - lr*g/(sqrt(v) + eps)
         ),
         _shared(UPHILL, "v = rho*v + (1 - rho)*g^2\np = p + lr*g/(sqrt(v) + eps)"),
     ),
+    roles=(("v", "the running average of g²"), _THETA),
 )
 
 _ADAGRAD = Drill(
@@ -456,6 +489,7 @@ p = p - lr*g/(sqrt(s) + eps)
         ),
         _shared(UPHILL, "s = s + g^2\np = p + lr*g/(sqrt(s) + eps)"),
     ),
+    roles=(("s", "the running sum of g²"), _THETA),
 )
 
 _ADAM_CORE = """
@@ -542,6 +576,7 @@ _ADAM = Drill(
         *_adam_mutants("g = g + wd*p"),
     ),
     variants=(Variant(EPS_HAT.id, EPS_HAT.title, "g = g + wd*p\n" + EPS_HAT.rule, EPS_HAT.note),),
+    roles=_ADAM_ROLES,
 )
 
 _ADAM_BIAS = Drill(
@@ -611,6 +646,7 @@ _ADAM_BIAS = Drill(
         ),
     ),
     variants=(EPS_HAT,),
+    roles=_ADAM_ROLES,
 )
 
 _ADAMW = Drill(
@@ -645,6 +681,7 @@ _ADAMW = Drill(
         _shared(EPS_INSIDE, "p = p - lr*wd*p\n" + _ADAM_MOMENTS + "\np = p - lr*(m/(1 - b1^t))/sqrt(v/(1 - b2^t) + eps)"),
     ),
     variants=(Variant(EPS_HAT.id, EPS_HAT.title, "p = p - lr*wd*p\n" + EPS_HAT.rule, EPS_HAT.note),),
+    roles=_ADAM_ROLES,
 )
 
 _AMSGRAD = Drill(
@@ -715,6 +752,7 @@ p = p - lr*m_hat/(sqrt(v_max/(1 - b2^t)) + eps)
             EPS_HAT.note,
         ),
     ),
+    roles=(*_ADAM_ROLES, ("v_max", "the running maximum of v")),
 )
 
 _LION = Drill(
@@ -779,9 +817,18 @@ m = b2*m + (1 - b2)*g
             """Decay is decoupled and added after the sign: θ ← θ − η·(sign(c) + λ·θ). Inside the sign it only
             flips directions and its strength is lost.""",
         ),
+        _m(
+            "lion-signsgd",
+            "signSGD: no momentum",
+            "p = p - lr*(sign(g) + wd*p)",
+            """Taking the sign of the raw gradient is signSGD. Lion keeps a momentum m (tracked with β₂) and takes
+            the sign of an interpolation β₁·m + (1−β₁)·g, which averages out the gradient noise that makes
+            signSGD erratic with small batches.""",
+        ),
         _shared(DECAY_NOT_LR, "c = b1*m + (1 - b1)*g\np = p - lr*sign(c) - wd*p\nm = b2*m + (1 - b2)*g"),
         _shared(UPHILL, "c = b1*m + (1 - b1)*g\np = p + lr*(sign(c) + wd*p)\nm = b2*m + (1 - b2)*g"),
     ),
+    roles=(("c", "the interpolation β₁·m + (1 − β₁)·g whose sign is the update"), ("m", "the momentum (tracked with β₂)"), _THETA),
 )
 
 _CLIP = Drill(
@@ -841,6 +888,7 @@ _CLIP = Drill(
     ),
     rtol=1e-4,
     atol=1e-9,
+    roles=(("g", "the clipped gradient"),),
 )
 
 _WARMUP_COSINE = Drill(
@@ -907,6 +955,7 @@ _WARMUP_COSINE = Drill(
         ),
     ),
     atol=1e-15,
+    roles=(("lr", "the learning rate at step t"),),
 )
 
 DRILLS: dict[str, Drill] = {

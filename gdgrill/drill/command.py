@@ -28,14 +28,34 @@ in the progress database as item ``drill/<name>``.
       } | null,
       "refusal": {"line": int, "col": int, "reason": str} | null,
       "message": str,                                # the one-paragraph verdict
-      "torch": {"device": "cpu" | "cuda", "dtype": "float32", "agrees": bool | null,
-                "max_abs_diff": number | null, "note": str} | null,   # only for a passing rule
+      "diagnosis": str | null,                       # every fail: where it goes wrong, in words
+      "repair": {                                    # a fail that one edit of the rule fixes
+        "line": int, "col": int, "statement": int,   # where (statement: 1-based, lines may hold several)
+        "from": str, "to": str,                      # your text, and what to write instead
+        "edit": "replace" | "move" | "delete" | "insert",
+        "moves_to": int, "position": "before" | "after"   # only for a move
+      } | null,
+      "first_wrong_statement": {                     # the first of your statements whose value departs
+        "line": int, "statement": int, "name": str,  #   from the reference quantity it stands for
+        "reference": str | null, "role": str | null, "step": int, "instance": str,
+        "yours": number, "reference_value": number
+      } | null,
+      "nonfinite": {"line": int, "step": int, "instance": str, "value": "nan" | "inf",
+                    "cause": "sqrt-of-negative" | "division-by-zero" | "overflow" | "log-of-non-positive" | "invalid"} | null,
+      "torch": {                                     # only after a pass, with --torch (the default)
+        "device": "cpu" | "cuda", "compared": str,   # e.g. "torch.optim.Adam vs your rule run through torch (…)"
+        "agrees": bool | null,                       # null: not run (note says why)
+        "dtype": str, "max_abs_diff": number | null, "tolerance": number | null,   # the float32 check
+        "checks": [{"dtype": "float32" | "bfloat16", "agrees": bool, "max_abs_diff": number, "tolerance": number}],
+        "note": str
+      } | null,
       "checked": {"instances": int, "steps": int, "dtype": "float64", "rtol": number, "atol": number},
       "saved": bool                                  # recorded in the progress database
     }
 
-``--derive`` (adam-bias only) is described in :mod:`gdgrill.drill.derive`: its answer file
-and the ``derive`` object its ``--json`` adds.
+``--derive`` (adam-bias only): the stages are graded by :mod:`gdgrill.drill.derive` (its
+answer file and the ``derive`` object its ``--json`` adds are described there); asking them,
+rendering and saving is at the end of this module.
 
 numpy and torch are imported inside the command only (listing drills stays light).
 """
@@ -47,7 +67,7 @@ import sys
 import time
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Mapping, Optional
 
 import typer
 from rich.console import Console
@@ -61,6 +81,7 @@ from gdgrill.drill.catalog import DRILLS, Drill
 from gdgrill.errors import ExitCode, UserError
 
 if TYPE_CHECKING:
+    from gdgrill.drill.derive import Stage, StageResult
     from gdgrill.drill.judge import Verdict
     from gdgrill.lineinput import Prompter
 
@@ -82,8 +103,8 @@ def drill_command(
         typer.Option("--answer", "-a", metavar="FILE|-", help="Grade the update rule in FILE ('-' reads stdin) without asking; exit 0 correct, 1 incorrect, 2 refused.", show_default=False),
     ] = None,
     json_output: Annotated[bool, typer.Option("--json", help="Print the verdict (or the list) as one JSON object on stdout.")] = False,
-    device: Annotated[Device, typer.Option("--device", case_sensitive=False, help="Where a correct rule is re-run through torch in float32: cpu or cuda.")] = Device.cpu,
-    torch_check: Annotated[bool, typer.Option("--torch/--no-torch", help="Re-run a correct rule through torch (float32) to show it agrees on the real framework.")] = True,
+    device: Annotated[Device, typer.Option("--device", case_sensitive=False, help="Where the cross-check after a pass runs: cpu or cuda.")] = Device.cpu,
+    torch_check: Annotated[bool, typer.Option("--torch/--no-torch", help="After a pass, run the real torch.optim optimizer (clip_grad_norm_, lr_scheduler) and your rule through torch on --device, in float32 (and bfloat16 for the adaptive methods), and print the worst |Δ| against the tolerance.")] = True,
     show_reference: Annotated[bool, typer.Option("--show-reference", help="Give up: print the drill's intro and its reference rule, then exit.")] = False,
     save: Annotated[bool, typer.Option("--save/--no-save", help="Record graded attempts in the progress database.")] = True,
     derive: Annotated[bool, typer.Option("--derive", help="adam-bias only: first derive E[m_t] and the bias correction, then write the rule. With --answer, FILE holds E[m_t], m̂_t and the rule (lines, or sections split by ---).")] = False,
@@ -125,11 +146,9 @@ def run_drill(
     if save and answer is None:
         check_writable(home)  # before the user types anything that could not be saved
     if derive:
-        from gdgrill.drill import derive as derive_stage
-
         if answer is not None:
-            return derive_stage.run_answer(read_answer(answer), json_output, torch_device, save, home, out, err)
-        return derive_stage.interactive(torch_device, save, home, out, err)
+            return run_derive_answer(read_answer(answer), json_output, torch_device, save, home, out, err)
+        return derive_interactive(torch_device, save, home, out, err)
     if answer is not None:
         text = read_answer(answer)
         verdict = _judge(drill, text, torch_device)
@@ -147,7 +166,11 @@ def run_drill(
 
 
 def _exit_code(verdict: "Verdict") -> int:
-    return {"pass": ExitCode.OK, "fail": ExitCode.FAILED}.get(verdict.verdict, ExitCode.USAGE)
+    return _code_for(verdict.verdict)
+
+
+def _code_for(verdict: str) -> int:
+    return {"pass": ExitCode.OK, "fail": ExitCode.FAILED}.get(verdict, ExitCode.USAGE)
 
 
 def _judge(drill: Drill, text: str, torch_device: str | None) -> "Verdict":
@@ -169,13 +192,15 @@ def _torch_device(device: str) -> str | None:
 
 
 def read_answer(source: str) -> str:
-    """The answer text from a file, or stdin for '-'; a one-line UserError if unreadable."""
+    """The answer text from a file, or stdin for '-'; a one-line UserError if unreadable.
+    A byte-order mark is dropped. Past READ_LIMIT characters the rest is counted, not kept,
+    so the refusal can say how long the answer really is."""
     try:
         if source == "-":
-            data = sys.stdin.read(READ_LIMIT)
+            data = _read_counted(sys.stdin)
         else:
-            with open(source, encoding="utf-8") as fh:
-                data = fh.read(READ_LIMIT)
+            with open(source, encoding="utf-8-sig") as fh:
+                data = _read_counted(fh)
     except FileNotFoundError:
         raise UserError(f"{source}: no such answer file") from None
     except IsADirectoryError:
@@ -184,6 +209,21 @@ def read_answer(source: str) -> str:
         raise UserError(f"{source}: not UTF-8 text") from None
     except OSError as exc:
         raise UserError(f"{source}: cannot read the answer ({exc.strerror or exc})") from None
+    return data
+
+
+def _read_counted(stream: Any) -> str:
+    from gdgrill.drill.language import MAX_CHARS
+
+    data = stream.read(READ_LIMIT)
+    extra = 0
+    while True:
+        chunk = stream.read(READ_LIMIT)
+        if not chunk:
+            break
+        extra += len(chunk)
+    if extra:
+        raise UserError(f"the answer is {len(data) + extra:,} characters long; the limit is {MAX_CHARS:,}")
     return data
 
 
@@ -225,6 +265,9 @@ def _record(drill: Drill, verdict: "Verdict", text: str, seconds: float | None, 
         detail["variant"] = verdict.variant.id
     if verdict.first_difference and verdict.verdict == "fail":
         detail["first_difference"] = verdict.first_difference.to_dict()
+    if verdict.diagnosis is not None:
+        detail["diagnosis"] = verdict.diagnosis.text
+        detail["repair"] = verdict.diagnosis.repair.to_dict() if verdict.diagnosis.repair else None
     return save_attempt(drill.name, verdict.verdict, "drill", text, seconds, detail, home)
 
 
@@ -271,23 +314,32 @@ def render_verdict(drill: Drill, verdict: "Verdict", out: Console, err: Console,
             out.print(f"  [muted](torch's form differs: {escape(verdict.first_difference.describe())})[/]")
         check = verdict.torch
         if check is not None:
-            if check.agrees is None:
-                out.print(f"  [muted]torch {check.dtype} on {check.device}: {escape(check.note)}[/]")
-            elif check.agrees:
-                out.print(f"  torch {check.dtype} on {check.device}: your rule agrees with the reference (max |Δ| {check.max_abs_diff:.2g}).")
-            else:
-                note = check.note or f"max |Δ| {check.max_abs_diff:.2g}, beyond float32 tolerance"
-                out.print(f"  [warn]torch {check.dtype} on {check.device}: does not agree ({escape(note)}).[/]")
+            render_cross_check(check, out)
         return
     out.print("[bad]✗ Not quite.[/]")
+    if verdict.diagnosis is not None:
+        out.print(f"  {escape(verdict.diagnosis.text)}")
     diff = verdict.first_difference
     if diff is not None:
-        out.print(f"  {escape(diff.describe())}.")
+        out.print(f"  [muted]{escape(diff.describe())}.[/]")
     if verdict.misconception is not None:
         out.print(f"  Looks like: [key]{escape(verdict.misconception.title)}[/] [muted]({verdict.misconception.id})[/]")
         out.print(f"  {escape(verdict.misconception.explanation)}")
-    else:
+    elif verdict.diagnosis is None or verdict.diagnosis.repair is None:
         out.print("  It matches none of the known mistakes for this drill.", style="muted")
+
+
+def render_cross_check(check: Any, out: Console) -> None:
+    """After a pass: what torch compared, and each dtype's worst |Δ| against its tolerance."""
+    if check.agrees is None:
+        out.print(f"  [muted]torch cross-check on {check.device}: {escape(check.note)}[/]")
+        return
+    out.print(f"  [muted]torch cross-check on {check.device}: {escape(check.compared)}[/]")
+    for c in check.checks:
+        mark = "[ok]agrees[/]" if c.agrees else "[warn]does not agree[/]"
+        out.print(f"    {c.dtype}: worst |Δ| {c.max_abs_diff:.2g}, tolerance {c.tolerance:.2g} — {mark}")
+    if check.note:
+        out.print(f"    [warn]{escape(check.note)}[/]")
 
 
 # -- Interactive ------------------------------------------------------------------------------
@@ -361,3 +413,138 @@ def interactive(drill: Drill, torch_device: str | None, save: bool, home: Path |
             return last
         if choice == "q":
             return last
+
+
+# -- --derive (adam-bias): the stages of gdgrill.drill.derive, asked and rendered --------------------
+
+
+def _record_derivation(stages: Mapping[str, Any], grade: str, answer: str, seconds: float | None, home: Path | None) -> bool:
+    """Append one derive attempt to the review log: item ``drill/adam-bias``, mode ``derive``,
+    the per-stage verdicts and misconceptions in ``detail``. Refusals are not attempts."""
+    if grade not in ("pass", "fail"):
+        return False
+    from gdgrill.drill.derive import DRILL_NAME
+
+    save_attempt(DRILL_NAME, grade, "derive", answer, seconds, {"derive": dict(stages)}, home)
+    return True
+
+
+def _stage_detail(result: Any) -> dict[str, Any]:
+    return {"verdict": result.verdict, "misconception": result.misconception.id if result.misconception else None}
+
+
+def run_derive_answer(text: str, json_output: bool, torch_device: str | None, save: bool, home: Path | None, out: Console, err: Console) -> int:
+    """``--derive --answer FILE``: grade all three parts, render, save; returns the exit code."""
+    from gdgrill.drill import derive
+
+    result = derive.grade_answer(text, torch_device)
+    saved = _record_derivation({s: _stage_detail(r) for s, r in zip(derive.STAGE_IDS, result.stages)}, result.verdict, text, None, home) if save else False
+    if json_output:
+        _print_json(out, {**result.rule.to_dict(), "verdict": result.verdict, "message": result.summary, "derive": result.to_dict(), "saved": saved})
+        for stage in result.stages:
+            if stage.verdict == "refused":
+                error_line(err, stage.message)
+        return _code_for(result.verdict)
+    for number, (stage, stage_result) in enumerate(zip(derive.STAGES, result.stages[:2]), start=1):
+        out.print(f"[title]{number}. {escape(stage.title)}[/]")
+        render_stage(stage, stage_result, out, err)
+    out.print("[title]3. The update rule[/]")
+    render_verdict(DRILLS[derive.DRILL_NAME], result.rule, out, err)
+    return _code_for(result.verdict)
+
+
+def render_stage(stage: "Stage", result: "StageResult", out: Console, err: Console) -> None:
+    if result.verdict == "refused":
+        error_line(err, result.message)
+        return
+    if result.passed:
+        out.print(f"[ok]✓ {escape(result.message)}[/]")
+        if result.method == "numeric":
+            out.print(f"  [muted]({escape(result.note)})[/]")
+        return
+    out.print(f"[bad]✗ {escape(result.message)}[/]")
+    if result.misconception is not None:
+        out.print(f"  {escape(result.misconception.explanation)}")
+    else:
+        out.print("  It matches none of the known mistakes for this step.", style="muted")
+
+
+def _read_line(prompter: Any) -> str | None:
+    """The next non-empty line, or None at end of input."""
+    while True:
+        try:
+            line = prompter("› ")
+        except EOFError:
+            return None
+        if line.strip():
+            return line
+
+
+def _derive_intro() -> str:
+    lines = [
+        "Adam's bias correction, derived: three steps.",
+        "  1. E[m_t] for a stationary gradient   2. the correction   3. the update rule (the adam-bias drill)",
+        "",
+        "Formulas use the drill's notation: ^ or ** for powers, · or * to multiply, β₁ᵗ, μ(1 − β₁ᵗ) are fine.",
+    ]
+    return "\n".join(lines)
+
+
+def derive_interactive(torch_device: str | None, save: bool, home: Path | None, out: Console, err: Console) -> int:
+    """Ask each stage in turn; a wrong stage explains why, then [r]etry, [s]how or [q]uit.
+
+    The two derivation stages are saved as one attempt (mode ``derive``) once both are
+    answered (or the user quits after answering one): a stage counts as passed only if its
+    first graded answer was right. The rule stage is the adam-bias drill's own interactive
+    loop, saved as that drill saves it. Returns 0 only if every stage ended right."""
+    from gdgrill.drill import derive
+
+    out.print(Panel(escape(_derive_intro()), title=f"drill {derive.DRILL_NAME} · derive", expand=False))
+    prompter = prompter_for(out, home)
+    first: dict[str, Any] = {}
+    answers: list[str] = []
+    all_right = True
+    started = time.perf_counter()
+
+    def save_derivation() -> None:
+        if save and first:
+            grade = "pass" if all(r.passed for r in first.values()) and len(first) == len(derive.STAGES) else "fail"
+            _record_derivation({s: _stage_detail(r) for s, r in first.items()}, grade, "\n".join(answers), time.perf_counter() - started, home)
+
+    for number, stage in enumerate(derive.STAGES, start=1):
+        out.print(f"\n[title]Step {number}/3 · {escape(stage.title)}[/]")
+        out.print(stage.question, markup=False)
+        out.print("Names:", style="muted", markup=False)
+        for n in stage.names:
+            also = ", ".join(a for a in (n.name, *n.aliases) if a != n.symbol)
+            out.print(f"  {n.symbol:<3} {n.meaning}  (also: {also})", style="muted", markup=False)
+        while True:
+            text = _read_line(prompter)
+            if text is None:
+                save_derivation()
+                if not first:
+                    err.print("no answer given; nothing saved.", style="muted", markup=False)
+                return ExitCode.USAGE if not first else ExitCode.FAILED
+            result = derive.check_stage(stage, text)
+            render_stage(stage, result, out, err)
+            if result.verdict == "refused":
+                continue
+            first.setdefault(stage.id, result)
+            answers.append(text)
+            if result.passed:
+                break
+            choice = _ask(prompter, "[r]etry, [s]how the answer, [q]uit: ", "rsq")
+            if choice == "s":
+                all_right = False
+                out.print(stage.shown, style="key", markup=False)
+                out.print(stage.derivation, markup=False)
+                break
+            if choice == "q":
+                save_derivation()
+                return ExitCode.FAILED
+    save_derivation()
+    out.print("\n[title]Step 3/3 · The update rule[/]")
+    code = interactive(DRILLS[derive.DRILL_NAME], torch_device, save, home, out, err)
+    if code == ExitCode.OK and not all_right:
+        return ExitCode.FAILED
+    return code

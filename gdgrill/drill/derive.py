@@ -57,9 +57,9 @@ rule, except that ``verdict`` is the overall verdict and ``message`` a one-line 
       "rule": {the drill's verdict object, without "drill", with "stage": "rule"}
     }
 
-The CLI side (answer file, rendering, the interactive flow) is at the end of this module;
-numpy is imported at the top because the numeric check always runs; sympy only inside
-:func:`symbolic_equal`.
+This module is the library side (no terminal, no store): :mod:`gdgrill.drill.command` reads
+the answer file, asks the stages interactively, renders and saves. numpy is imported at the top
+because the numeric check always runs; sympy only inside :func:`symbolic_equal`.
 """
 
 from __future__ import annotations
@@ -67,10 +67,8 @@ from __future__ import annotations
 import ast
 import re
 import threading
-import time
 from dataclasses import dataclass
 from fractions import Fraction
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping
 
 import numpy as np
@@ -83,23 +81,21 @@ from gdgrill.drill.language import (
     Bin,
     Call,
     Cmp,
+    Converter,
     Expr,
     Num,
     RefusedAnswer,
     Unary,
     Var,
-    _check_caps,
-    _Converter,
-    _parse_python,
     build_alias_table,
+    check_caps,
     evaluate,
     iter_vars,
+    parse_python,
 )
-from gdgrill.errors import ExitCode, UserError
+from gdgrill.errors import UserError
 
 if TYPE_CHECKING:
-    from rich.console import Console
-
     from gdgrill.drill.judge import Verdict
 
 DRILL_NAME = "adam-bias"
@@ -340,7 +336,7 @@ STAGE_IDS = (EXPECTATION.id, CORRECTION.id, "rule")
 # -- Parsing a formula ------------------------------------------------------------------------
 
 
-class _FormulaConverter(_Converter):
+class _FormulaConverter(Converter):
     """The drill's converter, plus the whiteboard's implicit product: a name or a bracket
     directly before a bracket multiplies it (``μ(1 − β₁ᵗ)``, ``(1 − β₁)(μ)``)."""
 
@@ -395,8 +391,8 @@ def parse_formula(stage: Stage, text: str, line: int = 1) -> Expr:
     aliases = build_alias_table(stage.alias_table)
     known = {n.name for n in stage.names}
     try:
-        tree, pos = _parse_python(body, "eval")
-        _check_caps(tree, pos)
+        tree, pos = parse_python(body, "eval")
+        check_caps(tree, pos)
         expr = _FormulaConverter(pos, aliases, known).expr(tree.body)  # type: ignore[attr-defined]
         _check_formula(stage, expr, known)
     except RefusedAnswer as refusal:
@@ -789,152 +785,3 @@ def grade_answer(text: str, torch_device: str | None = None) -> DeriveResult:
         check_stage(CORRECTION, parts.correction, parts.correction_line),
         judge_rule(parts.rule, parts.rule_line, torch_device),
     )
-
-
-# -- The CLI side (called by gdgrill.drill.command for --derive) ---------------------------------------
-
-
-def _exit_code(verdict: str) -> int:
-    return {"pass": ExitCode.OK, "fail": ExitCode.FAILED}.get(verdict, ExitCode.USAGE)
-
-
-def record(stages: Mapping[str, Any], grade: str, answer: str, seconds: float | None, home: Path | None) -> bool:
-    """Append one derive attempt to the review log: item ``drill/adam-bias``, mode ``derive``,
-    the per-stage verdicts and misconceptions in ``detail``. Refusals are not attempts."""
-    if grade not in ("pass", "fail"):
-        return False
-    from gdgrill.drill.command import save_attempt
-
-    save_attempt(DRILL_NAME, grade, "derive", answer, seconds, {"derive": dict(stages)}, home)
-    return True
-
-
-def _stage_detail(result: Any) -> dict[str, Any]:
-    return {"verdict": result.verdict, "misconception": result.misconception.id if result.misconception else None}
-
-
-def run_answer(text: str, json_output: bool, torch_device: str | None, save: bool, home: Path | None, out: "Console", err: "Console") -> int:
-    """``--derive --answer FILE``: grade all three parts, render, save; returns the exit code."""
-    from rich.markup import escape
-
-    from gdgrill.console import error_line
-    from gdgrill.drill.command import _print_json, render_verdict
-
-    result = grade_answer(text, torch_device)
-    saved = record({s: _stage_detail(r) for s, r in zip(STAGE_IDS, result.stages)}, result.verdict, text, None, home) if save else False
-    if json_output:
-        _print_json(out, {**result.rule.to_dict(), "verdict": result.verdict, "message": result.summary, "derive": result.to_dict(), "saved": saved})
-        for stage in result.stages:
-            if stage.verdict == "refused":
-                error_line(err, stage.message)
-        return _exit_code(result.verdict)
-    for number, (stage, stage_result) in enumerate(zip(STAGES, result.stages[:2]), start=1):
-        out.print(f"[title]{number}. {escape(stage.title)}[/]")
-        render_stage(stage, stage_result, out, err)
-    out.print("[title]3. The update rule[/]")
-    render_verdict(DRILLS[DRILL_NAME], result.rule, out, err)
-    return _exit_code(result.verdict)
-
-
-def render_stage(stage: Stage, result: StageResult, out: "Console", err: "Console") -> None:
-    from rich.markup import escape
-
-    from gdgrill.console import error_line
-
-    if result.verdict == "refused":
-        error_line(err, result.message)
-        return
-    if result.passed:
-        out.print(f"[ok]✓ {escape(result.message)}[/]")
-        if result.method == "numeric":
-            out.print(f"  [muted]({escape(result.note)})[/]")
-        return
-    out.print(f"[bad]✗ {escape(result.message)}[/]")
-    if result.misconception is not None:
-        out.print(f"  {escape(result.misconception.explanation)}")
-    else:
-        out.print("  It matches none of the known mistakes for this step.", style="muted")
-
-
-def _read_line(prompter: Any) -> str | None:
-    """The next non-empty line, or None at end of input."""
-    while True:
-        try:
-            line = prompter("› ")
-        except EOFError:
-            return None
-        if line.strip():
-            return line
-
-
-def _derive_intro() -> str:
-    lines = [
-        "Adam's bias correction, derived: three steps.",
-        "  1. E[m_t] for a stationary gradient   2. the correction   3. the update rule (the adam-bias drill)",
-        "",
-        "Formulas use the drill's notation: ^ or ** for powers, · or * to multiply, β₁ᵗ, μ(1 − β₁ᵗ) are fine.",
-    ]
-    return "\n".join(lines)
-
-
-def interactive(torch_device: str | None, save: bool, home: Path | None, out: "Console", err: "Console") -> int:
-    """Ask each stage in turn; a wrong stage explains why, then [r]etry, [s]how or [q]uit.
-
-    The two derivation stages are saved as one attempt (mode ``derive``) once both are
-    answered (or the user quits after answering one): a stage counts as passed only if its
-    first graded answer was right. The rule stage is the adam-bias drill's own interactive
-    loop, saved as that drill saves it. Returns 0 only if every stage ended right."""
-    from rich.markup import escape
-    from rich.panel import Panel
-
-    from gdgrill.drill import command
-
-    out.print(Panel(escape(_derive_intro()), title=f"drill {DRILL_NAME} · derive", expand=False))
-    prompter = command.prompter_for(out, home)
-    first: dict[str, Any] = {}
-    answers: list[str] = []
-    all_right = True
-    started = time.perf_counter()
-
-    def save_derivation() -> None:
-        if save and first:
-            grade = "pass" if all(r.passed for r in first.values()) and len(first) == len(STAGES) else "fail"
-            record({s: _stage_detail(r) for s, r in first.items()}, grade, "\n".join(answers), time.perf_counter() - started, home)
-
-    for number, stage in enumerate(STAGES, start=1):
-        out.print(f"\n[title]Step {number}/3 · {escape(stage.title)}[/]")
-        out.print(stage.question, markup=False)
-        out.print("Names:", style="muted", markup=False)
-        for n in stage.names:
-            also = ", ".join(a for a in (n.name, *n.aliases) if a != n.symbol)
-            out.print(f"  {n.symbol:<3} {n.meaning}  (also: {also})", style="muted", markup=False)
-        while True:
-            text = _read_line(prompter)
-            if text is None:
-                save_derivation()
-                if not first:
-                    err.print("no answer given; nothing saved.", style="muted", markup=False)
-                return ExitCode.USAGE if not first else ExitCode.FAILED
-            result = check_stage(stage, text)
-            render_stage(stage, result, out, err)
-            if result.verdict == "refused":
-                continue
-            first.setdefault(stage.id, result)
-            answers.append(text)
-            if result.passed:
-                break
-            choice = command._ask(prompter, "[r]etry, [s]how the answer, [q]uit: ", "rsq")
-            if choice == "s":
-                all_right = False
-                out.print(stage.shown, style="key", markup=False)
-                out.print(stage.derivation, markup=False)
-                break
-            if choice == "q":
-                save_derivation()
-                return ExitCode.FAILED
-    save_derivation()
-    out.print("\n[title]Step 3/3 · The update rule[/]")
-    code = command.interactive(DRILLS[DRILL_NAME], torch_device, save, home, out, err)
-    if code == ExitCode.OK and not all_right:
-        return ExitCode.FAILED
-    return code

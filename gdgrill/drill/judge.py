@@ -3,16 +3,18 @@ right from wrong, say where it first differs, and name the known mistake it matc
 
 ``judge(drill, text)`` never raises for anything the user typed: a rule that cannot run
 comes back as a ``refused`` :class:`Verdict`. The verdict is decided in float64 on numpy
-with the drill's tolerance; the optional torch run (float32, CPU or CUDA) only reports
-whether the same rule agrees on the real framework. numpy is imported here; torch only
-when the torch run is asked for.
+with the drill's tolerance; a fail carries a :class:`gdgrill.drill.diagnosis.Diagnosis`
+(where it goes wrong, and a repair when one edit passes). The optional cross-check after a
+pass (:mod:`gdgrill.drill.crosscheck`) runs ``torch.optim`` itself against the rule in
+torch, on CPU or CUDA, and only reports. numpy is imported here; torch only when the
+cross-check is asked for.
 """
 
 from __future__ import annotations
 
 import zlib
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 import numpy as np
 
@@ -29,11 +31,13 @@ from gdgrill.drill.language import (
     numpy_backend,
     parse_rule,
 )
+from gdgrill.drill.crosscheck import TorchCheck
 from gdgrill.drill.references import clip_by_global_norm, get_reference, warmup_cosine
 from gdgrill.serialize import json_number as _json_number
 
-FLOAT32_RTOL = 1e-4
-FLOAT32_ATOL = 1e-5  # times the largest |value| of the instance
+if TYPE_CHECKING:
+    from gdgrill.drill.diagnosis import Diagnosis
+
 
 
 @dataclass(frozen=True)
@@ -75,24 +79,6 @@ class Difference:
         )
 
 
-@dataclass(frozen=True)
-class TorchCheck:
-    device: str
-    dtype: str
-    agrees: bool | None  # None: not run
-    max_abs_diff: float | None = None
-    note: str = ""
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "device": self.device,
-            "dtype": self.dtype,
-            "agrees": self.agrees,
-            "max_abs_diff": None if self.max_abs_diff is None else _json_number(self.max_abs_diff),
-            "note": self.note,
-        }
-
-
 @dataclass
 class Verdict:
     drill: str
@@ -104,6 +90,7 @@ class Verdict:
     refusal: RefusedAnswer | None = None
     torch: TorchCheck | None = None
     checked: dict[str, Any] = field(default_factory=dict)
+    diagnosis: "Diagnosis | None" = None  # every fail has one; passes and refusals never do
 
     @property
     def passed(self) -> bool:
@@ -124,6 +111,8 @@ class Verdict:
                 else None
             ),
             "message": self.message,
+            "diagnosis": self.diagnosis.text if self.diagnosis else None,
+            **(self.diagnosis.to_dict() if self.diagnosis else {"repair": None, "first_wrong_statement": None, "nonfinite": None}),
             "torch": self.torch.to_dict() if self.torch else None,
             "checked": self.checked,
         }
@@ -198,17 +187,26 @@ def reference_trajectory(drill: Drill, problem: Problem, xp: Any = np, convert: 
     return xp.stack(outputs)
 
 
-def rule_trajectory(drill: Drill, rule: Rule, problem: Problem, backend: Backend | None = None, convert: Callable[[Any], Any] | None = None) -> np.ndarray:
+def rule_trajectory(
+    drill: Drill,
+    rule: Rule,
+    problem: Problem,
+    backend: Backend | None = None,
+    convert: Callable[[Any], Any] | None = None,
+    scalar: Callable[[Any], Any] | None = None,
+) -> np.ndarray:
     """Run ``rule`` over the instance; the drill's target after each step, as float64 numpy.
-    Raises RefusedAnswer when a line cannot be evaluated."""
+    ``convert`` makes the arrays (θ, g), ``scalar`` the hyper-parameters and t (torch.optim
+    keeps those Python floats). Raises RefusedAnswer when a line cannot be evaluated."""
     backend = backend or numpy_backend()
     conv = convert or np.float64
+    number = scalar or conv
     compiled = compile_rule(rule, backend)
-    hp = {name: conv(value) for name, value in problem.instance.hp.items()}
+    hp = {name: number(value) for name, value in problem.instance.hp.items()}
     env: dict[str, Any] = {}
     shape: tuple[int, ...]
     if drill.kind == "schedule":
-        like: Any = conv(0.0)
+        like: Any = conv(0.0)  # the schedule's state, if any, is a tensor on the device
         shape = ()
     else:
         assert problem.grads is not None
@@ -222,7 +220,7 @@ def rule_trajectory(drill: Drill, rule: Rule, problem: Problem, backend: Backend
     with np.errstate(all="ignore"):
         for k in range(problem.steps):
             env.update(hp)
-            env["t"] = conv(float(k + 1))
+            env["t"] = number(float(k + 1))
             if grads is not None:
                 env["g"] = grads[k]
             compiled.step(env)
@@ -345,12 +343,39 @@ def _same(drill: Drill, a: list[np.ndarray], b: list[np.ndarray]) -> bool:
     return all(np.allclose(x, y, rtol=drill.rtol, atol=drill.atol, equal_nan=True) for x, y in zip(a, b))
 
 
-def diagnose(drill: Drill, yours: list[np.ndarray]) -> Mutant | None:
-    """The first catalogued mistake whose trajectories match ``yours`` on every instance."""
+def diagnose(drill: Drill, yours: list[np.ndarray], rule: Rule | None = None) -> Mutant | None:
+    """The first catalogued mistake whose trajectories match ``yours`` on every instance.
+
+    NaN matches NaN, so a rule whose values turn NaN must also turn NaN the same way — the
+    same operation (a root of a negative number, a division by zero, an overflow) at the
+    same step — or it is not that mistake (a NaN from √ of a negative v is not a 0-based t)."""
+    blown = not all(np.isfinite(y).all() for y in yours)
     for mutant in drill.mutants:
-        if _same(drill, yours, _known_trajectories(drill, "mutant:" + mutant.id, mutant.rule)):
-            return mutant
+        theirs = _known_trajectories(drill, "mutant:" + mutant.id, mutant.rule)
+        if not _same(drill, yours, theirs):
+            continue
+        if blown and rule is not None and _nonfinite_origin(drill, rule) != _known_origin(drill, mutant):
+            continue
+        return mutant
     return None
+
+
+def _nonfinite_origin(drill: Drill, rule: Rule) -> tuple[str, int, str] | None:
+    """(what made the first NaN/inf, the step, the instance), None when all stays finite."""
+    from gdgrill.drill.diagnosis import Runner, Writer, make_cases, trace_nonfinite
+
+    found = trace_nonfinite(drill, Runner(drill, make_cases(drill)), rule, Writer(rule.source, {}))
+    return None if found is None else (found.kind, found.step, found.instance)
+
+
+_ORIGINS: dict[tuple[str, str], tuple[str, int, str] | None] = {}
+
+
+def _known_origin(drill: Drill, mutant: Mutant) -> tuple[str, int, str] | None:
+    key = (drill.name, mutant.id)
+    if key not in _ORIGINS:
+        _ORIGINS[key] = _nonfinite_origin(drill, parse_for(drill, mutant.rule))
+    return _ORIGINS[key]
 
 
 def accepted_variant(drill: Drill, yours: list[np.ndarray]) -> Variant | None:
@@ -395,53 +420,21 @@ def judge(drill: Drill, text: str, *, torch_device: str | None = None) -> Verdic
             verdict = Verdict(drill.name, "pass", f"Accepted: {variant.title}. {variant.note}", variant=variant, first_difference=difference, checked=checked)
             target_trajectories = _known_trajectories(drill, "variant:" + variant.id, variant.rule)
         else:
-            mutant = diagnose(drill, yours)
-            message = f"Not quite: {difference.describe()}."
-            if mutant:
-                message = f"Not quite — {mutant.title}. {difference.describe()}."
-            return Verdict(drill.name, "fail", message, misconception=mutant, first_difference=difference, checked=checked)
+            from gdgrill.drill.diagnosis import diagnose as locate
+
+            from gdgrill.drill.diagnosis import Diagnosis
+
+            mutant = diagnose(drill, yours, rule)
+            try:
+                found = locate(drill, rule, yours, mutant)
+            except (ArithmeticError, LookupError, TypeError, ValueError, RuntimeError):
+                # the diagnosis is help, not the verdict: a rule it cannot take apart still
+                # gets its verdict and where it first differs
+                found = Diagnosis((f"{mutant.title}. " if mutant else "") + f"{difference.describe()}.")
+            return Verdict(drill.name, "fail", f"Not quite: {found.text}", misconception=mutant, first_difference=difference, checked=checked, diagnosis=found)
 
     if torch_device:
-        verdict.torch = torch_agreement(drill, rule, target_trajectories, torch_device)
+        from gdgrill.drill.crosscheck import cross_check
+
+        verdict.torch = cross_check(drill, rule, torch_device)
     return verdict
-
-
-def torch_agreement(drill: Drill, rule: Rule, expected: list[np.ndarray], device: str) -> TorchCheck:
-    """Run ``rule`` through torch in float32 on ``device``; compare with the float64 result."""
-    try:
-        import torch
-    except ImportError:
-        return TorchCheck(device, "float32", None, note="torch is not installed; skipped")
-    if device == "cuda" and not torch.cuda.is_available():
-        return TorchCheck(device, "float32", None, note="CUDA is not available; skipped")
-    backend = _torch_backend(device)
-
-    def convert(x: Any) -> Any:
-        return torch.as_tensor(x, dtype=torch.float32, device=device)
-
-    worst = 0.0
-    agrees = True
-    try:
-        for pr, want in zip(problems(drill), expected):
-            got = rule_trajectory(drill, rule, pr, backend, convert)
-            scale = max(1e-30, float(np.nanmax(np.abs(want))) if np.isfinite(want).any() else 1.0)
-            finite = np.isfinite(want) & np.isfinite(got)
-            if finite.any():
-                worst = max(worst, float(np.max(np.abs(got[finite] - want[finite]))))
-            agrees &= bool(np.allclose(got, want, rtol=FLOAT32_RTOL, atol=FLOAT32_ATOL * scale, equal_nan=True))
-    except RefusedAnswer as exc:
-        return TorchCheck(device, "float32", False, note=f"torch could not run the rule: {exc.reason}")
-    return TorchCheck(device, "float32", agrees, worst)
-
-
-_TORCH_BACKENDS: dict[str, Backend] = {}
-
-
-def _torch_backend(device: str) -> Backend:
-    if device not in _TORCH_BACKENDS:
-        import torch
-
-        from gdgrill.drill.language import torch_backend
-
-        _TORCH_BACKENDS[device] = torch_backend(torch.float32, device)
-    return _TORCH_BACKENDS[device]

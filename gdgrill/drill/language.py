@@ -38,7 +38,7 @@ import operator
 import re
 import unicodedata
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Iterable, Mapping, Sequence, Union
 
 from gdgrill.errors import UserError
@@ -67,16 +67,22 @@ class RefusedAnswer(UserError):
 # --------------------------------------------------------------------------------------
 
 
+# (start, end) indices into the user's original text: what a diagnosis quotes back.
+Span = tuple[int, int]
+
+
 @dataclass(frozen=True)
 class Num:
     value: float
     pos: tuple[int, int] = field(default=(1, 1), compare=False)
+    span: Span | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
 class Var:
     name: str  # canonical name (aliases already resolved)
     pos: tuple[int, int] = field(default=(1, 1), compare=False)
+    span: Span | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -84,6 +90,7 @@ class Unary:
     op: str  # '-' or '+'
     operand: "Expr"
     pos: tuple[int, int] = field(default=(1, 1), compare=False)
+    span: Span | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -92,6 +99,7 @@ class Bin:
     left: "Expr"
     right: "Expr"
     pos: tuple[int, int] = field(default=(1, 1), compare=False)
+    span: Span | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -100,6 +108,7 @@ class Cmp:
     left: "Expr"
     right: "Expr"
     pos: tuple[int, int] = field(default=(1, 1), compare=False)
+    span: Span | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -107,6 +116,7 @@ class Call:
     func: str  # a key of FUNCTIONS (canonical: 'max' is stored as 'maximum')
     args: tuple["Expr", ...]
     pos: tuple[int, int] = field(default=(1, 1), compare=False)
+    span: Span | None = field(default=None, compare=False)
 
 
 Expr = Union[Num, Var, Unary, Bin, Cmp, Call]
@@ -118,6 +128,7 @@ class Assign:
     value: Expr
     line: int
     col: int
+    span: Span | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -205,9 +216,10 @@ class _Text:
         return "".join(self.chars)
 
 
-def _char_pass(text: str) -> _Text:
+def _char_pass(src: _Text) -> _Text:
     chars: list[str] = []
     origin: list[int] = []
+    text = src.chars
 
     def put(piece: str, at: int) -> None:
         chars.extend(piece)
@@ -217,38 +229,234 @@ def _char_pass(text: str) -> _Text:
     n = len(text)
     while i < n:
         c = text[i]
+        at = src.origin[i]
         if c in _COMBINING_SUFFIX:
-            put(_COMBINING_SUFFIX[c], i)
+            put(_COMBINING_SUFFIX[c], at)
         elif c in _SUBSCRIPT_DIGITS:
-            put(_SUBSCRIPT_DIGITS[c], i)
+            put(_SUBSCRIPT_DIGITS[c], at)
         elif c in _SUPERSCRIPTS:
             j = i
-            run = []
+            put("**(", at)
             while j < n and text[j] in _SUPERSCRIPTS:
-                run.append(_SUPERSCRIPTS[text[j]])
+                put(_SUPERSCRIPTS[text[j]], src.origin[j])
                 j += 1
-            put("**(" + "".join(run) + ")", i)
+            put(")", src.origin[j - 1])
             i = j
             continue
         elif c in _SIMPLE:
-            put(_SIMPLE[c], i)
+            put(_SIMPLE[c], at)
         elif c == "\u2016":  # ‖x‖ — handled by _norm_bars on the output
-            put(c, i)
+            put(c, at)
             # ‖g‖₂ / ‖g‖_2: the L2 norm, which is what norm() is; the subscript is dropped
             for suffix in ("\u2082", "_2"):
-                if text.startswith(suffix, i + 1):
+                if "".join(text[i + 1 : i + 1 + len(suffix)]) == suffix:
                     i += len(suffix)
                     break
         elif ord(c) > 127 and not c.isspace():
             decomposed = unicodedata.normalize("NFD", c)
             if len(decomposed) == 2 and decomposed[1] in _COMBINING_SUFFIX:
-                put(decomposed[0] + _COMBINING_SUFFIX[decomposed[1]], i)
+                put(decomposed[0] + _COMBINING_SUFFIX[decomposed[1]], at)
             else:
-                put(c, i)
+                put(c, at)
         else:
-            put(c, i)
+            put(c, at)
         i += 1
     return _Text(chars, origin)
+
+
+# Invisible characters an editor or a web page leaves in pasted text: dropped.
+_INVISIBLE = {"\ufeff", "\u200b", "\u200c", "\u200d", "\u2060"}
+
+
+def _line_endings(text: str) -> _Text:
+    """The text as a _Text, with Windows (CRLF) and old Mac (CR) line endings turned into
+    LF and byte-order marks and zero-width characters dropped."""
+    chars: list[str] = []
+    origin: list[int] = []
+    for i, c in enumerate(text):
+        if c in _INVISIBLE:
+            continue
+        if c == "\r":
+            if i + 1 < len(text) and text[i + 1] == "\n":
+                continue
+            c = "\n"
+        chars.append(c)
+        origin.append(i)
+    return _Text(chars, origin)
+
+
+# -- LaTeX ---------------------------------------------------------------------------------
+
+_LATEX_HINT = re.compile(r"\\(?:[A-Za-z]+|[,;:!{}|\\])")
+_LATEX_GREEK = {
+    "alpha": "α", "beta": "β", "gamma": "γ", "delta": "δ", "epsilon": "ε", "varepsilon": "ε", "eta": "η",
+    "theta": "θ", "vartheta": "θ", "lambda": "λ", "mu": "μ", "rho": "ρ", "varrho": "ρ", "tau": "τ", "pi": "π",
+    "sigma": "σ", "omega": "ω", "kappa": "κ", "nu": "ν", "xi": "ξ", "zeta": "ζ", "phi": "φ", "psi": "ψ",
+}  # fmt: skip
+_LATEX_SYMBOLS = {
+    "cdot": "*", "times": "*", "odot": "*", "ast": "*", "div": "/", "leftarrow": "=", "gets": "=",
+    "Leftarrow": "=", "longleftarrow": "=", "coloneqq": "=", "le": "<=", "leq": "<=", "leqslant": "<=",
+    "ge": ">=", "geq": ">=", "geqslant": ">=", "neq": "!=", "ne": "!=", "lt": "<", "gt": ">",
+    "lVert": "\u2016", "rVert": "\u2016", "Vert": "\u2016", "quad": " ", "qquad": " ",
+}  # fmt: skip
+_LATEX_FUNCTIONS = {"max", "min", "cos", "sin", "exp", "log", "ln", "tanh", "sign", "sgn", "abs", "sqrt", "clip", "norm", "mean", "sum"}
+_LATEX_TEXT = {"text", "mathrm", "operatorname", "mathit", "mathbf", "boldsymbol", "bm", "mathsf", "textrm", "mbox"}
+_LATEX_ACCENTS = {"hat": "\u0302", "widehat": "\u0302", "bar": "\u0304", "overline": "\u0304", "tilde": "\u0303", "widetilde": "\u0303"}
+_LATEX_SIZING = {"left", "right", "big", "Big", "bigg", "Bigg", "bigl", "bigr", "Bigl", "Bigr", "biggl", "biggr", "middle", "displaystyle", "textstyle", "limits", "nonumber", "notag"}
+_TIME_SUBSCRIPT = re.compile(r"\s*t\s*(?:[-+−]\s*1\s*)?")
+
+
+class _Latex:
+    """Whiteboard LaTeX into the language's notation, keeping every character's origin:
+    ``\\frac{a}{b}`` → ``((a)/(b))``, ``\\sqrt{x}`` → ``sqrt(x)``, ``\\hat{m}_t`` → ``m̂_t``,
+    ``\\beta_1^t`` → ``β_1^t``, ``\\theta_{t+1}`` → ``θ``, ``\\cdot`` ``\\odot`` → ``*``,
+    ``\\leftarrow`` → ``=``, ``\\\\`` → a new line, other braces → brackets, ``$`` ``&`` dropped.
+    An unknown command is left alone, so the parser refuses it at its own column."""
+
+    def __init__(self, src: _Text):
+        self.c, self.o = src.chars, src.origin
+        self.i = 0
+        self.out: list[str] = []
+        self.org: list[int] = []
+
+    def run(self) -> _Text:
+        chars, origin = self.sequence(closing=False)
+        return _Text(chars, origin)
+
+    def sequence(self, closing: bool) -> tuple[list[str], list[int]]:
+        chars: list[str] = []
+        origin: list[int] = []
+        while self.i < len(self.c):
+            if closing and self.c[self.i] == "}":
+                self.i += 1
+                return chars, origin
+            piece, at = self.item()
+            chars.extend(piece)
+            origin.extend(at)
+        return chars, origin
+
+    def _at(self) -> int:
+        return self.o[min(self.i, len(self.o) - 1)] if self.o else 0
+
+    def argument(self) -> tuple[list[str], list[int]]:
+        """A command's argument: a {group} (its content), a command, or one character."""
+        while self.i < len(self.c) and self.c[self.i] in " \t":
+            self.i += 1
+        if self.i >= len(self.c):
+            return [], []
+        if self.c[self.i] == "{":
+            self.i += 1
+            return self.sequence(closing=True)
+        if self.c[self.i] == "\\":
+            return self.command()
+        at = self._at()
+        ch = self.c[self.i]
+        self.i += 1
+        return [ch], [at]
+
+    def item(self) -> tuple[list[str], list[int]]:
+        ch = self.c[self.i]
+        at = self._at()
+        nxt = self.c[self.i + 1] if self.i + 1 < len(self.c) else ""
+        if ch == "\\":
+            return self.command()
+        if ch == "{":
+            self.i += 1
+            inner, org = self.sequence(closing=True)
+            return ["(", *inner, ")"], [at, *org, self.o[self.i - 1]]
+        if ch in "$&":
+            self.i += 1
+            return [], []
+        if ch == "~":
+            self.i += 1
+            return [" "], [at]
+        if ch == "_" and nxt == "{":
+            self.i += 2
+            inner, org = self.sequence(closing=True)
+            text = "".join(inner)
+            if _TIME_SUBSCRIPT.fullmatch(text):
+                return [], []  # θ_{t+1}, m_{t-1}: the time index, not part of the name
+            kept = [(c, o) for c, o in zip(inner, org) if not c.isspace()]
+            return ["_", *(c for c, _ in kept)], [at, *(o for _, o in kept)]
+        if ch == "^" and nxt == "{":
+            self.i += 2
+            inner, org = self.sequence(closing=True)
+            return ["^", "(", *inner, ")"], [at, at, *org, self.o[self.i - 1]]
+        if ch == "^" and nxt == "\\":
+            self.i += 1
+            piece, org = self.command()
+            return ["^", "(", *piece, ")"], [at, at, *org, org[-1] if org else at]
+        self.i += 1
+        return [ch], [at]
+
+    def command(self) -> tuple[list[str], list[int]]:
+        start = self.i
+        at = self._at()
+        self.i += 1
+        j = self.i
+        while j < len(self.c) and self.c[j].isascii() and self.c[j].isalpha():
+            j += 1
+        if j == self.i:  # a one-character command: \, \; \\ \{ \| …
+            ch = self.c[self.i] if self.i < len(self.c) else ""
+            self.i += 1 if ch else 0
+            simple = {",": " ", ";": " ", ":": " ", "!": "", " ": " ", "\\": "\n", "{": "(", "}": ")", "|": "\u2016"}
+            if ch == "\\":  # a LaTeX line break: the next line starts at its first character
+                while self.i < len(self.c) and self.c[self.i] in " \t":
+                    self.i += 1
+            if ch in simple:
+                return list(simple[ch]), [at] * len(simple[ch])
+            self.i = start + 1
+            return ["\\"], [at]
+        name = "".join(self.c[self.i : j])
+        self.i = j
+        spaced = lambda piece: piece + (" " if self._next_is_word() else "")  # noqa: E731
+        if name in _LATEX_GREEK:
+            piece = spaced(_LATEX_GREEK[name])
+            return list(piece), [at] * len(piece)
+        if name in _LATEX_SYMBOLS:
+            piece = _LATEX_SYMBOLS[name]
+            return list(piece), [at] * len(piece)
+        if name in _LATEX_SIZING:
+            if self.i < len(self.c) and self.c[self.i] == ".":
+                self.i += 1  # \left. : an invisible delimiter
+            return [], []
+        if name in ("frac", "dfrac", "tfrac"):
+            a, ao = self.argument()
+            b, bo = self.argument()
+            end = self.o[self.i - 1] if self.i else at
+            return ["(", "(", *a, ")", "/", "(", *b, ")", ")"], [at, at, *ao, at, at, at, *bo, end, end]
+        if name == "sqrt":
+            while self.i < len(self.c) and self.c[self.i] in " \t":
+                self.i += 1
+            if self.i < len(self.c) and self.c[self.i] == "[":
+                return list("\\sqrt"), [at] * 5  # \sqrt[n]{x}: refused at the backslash, with a hint
+            a, ao = self.argument()
+            end = self.o[self.i - 1] if self.i else at
+            return ["s", "q", "r", "t", "(", *a, ")"], [at] * 5 + ao + [end]
+        if name in _LATEX_ACCENTS:
+            a, ao = self.argument()
+            if not a:
+                return [], []
+            return [*a, _LATEX_ACCENTS[name]], [at, *ao[1:], ao[-1]]
+        if name in _LATEX_TEXT:
+            a, ao = self.argument()
+            return a, [at, *ao[1:]] if ao else ao
+        if name in ("begin", "end", "label", "tag"):
+            self.argument()
+            return [], []
+        if name in _LATEX_FUNCTIONS:
+            piece = spaced(name)
+            return list(piece), [at] * len(piece)
+        self.i = start + 1  # unknown: keep the backslash so the refusal points here
+        return ["\\"], [at]
+
+    def _next_is_word(self) -> bool:
+        return self.i < len(self.c) and (self.c[self.i].isalnum() or self.c[self.i] == "\\")
+
+
+def looks_like_latex(text: str) -> bool:
+    """Whether ``text`` uses LaTeX commands (``\\frac``, ``\\cdot``, ``\\\\``, …)."""
+    return bool(_LATEX_HINT.search(text))
 
 
 _WORD_RE = re.compile(r"[\w.]+", re.UNICODE)
@@ -336,13 +544,21 @@ def _regex_pass(t: _Text, pattern: re.Pattern[str], replace: Callable[[re.Match[
         _splice(t, m.start(), m.end(), [(replace(m), at)])
 
 
-def _dedent(t: _Text) -> None:
+def _dedent(t: _Text, every_line: bool = False) -> None:
     """Remove the indentation common to every non-blank line (an answer pasted from an
-    indented block): the language has no blocks, so only relative indentation is an error."""
+    indented block): the language has no blocks, so only relative indentation is an error.
+    With ``every_line`` (LaTeX, where indentation means nothing) all of it goes."""
     s = t.text()
     lines = s.split("\n")
     indents = [line[: len(line) - len(line.lstrip(" \t"))] for line in lines if line.strip(" \t\r")]
     if not indents:
+        return
+    if every_line:
+        start = 0
+        for line in lines:
+            cut = len(line) - len(line.lstrip(" \t"))
+            _splice(t, start, start + cut, [])
+            start += len(line) - cut + 1
         return
     common = indents[0]
     for ind in indents[1:]:
@@ -360,10 +576,14 @@ def _dedent(t: _Text) -> None:
 
 
 def normalize(text: str) -> tuple[str, list[int]]:
-    """Rewrite whiteboard notation to Python syntax. Returns the new text and, for each of
-    its characters (plus one past the end), the index of the character it came from."""
-    t = _char_pass(text)
-    _dedent(t)
+    """Rewrite whiteboard notation (and LaTeX) to Python syntax. Returns the new text and,
+    for each of its characters (plus one past the end), the index of the character it came from."""
+    t = _line_endings(text)
+    latex = looks_like_latex(text)
+    if latex:
+        t = _Latex(t).run()
+    t = _char_pass(t)
+    _dedent(t, every_line=latex)
     _sqrt_pass(t)
     _norm_bars(t)
     _regex_pass(t, _SUBSCRIPT_BRACES, lambda m: ("_" + m.group(1)) if m.group(1) else "")
@@ -416,7 +636,7 @@ def build_alias_table(names: Mapping[str, Iterable[str]] | Iterable[str]) -> dic
 # --------------------------------------------------------------------------------------
 
 
-class _Positions:
+class Positions:
     def __init__(self, original: str, normalized: str, origin: list[int]):
         self.original = original
         self.normalized = normalized
@@ -446,6 +666,31 @@ class _Positions:
         char_col = len(text_line.encode("utf-8")[:byte_col].decode("utf-8", errors="ignore"))
         return self.from_normalized(line, char_col)
 
+    def _normalized_index(self, line: int, byte_col: int) -> int:
+        line = max(1, min(line, len(self.norm_lines)))
+        text_line = self.norm_lines[line - 1]
+        char_col = len(text_line.encode("utf-8")[:byte_col].decode("utf-8", errors="ignore"))
+        return self.line_starts[line - 1] + char_col
+
+    def span_of(self, node: ast.AST) -> Span | None:
+        """Where ``node`` sits in the user's own text, as (start, end) indices."""
+        end_line, end_col = getattr(node, "end_lineno", None), getattr(node, "end_col_offset", None)
+        if end_line is None or end_col is None or not self.origin:
+            return None
+        a = self._normalized_index(getattr(node, "lineno", 1) or 1, getattr(node, "col_offset", 0) or 0)
+        b = self._normalized_index(end_line, end_col)
+        if b <= a:
+            return None
+        last = len(self.origin) - 1
+        start, end = self.origin[min(a, last)], self.origin[min(b - 1, last)] + 1
+        # a rewritten piece (\\epsilon → ε, √x → sqrt(x)) maps to where its source starts:
+        # the next character's origin says where that source ends
+        following = self.origin[min(b, last)]
+        if end < following <= end + 40:
+            gap = self.original[end:following]
+            end = end + len(gap.rstrip(" \t\n$&"))
+        return (start, end) if start < end else None
+
 
 def _precheck(text: str) -> None:
     if not isinstance(text, str):
@@ -455,11 +700,11 @@ def _precheck(text: str) -> None:
         before = text[:index]
         raise RefusedAnswer("NUL bytes are not allowed", before.count("\n") + 1, index - (before.rfind("\n") + 1) + 1)
     if len(text) > MAX_CHARS:
-        raise RefusedAnswer(f"the answer is {len(text)} characters long; the limit is {MAX_CHARS}")
+        raise RefusedAnswer(f"the answer is {len(text):,} characters long; the limit is {MAX_CHARS:,}")
     if not text.strip():
         raise RefusedAnswer("the answer is empty")
     if text.count("\n") + 1 > MAX_LINES:
-        raise RefusedAnswer(f"the answer has more than {MAX_LINES} lines")
+        raise RefusedAnswer(f"the answer has {text.count(chr(10)) + 1:,} lines; the limit is {MAX_LINES}")
     if text.count("√") > MAX_BRACKET_DEPTH:  # each √ becomes a bracket pair when rewritten
         raise RefusedAnswer(f"more than {MAX_BRACKET_DEPTH} √ signs; an update rule needs a few")
     depth = 0
@@ -476,10 +721,10 @@ def _precheck(text: str) -> None:
             depth = max(0, depth - 1)
 
 
-def _parse_python(text: str, mode: str) -> tuple[ast.AST, _Positions]:
+def parse_python(text: str, mode: str) -> tuple[ast.AST, Positions]:
     _precheck(text)
     normalized, origin = normalize(text)
-    pos = _Positions(text, normalized, origin)
+    pos = Positions(text, normalized, origin)
     try:
         with warnings.catch_warnings():
             # e.g. "'int' object is not callable" for 2(x): the whitelist refuses it properly
@@ -488,17 +733,19 @@ def _parse_python(text: str, mode: str) -> tuple[ast.AST, _Positions]:
     except SyntaxError as exc:
         line = exc.lineno or 1
         col0 = (exc.offset or 1) - 1
-        reason = (exc.msg or "invalid syntax").rstrip(".")
         if isinstance(exc, IndentationError):
-            reason += " (the rule is a flat list of assignments: start every line in the same column)"
+            reason = "a line is indented differently from the others (the rule is a flat list of assignments: start every line in the same column)"
             col0 = 0
-        elif reason.startswith("invalid syntax") or reason in ("invalid character", "invalid decimal literal"):
-            reason = _syntax_hint(normalized, line, col0, reason, exc.end_offset)
+        else:
+            backslash = normalized.split("\n")[line - 1].find("\\") if 0 < line <= normalized.count("\n") + 1 else -1
+            if backslash >= 0:
+                col0 = backslash  # point at the backslash, not the character after it
+            reason = _syntax_reason(normalized, line, col0, (exc.msg or "invalid syntax").rstrip("."), exc.end_offset)
         raise RefusedAnswer(f"cannot parse: {reason}", *pos.from_normalized(line, col0)) from None
     except (RecursionError, MemoryError):
         raise RefusedAnswer("the answer is nested too deeply to parse") from None
-    except (ValueError, OverflowError) as exc:  # e.g. an integer literal with too many digits
-        raise RefusedAnswer(f"cannot parse: {str(exc).splitlines()[0][:120]}") from None
+    except (ValueError, OverflowError):  # e.g. an integer literal with too many digits
+        raise RefusedAnswer("cannot parse: a number has too many digits (write 1e30, not 1000…0)") from None
     return tree, pos
 
 
@@ -507,14 +754,46 @@ _KEYWORDS_BETWEEN = re.compile(r"\b(?:if|else|for|in|is|and|or|not|lambda)\b")
 IMPLICIT_PRODUCT_HINT = "write * between factors: implicit multiplication (2g, η g, (1−β)g) is not supported"
 
 
-def _syntax_hint(normalized: str, line: int, col0: int, reason: str, end_offset: int | None = None) -> str:
+_LATEX_COMMAND_AT = re.compile(r"\\([A-Za-z]*)")
+_WRITE_INSTEAD = "write one assignment per line, e.g. p = p - lr*g"
+
+
+def _syntax_reason(normalized: str, line: int, col0: int, message: str, end_offset: int | None = None) -> str:
+    """What Python's parser said, in the user's words, with what to write instead (never
+    the tokenizer's own message)."""
     lines = normalized.split("\n")
     text_line = lines[line - 1] if 0 < line <= len(lines) else ""
     ch = text_line[col0] if 0 <= col0 < len(text_line) else ""
     if ":=" in text_line:
         return "':=' is not allowed; use a plain assignment"
-    if reason == "invalid decimal literal":
-        return f"{reason} ({IMPLICIT_PRODUCT_HINT})"
+    backslash = text_line.find("\\")
+    if backslash >= 0 or "line continuation" in message:
+        m = _LATEX_COMMAND_AT.search(text_line)
+        command = m.group(0) if m and m.group(1) else ""
+        if m and m.group(1) == "sqrt":
+            return "\\sqrt[n]{x} is not supported; write x**(1/n)"
+        if command:
+            return f"the LaTeX command {command} is not understood; write it in plain notation (a/b, sqrt(x), *, θ) or use \\frac, \\sqrt, \\cdot, \\hat, \\beta …"
+        return "a backslash is not part of the language; write / to divide, and one statement per line"
+    if message == "invalid decimal literal":
+        return f"a number runs into a name ({IMPLICIT_PRODUCT_HINT})"
+    if message.startswith("leading zeros"):
+        return "a number cannot start with 0 (write 0.5 or 5)"
+    if message.startswith("invalid character") or message.startswith("invalid non-printable"):
+        shown = ch if ch and ch.isprintable() else f"U+{ord(ch):04X}" if ch else "?"
+        return f"the character {shown!r} is not part of the language (use + - * / ^ √ · and the drill's names)"
+    if "never closed" in message:
+        return "a bracket opened here is never closed: add the missing )"
+    if message.startswith("unmatched") or "does not match opening" in message:
+        return "this closing bracket has no matching opening one"
+    if message.startswith("unterminated") or "string" in message:
+        return "strings are not allowed"
+    if message.startswith("cannot assign to"):
+        return "the left of = must be a single name (e.g. m = b1*m + (1 - b1)*g)"
+    if message.startswith("expected ':'") or message.startswith("expected 'else'"):
+        return "if statements are not allowed; use where(cond, a, b) or `a if cond else b`"
+    if "keyword argument" in message or "expression cannot contain assignment" in message:
+        return "keyword arguments are not allowed; write f(x, y)"
     # two factors side by side at the error (or inside the range Python points at)
     lo = max(0, min(col0, len(text_line)) - 1)
     while lo > 0 and text_line[lo] in " \t":
@@ -523,14 +802,14 @@ def _syntax_hint(normalized: str, line: int, col0: int, reason: str, end_offset:
     window = text_line[lo : hi + 1]
     m = _IMPLICIT_PRODUCT.search(window)
     if m and not _KEYWORDS_BETWEEN.search(text_line[max(0, lo - 6) : hi + 7]):
-        return f"{reason.split('. Perhaps')[0]} ({IMPLICIT_PRODUCT_HINT})"
+        return f"two factors side by side ({IMPLICIT_PRODUCT_HINT})"
     if ch and not ch.isascii() and not ch.isidentifier():
-        return f"{reason} (the character {ch!r} is not part of the language)"
+        return f"the character {ch!r} is not part of the language (use + - * / ^ √ · and the drill's names)"
     if ch and ch in "'\"":
-        return f"{reason} (strings are not allowed)"
+        return "strings are not allowed"
     if not text_line[col0:].strip():
-        return f"{reason} (the line ends before the expression does)"
-    return reason
+        return "the line ends before the expression does (an operator or a bracket is missing its other side)"
+    return f"this is not a formula the language reads; {_WRITE_INSTEAD}"
 
 
 _GENERIC_REFUSALS: dict[type, str] = {
@@ -578,7 +857,23 @@ _GENERIC_REFUSALS: dict[type, str] = {
 }
 
 
-def _check_caps(tree: ast.AST, pos: _Positions) -> None:
+_STATEMENT_WORDS = {"Match": "match statements are", "TryStar": "try is", "TypeAlias": "type aliases are"}
+
+
+def refusal_reason(node: ast.AST) -> str:
+    """Why ``node`` is refused, in the user's words (never a Python class name)."""
+    known = _GENERIC_REFUSALS.get(type(node))
+    if known is not None:
+        return known
+    name = type(node).__name__
+    if name in _STATEMENT_WORDS:
+        return f"{_STATEMENT_WORDS[name]} not allowed; the rule is a flat list of assignments (e.g. p = p - lr*g)"
+    if isinstance(node, ast.stmt):
+        return "each line must assign one name with = (e.g. p = p - lr*g); nothing else is allowed"
+    return "this is not part of the language: use numbers, the drill's names, + - * / ** and the listed functions"
+
+
+def check_caps(tree: ast.AST, pos: Positions) -> None:
     """Iterative walk: node count and depth are bounded before anything recursive runs."""
     count = 0
     stack: list[tuple[ast.AST, int]] = [(tree, 0)]
@@ -586,19 +881,19 @@ def _check_caps(tree: ast.AST, pos: _Positions) -> None:
         node, depth = stack.pop()
         count += 1
         if count > MAX_NODES:
-            raise RefusedAnswer(f"the answer is too large (more than {MAX_NODES} syntax nodes)")
+            raise RefusedAnswer(f"the answer is too large: more than {MAX_NODES} terms (an update rule needs well under 200)")
         if depth > MAX_DEPTH:
             raise RefusedAnswer(f"the expression is nested more than {MAX_DEPTH} deep", *pos.of_node(node))
         for child in ast.iter_child_nodes(node):
             stack.append((child, depth + 1))
 
 
-class _Converter:
+class Converter:
     """Whitelist check and conversion of a Python AST to the IR, resolving names."""
 
     def __init__(
         self,
-        pos: _Positions,
+        pos: Positions,
         aliases: Mapping[str, str],
         reserved: Iterable[str] = (),
         local_spellings: Mapping[str, str] | None = None,
@@ -622,6 +917,15 @@ class _Converter:
         return self.canonical(raw) in set(self.aliases.values())
 
     def expr(self, node: ast.AST) -> Expr:
+        """The IR for ``node``; every node remembers where it sits in the user's text."""
+        result = self.convert(node)
+        if result.span is None:
+            span = self.pos.span_of(node)
+            if span is not None:
+                result = replace(result, span=span)
+        return result
+
+    def convert(self, node: ast.AST) -> Expr:
         p = self.pos.of_node(node)
         if isinstance(node, ast.Constant):
             value = node.value
@@ -700,7 +1004,7 @@ class _Converter:
                 want = str(lo) if lo == hi else f"{lo} to {hi}"
                 raise self.refuse(node, f"{func_name}() takes {want} argument{'s' if hi > 1 else ''}, got {len(node.args)}")
             return Call(fname, tuple(self.expr(a) for a in node.args), p)
-        raise self.refuse(node, _GENERIC_REFUSALS.get(type(node), f"{type(node).__name__} is not allowed"))
+        raise self.refuse(node, refusal_reason(node))
 
     def target(self, node: ast.AST) -> str:
         if not isinstance(node, ast.Name):
@@ -720,14 +1024,15 @@ class _Converter:
             if len(node.targets) != 1:
                 raise self.refuse(node, "one assignment per statement (no a = b = ...)")
             target = self.target(node.targets[0])
-            return Assign(target, self.expr(node.value), line, col)
+            return Assign(target, self.expr(node.value), line, col, self.pos.span_of(node))
         if isinstance(node, ast.AugAssign):
             op = _BINOPS.get(type(node.op))
             if op is None:
                 raise self.refuse(node, "only += -= *= /= **= are allowed")
             target = self.target(node.target)
             tp = self.pos.of_node(node.target)
-            return Assign(target, Bin(op, Var(target, tp), self.expr(node.value), (line, col)), line, col)
+            value = Bin(op, Var(target, tp, self.pos.span_of(node.target)), self.expr(node.value), (line, col))
+            return Assign(target, value, line, col, self.pos.span_of(node))
         if isinstance(node, ast.Expr):
             if isinstance(node.value, ast.Constant) and isinstance(node.value.value, str):
                 raise self.refuse(node, "strings are not allowed")
@@ -736,7 +1041,7 @@ class _Converter:
             if isinstance(node.value, (ast.Yield, ast.YieldFrom, ast.Await, ast.Lambda, ast.NamedExpr)):
                 raise self.refuse(node.value, _GENERIC_REFUSALS[type(node.value)])
             raise self.refuse(node, "each line must assign a name (e.g. p = p - lr*g)")
-        raise self.refuse(node, _GENERIC_REFUSALS.get(type(node), f"{type(node).__name__} is not allowed"))
+        raise self.refuse(node, refusal_reason(node))
 
 
 def _module_name(node: ast.Attribute) -> tuple[str, str] | None:
@@ -769,7 +1074,7 @@ def _attribute_reason(node: ast.Attribute) -> str:
     return _GENERIC_REFUSALS[ast.Attribute]
 
 
-def _fold(node: Bin, conv: _Converter, where: ast.AST) -> Expr:
+def _fold(node: Bin, conv: Converter, where: ast.AST) -> Expr:
     """Fold a constant operation at parse time; refuse one that overflows."""
     if not (isinstance(node.left, Num) and isinstance(node.right, Num)):
         return node
@@ -784,7 +1089,7 @@ def _fold(node: Bin, conv: _Converter, where: ast.AST) -> Expr:
         return node  # e.g. (-8)**(1/3): left to the array library (gives nan)
     if not math.isfinite(value):
         raise conv.refuse(where, "constant expression overflows")
-    return Num(float(value), node.pos)
+    return Num(float(value), node.pos, node.span)
 
 
 def parse_expression(text: str, names: Mapping[str, Iterable[str]] | Iterable[str]) -> Expr:
@@ -794,9 +1099,9 @@ def parse_expression(text: str, names: Mapping[str, Iterable[str]] | Iterable[st
     canonical name. Unknown names are refused, listing the names available."""
     aliases = build_alias_table(names)
     stripped = text.strip()
-    tree, pos = _parse_python(stripped if stripped else text, "eval")
-    _check_caps(tree, pos)
-    conv = _Converter(pos, aliases)
+    tree, pos = parse_python(stripped if stripped else text, "eval")
+    check_caps(tree, pos)
+    conv = Converter(pos, aliases)
     expr = conv.expr(tree.body)  # type: ignore[attr-defined]
     known = set(aliases.values())
     for var in iter_vars(expr):
@@ -881,14 +1186,14 @@ def parse_rule(
     new name and t stays the step number; in ``momentum = mu*momentum + g``, momentum is the
     velocity (state), not μ."""
     aliases = build_alias_table(inputs)
-    tree, pos = _parse_python(text, "exec")
-    _check_caps(tree, pos)
+    tree, pos = parse_python(text, "exec")
+    check_caps(tree, pos)
     body = tree.body  # type: ignore[attr-defined]
     if not body:
         raise RefusedAnswer("the answer has no statements (only comments?)")
     if len(body) > MAX_STATEMENTS:
-        raise RefusedAnswer(f"the answer has more than {MAX_STATEMENTS} statements", *pos.of_node(body[MAX_STATEMENTS]))
-    conv = _Converter(pos, aliases, reserved, _local_spellings(body, aliases, {spelling_key(a) for a in shadowable}))
+        raise RefusedAnswer(f"the answer has {len(body)} statements; the limit is {MAX_STATEMENTS}", *pos.of_node(body[MAX_STATEMENTS]))
+    conv = Converter(pos, aliases, reserved, _local_spellings(body, aliases, {spelling_key(a) for a in shadowable}))
     statements = tuple(conv.statement(node) for node in body)
 
     assigned = {s.target for s in statements}
@@ -948,6 +1253,9 @@ def numpy_backend() -> Backend:
 
 
 def torch_backend(dtype: Any = None, device: Any = "cpu") -> Backend:
+    """Functions over torch tensors of ``dtype`` on ``device``. As in torch.optim, plain
+    numbers (hyper-parameters, t, 1 − β₂ᵗ) stay Python floats: a function of numbers only is
+    computed in float64 and gives a number; tensors stay in ``dtype``."""
     import torch
 
     dtype = dtype or torch.float32
@@ -955,27 +1263,31 @@ def torch_backend(dtype: Any = None, device: Any = "cpu") -> Backend:
     def T(x: Any) -> Any:
         return x if isinstance(x, torch.Tensor) else torch.as_tensor(x, dtype=dtype, device=device)
 
-    def unary(f: Callable[[Any], Any]) -> Callable[[Any], Any]:
-        return lambda x: f(T(x))
+    def scalars(f: Callable[..., Any]) -> Callable[..., Any]:
+        def call(*args: Any) -> Any:
+            if any(isinstance(a, torch.Tensor) for a in args):
+                return f(*(T(a) for a in args))
+            return float(f(*(torch.as_tensor(a, dtype=torch.float64) for a in args)))
+
+        return call
 
     def norm(x: Any) -> Any:
         x = T(x)
         return torch.sqrt(torch.sum(x * x))
 
     def where(c: Any, a: Any, b: Any) -> Any:
-        return torch.where(T(c) != 0, T(a), T(b))
+        return torch.where(c != 0, a, b)
 
     def clip(x: Any, lo: Any, hi: Any) -> Any:
-        return torch.minimum(torch.maximum(T(x), T(lo)), T(hi))
+        return torch.minimum(torch.maximum(x, lo), hi)
 
     fns: dict[str, Callable[..., Any]] = {
-        "sqrt": unary(torch.sqrt), "abs": unary(torch.abs), "sign": unary(torch.sign),
-        "exp": unary(torch.exp), "log": unary(torch.log), "cos": unary(torch.cos),
-        "sin": unary(torch.sin), "tanh": unary(torch.tanh),
-        "maximum": lambda a, b: torch.maximum(T(a), T(b)),
-        "minimum": lambda a, b: torch.minimum(T(a), T(b)),
-        "clip": clip, "norm": norm, "sum": unary(torch.sum), "mean": unary(torch.mean),
-        "where": where, "pow": lambda a, b: torch.pow(T(a), T(b)),
+        "sqrt": scalars(torch.sqrt), "abs": scalars(torch.abs), "sign": scalars(torch.sign),
+        "exp": scalars(torch.exp), "log": scalars(torch.log), "cos": scalars(torch.cos),
+        "sin": scalars(torch.sin), "tanh": scalars(torch.tanh),
+        "maximum": scalars(torch.maximum), "minimum": scalars(torch.minimum),
+        "clip": scalars(clip), "norm": scalars(norm), "sum": scalars(torch.sum), "mean": scalars(torch.mean),
+        "where": scalars(where), "pow": scalars(torch.pow),
     }  # fmt: skip
 
     def zeros_like(x: Any) -> Any:
@@ -984,35 +1296,48 @@ def torch_backend(dtype: Any = None, device: Any = "cpu") -> Backend:
     return Backend(f"torch:{device}", fns, zeros_like)
 
 
-def _compile(expr: Expr, fns: Mapping[str, Callable[..., Any]]) -> Callable[[dict[str, Any]], Any]:
-    """Turn the tree into nested closures: one Python call per node, no eval/exec."""
+def _compile(expr: Expr, fns: Mapping[str, Callable[..., Any]], memo: dict[int, Any] | None = None) -> Callable[[dict[str, Any]], Any]:
+    """Turn the tree into nested closures: one Python call per node, no eval/exec. With
+    ``memo`` ({id(node): (closure, node)}), sub-trees compiled before are reused."""
+    if memo is not None:
+        hit = memo.get(id(expr))
+        if hit is not None:
+            return hit[0]
+        fn = _compile_node(expr, fns, memo)
+        memo[id(expr)] = (fn, expr)  # the node is kept alive, so its id stays its own
+        return fn
+    return _compile_node(expr, fns, None)
+
+
+def _compile_node(expr: Expr, fns: Mapping[str, Callable[..., Any]], memo: dict[int, Any] | None) -> Callable[[dict[str, Any]], Any]:
+    _compile_child = lambda e: _compile(e, fns, memo)  # noqa: E731
     if isinstance(expr, Num):
         value = expr.value
         return lambda env: value
     if isinstance(expr, Var):
         return operator.itemgetter(expr.name)
     if isinstance(expr, Unary):
-        inner = _compile(expr.operand, fns)
+        inner = _compile_child(expr.operand)
         return lambda env: -inner(env)
     if isinstance(expr, Cmp):
         # 1.0 / 0.0 rather than booleans, so (g > 0) - (g < 0) works on every backend
         cmp = _PY_OPS[expr.op]
-        lhs, rhs = _compile(expr.left, fns), _compile(expr.right, fns)
+        lhs, rhs = _compile_child(expr.left), _compile_child(expr.right)
         return lambda env: cmp(lhs(env), rhs(env)) * 1.0
     if isinstance(expr, Bin):
         op = _PY_OPS[expr.op]
-        left = _compile(expr.left, fns)
+        left = _compile_child(expr.left)
         if isinstance(expr.right, Num):
             c = expr.right.value
             return lambda env: op(left(env), c)
-        right = _compile(expr.right, fns)
+        right = _compile_child(expr.right)
         if isinstance(expr.left, Num):
             c0 = expr.left.value
             return lambda env: op(c0, right(env))
         return lambda env: op(left(env), right(env))
     if isinstance(expr, Call):
         f = fns[expr.func]
-        args = [_compile(a, fns) for a in expr.args]
+        args = [_compile_child(a) for a in expr.args]
         if len(args) == 1:
             a0 = args[0]
             return lambda env: f(a0(env))
@@ -1021,6 +1346,12 @@ def _compile(expr: Expr, fns: Mapping[str, Callable[..., Any]]) -> Callable[[dic
             return lambda env: f(a0(env), a1(env))
         return lambda env: f(*[a(env) for a in args])
     raise TypeError(f"not an expression node: {expr!r}")
+
+
+def compile_expression(expr: Expr, backend: Backend | None = None, memo: dict[int, Any] | None = None) -> Callable[[dict[str, Any]], Any]:
+    """``expr`` as a function of the environment (nested closures over the backend's
+    functions; never eval/exec). ``memo`` lets many similar trees share compiled sub-trees."""
+    return _compile(expr, (backend or numpy_backend()).functions, memo)
 
 
 def evaluate(expr: Expr, env: Mapping[str, Any], backend: Backend | None = None) -> Any:
@@ -1052,8 +1383,24 @@ class CompiledRule:
                 done += 1
         except (ArithmeticError, TypeError, ValueError, RuntimeError, IndexError) as exc:
             s = self.rule.statements[done]
-            reason = str(exc).splitlines()[0][:160] if str(exc) else type(exc).__name__
-            raise RefusedAnswer(f"cannot evaluate this line: {reason}", s.line, s.col) from None
+            raise RefusedAnswer(f"cannot evaluate this line: {_runtime_reason(exc)}", s.line, s.col) from None
+
+
+_SHAPES = re.compile(r"shapes? ((?:\([\d, ]*\)\s*)+)")
+
+
+def _runtime_reason(exc: BaseException) -> str:
+    """Why the array library could not run a line, in the user's words."""
+    text = str(exc)
+    if "broadcast" in text or "must match the size" in text or "size of tensor" in text:
+        shapes = _SHAPES.search(text)
+        seen = f" ({shapes.group(1).strip()})" if shapes else ""
+        return f"the arrays' shapes do not fit together{seen}: the rule works elementwise on θ-shaped arrays and scalars"
+    if isinstance(exc, ZeroDivisionError):
+        return "a division by zero"
+    if isinstance(exc, OverflowError):
+        return "a number overflows"
+    return "the array library cannot compute it (check the functions' arguments)"
 
 
 def compile_rule(rule: Rule, backend: Backend | None = None) -> CompiledRule:

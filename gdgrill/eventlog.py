@@ -1,0 +1,833 @@
+"""The progress log as portable events: every event exported to JSON lines or CSV, and
+such a file merged back (``gdgrill import log``, ``gdgrill sync``) without doubling anything.
+
+An event is a flat record: its globally unique ``id`` (see :mod:`gdgrill.eventids`), its
+``kind`` (review, undo, plan, suspension, practice, assessment, grill), when it was written
+(``at``, UTC) and on which study ``day``, and the fields of its kind (README.md lists them).
+A JSON-lines log opens with a header line and closes with a trailer holding the number of
+events and the SHA-256 of their lines, so a file cut short is known for what it is. CSV is
+for spreadsheets: the same fields as columns, one event a row.
+
+Merging is idempotent and order-independent: an event whose id the database holds is
+skipped, and each table's rows are kept in the order of their ids (the rows after the
+first merged one are renumbered after the table's last id). Two databases that hold the
+same events therefore hold them in the same order and replay them to the same states.
+A merge is one transaction: a bad event anywhere leaves the database untouched.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import heapq
+import json
+import os
+import re
+from collections import Counter
+from datetime import date, datetime
+from pathlib import Path
+from typing import IO, Any, Iterable, Iterator, NamedTuple
+
+from gdgrill.errors import UserError
+from gdgrill.eventids import is_uid
+from gdgrill.store import LADDER, NO_EFFECT, STATS_ONLY, DamagedValue, Store
+from gdgrill.text import clean_text
+
+FORMAT = "gdgrill-log"
+VERSION = 1
+KINDS = ("review", "undo", "plan", "suspension", "practice", "assessment", "grill")
+COUNTS = {LADDER: "ladder", STATS_ONLY: "stats", NO_EFFECT: "none"}
+EFFECTS = {name: effect for effect, name in COUNTS.items()}
+
+# The fields of each kind after the common ones (id, kind, at, day), in export order.
+FIELDS: dict[str, tuple[str, ...]] = {
+    "review": ("item", "grade", "mode", "counts", "answer", "seconds", "detail"),
+    "undo": ("item", "mode", "undoes"),
+    "plan": ("interview", "per_day", "focus"),
+    "suspension": ("item", "suspended"),
+    "practice": ("problem", "rating", "hints_used", "answer"),
+    "assessment": ("ratings", "total"),
+    "grill": ("score", "total", "bands", "seconds"),
+}
+COMMON = ("id", "kind", "at", "day")
+CSV_COLUMNS = COMMON + tuple(dict.fromkeys(f for fields in FIELDS.values() for f in fields))
+TABLE_OF = {
+    "review": "reviews", "undo": "reviews", "plan": "plans", "suspension": "suspensions",
+    "practice": "practice_ratings", "assessment": "assessments", "grill": "grills",
+}
+
+
+class LogError(UserError):
+    pass
+
+
+class Event(NamedTuple):
+    """One checked event, ready to merge: ``values`` are its kind's fields, typed."""
+
+    uid: str
+    kind: str
+    at: str
+    day: str
+    values: dict[str, Any]
+    where: str  # file:line, for errors found while merging
+
+
+# -- reading the database ------------------------------------------------------------------
+
+
+def _decoded(value: Any, column: str, kind: type) -> Any:
+    if value is None:
+        return None
+    try:
+        decoded = json.loads(value)
+    except (TypeError, ValueError):
+        raise DamagedValue(column, value, "JSON") from None
+    if not isinstance(decoded, kind):
+        raise DamagedValue(column, value, f"a JSON {kind.__name__}")
+    return decoded
+
+
+def _own(origin_me: str | None) -> tuple[str, tuple]:
+    """SQL (and its parameter) keeping the events made on this machine (origin NULL or
+    this machine's id), or every event when ``origin_me`` is None."""
+    if origin_me is None:
+        return "1", ()
+    return "(x.origin IS NULL OR x.origin = ?)", (origin_me,)
+
+
+def _review_events(conn, own: tuple[str, tuple]) -> Iterator[dict[str, Any]]:
+    where, params = own
+    rows = conn.execute(
+        "SELECT x.uid, x.reviewed_at, x.day, i.key, x.grade, x.mode, x.effect, x.answer, x.seconds, x.detail, t.uid"
+        " FROM reviews x JOIN items i ON i.id = x.item_id LEFT JOIN reviews t ON t.id = x.undoes"
+        f" WHERE {where} ORDER BY x.id",
+        params,
+    )
+    for uid, at, day, item, grade, mode, effect, answer, seconds, detail, undoes in rows:
+        if grade == "undo":
+            yield {"id": uid, "kind": "undo", "at": at, "day": day, "item": item, "mode": mode, "undoes": undoes}
+        else:
+            yield {
+                "id": uid, "kind": "review", "at": at, "day": day, "item": item, "grade": grade, "mode": mode,
+                "counts": COUNTS.get(effect, effect), "answer": answer, "seconds": seconds,
+                "detail": _decoded(detail, "reviews.detail", dict),
+            }
+
+
+def _simple_events(conn, own, kind: str, table: str, stamp: str, columns: str, convert) -> Iterator[dict[str, Any]]:
+    where, params = own
+    for uid, at, day, *rest in conn.execute(f"SELECT x.uid, x.{stamp}, x.day, {columns} FROM {table} x WHERE {where} ORDER BY x.id", params):
+        yield {"id": uid, "kind": kind, "at": at, "day": day, **convert(*rest)}
+
+
+def events(store: Store, *, machine: str | None = None) -> Iterator[dict[str, Any]]:
+    """Every event in the database, oldest id first; with ``machine``, only those made on
+    it (what its sync file carries). Read in one snapshot; iterate inside ``with store``."""
+    own = _own(machine)
+    conn = store.conn
+    with store._errors(), store._snapshot():
+        streams = [
+            _review_events(conn, own),
+            _simple_events(conn, own, "plan", "plans", "set_at", "x.interview, x.per_day, x.focus",
+                           lambda i, p, f: {"interview": i, "per_day": p, "focus": f}),
+            _simple_events(conn, own, "suspension", "suspensions", "set_at", "x.item, x.suspended",
+                           lambda i, s: {"item": i, "suspended": bool(s)}),
+            _simple_events(conn, own, "practice", "practice_ratings", "rated_at", "x.problem, x.rating, x.hints_used, x.answer",
+                           lambda p, r, h, a: {"problem": p, "rating": r, "hints_used": h, "answer": a}),
+            _simple_events(conn, own, "assessment", "assessments", "taken_at", "x.ratings, x.total",
+                           lambda r, t: {"ratings": _decoded(r, "assessments.ratings", dict), "total": t}),
+            _simple_events(conn, own, "grill", "grills", "taken_at", "x.score, x.total, x.bands, x.seconds",
+                           lambda s, t, b, sec: {"score": s, "total": t, "bands": _decoded(b, "grills.bands", list), "seconds": sec}),
+        ]
+        # The tables' rows are in id order already; one merge gives the log's time order.
+        yield from heapq.merge(*streams, key=lambda e: e["id"])
+
+
+def count_events(store: Store, *, machine: str | None = None) -> int:
+    where, params = _own(machine)
+    with store._errors():
+        return sum(
+            store.conn.execute(f"SELECT COUNT(*) FROM {table} x WHERE {where}", params).fetchone()[0]
+            for table in dict.fromkeys(TABLE_OF.values())
+        )
+
+
+# -- writing files ---------------------------------------------------------------------------
+
+
+def header(machine: str | None, exported_at: str) -> dict[str, Any]:
+    return {"format": FORMAT, "version": VERSION, "machine": machine, "exported_at": exported_at}
+
+
+class Written(NamedTuple):
+    events: int
+    sha256: str  # the checksum its closing line holds
+
+
+def write_jsonl(fh: IO[bytes], records: Iterable[dict[str, Any]], head: dict[str, Any]) -> Written:
+    """Write a JSON-lines log (header, events, trailer)."""
+    digest = hashlib.sha256()
+    fh.write(json.dumps(head, ensure_ascii=False).encode("utf-8") + b"\n")
+    n = 0
+    dumps = json.JSONEncoder(ensure_ascii=False).encode
+    chunk: list[str] = []
+    for record in records:
+        chunk.append(dumps(record))
+        if len(chunk) == 4096:
+            block = ("\n".join(chunk) + "\n").encode("utf-8", "surrogatepass")
+            digest.update(block)
+            fh.write(block)
+            n += len(chunk)
+            chunk = []
+    if chunk:
+        block = ("\n".join(chunk) + "\n").encode("utf-8", "surrogatepass")
+        digest.update(block)
+        fh.write(block)
+        n += len(chunk)
+    fh.write(json.dumps({"end": FORMAT, "events": n, "sha256": digest.hexdigest()}).encode("utf-8") + b"\n")
+    return Written(n, digest.hexdigest())
+
+
+def _csv_cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return str(value)
+
+
+def write_csv(fh: IO[str], records: Iterable[dict[str, Any]]) -> int:
+    import csv
+
+    writer = csv.writer(fh, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    n = 0
+    for record in records:
+        writer.writerow([_csv_cell(record.get(c)) for c in CSV_COLUMNS])
+        n += 1
+    return n
+
+
+def write_atomically(path: Path, write) -> Any:
+    """Call ``write(binary file)`` on a temporary file beside ``path``, flush it to disk,
+    then rename it over ``path``: readers see the old file or the whole new one, never a
+    part (a kill or a full disk leaves ``path`` as it was)."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}-{os.urandom(4).hex()}")
+    try:
+        with open(tmp, "wb") as fh:
+            result = write(fh)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            tmp.unlink()
+        except OSError:
+            pass
+        raise
+    try:  # the rename itself reaches the disk
+        fd = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    except OSError:
+        pass
+    return result
+
+
+# -- reading files ---------------------------------------------------------------------------
+
+
+def _fail(where: str, field: str | None, message: str) -> LogError:
+    return LogError(f"{where}: {field}: {message}" if field else f"{where}: {message}")
+
+
+def _text(where, obj, field, *, optional=False, choices=None) -> str | None:
+    value = obj.get(field)
+    if value is None and optional:
+        return None
+    if not isinstance(value, str) or not value:
+        raise _fail(where, field, "expected a non-empty string" + (" or null" if optional else ""))
+    if choices and value not in choices:
+        raise _fail(where, field, f"{value!r}: expected " + ", ".join(choices))
+    return clean_text(value)
+
+
+def _note(where, obj, field) -> str | None:
+    """Free text that may be empty or missing (a typed answer)."""
+    value = obj.get(field)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise _fail(where, field, "expected a string or null")
+    return clean_text(value)
+
+
+def _whole(where, obj, field, *, optional=False, low=None) -> int | None:
+    value = obj.get(field)
+    if value is None and optional:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or (low is not None and value < low):
+        raise _fail(where, field, f"{value!r}: expected a whole number" + (f" of at least {low}" if low is not None else ""))
+    return value
+
+
+def _real(where, obj, field) -> float | None:
+    value = obj.get(field)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value or value < 0:
+        raise _fail(where, field, f"{value!r}: expected a number of seconds or null")
+    return value
+
+
+def _day(where, obj, field, *, optional=False) -> str | None:
+    value = obj.get(field)
+    if value is None and optional:
+        return None
+    try:
+        return date.fromisoformat(value).isoformat()
+    except (TypeError, ValueError):
+        raise _fail(where, field, f"{value!r}: expected a date as YYYY-MM-DD") from None
+
+
+def _moment(where, obj) -> str:
+    value = obj.get("at")
+    try:
+        moment = datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        raise _fail(where, "at", f"{value!r}: expected a date and time with its UTC offset, e.g. 2026-03-02T09:30:00+00:00")
+    return value
+
+
+def _item(where, obj, field="item") -> str:
+    value = _text(where, obj, field)
+    if "/" not in value.strip("/"):
+        raise _fail(where, field, f"{value!r}: expected deck/card or drill/name")
+    return value
+
+
+def _kind_values(where: str, kind: str, obj: dict[str, Any]) -> dict[str, Any]:
+    if kind == "review":
+        grade = _text(where, obj, "grade", choices=("pass", "fail", "easy"))
+        counts = _text(where, obj, "counts", choices=tuple(EFFECTS))
+        if counts == "stats" and grade == "fail":
+            raise _fail(where, "counts", "a counted miss always moves the ladder: expected ladder")
+        detail = obj.get("detail")
+        if detail is not None and not isinstance(detail, dict):
+            raise _fail(where, "detail", "expected an object or null")
+        return {
+            "item": _item(where, obj), "grade": grade, "mode": _text(where, obj, "mode"), "counts": counts,
+            "answer": _note(where, obj, "answer"), "seconds": _real(where, obj, "seconds"), "detail": detail or None,
+        }
+    if kind == "undo":
+        undoes = obj.get("undoes")
+        if not is_uid(undoes):
+            raise _fail(where, "undoes", f"{undoes!r}: expected the id of the review it takes back")
+        return {"item": _item(where, obj), "mode": _text(where, obj, "mode"), "undoes": undoes}
+    if kind == "plan":
+        interview = _day(where, obj, "interview", optional=True)
+        per_day = _whole(where, obj, "per_day", optional=True, low=1)
+        focus = _text(where, obj, "focus", optional=True, choices=("phone", "research"))
+        if interview is not None and (per_day is None or focus is None):
+            raise _fail(where, "per_day" if per_day is None else "focus", "a plan with an interview date needs per_day and focus")
+        return {"interview": interview, "per_day": per_day, "focus": focus}
+    if kind == "suspension":
+        suspended = obj.get("suspended")
+        if not isinstance(suspended, bool):
+            raise _fail(where, "suspended", f"{suspended!r}: expected true or false")
+        return {"item": _item(where, obj), "suspended": suspended}
+    if kind == "practice":
+        return {
+            "problem": _text(where, obj, "problem"), "rating": _text(where, obj, "rating", choices=("strong", "lean", "no_hire")),
+            "hints_used": _whole(where, obj, "hints_used", low=0),
+            "answer": _note(where, obj, "answer"),
+        }
+    if kind == "assessment":
+        ratings = obj.get("ratings")
+        if not isinstance(ratings, dict) or not all(
+            isinstance(k, str) and isinstance(v, int) and not isinstance(v, bool) for k, v in ratings.items()
+        ):
+            raise _fail(where, "ratings", "expected an object of whole-number ratings")
+        return {"ratings": ratings, "total": _whole(where, obj, "total")}
+    bands = obj.get("bands")
+    if not isinstance(bands, list) or not all(isinstance(b, dict) for b in bands):
+        raise _fail(where, "bands", "expected a list of objects")
+    return {"score": _whole(where, obj, "score", low=0), "total": _whole(where, obj, "total", low=0), "bands": bands,
+            "seconds": _real(where, obj, "seconds")}
+
+
+_REVIEW_KEYS = frozenset(COMMON + FIELDS["review"])
+_GRADES = frozenset(("pass", "fail", "easy"))
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
+
+
+def _quick_review(obj: dict[str, Any], where: str) -> Event | None:
+    """A review as gdgrill exports it, accepted in one pass (most of a log is reviews);
+    None sends anything else through the field-by-field checks, which say what is wrong."""
+    if obj.keys() != _REVIEW_KEYS:
+        return None
+    uid, at, day, item, grade, mode, counts = (
+        obj["id"], obj["at"], obj["day"], obj["item"], obj["grade"], obj["mode"], obj["counts"]
+    )
+    answer, seconds, detail = obj["answer"], obj["seconds"], obj["detail"]
+    if not (
+        is_uid(uid) and type(day) is str and _DAY.match(day) and type(item) is str and "/" in item.strip("/")
+        and grade in _GRADES and type(mode) is str and mode and counts in EFFECTS
+        and (counts != "stats" or grade != "fail")
+        and (answer is None or type(answer) is str)
+        and (seconds is None or (type(seconds) in (int, float) and seconds >= 0))
+        and (detail is None or type(detail) is dict) and type(at) is str
+    ):
+        return None
+    try:
+        moment = datetime.fromisoformat(at)
+        date.fromisoformat(day)
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        return None
+    if not item.isascii():
+        obj["item"] = clean_text(item)
+    if answer is not None and not answer.isascii():
+        obj["answer"] = clean_text(answer)
+    if not mode.isascii():
+        obj["mode"] = clean_text(mode)
+    return Event(uid, "review", at, day, obj, where)
+
+
+def parse_event(obj: Any, where: str) -> Event:
+    """One exported record checked field by field; a LogError names ``where`` and the field."""
+    if type(obj) is dict and obj.get("kind") == "review":
+        quick = _quick_review(obj, where)
+        if quick is not None:
+            return quick
+    if not isinstance(obj, dict):
+        raise _fail(where, None, "expected an event object")
+    kind = obj.get("kind")
+    if kind not in FIELDS:
+        raise _fail(where, "kind", f"{kind!r}: expected " + ", ".join(KINDS))
+    unknown = [k for k in obj if k not in COMMON and k not in FIELDS[kind]]
+    if unknown:
+        raise _fail(where, unknown[0], f"not a field of a {kind} event (expected {', '.join(COMMON + FIELDS[kind])})")
+    uid = obj.get("id")
+    if not is_uid(uid):
+        raise _fail(where, "id", f"{uid!r}: expected an event id (a version-7 UUID, as gdgrill exports)")
+    at = _moment(where, obj)
+    day = _day(where, obj, "day")
+    values = _kind_values(where, kind, obj)
+    if kind == "undo" and values["undoes"] >= uid:
+        raise _fail(where, "undoes", "an undo comes after the review it takes back: its id must be greater")
+    return Event(uid, kind, at, day, values, where)  # type: ignore[arg-type]
+
+
+class ParsedLog(NamedTuple):
+    events: list[Event]
+    machine: str | None  # the header's machine (a sync file), or None
+    complete: bool  # a trailer was found and matched the events
+    known: int = 0  # event lines passed over as already held (see parse_jsonl's ``known``)
+    sha256: str | None = None  # the trailer's checksum, when there is one
+
+
+def closing_line(data: bytes) -> dict[str, Any] | None:
+    """A log's trailer (events, sha256) read off its last line alone, or None."""
+    last = data.rstrip().rsplit(b"\n", 1)[-1]
+    if not last.lstrip().startswith(b'{"end"'):
+        return None
+    try:
+        obj = json.loads(last)
+    except ValueError:
+        return None
+    return obj if isinstance(obj, dict) and isinstance(obj.get("sha256"), str) and isinstance(obj.get("events"), int) else None
+
+
+def held_ids(store: Store) -> set[str]:
+    """Every event id the database holds."""
+    with store._errors():
+        return {u for table in dict.fromkeys(TABLE_OF.values()) for (u,) in store.conn.execute(f"SELECT uid FROM {table}")}
+
+
+def _decode(data: bytes, name: str) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise LogError(f"{name}:{line}: not UTF-8 text") from None
+
+
+def _header(raw: str, where: str) -> dict[str, Any]:
+    try:
+        obj = json.loads(raw)
+    except ValueError as exc:
+        raise _fail(where, None, f"malformed JSON ({getattr(exc, 'msg', exc)})") from None
+    if not isinstance(obj, dict) or obj.get("format") != FORMAT:
+        raise _fail(where, "format", f'expected a gdgrill log: the first line is {{"format": "{FORMAT}", …}}')
+    version = obj.get("version")
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise _fail(where, "version", f"{version!r}: expected 1")
+    if version > VERSION:
+        raise _fail(where, "version", f"written by a newer gdgrill (log version {version}); upgrade gdgrill to read it")
+    machine = obj.get("machine")
+    if machine is not None and not (isinstance(machine, str) and machine):
+        raise _fail(where, "machine", f"{machine!r}: expected a machine id or null")
+    return obj
+
+
+ID_PREFIX = '{"id": "'  # how gdgrill writes every event line: its id first
+
+
+def parse_jsonl(data: bytes, name: str, *, need_trailer: bool = False, known: "set[str] | frozenset[str]" = frozenset()) -> ParsedLog:
+    """A JSON-lines log checked line by line. The header must come first; a trailer, when
+    present (required with ``need_trailer``), must match the events before it.
+
+    With a trailer, the checksum vouches for every line, so lines whose id (written first
+    by gdgrill) is in ``known`` are counted and passed over without decoding: a sync
+    reads only what is new to it."""
+    lines = _decode(data, name).split("\n")
+    body = [(n, raw.rstrip("\r")) for n, raw in enumerate(lines, 1) if raw.strip()]
+    if not body:
+        raise LogError(f"{name}: an empty file, not a gdgrill log")
+    head = _header(body[0][1], f"{name}:{body[0][0]}")
+    body = body[1:]
+    trailer: tuple[int, dict[str, Any]] | None = None
+    if body and body[-1][1].lstrip().startswith('{"end"'):
+        n, raw = body[-1]
+        try:
+            obj = json.loads(raw)
+        except ValueError as exc:
+            raise _fail(f"{name}:{n}", None, f"malformed JSON ({getattr(exc, 'msg', exc)})") from None
+        if isinstance(obj, dict) and "end" in obj:
+            trailer = (n, obj)
+            body = body[:-1]
+    digest = hashlib.sha256(("".join(raw + "\n" for _, raw in body)).encode("utf-8", "surrogatepass")).hexdigest()
+    if trailer is not None:
+        n, obj = trailer
+        where = f"{name}:{n}"
+        if obj.get("events") != len(body):
+            raise _fail(where, "events", f"the log says {obj.get('events')!r} events but holds {len(body)}: it was cut or edited")
+        if obj.get("sha256") != digest:
+            raise _fail(where, "sha256", "the events do not match their checksum: the file was changed after it was written")
+    elif need_trailer:
+        raise LogError(f"{name}: no closing line: the file is still being written or was cut short")
+    skipped = 0
+    if known and trailer is not None:
+        todo = []
+        for line in body:
+            raw = line[1]
+            if raw.startswith(ID_PREFIX) and raw[8:44] in known:
+                skipped += 1
+            else:
+                todo.append(line)
+        body = todo
+    # One decode for the whole file (a line that is not one JSON value is found line by line).
+    try:
+        objs = json.loads("[" + ",".join(raw for _, raw in body) + "]") if body else []
+    except ValueError:
+        objs = None
+    if objs is None or len(objs) != len(body):
+        objs = []
+        for n, raw in body:
+            try:
+                objs.append(json.loads(raw))
+            except ValueError as exc:
+                raise _fail(f"{name}:{n}", None, f"malformed JSON ({getattr(exc, 'msg', exc)})") from None
+    events = []
+    for (n, _), obj in zip(body, objs):
+        if type(obj) is dict and "kind" not in obj and ("end" in obj or "format" in obj):
+            raise _fail(f"{name}:{n}", None, "another log's first or closing line inside this one (two files joined?)")
+        events.append(parse_event(obj, f"{name}:{n}"))
+    return ParsedLog(events, head.get("machine"), trailer is not None, skipped, trailer[1].get("sha256") if trailer else None)
+
+
+_CSV_TYPES = {
+    "seconds": "real", "per_day": "whole", "hints_used": "whole", "total": "whole", "score": "whole",
+    "suspended": "bool", "detail": "json", "ratings": "json", "bands": "json",
+}
+
+
+def _csv_value(where: str, field: str, cell: str) -> Any:
+    if cell == "":
+        return None
+    kind = _CSV_TYPES.get(field)
+    try:
+        if kind == "real":
+            return float(cell)
+        if kind == "whole":
+            return int(cell)
+        if kind == "json":
+            return json.loads(cell)
+    except ValueError:
+        expected = {"real": "a number", "whole": "a whole number", "json": "JSON"}[kind]
+        raise _fail(where, field, f"{cell!r}: expected {expected}") from None
+    if kind == "bool":
+        if cell.lower() not in ("true", "false"):
+            raise _fail(where, field, f"{cell!r}: expected true or false")
+        return cell.lower() == "true"
+    return cell
+
+
+def parse_csv(data: bytes, name: str) -> ParsedLog:
+    """A CSV export (a header row naming the columns, then one event a row). An empty cell
+    is a missing value."""
+    import csv
+    import io
+
+    text = _decode(data, name)
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        columns = next(reader)
+    except StopIteration:
+        raise LogError(f"{name}: an empty file, not a gdgrill log") from None
+    except csv.Error as exc:
+        raise LogError(f"{name}:1: malformed CSV ({exc})") from None
+    missing = [c for c in COMMON if c not in columns]
+    if missing:
+        raise _fail(f"{name}:1", missing[0], "a column every gdgrill log has is missing (export with 'gdgrill export log FILE --format csv')")
+    unknown = [c for c in columns if c not in CSV_COLUMNS]
+    if unknown:
+        raise _fail(f"{name}:1", unknown[0], "not a column of a gdgrill log")
+    events = []
+    try:
+        for row in reader:
+            where = f"{name}:{reader.line_num}"
+            if not any(row):
+                continue
+            if len(row) != len(columns):
+                raise _fail(where, None, f"{len(row)} cells where the header names {len(columns)}")
+            cells = dict(zip(columns, row))
+            kind = cells.get("kind")
+            fields = COMMON + FIELDS.get(kind, ())
+            stray = [c for c in columns if c not in fields and cells[c] != ""]
+            if kind in FIELDS and stray:
+                raise _fail(where, stray[0], f"not a field of a {kind} event: leave it empty")
+            obj = {c: _csv_value(where, c, cells[c]) for c in fields if c in cells}
+            events.append(parse_event(obj, where))
+    except csv.Error as exc:
+        raise LogError(f"{name}:{reader.line_num}: malformed CSV ({exc})") from None
+    return ParsedLog(events, None, False)
+
+
+def parse_log(data: bytes, name: str, format: str | None = None) -> ParsedLog:
+    """A log file in ``format`` (jsonl or csv; None: JSON lines when it starts with '{')."""
+    if format is None:
+        format = "jsonl" if data.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"{" else "csv"
+    return parse_jsonl(data, name) if format == "jsonl" else parse_csv(data, name)
+
+
+# -- merging ---------------------------------------------------------------------------------
+
+# Each table's columns as a merge writes them (after id): uid first.
+_COLUMNS = {
+    "reviews": ("uid", "origin", "item_id", "reviewed_at", "day", "grade", "mode", "effect", "answer", "seconds", "detail", "undoes"),
+    "plans": ("uid", "origin", "set_at", "day", "interview", "per_day", "focus"),
+    "suspensions": ("uid", "origin", "item", "set_at", "day", "suspended"),
+    "practice_ratings": ("uid", "origin", "problem", "rated_at", "day", "rating", "hints_used", "answer"),
+    "assessments": ("uid", "origin", "taken_at", "day", "ratings", "total"),
+    "grills": ("uid", "origin", "taken_at", "day", "score", "total", "bands", "seconds"),
+}
+
+
+def _row(store: Store, e: Event, origin: str | None) -> tuple:
+    v = e.values
+    if e.kind == "review":
+        detail = json.dumps(v["detail"], sort_keys=True) if v["detail"] else None
+        return (e.uid, origin, store._item_id(v["item"]), e.at, e.day, v["grade"], v["mode"], EFFECTS[v["counts"]],
+                v["answer"], v["seconds"], detail, None)
+    if e.kind == "undo":
+        return (e.uid, origin, store._item_id(v["item"]), e.at, e.day, "undo", v["mode"], NO_EFFECT, None, None, None, v["undoes"])
+    if e.kind == "plan":
+        return (e.uid, origin, e.at, e.day, v["interview"], v["per_day"], v["focus"])
+    if e.kind == "suspension":
+        return (e.uid, origin, v["item"], e.at, e.day, int(v["suspended"]))
+    if e.kind == "practice":
+        return (e.uid, origin, v["problem"], e.at, e.day, v["rating"], v["hints_used"], v["answer"])
+    if e.kind == "assessment":
+        return (e.uid, origin, e.at, e.day, json.dumps(v["ratings"]), v["total"])
+    return (e.uid, origin, e.at, e.day, v["score"], v["total"], json.dumps(v["bands"]), v["seconds"])
+
+
+def _absent(conn, table: str, uids: list[str]) -> set[str]:
+    """The ``uids`` that ``table`` does not hold: looked up a few hundred at a time, or,
+    for many, read off the id index from the smallest of them on."""
+    if len(uids) > 2000:
+        held = {u for (u,) in conn.execute(f"SELECT uid FROM {table} WHERE uid >= ?", (min(uids),))}
+        return {u for u in uids if u not in held}
+    held = set()
+    for i in range(0, len(uids), 500):
+        chunk = uids[i: i + 500]
+        marks = ", ".join("?" * len(chunk))
+        held.update(u for (u,) in conn.execute(f"SELECT uid FROM {table} WHERE uid IN ({marks})", chunk))
+    return set(uids) - held
+
+
+def _check_undos(conn, new: dict[str, Event]) -> None:
+    """Each new undo takes back a review held here or arriving with it, of its item."""
+    for e in new.values():
+        if e.kind != "undo":
+            continue
+        target = new.get(e.values["undoes"])
+        if target is not None:
+            found = (target.kind, target.values.get("item"))
+        else:
+            row = conn.execute(
+                "SELECT r.grade, i.key FROM reviews r JOIN items i ON i.id = r.item_id WHERE r.uid = ?", (e.values["undoes"],)
+            ).fetchone()
+            found = None if row is None else ("undo" if row[0] == "undo" else "review", row[1])
+        if found is None or found[0] not in ("review", "undo"):
+            raise _fail(e.where, "undoes", f"no review {e.values['undoes']} in the file or the database to take back")
+        if found[0] == "undo":
+            raise _fail(e.where, "undoes", "names an undo: only a review can be taken back")
+        if found[1] != e.values["item"]:
+            raise _fail(e.where, "item", f"{e.values['item']!r}, but the review it takes back is of {found[1]!r}")
+
+
+def _set_indexes_aside(conn, table: str, writing: int) -> list[tuple[str, str]]:
+    """Writing a large share of a table row by row costs more in index updates than
+    building its indexes again from the finished table: then its indexes (but the event id
+    one) are dropped, to be made again by the caller inside the same transaction."""
+    if writing < REBUILD_MIN_ROWS:
+        return []
+    kept = conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
+    if writing * 2 < kept:
+        return []
+    indexes = conn.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL AND name != ?",
+        (table, f"{table}_uid"),
+    ).fetchall()
+    for name, _ in indexes:
+        conn.execute(f'DROP INDEX "{name}"')
+    return indexes
+
+
+def _merge_table(store: Store, table: str, rows: list[tuple]) -> None:
+    """Insert ``rows`` (uid first; a review's undoes as the target's uid) so that ids keep
+    the order of uids: the table's rows after the first new uid move, with the new ones,
+    after the table's last id. The moving is done inside SQLite, through a temporary table."""
+    conn = store.conn
+    columns = _COLUMNS[table]
+    names = ", ".join(columns)
+    first = min(r[0] for r in rows)
+    base, newest = conn.execute(f"SELECT COALESCE(MAX(id), 0), MAX(uid) FROM {table}").fetchone()
+    if newest is None or first > newest:  # all newer than what is here: appended as they are
+        rows.sort(key=lambda r: r[0])
+        ids = {r[0]: base + n for n, r in enumerate(rows, 1)}
+        if table == "reviews":
+            undoes = columns.index("undoes")
+            rows = [
+                (*r[:undoes], ids.get(r[undoes]) or conn.execute("SELECT id FROM reviews WHERE uid = ?", (r[undoes],)).fetchone()[0])
+                if r[undoes] is not None else r
+                for r in rows
+            ]
+        aside = _set_indexes_aside(conn, table, len(rows))
+        marks = ", ".join("?" * (len(columns) + 1))
+        conn.executemany(f"INSERT INTO {table} (id, {names}) VALUES ({marks})", ((ids[r[0]], *r) for r in rows))
+        for _, sql in aside:
+            conn.execute(sql)
+        return
+    conn.execute("DROP TABLE IF EXISTS temp._merging")
+    conn.execute(f"CREATE TEMP TABLE _merging AS SELECT {names} FROM {table} WHERE 0")
+    conn.executemany(f"INSERT INTO _merging ({names}) VALUES ({', '.join('?' * len(columns))})", rows)
+    moved = ", ".join(
+        "(SELECT t.uid FROM reviews t WHERE t.id = x.undoes)" if c == "undoes" else f"x.{c}" for c in columns
+    )
+    conn.execute(f"INSERT INTO _merging ({names}) SELECT {moved} FROM {table} x WHERE x.uid > ?", (first,))
+    conn.execute(f"DELETE FROM {table} WHERE uid > ?", (first,))
+    aside = _set_indexes_aside(conn, table, conn.execute("SELECT COUNT(*) FROM _merging").fetchone()[0])
+    # Sorted once into a table whose row ids are the new order, then copied in that order.
+    conn.execute("DROP TABLE IF EXISTS temp._sorted")
+    conn.execute(f"CREATE TEMP TABLE _sorted AS SELECT {names} FROM _merging ORDER BY uid")
+    plain = ", ".join("NULL" if c == "undoes" else c for c in columns)
+    conn.execute(f"INSERT INTO {table} (id, {names}) SELECT ? + rowid, {plain} FROM _sorted ORDER BY rowid", (base,))
+    for _, sql in aside:
+        conn.execute(sql)
+    if table == "reviews":  # point each undo at its review's id, now that every row has one
+        conn.execute(
+            "UPDATE reviews SET undoes = (SELECT t.id FROM _merging m JOIN reviews t ON t.uid = m.undoes WHERE m.uid = reviews.uid)"
+            " WHERE id > ? AND grade = 'undo'",
+            (base,),
+        )
+    conn.execute("DROP TABLE temp._merging")
+    conn.execute("DROP TABLE temp._sorted")
+
+
+class MergeResult(NamedTuple):
+    added: Counter  # new events by kind
+    known: int  # events the database held already
+    by_batch: list[Counter]  # new events by kind, for each batch (an event in two: the first)
+
+
+REBUILD_MIN_ROWS = 20_000
+MERGE_CACHE_KIB = -262144  # 256 MiB at most (pages are only taken as needed)
+
+
+class _DryRun(Exception):
+    pass
+
+
+def merge(
+    store: Store, batches: Iterable[tuple[list[Event], str | None]], *, dry_run: bool = False, record=None
+) -> MergeResult:
+    """Merge batches of events, each with the origin to record (None: made here, or
+    imported; a machine id: merged from that machine's sync file), in one transaction.
+    Events the database holds are skipped; a bad undo raises a LogError and nothing is
+    written. ``dry_run``: count what would be added, write nothing. ``record(conn)``, when
+    given, writes its own bookkeeping inside the same transaction."""
+    tagged: dict[str, tuple[Event, str | None, int]] = {}
+    by_batch: list[Counter] = []
+    for n, (batch, origin) in enumerate(batches):
+        by_batch.append(Counter())
+        for e in batch:
+            prior = tagged.get(e.uid)
+            if prior is None:
+                tagged[e.uid] = (e, origin, n)
+            elif prior[0][:5] != e[:5]:
+                raise _fail(e.where, "id", f"{e.uid} is also the id of a different event ({prior[0].where})")
+    added: Counter = Counter()
+    result = None
+    conn = store.conn
+    # Renumbering rows rewrites every index of the table: give SQLite room for them
+    # (its default cache is 2 MB), for this merge only.
+    cache = conn.execute("PRAGMA cache_size").fetchone()[0]
+    conn.execute(f"PRAGMA cache_size = {MERGE_CACHE_KIB}")
+    conn.execute("PRAGMA temp_store = MEMORY")  # the rows being renumbered, and their sort
+    try:
+        with store._errors(), store._transaction():
+            by_table: dict[str, list[str]] = {}
+            for uid, (e, _, _) in tagged.items():
+                by_table.setdefault(TABLE_OF[e.kind], []).append(uid)
+            new: dict[str, Event] = {}
+            for table, uids in by_table.items():
+                for uid in _absent(conn, table, uids):
+                    new[uid] = tagged[uid][0]
+            _check_undos(conn, new)
+            rows: dict[str, list[tuple]] = {}
+            for uid, e in new.items():
+                rows.setdefault(TABLE_OF[e.kind], []).append(_row(store, e, tagged[uid][1]))
+                added[e.kind] += 1
+                by_batch[tagged[uid][2]][e.kind] += 1
+            for table, table_rows in rows.items():
+                _merge_table(store, table, table_rows)
+            if record is not None:
+                record(conn)
+            result = MergeResult(added, len(tagged) - len(new), by_batch)
+            if dry_run:
+                raise _DryRun
+    except _DryRun:
+        pass
+    finally:
+        conn.execute(f"PRAGMA cache_size = {cache}")
+    return result  # type: ignore[return-value]
+
+
+def describe(added: Counter) -> str:
+    """'3 reviews, 1 undo, 1 plan' for a count of events by kind."""
+    names = {"review": ("review", "reviews"), "undo": ("undo", "undos"), "plan": ("plan", "plans"),
+             "suspension": ("suspension", "suspensions"), "practice": ("practice rating", "practice ratings"),
+             "assessment": ("assessment", "assessments"), "grill": ("grill", "grills")}
+    parts = [f"{added[k]} {names[k][added[k] != 1]}" for k in KINDS if added.get(k)]
+    return ", ".join(parts) if parts else "nothing new"

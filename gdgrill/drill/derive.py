@@ -207,6 +207,27 @@ def _available(stage: Stage) -> str:
     return ", ".join(n.symbol if n.symbol == n.name else f"{n.symbol} ({n.name})" for n in stage.names)
 
 
+# A function name, a space, then one number or name: the whiteboard's ``ln 2``, ``ln β``.
+_SPACED_CALL = re.compile(r"\b(ln|log|exp|sqrt|sign|sgn|abs)[ \t]+(\d+(?:\.\d*)?|(?!\d)\w+)")
+
+
+def _spaced_calls(body: str) -> tuple[str, list[int]]:
+    """``ln 2/(−ln β)`` → ``ln(2)/(−ln(β))``, and for each character of the result (plus one past
+    the end) the index of the character it came from, so a refusal still points into ``body``."""
+    out: list[str] = []
+    origin: list[int] = []
+    at = 0
+    for m in _SPACED_CALL.finditer(body):
+        out.append(body[at : m.start(2)].rstrip(" \t"))
+        origin.extend(range(at, at + len(out[-1])))
+        out.append("(" + m.group(2) + ")")
+        origin.extend([m.start(2), *range(m.start(2), m.end(2)), m.end(2) - 1])
+        at = m.end(2)
+    out.append(body[at:])
+    origin.extend(range(at, len(body) + 1))
+    return "".join(out), origin
+
+
 def parse_formula(stage: Stage, text: str, line: int = 1) -> Expr:
     """Parse one answer line for ``stage`` (an optional left-hand side such as ``E[m_t] =``,
     ``m̂ =`` or ``η <`` is skipped). ``line`` is where the text sits in a longer answer, for the
@@ -224,12 +245,15 @@ def parse_formula(stage: Stage, text: str, line: int = 1) -> Expr:
         raise RefusedAnswer("write the formula on one line", line, col)
     aliases = build_alias_table(stage.alias_table)
     known = {n.name for n in stage.names}
+    rewritten, origin = _spaced_calls(body)
     try:
-        tree, pos = parse_python(body, "eval")
+        tree, pos = parse_python(rewritten, "eval")
         check_caps(tree, pos)
         expr = _FormulaConverter(pos, aliases, known).expr(tree.body)  # type: ignore[attr-defined]
         _check_formula(stage, expr, known)
     except RefusedAnswer as refusal:
+        if refusal.line == 1 and 1 <= refusal.col <= len(origin):
+            refusal = RefusedAnswer(refusal.reason, 1, origin[refusal.col - 1] + 1)
         raise _shifted(refusal, line, col) from None
     return expr
 

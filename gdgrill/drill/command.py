@@ -492,15 +492,16 @@ _NUMBER_WORDS = {2: "two", 3: "three", 4: "four", 5: "five", 6: "six"}
 
 def _derive_intro(derivation: "Derivation") -> str:
     steps = len(derivation.stages) + 1
-    listed = "   ".join(f"{n}. {s.title}" for n, s in enumerate(derivation.stages, start=1))
-    lines = [
-        f"{derivation.title}: {_NUMBER_WORDS.get(steps, steps)} steps.",
-        f"  {listed}   {steps}. the update rule (the {derivation.drill} drill)",
-        "",
-        "Formulas use the drill's notation: ^ or ** for powers, · or * to multiply, √ or sqrt, ln or log,",
-        "abs(x) for |x|; β₁ᵗ, μ(1 − β₁ᵗ) and ηλ are fine.",
-    ]
-    return "\n".join(lines)
+    return "\n".join(
+        [
+            f"{derivation.title}: {_NUMBER_WORDS.get(steps, steps)} steps.",
+            *(f"  {n}. {s.title}" for n, s in enumerate(derivation.stages, start=1)),
+            f"  {steps}. the update rule (the {derivation.drill} drill)",
+            "",
+            "Formulas use the drill's notation: ^ or ** for powers, · or * to multiply,",
+            "√x or sqrt(x), ln or log, abs(x) for |x|; μ(1 − β₁ᵗ) and ηλ multiply.",
+        ]
+    )
 
 
 def derive_interactive(drill_name: str, torch_device: str | None, save: bool, home: Path | None, out: Console, err: Console) -> int:

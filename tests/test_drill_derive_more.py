@@ -63,18 +63,19 @@ CASES = {
         "ln 3/(−ln β)",
     ),
     EFFECTIVE_STEP: (
-        ["η/(1 − μ)", "η_eff = lr/(1 - momentum)", "-eta/(mu - 1)", "η' = η·(1 − μ)^(-1)"],
+        ["η/(1 − μ)", "η_eff = lr/(1 - momentum)", "-eta/(mu - 1)", "η' = η·(1 − μ)^(-1)", "η·g/(1 − μ)"],
         [
             ("η", "damped-ema"),
             ("η·(1 − μ)", "multiplied"),
             ("η + η·μ", "one-step"),
             ("η·(1 − μᵗ)/(1 − μ)", "transient"),
+            ("−η·g/(1 − μ)", "signed"),
             ("η/(1 + μ)", "alternating"),
         ],
         "η/(1 − μ)^2",
     ),
     STABILITY: (
-        ["η < 2/λ_max", "2/L", "lr <= 2/lambda_max", "η ≤ 2·(1/λmax)", "eta_max = 2/λ_max"],
+        ["η < 2/λ_max", "2/L", "lr <= 2/lambda_max", "η ≤ 2·(1/λmax)", "eta_max = 2/λ_max", "0 < η < 2/λ_max"],
         [
             ("η < 1/λ_max", "one-over-l"),
             ("2/λ_min", "flattest"),
@@ -223,7 +224,7 @@ def test_every_misconception_is_wrong_and_diagnosed_as_itself(stage):
         # all worked by hand at the first sample, which is meant to be checked by hand
         (HORIZON, "β/(1 − β)", {"b": 0.9}, 9.0, 10.0),
         (HALF_LIFE, "1/(1 − β)", {"b": 0.9}, 10.0, math.log(2) / -math.log(0.9)),
-        (EFFECTIVE_STEP, "η", {"eta": 0.1, "mu": 0.9}, 0.1, 1.0),
+        (EFFECTIVE_STEP, "η", {"eta": 0.1, "mu": 0.9, "g": 1.0}, 0.1, 1.0),
         (STABILITY, "1/λ_max", {"lmax": 10.0}, 0.1, 0.2),
         (FIRST_STEP, "−η·g", {"eta": 0.1, "g": 2.0, "theta": 0.0}, -0.2, -0.1),
         (SGD_SHRINK, "1 − λ", {"eta": 0.1, "lam": 0.5, "theta": 1.0}, 0.5, 0.95),

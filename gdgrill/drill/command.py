@@ -487,14 +487,11 @@ def _read_line(prompter: Any) -> str | None:
             return line
 
 
-_NUMBER_WORDS = {2: "two", 3: "three", 4: "four", 5: "five", 6: "six"}
-
-
 def _derive_intro(derivation: "Derivation") -> str:
-    steps = len(derivation.stages) + 1
+    steps = derivation.steps
     return "\n".join(
         [
-            f"{derivation.title}: {_NUMBER_WORDS.get(steps, steps)} steps.",
+            f"{derivation.title}: {derivation.steps_in_words} steps.",
             *(f"  {n}. {s.title}" for n, s in enumerate(derivation.stages, start=1)),
             f"  {steps}. the update rule (the {derivation.drill} drill)",
             "",
@@ -514,7 +511,7 @@ def derive_interactive(drill_name: str, torch_device: str | None, save: bool, ho
     from gdgrill.drill import derive
 
     derivation = derive.derivation_for(drill_name)
-    steps = len(derivation.stages) + 1
+    steps = derivation.steps
     out.print(Panel(escape(_derive_intro(derivation)), title=f"drill {drill_name} · derive", expand=False))
     prompter = prompter_for(out, home)
     first: dict[str, Any] = {}

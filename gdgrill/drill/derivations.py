@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+_NUMBER_WORDS = {2: "two", 3: "three", 4: "four", 5: "five", 6: "six"}
 NICE_POINTS = 4  # every name's first samples: easy to check by hand, shown first as counterexamples
 
 
@@ -97,6 +98,15 @@ class Derivation:
     title: str  # e.g. "Adam's bias correction, derived"
     stages: tuple[Stage, ...]
 
+    @property
+    def steps(self) -> int:
+        """How many steps ``--derive`` asks: the stages, then the rule."""
+        return len(self.stages) + 1
+
+    @property
+    def steps_in_words(self) -> str:
+        return _NUMBER_WORDS.get(self.steps, str(self.steps))
+
     def stage(self, stage_id: str) -> Stage:
         for s in self.stages:
             if s.id == stage_id:
@@ -143,6 +153,8 @@ G = Name(
     "g", "g", ("grad", "gradient", "g1", "g_1"), "the first gradient (one coordinate; ≠ 0)",
     Domain(0.05, 5.0, (2.0, -0.5, 4.0, -3.0), ("real", "nonzero"), signed=True),
 )  # fmt: skip
+# g = 1 in the nice points, so a counterexample's values are the learning rates themselves
+CONSTANT_G = Name("g", "g", ("grad", "gradient"), "the constant gradient", Domain(0.05, 5.0, (1.0, 1.0, 1.0, 1.0), ("real", "nonzero"), signed=True))
 _THETA_ALIASES = ("θ0", "θ_0", "theta0", "theta_0", "w", "p", "param")
 THETA = Name("theta", "θ", _THETA_ALIASES, "the parameter θ", Domain(-5.0, 5.0, (1.0, 2.0, -1.0, 0.5)))
 # θ₀ starts at 0 in the nice points, so a counterexample's values are the steps themselves
@@ -465,9 +477,9 @@ EFFECTIVE_STEP = Stage(
     question=(
         "torch's heavy ball: b = μ·b + g, θ = θ − η·b. With the same gradient g at every step, the step "
         "settles to a constant. What learning rate η_eff would plain SGD (θ = θ − η_eff·g) need to take that "
-        "same step? Write it in terms of η and μ."
+        "same step? Write it in terms of η and μ (or write the settled step itself, η_eff·g)."
     ),
-    names=(ETA, MOMENTUM, STEPS),
+    names=(ETA, MOMENTUM, STEPS, CONSTANT_G),
     expected="eta/(1 - mu)",
     shown="η_eff = η/(1 − μ)   (μ = 0.9: 10·η)",
     derivation=_text(
@@ -477,6 +489,7 @@ EFFECTIVE_STEP = Stage(
         fixed."""
     ),
     label=re.compile(r"^\s*(?:η|eta|lr|α|alpha|γ|gamma)\s*(?:_?\{?\s*(?:eff|effective)\s*\}?|')\s*(?:=|≈)(?!=)"),
+    factor_of="g",  # an answer with g is the settled step η_eff·g
     misconceptions=(
         _mc(
             "damped-ema",
@@ -506,6 +519,13 @@ EFFECTIVE_STEP = Stage(
             "eta*(1 - mu^t)/(1 - mu)",
             """After t steps from b = 0 the buffer holds g·(1 − μᵗ)/(1 − μ); the settled step is its limit as
             t → ∞, where μᵗ → 0: η/(1 − μ).""",
+        ),
+        _mc(
+            "signed",
+            "The displacement −η_eff·g: the rate itself is positive",
+            "-eta/(1 - mu)",
+            """θ moves by −η_eff·g each step; η_eff (and the step size η_eff·g it asks for) carries no minus:
+            η/(1 − μ).""",
         ),
         _mc(
             "alternating",
@@ -541,7 +561,7 @@ STABILITY = Stage(
         η < 2/λ_max. Between 1/λ_max and 2/λ_max that direction oscillates but still converges; at 2/λ_max
         it bounces forever — the edge of stability."""
     ),
-    label=re.compile(r"^\s*(?:η|eta|lr|α|alpha|γ|gamma)\s*(?:_?\{?\s*max\s*\}?|\*)?\s*(?:<=|<|≤|=|≈)(?!=)"),
+    label=re.compile(r"^\s*(?:0\s*<\s*)?(?:η|eta|lr|α|alpha|γ|gamma)\s*(?:_?\{?\s*max\s*\}?|\*)?\s*(?:<=|<|≤|=|≈)(?!=)"),
     misconceptions=(
         _mc(
             "one-over-l",

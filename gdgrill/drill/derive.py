@@ -610,7 +610,6 @@ class DeriveAnswer:
 
 
 _SEPARATOR = re.compile(r"^\s*-{3,}\s*$")
-_COUNTS = {2: "two", 3: "three", 4: "four", 5: "five", 6: "six"}
 
 
 def _formula_lines(lines: list[tuple[int, str]]) -> list[tuple[int, str]]:
@@ -627,10 +626,10 @@ def split_answer(text: str, derivation: Derivation | None = None) -> DeriveAnswe
     (``E[m_t] = …``, ``m_hat = …``). A missing part is a :class:`UserError`."""
     derivation = derivation or DERIVATIONS[DRILL_NAME]
     stages = derivation.stages
-    count = len(stages) + 1
+    count = derivation.steps
     parts = ", then ".join(s.part for s in stages)
     usage = (
-        f"--derive answers for {derivation.drill} have {_COUNTS.get(count, count)} parts: {parts}, then the update rule "
+        f"--derive answers for {derivation.drill} have {derivation.steps_in_words} parts: {parts}, then the update rule "
         "(one line each, or sections separated by ---)"
     )
     numbered = list(enumerate(text.split("\n"), start=1))

@@ -48,12 +48,12 @@ def assert_same(name: str, hp: dict[str, float], theirs: list[float]) -> None:
 @pytest.mark.parametrize("lr_max,gamma,step_size", [(0.1, 0.1, 3), (1.0, 0.5, 7), (0.05, 0.9, 1), (0.3, 0.7, 10)])
 def test_step_matches_torch_step_lr(lr_max, gamma, step_size):
     hp = {"lr_max": lr_max, "gamma": gamma, "step_size": step_size}
-    assert_same("step", hp, stepped(lr_max, lambda o: LRS.StepLR(o, step_size=step_size, gamma=gamma), 60))
+    assert_same("step-lr", hp, stepped(lr_max, lambda o: LRS.StepLR(o, step_size=step_size, gamma=gamma), 60))
 
 
 def test_step_holds_for_step_size_steps_then_drops():
     hp = {"lr_max": 1.0, "gamma": 0.5, "step_size": 4}
-    assert [get_schedule("step").lr(t, hp) for t in range(1, 10)] == [1, 1, 1, 1, 0.5, 0.5, 0.5, 0.5, 0.25]
+    assert [get_schedule("step-lr").lr(t, hp) for t in range(1, 10)] == [1, 1, 1, 1, 0.5, 0.5, 0.5, 0.5, 0.25]
 
 
 @pytest.mark.parametrize(
@@ -62,20 +62,20 @@ def test_step_holds_for_step_size_steps_then_drops():
 )
 def test_multistep_matches_torch_multistep_lr(gamma, marks):
     hp = {"lr_max": 0.2, "gamma": gamma, **{f"m{k}": m for k, m in enumerate(marks, start=1)}}
-    assert_same("multistep", hp, stepped(0.2, lambda o: LRS.MultiStepLR(o, milestones=marks, gamma=gamma), 40))
+    assert_same("multistep-lr", hp, stepped(0.2, lambda o: LRS.MultiStepLR(o, milestones=marks, gamma=gamma), 40))
 
 
 def test_multistep_milestones_are_read_as_numbered_names_in_order_until_one_is_missing():
     assert milestones({"m1": 9, "m2": 3, "m3": 14, "m5": 1, "gamma": 0.1}) == [3, 9, 14]
     hp = {"lr_max": 1.0, "gamma": 0.1, "m1": 3, "m2": 6}
     # milestone m is torch's epoch m: the rate first drops for step t = m + 1
-    assert [get_schedule("multistep").lr(t, hp) for t in (3, 4, 6, 7)] == pytest.approx([1.0, 0.1, 0.1, 0.01], rel=REL)
+    assert [get_schedule("multistep-lr").lr(t, hp) for t in (3, 4, 6, 7)] == pytest.approx([1.0, 0.1, 0.1, 0.01], rel=REL)
 
 
 @pytest.mark.parametrize("lr_max,gamma", [(0.1, 0.9), (1.0, 0.5), (3e-4, 0.99), (0.5, 1.0)])
 def test_exponential_matches_torch_exponential_lr(lr_max, gamma):
     hp = {"lr_max": lr_max, "gamma": gamma}
-    assert_same("exponential", hp, stepped(lr_max, lambda o: LRS.ExponentialLR(o, gamma=gamma), 80))
+    assert_same("exponential-lr", hp, stepped(lr_max, lambda o: LRS.ExponentialLR(o, gamma=gamma), 80))
 
 
 # -- PolynomialLR -----------------------------------------------------------------------------------
@@ -85,13 +85,13 @@ def test_exponential_matches_torch_exponential_lr(lr_max, gamma):
 def test_polynomial_matches_torch_polynomial_lr_and_stays_zero_after(total_iters, power):
     hp = {"lr_max": 0.1, "total_iters": total_iters, "power": power}
     theirs = stepped(0.1, lambda o: LRS.PolynomialLR(o, total_iters=total_iters, power=power), total_iters + 10)
-    assert_same("polynomial", hp, theirs)
+    assert_same("polynomial-lr", hp, theirs)
     assert theirs[total_iters] == 0.0  # t = T + 1: torch's epoch T
 
 
 def test_polynomial_reaches_zero_one_step_after_total_iters():
     hp = {"lr_max": 1.0, "total_iters": 4, "power": 1.0}
-    assert [get_schedule("polynomial").lr(t, hp) for t in range(1, 7)] == pytest.approx([1.0, 0.75, 0.5, 0.25, 0.0, 0.0], rel=REL)
+    assert [get_schedule("polynomial-lr").lr(t, hp) for t in range(1, 7)] == pytest.approx([1.0, 0.75, 0.5, 0.25, 0.0, 0.0], rel=REL)
 
 
 # -- OneCycleLR -------------------------------------------------------------------------------------
@@ -155,12 +155,12 @@ def test_one_cycle_landmarks():
 def test_warm_restarts_match_torch_cosine_annealing_warm_restarts(t0, t_mult):
     hp = {"lr_max": 0.1, "lr_min": 0.001, "t0": t0, "t_mult": t_mult}
     theirs = stepped(0.1, lambda o: LRS.CosineAnnealingWarmRestarts(o, T_0=t0, T_mult=t_mult, eta_min=0.001), 120)
-    assert_same("warm-restarts", hp, theirs)
+    assert_same("sgdr", hp, theirs)
 
 
 def test_warm_restarts_restart_at_the_geometric_cycle_starts():
     hp = {"lr_max": 1.0, "lr_min": 0.0, "t0": 2, "t_mult": 3}
-    lr = get_schedule("warm-restarts").lr
+    lr = get_schedule("sgdr").lr
     # cycles of 2, 6, 18 epochs start at t = 1, 3, 9, 27: each opens at lr_max
     assert [t for t in range(1, 40) if lr(t, hp) == 1.0] == [1, 3, 9, 27]
     assert lr(8, hp) == pytest.approx((1 + math.cos(math.pi * 5 / 6)) / 2, rel=REL)
@@ -293,12 +293,12 @@ def test_the_old_warmup_cosine_import_is_the_registry_schedule():
 
 TWIN_SETTINGS = {
     "warmup-cosine": {"warmup": 5, "total": 30, "lr_max": 1e-3, "lr_min": 1e-5},
-    "step": {"lr_max": 0.1, "gamma": 0.5, "step_size": 4},
-    "multistep": {"lr_max": 0.1, "gamma": 0.5, "m1": 3, "m2": 7, "m3": 12},
-    "exponential": {"lr_max": 0.1, "gamma": 0.9},
-    "polynomial": {"lr_max": 0.1, "total_iters": 10, "power": 2.0},
+    "step-lr": {"lr_max": 0.1, "gamma": 0.5, "step_size": 4},
+    "multistep-lr": {"lr_max": 0.1, "gamma": 0.5, "m1": 3, "m2": 7, "m3": 12},
+    "exponential-lr": {"lr_max": 0.1, "gamma": 0.9},
+    "polynomial-lr": {"lr_max": 0.1, "total_iters": 10, "power": 2.0},
     "one-cycle": {"lr_max": 0.1, "total": 29, "pct_start": 0.3, "div_factor": 25.0, "final_div_factor": 1e4},
-    "warm-restarts": {"lr_max": 0.1, "lr_min": 0.001, "t0": 3, "t_mult": 2},
+    "sgdr": {"lr_max": 0.1, "lr_min": 0.001, "t0": 3, "t_mult": 2},
     "warmup-linear": {"warmup": 5, "total": 20, "lr_max": 0.1, "lr_min": 0.01},
     "inverse-sqrt": {"d_model": 64, "warmup": 10},
     "wsd": {"warmup": 5, "total": 25, "cooldown": 8, "lr_max": 0.1, "lr_min": 0.001},
@@ -317,10 +317,10 @@ def test_the_cross_checks_torch_twin_gives_the_closed_form(name):
 
 
 def test_an_unknown_schedule_names_the_known_ones():
-    with pytest.raises(KeyError, match="known: warmup-cosine, step"):
+    with pytest.raises(KeyError, match="known: warmup-cosine, step-lr"):
         get_schedule("cosine-with-hard-restarts")
 
 
 def test_a_fractional_step_count_is_refused_before_torch_sees_it():
     with pytest.raises(ValueError, match="step_size must be a whole number"):
-        get_schedule("step").torch_lrs(torch, {"step_size": 2.5}, 5)
+        get_schedule("step-lr").torch_lrs(torch, {"step_size": 2.5}, 5)

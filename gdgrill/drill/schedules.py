@@ -1,6 +1,6 @@
 """Learning-rate schedules: each a pure function ``lr(t, hp)`` of the step number.
 
-``get_schedule("step")`` gives a :class:`Schedule`: ``lr(t, hp)`` is the learning rate the
+``get_schedule("step-lr")`` gives a :class:`Schedule`: ``lr(t, hp)`` is the learning rate the
 optimizer uses for step ``t`` (1-based: ``t = 1`` is the first update), ``phase(t, hp)``
 names the part of the schedule step ``t`` falls in (for the diagnosis), and
 ``torch_lrs(torch, hp, steps)`` steps torch's own scheduler (for the cross-check and the
@@ -404,7 +404,7 @@ SCHEDULES: dict[str, Schedule] = {
             _phase=_warmup_phase("cosine decay phase"),
         ),
         Schedule(
-            "step",
+            "step-lr",
             {"lr_max": 0.1, "gamma": 0.1, "step_size": 30.0},
             step_decay,
             _LRS + "StepLR",
@@ -412,7 +412,7 @@ SCHEDULES: dict[str, Schedule] = {
             _phase=_drops_phase(lambda t, h: math.floor((t - 1) / h["step_size"])),
         ),
         Schedule(
-            "multistep",
+            "multistep-lr",
             {"lr_max": 0.1, "gamma": 0.1},
             multistep_decay,
             _LRS + "MultiStepLR",
@@ -420,14 +420,14 @@ SCHEDULES: dict[str, Schedule] = {
             _phase=_drops_phase(lambda t, h: sum(1 for m in milestones(h) if m <= t - 1)),
         ),
         Schedule(
-            "exponential",
+            "exponential-lr",
             {"lr_max": 0.1, "gamma": 0.9},
             exponential_decay,
             _LRS + "ExponentialLR",
             lambda torch, opt, h: torch.optim.lr_scheduler.ExponentialLR(opt, gamma=h["gamma"]),
         ),
         Schedule(
-            "polynomial",
+            "polynomial-lr",
             {"lr_max": 0.1, "total_iters": 5.0, "power": 1.0},
             polynomial_decay,
             _LRS + "PolynomialLR",
@@ -443,7 +443,7 @@ SCHEDULES: dict[str, Schedule] = {
             _phase=_one_cycle_phase,
         ),
         Schedule(
-            "warm-restarts",
+            "sgdr",
             {"lr_max": 0.1, "lr_min": 0.0, "t0": 10.0, "t_mult": 1.0},
             warm_restarts,
             _LRS + "CosineAnnealingWarmRestarts",

@@ -324,3 +324,36 @@ def test_an_unknown_schedule_names_the_known_ones():
 def test_a_fractional_step_count_is_refused_before_torch_sees_it():
     with pytest.raises(ValueError, match="step_size must be a whole number"):
         get_schedule("step-lr").torch_lrs(torch, {"step_size": 2.5}, 5)
+
+
+# -- floor() in the drill language, which StepLR and SGDR need -------------------------------------
+
+
+def test_floor_rounds_down_on_numpy_and_torch_and_reads_from_every_spelling():
+    from gdgrill.drill.language import compile_rule, numpy_backend, parse_rule, torch_backend
+
+    for text in ("y = floor(x/3)", "y = ⌊x/3⌋", "y = np.floor(x/3)", "y = math.floor(x/3)"):
+        rule = parse_rule(text, {"x": ()})
+        for backend, x in ((numpy_backend(), 7.0), (torch_backend(torch.float32), torch.tensor(7.0))):
+            env = {"x": x}
+            compiled = compile_rule(rule, backend)
+            compiled.init_state(env, x)
+            compiled.step(env)
+            assert float(env["y"]) == 2.0, (text, backend.name)
+
+
+def test_floor_division_is_refused_with_what_to_write_instead():
+    from gdgrill.drill.language import RefusedAnswer, parse_rule
+
+    with pytest.raises(RefusedAnswer, match=r"'//' is not supported: write floor\(a/b\)"):
+        parse_rule("lr = lr_max*gamma**((t - 1)//step_size)", {"t": (), "lr_max": (), "gamma": (), "step_size": ()})
+
+
+def test_a_drill_name_spelled_like_a_function_is_still_the_name():
+    from gdgrill.drill.catalog import get_drill
+    from gdgrill.drill.judge import judge
+
+    # lr_min's alias `floor` in warmup-cosine, next to floor() the function
+    d = get_drill("warmup-cosine")
+    text = "lr = where(t <= warmup, lr_max*t/warmup, floor + (lr_max - floor)*(1 + cos(pi*(t - warmup)/(total - warmup)))/2) + 0*floor(t)"
+    assert judge(d, text).verdict == "pass"

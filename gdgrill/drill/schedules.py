@@ -12,7 +12,10 @@ construction the optimizer holds the rate for the first update, and every
 torch's rate at ``last_epoch = t − 1``: the value in ``optimizer.param_groups[0]["lr"]``
 before the t-th ``optimizer.step()``. Every closed form below is written in ``t`` and equals
 torch's stepped (chainable) scheduler to rounding — torch multiplies the previous rate by a
-factor at each step where a closed form raises γ to a power, which differs by a few ulp.
+factor at each step where a closed form raises γ to a power, which differs by a few ulp. Two
+deliberate departures: past T, warmup-cosine holds its floor where torch's CosineAnnealingLR
+is periodic and climbs back; and the schedules torch has no class for (inverse-sqrt,
+wsd-sqrt) are checked against ``LambdaLR`` of the closed form itself.
 
 **Hyper-parameters** are floats keyed by the drill language's names (the instance's ``hp``):
 ``lr_max`` (the rate at the start, or the peak), ``lr_min`` (the floor), ``warmup`` (W),
@@ -53,9 +56,6 @@ class Schedule:
     def lr(self, t: float, hp: Hp | None = None) -> float:
         """The learning rate for step ``t`` (1-based); ``hp`` overrides ``defaults``."""
         return self._lr(t, self.merged(hp))
-
-    def __call__(self, t: float, hp: Hp | None = None) -> float:
-        return self.lr(t, hp)
 
     def phase(self, t: float, hp: Hp | None = None) -> str:
         """Where step ``t`` falls, in words ("during warmup (t ≤ W)"); "" for a schedule
@@ -333,35 +333,37 @@ def _inverse_sqrt_phase(t: float, h: Hp) -> str:
 WSD_DEFAULTS = {"warmup": 10.0, "total": 100.0, "cooldown": 20.0, "lr_max": 1e-3, "lr_min": 0.0}
 
 
-def _wsd(cool: Callable[[float], float]) -> LrFn:
-    def lr(t: float, h: Hp) -> float:
-        warmup, total, cooldown, lr_max, lr_min = h["warmup"], h["total"], h["cooldown"], h["lr_max"], h["lr_min"]
-        if t <= warmup:
-            return lr_max * t / warmup
-        if t <= total - cooldown:
-            return lr_max
-        if t >= total:
-            return lr_min
-        return lr_min + (lr_max - lr_min) * (1 - cool((t - (total - cooldown)) / cooldown))
-
-    return lr
+def _wsd(t: float, h: Hp, cool: Callable[[float], float]) -> float:
+    warmup, total, cooldown, lr_max, lr_min = h["warmup"], h["total"], h["cooldown"], h["lr_max"], h["lr_min"]
+    if t <= warmup:
+        return lr_max * t / warmup
+    if t <= total - cooldown:
+        return lr_max
+    if t >= total:
+        return lr_min
+    return lr_min + (lr_max - lr_min) * (1 - cool((t - (total - cooldown)) / cooldown))
 
 
-wsd_linear = _wsd(lambda progress: progress)
-wsd_linear.__doc__ = """WSD with a linear cooldown; see :func:`wsd_sqrt` for the phases."""
-wsd_sqrt = _wsd(math.sqrt)
-wsd_sqrt.__doc__ = """Warmup–stable–decay (Hu et al. 2024, MiniCPM, arXiv:2404.06395; the cooldown
-forms of Hägele et al. 2024, "Scaling Laws and Compute-Optimal Training Beyond Fixed Training
-Durations", arXiv:2405.18392), with W warmup steps, T steps in all, the last D of them cooling
-down, and progress ``p = (t − (T − D))/D`` through the cooldown:
+def wsd_linear(t: float, h: Hp) -> float:
+    """WSD with a linear cooldown, ``1 − p`` in place of ``1 − √p``; see :func:`wsd_sqrt`."""
+    return _wsd(t, h, lambda progress: progress)
 
-* ``t <= W``:            ``lr_max · t/W``   (linear warmup, peak at t = W)
-* ``W < t <= T − D``:    ``lr_max``         (stable)
-* ``T − D < t <= T``:    ``lr_min + (lr_max − lr_min)·(1 − √p)``  (1−√ cooldown; linear: ``1 − p``)
-* ``t > T``:             ``lr_min``
 
-so the rate leaves the plateau at t = T − D + 1 and reaches lr_min on the last step t = T.
-(Hägele et al.'s code counts steps from 0 and reaches the floor one step after the end.)"""
+def wsd_sqrt(t: float, h: Hp) -> float:
+    """Warmup–stable–decay (Hu et al. 2024, MiniCPM, arXiv:2404.06395; the cooldown forms of
+    Hägele et al. 2024, "Scaling Laws and Compute-Optimal Training Beyond Fixed Training
+    Durations", arXiv:2405.18392), with W warmup steps, T steps in all, the last D of them
+    cooling down, and progress ``p = (t − (T − D))/D`` through the cooldown:
+
+    * ``t <= W``:            ``lr_max · t/W``   (linear warmup, peak at t = W)
+    * ``W < t <= T − D``:    ``lr_max``         (stable)
+    * ``T − D < t <= T``:    ``lr_min + (lr_max − lr_min)·(1 − √p)``  (the 1−√ cooldown)
+    * ``t > T``:             ``lr_min``
+
+    so the rate leaves the plateau at t = T − D + 1 and reaches lr_min on the last step t = T.
+    (Hägele et al.'s code, epfml/schedules-and-scaling's ``wsd_schedule``, has the same
+    cooldown at its 0-based step t; run through LambdaLR it reaches the floor one step later.)"""
+    return _wsd(t, h, math.sqrt)
 
 
 def _wsd_linear_torch(torch: Any, opt: Any, h: Hp) -> Any:

@@ -3,7 +3,7 @@ user's rule run through torch on the same device.
 
 For every instance of the drill, the optimizer torch ships (``torch.optim.SGD``, ``RMSprop``,
 ``Adagrad``, ``Adam``, ``AdamW``, ``Adam(amsgrad=True)``; ``torch.nn.utils.clip_grad_norm_``;
-``torch.optim.lr_scheduler.SequentialLR`` of ``LinearLR`` and ``CosineAnnealingLR``) is run on
+the schedule's ``torch.optim.lr_scheduler`` twin, see :mod:`gdgrill.drill.schedules`) is run on
 the instance's parameters and gradients, and the user's rule is run through the language's
 torch backend, both in float32 — and in bfloat16 too for the drills where ε and the low
 precision interact (the adaptive methods: RMSprop, Adagrad, the Adam family). The worst
@@ -24,6 +24,7 @@ import numpy as np
 
 from gdgrill.drill.catalog import Drill
 from gdgrill.drill.language import Rule
+from gdgrill.drill.schedules import get_schedule
 from gdgrill.serialize import json_number
 
 # |Δ| ≤ TOLERANCE[dtype] × the largest |value| the optimizer produced on the instance
@@ -97,7 +98,7 @@ def described(drill: Drill, dtypes: tuple[str, ...], device: str) -> str:
     if drill.kind == "clip":
         return f"torch.nn.utils.clip_grad_norm_ vs {mine}"
     if drill.kind == "schedule":
-        return f"torch.optim.lr_scheduler.SequentialLR(LinearLR, CosineAnnealingLR) vs {mine}"
+        return f"{get_schedule(drill.reference).torch_twin} vs {mine}"
     if drill.reference in _OPTIMIZERS:
         name, _ = _OPTIMIZERS[drill.reference]
         extra = "(amsgrad=True)" if drill.reference == "amsgrad" else "(nesterov=True)" if drill.reference == "nesterov" else ""
@@ -116,17 +117,7 @@ def torch_trajectory(drill: Drill, problem: Any, torch: Any, dtype: Any, device:
     hp = dict(problem.instance.hp)
     out: list[Any] = []
     if drill.kind == "schedule":
-        warmup, total = int(hp["warmup"]), int(hp["total"])
-        param = torch.nn.Parameter(torch.zeros(1, device=device))
-        opt = torch.optim.SGD([param], lr=hp["lr_max"])
-        linear = torch.optim.lr_scheduler.LinearLR(opt, start_factor=1 / warmup, end_factor=1.0, total_iters=max(warmup - 1, 1))
-        cosine = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=total - warmup, eta_min=hp["lr_min"])
-        sched = torch.optim.lr_scheduler.SequentialLR(opt, [linear, cosine], milestones=[warmup - 1]) if warmup > 1 else cosine
-        for _ in range(problem.steps):
-            out.append(opt.param_groups[0]["lr"])
-            opt.step()
-            sched.step()
-        return np.asarray(out, dtype=np.float64)
+        return np.asarray(get_schedule(drill.reference).torch_lrs(torch, hp, problem.steps, device), dtype=np.float64)
     grads = [torch.as_tensor(g, dtype=dtype, device=device) for g in problem.grads]
     if drill.kind == "clip":
         for g in grads:

@@ -56,6 +56,7 @@ from gdgrill.drill.language import (
     iter_vars,
     numpy_backend,
 )
+from gdgrill.drill.schedules import get_schedule
 
 # The search is bounded by work, counted as statements evaluated (one statement on one step
 # of one instance) plus RUN_COST per candidate: deterministic, and close to proportional to time.
@@ -1611,11 +1612,12 @@ def _phase(drill: Drill, d: Departure) -> str:
     if drill.kind != "schedule":
         return f"at step {d.step} on '{d.instance}'"
     hp = next(i.hp for i in drill.instances if i.label == d.instance)
+    phase = get_schedule(drill.reference).phase(d.step, hp)
+    where = f"at t = {d.step} on '{d.instance}'"
+    if not phase:
+        return where
     warmup = hp.get("warmup")
-    if warmup is None:
-        return f"at t = {d.step}"
-    phase = "during warmup (t ≤ W)" if d.step <= warmup else "in the cosine decay phase (t > W), after a right warmup"
-    return f"{phase}, at t = {d.step} on '{d.instance}' (W = {warmup:g})"
+    return f"{phase}, {where}" + (f" (W = {warmup:g})" if warmup is not None else "")
 
 
 def _alignment(drill: Drill, rule: Rule, ref: Rule, i: int | None, mapping: Mapping, cases: list[Case], runner: Runner) -> tuple[Expr, Expr] | None:

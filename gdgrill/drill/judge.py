@@ -32,7 +32,8 @@ from gdgrill.drill.language import (
     parse_rule,
 )
 from gdgrill.drill.crosscheck import TorchCheck
-from gdgrill.drill.references import clip_by_global_norm, get_reference, warmup_cosine
+from gdgrill.drill.references import clip_by_global_norm, get_reference
+from gdgrill.drill.schedules import get_schedule
 from gdgrill.serialize import json_number as _json_number
 
 if TYPE_CHECKING:
@@ -171,7 +172,8 @@ def reference_trajectory(drill: Drill, problem: Problem, xp: Any = np, convert: 
     hp = dict(problem.instance.hp)
     conv = convert or (lambda a: a)
     if drill.kind == "schedule":
-        return np.array([warmup_cosine(t, hp) for t in range(1, problem.steps + 1)])
+        schedule = get_schedule(drill.reference)
+        return np.array([schedule.lr(t, hp) for t in range(1, problem.steps + 1)])
     assert problem.grads is not None
     outputs = []
     if drill.kind == "clip":

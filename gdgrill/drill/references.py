@@ -149,7 +149,7 @@ def get_reference(name: str) -> Optimizer:
         raise KeyError(f"no reference optimizer {name!r} (known: {', '.join(REFERENCES)})") from None
 
 
-# -- Gradient clipping and the learning-rate schedule ------------------------------------
+# -- Gradient clipping -------------------------------------------------------------------
 
 CLIP_EPS = 1e-6  # torch.nn.utils.clip_grad_norm_ adds this to the norm
 
@@ -165,24 +165,5 @@ def clip_by_global_norm(grads: Any, max_norm: float, xp: Any) -> Any:
     return clipped if isinstance(grads, (list, tuple)) else clipped[0]
 
 
-WARMUP_COSINE_DEFAULTS = {"warmup": 10.0, "total": 100.0, "lr_max": 1e-3, "lr_min": 1e-5}
-
-
-def warmup_cosine(t: float, hp: Mapping[str, float] | None = None) -> float:
-    """Learning rate at step ``t`` (1-based) for linear warmup then cosine decay to a floor:
-
-    * ``t <= warmup``:          ``lr_max * t / warmup`` (reaches the peak at ``t = warmup``)
-    * ``warmup < t <= total``:  ``lr_min + (lr_max - lr_min) * (1 + cos(π (t - warmup) / (total - warmup))) / 2``
-    * ``t > total``:            ``lr_min``
-
-    Equal to torch's ``SequentialLR([LinearLR(start_factor=1/warmup, total_iters=warmup-1),
-    CosineAnnealingLR(T_max=total-warmup, eta_min=lr_min)], milestones=[warmup-1])`` read
-    before step ``t`` (its epoch ``t - 1``)."""
-    h = {**WARMUP_COSINE_DEFAULTS, **(hp or {})}
-    warmup, total, lr_max, lr_min = h["warmup"], h["total"], h["lr_max"], h["lr_min"]
-    if t <= warmup:
-        return lr_max * t / warmup
-    if t >= total:  # also covers a schedule that is all warmup (total == warmup)
-        return lr_min
-    progress = (t - warmup) / (total - warmup)
-    return lr_min + (lr_max - lr_min) * (1 + math.cos(math.pi * progress)) / 2
+# The schedules live in gdgrill.drill.schedules; these names stay importable from here.
+from gdgrill.drill.schedules import WARMUP_COSINE_DEFAULTS, warmup_cosine  # noqa: E402,F401

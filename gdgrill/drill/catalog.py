@@ -23,6 +23,8 @@ GRADIENT_PATTERNS = {
     "large": "large gradients (norm well above max_norm)",
     "small": "small gradients (norm below max_norm), one all-zero",
     "none": "no gradients (a schedule)",
+    "zero-init": "standard normal gradients, θ starting at 0 (a zero-initialised layer)",
+    "overflow": "standard normal gradients with an inf or NaN at steps 3, 4, 9 and 16 (an fp16 overflow)",
 }
 
 

@@ -91,11 +91,14 @@ _OPTIMIZERS: dict[str, tuple[str, Callable[[dict[str, float]], dict[str, Any]]]]
 }
 
 
+_CLIPS = {"clip-norm": "clip_grad_norm_", "clip-value": "clip_grad_value_"}
+
+
 def described(drill: Drill, dtypes: tuple[str, ...], device: str) -> str:
     """What the check compares, in words."""
     mine = f"your rule run through torch ({', '.join(dtypes)}, {device})"
     if drill.kind == "clip":
-        return f"torch.nn.utils.clip_grad_norm_ vs {mine}"
+        return f"torch.nn.utils.{_CLIPS[drill.reference]} vs {mine}"
     if drill.kind == "schedule":
         return f"torch.optim.lr_scheduler.SequentialLR(LinearLR, CosineAnnealingLR) vs {mine}"
     if drill.reference in _OPTIMIZERS:
@@ -132,7 +135,10 @@ def torch_trajectory(drill: Drill, problem: Any, torch: Any, dtype: Any, device:
         for g in grads:
             param = torch.zeros_like(g, requires_grad=True)
             param.grad = g.clone()
-            torch.nn.utils.clip_grad_norm_([param], hp["max_norm"])
+            if drill.reference == "clip-value":
+                torch.nn.utils.clip_grad_value_([param], hp["clip_value"])
+            else:
+                torch.nn.utils.clip_grad_norm_([param], hp["max_norm"])
             out.append(param.grad.detach().to(torch.float64).cpu().numpy())
         return np.stack(out)
     ref = get_reference(drill.reference)
@@ -150,7 +156,7 @@ def torch_trajectory(drill: Drill, problem: Any, torch: Any, dtype: Any, device:
     state = ref.init(p, torch)
     for g in grads:
         p, state = ref.step(p, g, state, merged, torch)
-        out.append(p.detach().to(torch.float64).cpu().numpy().copy())
+        out.append(ref.reported(p, state).detach().to(torch.float64).cpu().numpy().copy())
     return np.stack(out)
 
 

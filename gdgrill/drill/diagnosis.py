@@ -233,7 +233,7 @@ def _precedence(e: Expr) -> int:
     if isinstance(e, Cmp):
         return 0
     if isinstance(e, Bin):
-        return {"+": 1, "-": 1, "*": 2, "/": 2, "**": 4}[e.op]
+        return {"+": 1, "-": 1, "*": 2, "/": 2, "%": 2, "**": 4}[e.op]
     if isinstance(e, Unary) or (isinstance(e, Num) and e.value < 0):
         return 3
     return 5
@@ -279,7 +279,7 @@ class Writer:
             if e.op == "**":
                 return f"{self._child(e.left, 4, strict=True)}^{self._child(e.right, 4, strict=False)}"
             left = self._child(e.left, prec, strict=False)
-            right = self._child(e.right, prec, strict=e.op in "-/")
+            right = self._child(e.right, prec, strict=e.op in "-/%")
             sep = f" {e.op} " if e.op in "+-" else e.op
             return f"{left}{sep}{right}"
         if isinstance(e, Call):
@@ -313,7 +313,7 @@ def _needs_brackets(parent: Expr, index: int, child: Expr) -> bool:
     theirs = _precedence(parent)
     if parent.op == "**":
         return mine <= 4 if index == 0 else mine < 4
-    return mine < theirs or (index == 1 and mine == theirs and parent.op in "-/")
+    return mine < theirs or (index == 1 and mine == theirs and parent.op in "-/%")
 
 
 def _number(value: float) -> str:
@@ -401,6 +401,10 @@ class Runner:
         self.runs = 0
         self.work = 0  # see WORK_BUDGET
         self.rtol, self.atol = drill.rtol, drill.atol
+        from gdgrill.drill.judge import step_inputs
+
+        # g, and what the judge derives from it (GradScaler's found_inf), for every step
+        self.given_at = {id(c): step_inputs(drill, c.grads) for c in cases if c.grads is not None}
 
     def compiled(self, s: Assign) -> Callable[[dict[str, Any]], Any]:
         return compile_expression(s.value, self.functions, self._memo)
@@ -446,7 +450,7 @@ class Runner:
         env.update(case.hp)
         env["t"] = np.float64(k + 1)
         if case.grads is not None:
-            env["g"] = case.grads[k]
+            env.update(self.given_at[id(case)][k])
 
     def close(self, a: Any, b: np.ndarray, tolerance: Any = None) -> bool:
         """The judge's test (np.isclose with the drill's tolerances, NaN equal to NaN).

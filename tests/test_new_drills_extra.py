@@ -111,10 +111,11 @@ def test_each_mistake_fails_and_is_diagnosed_as_itself(name, mistake):
 
 
 @pytest.mark.parametrize("name, variant", VARIANTS)
-def test_each_variant_passes(name, variant):
+def test_each_variant_passes_as_itself(name, variant):
     _, drill = DRILLS[name]
     rule = next(v for v in drill.variants if v.id == variant).rule
-    assert judge(drill, rule).passed
+    verdict = judge(drill, rule)
+    assert verdict.passed and verdict.variant is not None and verdict.variant.id == variant, verdict.message
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -148,3 +149,22 @@ def test_loss_scaling_is_given_found_inf_for_the_steps_that_overflow():
     problem = problems(drill)[0]
     seen = rule_trajectory(drill, parse_for(drill, "p = found_inf + 0*p"), problem)[:, 0]
     assert [i + 1 for i, flag in enumerate(seen) if flag] == [3, 4, 9, 16][: sum(1 for s in (3, 4, 9, 16) if s <= problem.steps)]
+
+
+def test_a_schedule_rule_that_reads_its_own_lr_gets_a_verdict_not_a_traceback():
+    # the learning rate is an output, not given: read before it is assigned it is state (0 at first)
+    drill = catalog.get_drill("warmup-cosine")
+    verdict = judge(drill, "lr = where(t == 1, lr_max/warmup, lr + lr_max/warmup)")
+    assert verdict.verdict == "fail" and verdict.first_difference is not None
+    assert verdict.first_difference.step > 3  # right through the warmup (W ≥ 3), wrong once the cosine starts
+
+
+def test_remainder_is_written_back_with_the_brackets_it_needs():
+    from gdgrill.drill.diagnosis import Writer
+    from gdgrill.drill.language import Bin, Num, Var, evaluate, parse_expression
+
+    write = Writer("", {})
+    assert write(Bin("%", Var("t"), Bin("*", Var("k"), Num(2.0))), keep_original=False) == "t%(k*2)"
+    assert write(Bin("*", Bin("%", Var("t"), Var("k")), Num(2.0)), keep_original=False) == "t%k*2"
+    assert evaluate(parse_expression("t % k == 0", ["t", "k"]), {"t": 6.0, "k": 3.0}) == 1.0
+    assert evaluate(parse_expression("(t - 1) % k", ["t", "k"]), {"t": 1.0, "k": 4.0}) == 0.0

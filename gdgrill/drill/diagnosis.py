@@ -663,8 +663,9 @@ def _intended(drill: Drill, i: int, user: Sequence[Assign], ref: Sequence[Assign
     drill's target by position, else the one it agreed with for longest."""
     name = user[i].target
     same_target = [j for j, r in enumerate(ref) if r.target == name]
-    if name == drill.target and same_target:
-        # the k-th assignment of the target from the end matches the reference's
+    if same_target and (name == drill.target or len(same_target) > 1):
+        # the k-th assignment from the end matches the reference's (the target; or a state
+        # the reference sets twice, as Lookahead's slow = where(t == 1, p, slow) then the sync)
         from_end = sum(1 for s in user[i + 1 :] if s.target == name)
         return same_target[max(0, len(same_target) - 1 - from_end)]
     key = _key(name)

@@ -13,7 +13,7 @@ cross-check is asked for.
 from __future__ import annotations
 
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Callable
 
 import numpy as np
@@ -297,7 +297,7 @@ def reference_trajectories(drill: Drill) -> list[np.ndarray]:
 def parse_for(drill: Drill, text: str) -> Rule:
     """Parse ``text`` with the drill's names; refuse a rule that never assigns the target."""
     display = {v.name: (v.symbol if v.symbol == v.name else f"{v.symbol} ({v.name})") for v in (*drill.inputs, *drill.outputs)}
-    rule = parse_rule(text, drill.names, display=display, shadowable=drill.shadowable)
+    rule = _outputs_as_state(drill, parse_rule(text, drill.names, display=display, shadowable=drill.shadowable))
     if drill.target not in rule.assigned:
         symbol = drill.symbol(drill.target)
         raise RefusedAnswer(
@@ -307,6 +307,18 @@ def parse_for(drill: Drill, text: str) -> Rule:
         )
     _refuse_setup_lines(drill, rule)
     return rule
+
+
+def _outputs_as_state(drill: Drill, rule: Rule) -> Rule:
+    """An output the rule reads before assigning it (ema = β·ema + …, lr = lr·γ) is state,
+    like any name of the rule's own: it starts at 0 and carries over between steps."""
+    outputs = {v.name for v in drill.outputs} & rule.assigned
+    seen: set[str] = set()
+    state = list(rule.state)
+    for s in rule.statements:
+        state += [v.name for v in iter_vars(s.value) if v.name in outputs - seen and v.name not in state]
+        seen.add(s.target)
+    return replace(rule, state=tuple(dict.fromkeys(state))) if len(state) > len(rule.state) else rule
 
 
 def _is_shift_of_t(value: Any) -> bool:

@@ -10,7 +10,11 @@ import numpy as np
 import pytest
 
 torch = pytest.importorskip("torch")
-po = pytest.importorskip("pytorch_optimizer")
+try:  # the papers' optimizers as pytorch-optimizer (the test extra) implements them
+    import pytorch_optimizer as po
+except ImportError:
+    po = None
+NEEDS_PO = pytest.mark.skipif(po is None, reason="needs pytorch-optimizer (pip install '.[test]')")
 
 from gdgrill.drill.references import Optimizer, get_reference  # noqa: E402
 from gdgrill.drill.references_extra import (  # noqa: E402
@@ -58,6 +62,7 @@ def close(a, b, rtol=RTOL):
 # -- LAMB ----------------------------------------------------------------------------------------
 
 
+@NEEDS_PO
 @pytest.mark.parametrize("seed", range(3))
 def test_lamb_without_bias_correction_is_pytorch_optimizers_lamb_with_l2_in_the_update(seed):
     # pytorch-optimizer's Lamb follows arXiv v3 (no bias correction of m̂, v̂); adam_debias=True
@@ -121,6 +126,7 @@ def test_lamb_moves_a_zero_initialised_layer_at_full_lr_and_survives_a_zero_upda
 # -- LARS ----------------------------------------------------------------------------------------
 
 
+@NEEDS_PO
 @pytest.mark.parametrize("seed", range(3))
 def test_lars_is_pytorch_optimizers_lars_on_a_weight_matrix(seed):
     # pytorch-optimizer scales tensors of two or more dimensions only (biases get plain SGD);
@@ -155,6 +161,7 @@ def test_lars_guards_use_a_local_lr_of_one():
 # -- Lookahead -----------------------------------------------------------------------------------
 
 
+@NEEDS_PO
 @pytest.mark.parametrize("k, alpha", [(5, 0.5), (3, 0.8), (1, 0.3)])
 def test_lookahead_is_pytorch_optimizers_lookahead_around_sgd(k, alpha):
     p0, grads = problem(k, shape=(5,))
@@ -207,6 +214,7 @@ def test_schedule_free_adamw_follows_the_papers_x_y_z_sequences(b2, wd, warmup):
     close(np.stack([schedule_free_x(y, s, hp) for y, s in zip(ys, states)]), paper_x, rtol=1e-8)
 
 
+@NEEDS_PO
 @pytest.mark.parametrize("wd, warmup", [(0.0, 0), (0.1, 5)])
 def test_schedule_free_adamw_is_pytorch_optimizers_when_beta2_is_zero(wd, warmup):
     # pytorch-optimizer's ScheduleFreeAdamW differs from the paper in two places: it corrects

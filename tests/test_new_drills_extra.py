@@ -168,3 +168,23 @@ def test_remainder_is_written_back_with_the_brackets_it_needs():
     assert write(Bin("*", Bin("%", Var("t"), Var("k")), Num(2.0)), keep_original=False) == "t%k*2"
     assert evaluate(parse_expression("t % k == 0", ["t", "k"]), {"t": 6.0, "k": 3.0}) == 1.0
     assert evaluate(parse_expression("(t - 1) % k", ["t", "k"]), {"t": 1.0, "k": 4.0}) == 0.0
+
+
+@pytest.mark.parametrize(
+    "name, machinery, mistake",
+    [
+        ("weight-ema", "AveragedModel", "ema-from-zero"),
+        ("grad-accumulation", "autograd", "accum-sum-not-mean"),
+        ("loss-scaling", "GradScaler", "scaler-no-unscale"),
+        ("clip-value", "clip_grad_value_", "clip-one-sided"),
+    ],
+)
+def test_mechanics_are_cross_checked_against_torchs_own_machinery(name, machinery, mistake):
+    pytest.importorskip("torch")
+    from gdgrill.drill.crosscheck import cross_check
+
+    _, drill = DRILLS[name]
+    right = cross_check(drill, parse_for(drill, drill.reference_rule), "cpu")
+    wrong = cross_check(drill, parse_for(drill, drill.mutant(mistake).rule), "cpu")
+    assert machinery in right.compared and right.agrees
+    assert wrong.agrees is False

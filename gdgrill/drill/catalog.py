@@ -138,7 +138,7 @@ class Drill:
             "",
             f"Your rule must assign {target}: the judge compares {target} with the reference after every step.",
             "Write one assignment per line (=, +=, -=, *=, /=); any new name you read before assigning it (m, v, velocity, …) is state: it starts at 0 and keeps its value between steps.",
-            "Notation: ^ or ** for powers, √x or sqrt(x), · or * to multiply, β₁ᵗ, m̂, ‖g‖ are all fine.",
+            "Notation: ^ or ** for powers, √x or sqrt(x), · or * to multiply, β₁ᵗ, m̂, ‖g‖ are all fine; t % k is the remainder.",
             "Functions: sqrt abs sign exp log cos sin tanh minimum (min) maximum (max) clip norm sum mean where pow; constant pi (π). np.sqrt, math.cos, torch.sign … are read as sqrt, cos, sign.",
         ]
         return "\n".join(lines)

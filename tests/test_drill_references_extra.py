@@ -409,3 +409,20 @@ def test_references_run_on_torch_tensors_as_on_numpy():
             p, state = ref.step(p, torch.tensor(g), state, hp, torch)
             got.append(ref.reported(p, state).numpy().copy())
         close(np.stack(got), expected, rtol=1e-12)
+
+
+def test_loss_scaling_never_grows_the_float32_scale_to_inf_as_grad_scaler():
+    hp = {"lr": 0.1, "s0": 2.0**126, "growth": 4.0, "backoff": 0.5, "interval": 1.0}
+    p0, grads = problem(0, shape=(2,), steps=3)
+    w = torch.nn.Parameter(torch.tensor(p0))
+    opt = torch.optim.SGD([w], lr=hp["lr"])
+    scaler = torch.amp.GradScaler("cpu", init_scale=hp["s0"], growth_factor=hp["growth"], growth_interval=1)
+    ref = get_reference("loss-scaling")
+    p, state = p0.copy(), ref.init(p0, np)
+    for g in grads:
+        scaler.scale(torch.zeros((), dtype=torch.float64))
+        w.grad = torch.tensor(g)
+        scaler.step(opt)
+        scaler.update()
+        p, state = ref.step(p, g, state, hp, np)
+        assert state["scale"] == scaler.get_scale() == 2.0**126  # 2¹²⁸ overflows float32

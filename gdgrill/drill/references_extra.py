@@ -37,8 +37,8 @@ differs.
 * ``loss-scaling`` — ``torch.amp.GradScaler`` driving SGD: g is the gradient of the scaled
   loss; a step whose g holds an inf or NaN is skipped, otherwise θ ← θ − η·g/s; then the scale
   backs off (s·backoff, tracker reset) on an overflow, or grows (s·growth, tracker reset)
-  after ``interval`` finite steps in a row (``torch._amp_update_scale_``). The scale starts at
-  ``s0`` (torch's init_scale).
+  after ``interval`` finite steps in a row, unless the grown scale overflows float32 (torch keeps it so)
+  (``torch._amp_update_scale_``). The scale starts at ``s0`` (torch's init_scale).
 * ``clip_grad_value`` — ``torch.nn.utils.clip_grad_value_``: every element clamped to [−c, c].
 
 Hyper-parameter names: ``lr``, ``b1``, ``b2``, ``eps``, ``wd``, ``mu`` as in
@@ -173,8 +173,12 @@ def _loss_scaling_step(p: Any, g: Any, state: State, hp: Mapping[str, float], xp
     p = p - lr * (g / scale)
     tracker += 1
     if tracker == int(hp["interval"]):
-        scale, tracker = scale * hp["growth"], 0
+        grown = scale * hp["growth"]
+        scale, tracker = (grown if grown <= FLOAT32_MAX else scale), 0  # torch's scale is float32: never inf
     return p, {"t": t, "scale": scale, "tracker": tracker}
+
+
+FLOAT32_MAX = 3.4028234663852886e38
 
 
 def clip_grad_value(g: Any, clip_value: float, xp: Any) -> Any:

@@ -191,7 +191,7 @@ HOSTILE = {
     "complex": "p = 1j",
     "ellipsis": "p = ...",
     "matmul": "p = g @ g",
-    "modulo": "p = g % 2",
+    "floor-division": "p = g // 2",
     "bitwise": "p = g | 1",
     "chained-compare": "p = where(0 < g < 1, g, 0)",
     "global": "global p",

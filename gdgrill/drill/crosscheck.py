@@ -9,7 +9,11 @@ torch backend, both in float32 — and in bfloat16 too for the drills where ε a
 precision interact (the adaptive methods: RMSprop, Adagrad, the Adam family). The worst
 absolute difference over every step and element is compared with a tolerance relative to the
 largest value the optimizer produced. torch has no Lion: that drill is checked against
-gdgrill's reference Lion (Chen et al. 2023) run in torch on the device, and says so.
+gdgrill's reference Lion (Chen et al. 2023) run in torch on the device, and says so (as are
+LAMB, LARS, Lookahead and schedule-free AdamW, after their papers). The training mechanics run
+torch's own machinery around ``torch.optim.SGD``: ``swa_utils.AveragedModel`` for weight EMA,
+autograd accumulating loss/k for gradient accumulation, ``torch.amp.GradScaler`` for loss
+scaling; clip-by-value runs ``clip_grad_value_``.
 
 Informational: it never changes the verdict, which is decided in float64 by the judge. torch is
 imported here only, and only when the check runs.
@@ -92,17 +96,22 @@ _OPTIMIZERS: dict[str, tuple[str, Callable[[dict[str, float]], dict[str, Any]]]]
 }
 
 
+_CLIPS = {"clip-norm": "clip_grad_norm_", "clip-value": "clip_grad_value_"}
+
+
 def described(drill: Drill, dtypes: tuple[str, ...], device: str) -> str:
     """What the check compares, in words."""
     mine = f"your rule run through torch ({', '.join(dtypes)}, {device})"
     if drill.kind == "clip":
-        return f"torch.nn.utils.clip_grad_norm_ vs {mine}"
+        return f"torch.nn.utils.{_CLIPS[drill.reference]} vs {mine}"
     if drill.kind == "schedule":
         return f"{get_schedule(drill.reference).torch_twin} vs {mine}"
     if drill.reference in _OPTIMIZERS:
         name, _ = _OPTIMIZERS[drill.reference]
         extra = "(amsgrad=True)" if drill.reference == "amsgrad" else "(nesterov=True)" if drill.reference == "nesterov" else ""
         return f"torch.optim.{name}{extra} vs {mine}"
+    if drill.reference in _MECHANICS:
+        return f"{_MECHANICS[drill.reference][0]} vs {mine}"
     return f"gdgrill's reference {drill.reference} (torch.optim has none) run in torch vs {mine}"
 
 
@@ -123,7 +132,10 @@ def torch_trajectory(drill: Drill, problem: Any, torch: Any, dtype: Any, device:
         for g in grads:
             param = torch.zeros_like(g, requires_grad=True)
             param.grad = g.clone()
-            torch.nn.utils.clip_grad_norm_([param], hp["max_norm"])
+            if drill.reference == "clip-value":
+                torch.nn.utils.clip_grad_value_([param], hp["clip_value"])
+            else:
+                torch.nn.utils.clip_grad_norm_([param], hp["max_norm"])
             out.append(param.grad.detach().to(torch.float64).cpu().numpy())
         return np.stack(out)
     ref = get_reference(drill.reference)
@@ -137,12 +149,78 @@ def torch_trajectory(drill: Drill, problem: Any, torch: Any, dtype: Any, device:
             opt.step()
             out.append(param.detach().to(torch.float64).cpu().numpy().copy())
         return np.stack(out)
+    if drill.reference in _MECHANICS:
+        return np.stack(_MECHANICS[drill.reference][1](problem, merged, torch, dtype, device))
     p = torch.as_tensor(problem.p0, dtype=dtype, device=device)  # no torch.optim twin (Lion)
     state = ref.init(p, torch)
     for g in grads:
         p, state = ref.step(p, g, state, merged, torch)
-        out.append(p.detach().to(torch.float64).cpu().numpy().copy())
+        out.append(ref.reported(p, state).detach().to(torch.float64).cpu().numpy().copy())
     return np.stack(out)
+
+
+# -- Training mechanics: torch's own machinery around torch.optim.SGD -------------------------------
+
+
+def _numpy(x: Any, torch: Any) -> np.ndarray:
+    return x.detach().to(torch.float64).cpu().numpy().reshape(-1).copy()
+
+
+def _weight_ema(problem: Any, hp: dict[str, float], torch: Any, dtype: Any, device: str) -> list[np.ndarray]:
+    from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
+
+    shape = problem.p0.shape
+    model = torch.nn.Linear(int(np.prod(shape)), 1, bias=False).to(device=device, dtype=dtype)
+    with torch.no_grad():
+        model.weight.copy_(torch.as_tensor(problem.p0, dtype=dtype, device=device).reshape(1, -1))
+    ema = AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(hp["decay"]))
+    opt = torch.optim.SGD(model.parameters(), lr=hp["lr"])
+    out = []
+    for g in problem.grads:
+        model.weight.grad = torch.as_tensor(g, dtype=dtype, device=device).reshape(1, -1)
+        opt.step()
+        ema.update_parameters(model)
+        out.append(_numpy(ema.module.weight, torch).reshape(shape))
+    return out
+
+
+def _grad_accumulation(problem: Any, hp: dict[str, float], torch: Any, dtype: Any, device: str) -> list[np.ndarray]:
+    k = int(hp["k"])
+    param = torch.tensor(problem.p0, dtype=dtype, device=device, requires_grad=True)
+    opt = torch.optim.SGD([param], lr=hp["lr"])
+    out = []
+    for i, g in enumerate(problem.grads):
+        # a micro-batch loss whose gradient is g, divided by k and backpropagated into .grad
+        ((torch.as_tensor(g, dtype=dtype, device=device) * param).sum() / k).backward()
+        if (i + 1) % k == 0:
+            opt.step()
+            opt.zero_grad()
+        out.append(_numpy(param, torch).reshape(problem.p0.shape))
+    return out
+
+
+def _loss_scaling(problem: Any, hp: dict[str, float], torch: Any, dtype: Any, device: str) -> list[np.ndarray]:
+    param = torch.tensor(problem.p0, dtype=dtype, device=device, requires_grad=True)
+    opt = torch.optim.SGD([param], lr=hp["lr"])
+    scaler = torch.amp.GradScaler(
+        device, init_scale=hp["s0"], growth_factor=hp["growth"], backoff_factor=hp["backoff"], growth_interval=int(hp["interval"])
+    )
+    out = []
+    for g in problem.grads:
+        scaler.scale(torch.zeros((), dtype=dtype, device=device))  # the scale is made here, lazily
+        param.grad = torch.as_tensor(g, dtype=dtype, device=device)  # backward of the scaled loss
+        scaler.step(opt)
+        scaler.update()
+        out.append(_numpy(param, torch).reshape(problem.p0.shape))
+    return out
+
+
+# reference -> (what runs, in words; the run: (problem, hp, torch, dtype, device) -> θ or ema per step)
+_MECHANICS: dict[str, tuple[str, Callable[..., list[np.ndarray]]]] = {
+    "weight-ema": ("torch.optim.swa_utils.AveragedModel(get_ema_multi_avg_fn) over torch.optim.SGD", _weight_ema),
+    "grad-accumulation": ("autograd accumulating loss/k into .grad, torch.optim.SGD every k", _grad_accumulation),
+    "loss-scaling": ("torch.amp.GradScaler driving torch.optim.SGD", _loss_scaling),
+}
 
 
 def cross_check(drill: Drill, rule: Rule, device: str) -> TorchCheck:

@@ -189,6 +189,11 @@ _PY_OPS: dict[str, Callable[[Any, Any], Any]] = {
     "!=": operator.ne,
 }
 
+# a % b, as in Python (the sign of b): "every k-th step" is t % k == 0 (Lookahead's sync,
+# gradient accumulation's optimizer step)
+_BINOPS[ast.Mod] = "%"
+_PY_OPS["%"] = operator.mod
+
 # --------------------------------------------------------------------------------------
 # Normalization (whiteboard notation -> Python syntax), keeping an origin map.
 # --------------------------------------------------------------------------------------

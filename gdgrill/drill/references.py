@@ -33,6 +33,9 @@ class Optimizer:
     defaults: dict[str, float]
     buffers: tuple[str, ...]
     _step: StepFn = field(repr=False)
+    # what a drill compares after each step: the parameters, or the state buffer named here
+    # (weight EMA tracks the average, not θ)
+    output: str = ""
 
     def init(self, params: Any, xp: Any) -> State:
         """The state before the first step: ``t = 0`` and zero buffers shaped like params."""
@@ -42,6 +45,10 @@ class Optimizer:
         """One update; ``hp`` overrides ``defaults``. Returns new params and a new state."""
         merged = {**self.defaults, **hp} if hp else self.defaults
         return self._step(params, grad, state, merged, xp)
+
+    def reported(self, params: Any, state: State) -> Any:
+        """What the drill checks after a step: ``params``, or ``state[output]``."""
+        return state[self.output] if self.output else params
 
 
 # -- SGD family (torch.optim.SGD) -------------------------------------------------------
@@ -143,10 +150,13 @@ REFERENCES: dict[str, Optimizer] = {
 
 def get_reference(name: str) -> Optimizer:
     """The reference optimizer called ``name`` (see :data:`REFERENCES`)."""
+    from gdgrill.drill.references_extra import EXTRA_REFERENCES  # papers' optimizers, training mechanics
+
+    known = {**REFERENCES, **EXTRA_REFERENCES}
     try:
-        return REFERENCES[name]
+        return known[name]
     except KeyError:
-        raise KeyError(f"no reference optimizer {name!r} (known: {', '.join(REFERENCES)})") from None
+        raise KeyError(f"no reference optimizer {name!r} (known: {', '.join(known)})") from None
 
 
 # -- Gradient clipping -------------------------------------------------------------------

@@ -167,7 +167,8 @@ def make_problem(drill: Drill, instance: Instance) -> Problem:
 
 
 def reference_trajectory(drill: Drill, problem: Problem, xp: Any = np, convert: Callable[[Any], Any] | None = None) -> Any:
-    """The reference's output after each step, stacked: (steps, *shape) (or (steps,))."""
+    """The reference's output after each step, stacked: (steps, *shape) (or (steps,)). For an
+    optimizer that is θ, or the buffer of the reference's state the drill's target names."""
     hp = dict(problem.instance.hp)
     conv = convert or (lambda a: a)
     if drill.kind == "schedule":
@@ -183,7 +184,8 @@ def reference_trajectory(drill: Drill, problem: Problem, xp: Any = np, convert: 
         state = ref.init(p, xp)
         for g in problem.grads:
             p, state = ref.step(p, conv(g), state, hp, xp)
-            outputs.append(p)
+            # the parameters, or the state the drill checks instead (ASGD's average ax)
+            outputs.append(p if drill.target == "p" else state[drill.target])
     return xp.stack(outputs)
 
 

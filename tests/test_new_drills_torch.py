@@ -130,6 +130,55 @@ def test_every_explanation_is_interview_grade_prose(name):
         assert len(m.explanation.split()) >= 15 and m.explanation.rstrip().endswith((".", ")")), m.id
 
 
+# right answers written the way candidates write them: other names, notations and forms
+CORRECT = {
+    "adamax": [
+        "m = β₁·m + (1−β₁)·g\nu = max(β₂·u, abs(g) + ε)\nθ = θ − η/(1−β₁ᵗ)·m/u",
+        "exp_avg = beta1*exp_avg + (1-beta1)*grad\nexp_inf = np.maximum(beta2*exp_inf, np.abs(grad) + epsilon)\n"
+        "clr = lr/(1 - beta1**t)\ntheta -= clr*exp_avg/exp_inf",
+    ],
+    "nadam": [
+        # the product of the μ's started with a comparison instead of where()
+        "μ = β₁·(1 − 0.5·0.96^(t·ψ))\nμ_next = β₁·(1 − 0.5·0.96^((t+1)·ψ))\nprod = (prod + (t == 1))*μ\n"
+        "m = β₁·m + (1−β₁)·g\nv = β₂·v + (1−β₂)·g²\nm̂ = μ_next·m/(1 − prod·μ_next) + (1 − μ)·g/(1 − prod)\n"
+        "v̂ = v/(1−β₂ᵗ)\nθ = θ − η·m̂/(√v̂ + ε)",
+        "mu_t = b1*(1 - 0.5*0.96**(t*momentum_decay))\nmu_t1 = b1*(1 - 0.5*0.96**((t+1)*momentum_decay))\n"
+        "mu_product = mu_t if t == 1 else mu_product*mu_t\nm = m + (1-b1)*(g - m)\nv = v + (1-b2)*(g*g - v)\n"
+        "denom = sqrt(v/(1-b2**t)) + eps\np -= lr*(1-mu_t)/(1-mu_product)*g/denom\np -= lr*mu_t1/(1-mu_product*mu_t1)*m/denom",
+    ],
+    "radam": [
+        "m = b1*m + (1-b1)*g\nv = b2*v + (1-b2)*g^2\nm_hat = m/(1-b1^t)\nrho_inf = 2/(1-b2) - 1\n"
+        "rho_t = rho_inf - 2*t*b2^t/(1-b2^t)\nrect = sqrt(max(0, (rho_t-4)*(rho_t-2)*rho_inf/((rho_inf-4)*(rho_inf-2)*rho_t)))\n"
+        "adaptive = sqrt(1 - b2^t)/(sqrt(v) + eps)\np = p - lr*m_hat*rect*adaptive if rho_t > 5 else p - lr*m_hat",
+    ],
+    "adadelta": [
+        "E_g2 = ρ·E_g2 + (1−ρ)·g²\nΔ = √(E_dx2 + ε)/√(E_g2 + ε)·g\nE_dx2 = ρ·E_dx2 + (1−ρ)·Δ²\nθ = θ − η·Δ",
+        "square_avg = rho*square_avg + (1-rho)*g*g\nstd = sqrt(square_avg + eps)\ndelta = sqrt(acc_delta + eps)/std*g\n"
+        "acc_delta = rho*acc_delta + (1-rho)*delta*delta\np = p - lr*delta",
+    ],
+    "adafactor": [
+        "β̂ = 1 − t^τ\nα = max(ε₂, √mean(θ²))·min(η, 1/√t)\nθ = θ·(1 − η·λ)\nR = β̂·R + (1 − β̂)·row_mean(g²)\n"
+        "C = β̂·C + (1 − β̂)·col_mean(g²)\nV = R·C/max(mean(R), ε₁)\nU = g/√max(V, ε₁²)\nθ = θ − α·U/max(1, √mean(U²)/d)",
+    ],
+    "rprop": [
+        "s = sign(g*prev)\nstep_size = where(t == 1, Δ₀, step_size)\n"
+        "step_size = where(s > 0, step_size*η_plus, where(s < 0, step_size*η_minus, step_size))\n"
+        "step_size = clip(step_size, Δ_min, Δ_max)\ng = where(s < 0, 0, g)\nθ = θ − sign(g)·step_size\nprev = g",
+    ],
+    "asgd": [
+        "η = η₀/(1 + λ·η₀·(t−1))^α\nθ = θ·(1 − λ·η) − η·g\nμ = 1/max(1, t − 1 − t₀)\nax = ax + μ·(θ − ax)",
+        "eta = lr/((1 + lambd*lr*(t - 1))**alpha)\np = p*(1 - lambd*eta)\np = p - eta*g\nmu = 1/max(1, t - 1 - t0)\n"
+        "ax = where(mu == 1, p, ax + (p - ax)*mu)",
+    ],
+}
+
+
+@pytest.mark.parametrize("name,text", [(name, text) for name, texts in CORRECT.items() for text in texts])
+def test_correct_answers_pass_in_other_notations(name, text):
+    verdict = judge(DRILLS[name], text)
+    assert verdict.verdict == "pass", verdict.message
+
+
 @pytest.mark.parametrize("name", NAMES)
 def test_the_reference_trajectories_are_finite(name):
     for trajectory in reference_trajectories(DRILLS[name]):

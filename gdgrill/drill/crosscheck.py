@@ -2,7 +2,8 @@
 user's rule run through torch on the same device.
 
 For every instance of the drill, the optimizer torch ships (``torch.optim.SGD``, ``RMSprop``,
-``Adagrad``, ``Adam``, ``AdamW``, ``Adam(amsgrad=True)``; ``torch.nn.utils.clip_grad_norm_``;
+``Adagrad``, ``Adam``, ``AdamW``, ``Adam(amsgrad=True)``, ``NAdam``, ``RAdam``, ``Adamax``,
+``Adadelta``, ``Adafactor``, ``Rprop``, ``ASGD``; ``torch.nn.utils.clip_grad_norm_``;
 the schedule's ``torch.optim.lr_scheduler`` twin, see :mod:`gdgrill.drill.schedules`) is run on
 the instance's parameters and gradients, and the user's rule is run through the language's
 torch backend, both in float32 — and in bfloat16 too for the drills where ε and the low
@@ -93,6 +94,16 @@ _OPTIMIZERS: dict[str, tuple[str, Callable[[dict[str, float]], dict[str, Any]]]]
     "adam": ("Adam", lambda h: dict(lr=h["lr"], betas=(h["b1"], h["b2"]), eps=h["eps"], weight_decay=h["wd"])),
     "adamw": ("AdamW", lambda h: dict(lr=h["lr"], betas=(h["b1"], h["b2"]), eps=h["eps"], weight_decay=h["wd"])),
     "amsgrad": ("Adam", lambda h: dict(lr=h["lr"], betas=(h["b1"], h["b2"]), eps=h["eps"], weight_decay=h["wd"], amsgrad=True)),
+    "nadam": ("NAdam", lambda h: dict(lr=h["lr"], betas=(h["b1"], h["b2"]), eps=h["eps"], weight_decay=h["wd"], momentum_decay=h["psi"])),
+    "radam": ("RAdam", lambda h: dict(lr=h["lr"], betas=(h["b1"], h["b2"]), eps=h["eps"], weight_decay=h["wd"])),
+    "adamax": ("Adamax", lambda h: dict(lr=h["lr"], betas=(h["b1"], h["b2"]), eps=h["eps"], weight_decay=h["wd"])),
+    "adadelta": ("Adadelta", lambda h: dict(lr=h["lr"], rho=h["rho"], eps=h["eps"], weight_decay=h["wd"])),
+    "adafactor": (
+        "Adafactor",
+        lambda h: dict(lr=h["lr"], beta2_decay=h["b2_decay"], eps=(h["eps1"], h["eps2"]), d=h["d"], weight_decay=h["wd"]),
+    ),
+    "rprop": ("Rprop", lambda h: dict(lr=h["lr"], etas=(h["eta_minus"], h["eta_plus"]), step_sizes=(h["step_min"], h["step_max"]))),
+    "asgd": ("ASGD", lambda h: dict(lr=h["lr"], lambd=h["lambd"], alpha=h["alpha"], t0=h["t0"], weight_decay=h["wd"])),
 }
 
 
@@ -147,7 +158,9 @@ def torch_trajectory(drill: Drill, problem: Any, torch: Any, dtype: Any, device:
         for g in grads:
             param.grad = g
             opt.step()
-            out.append(param.detach().to(torch.float64).cpu().numpy().copy())
+            # θ, or the state the drill checks (ASGD's average: torch's state["ax"])
+            value = param if drill.target == "p" else opt.state[param][drill.target]
+            out.append(value.detach().to(torch.float64).cpu().numpy().copy())
         return np.stack(out)
     if drill.reference in _MECHANICS:
         return np.stack(_MECHANICS[drill.reference][1](problem, merged, torch, dtype, device))
@@ -155,7 +168,8 @@ def torch_trajectory(drill: Drill, problem: Any, torch: Any, dtype: Any, device:
     state = ref.init(p, torch)
     for g in grads:
         p, state = ref.step(p, g, state, merged, torch)
-        out.append(ref.reported(p, state).detach().to(torch.float64).cpu().numpy().copy())
+        value = p if drill.target == "p" else state[drill.target]
+        out.append(value.detach().to(torch.float64).cpu().numpy().copy())
     return np.stack(out)
 
 

@@ -192,7 +192,8 @@ def step_inputs(drill: Drill, grads: Any) -> list[dict[str, Any]]:
 
 
 def reference_trajectory(drill: Drill, problem: Problem, xp: Any = np, convert: Callable[[Any], Any] | None = None) -> Any:
-    """The reference's output after each step, stacked: (steps, *shape) (or (steps,))."""
+    """The reference's output after each step, stacked: (steps, *shape) (or (steps,)). For an
+    optimizer that is θ, or the buffer of the reference's state the drill's target names."""
     hp = dict(problem.instance.hp)
     conv = convert or (lambda a: a)
     if drill.kind == "schedule":
@@ -210,7 +211,8 @@ def reference_trajectory(drill: Drill, problem: Problem, xp: Any = np, convert: 
         state = ref.init(p, xp)
         for g in problem.grads:
             p, state = ref.step(p, conv(g), state, hp, xp)
-            outputs.append(ref.reported(p, state))
+            # the parameters, or the state the drill checks instead (ASGD's average ax)
+            outputs.append(p if drill.target == "p" else state[drill.target])
     return xp.stack(outputs)
 
 

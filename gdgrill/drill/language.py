@@ -159,13 +159,15 @@ FUNCTIONS: dict[str, tuple[int, int, str]] = {
     "norm": (1, 1, "global L2 norm of the whole array (also ‖x‖)"),
     "sum": (1, 1, "sum of all elements"),
     "mean": (1, 1, "mean of all elements"),
+    "row_mean": (1, 1, "mean of each row of a matrix (over the last axis), kept as a column"),
+    "col_mean": (1, 1, "mean of each column of a matrix (over the second-to-last axis), kept as a row"),
     "where": (3, 3, "where(cond, a, b), elementwise; also `a if cond else b`"),
     "pow": (2, 2, "pow(x, y) = x**y"),
     "floor": (1, 1, "round down to a whole number (also ⌊x⌋)"),
 }
 FUNCTION_ALIASES = {
     "max": "maximum", "min": "minimum", "fmax": "maximum", "fmin": "minimum", "sgn": "sign", "ln": "log",
-    "power": "pow", "clamp": "clip",
+    "power": "pow", "clamp": "clip", "rowmean": "row_mean", "colmean": "col_mean",
 }  # fmt: skip
 CONSTANTS = {"pi": math.pi, "π": math.pi}
 # np.sqrt(x), math.cos(x), torch.sign(x), np.linalg.norm(x), math.pi: read as sqrt(x), cos(x), …
@@ -1255,11 +1257,17 @@ def numpy_backend() -> Backend:
             x = np.asarray(x)
             return np.sqrt(np.sum(x * x))
 
+        def row_mean(x: Any) -> Any:
+            return np.mean(x, axis=-1, keepdims=True)
+
+        def col_mean(x: Any) -> Any:
+            return np.mean(x, axis=-2, keepdims=True)
+
         fns: dict[str, Callable[..., Any]] = {
             "sqrt": np.sqrt, "abs": np.abs, "sign": np.sign, "exp": np.exp, "log": np.log,
             "cos": np.cos, "sin": np.sin, "tanh": np.tanh, "maximum": np.maximum,
             "minimum": np.minimum, "clip": np.clip, "norm": norm, "sum": np.sum,
-            "mean": np.mean, "where": np.where, "pow": np.power, "floor": np.floor,
+            "mean": np.mean, "where": np.where, "pow": np.power, "floor": np.floor, "row_mean": row_mean, "col_mean": col_mean,
         }  # fmt: skip
         _NUMPY_BACKEND = Backend("numpy", fns, np.zeros_like)
     return _NUMPY_BACKEND
@@ -1294,13 +1302,19 @@ def torch_backend(dtype: Any = None, device: Any = "cpu") -> Backend:
     def clip(x: Any, lo: Any, hi: Any) -> Any:
         return torch.minimum(torch.maximum(x, lo), hi)
 
+    def row_mean(x: Any) -> Any:
+        return torch.mean(x, dim=-1, keepdim=True)
+
+    def col_mean(x: Any) -> Any:
+        return torch.mean(x, dim=-2, keepdim=True)
+
     fns: dict[str, Callable[..., Any]] = {
         "sqrt": scalars(torch.sqrt), "abs": scalars(torch.abs), "sign": scalars(torch.sign),
         "exp": scalars(torch.exp), "log": scalars(torch.log), "cos": scalars(torch.cos),
         "sin": scalars(torch.sin), "tanh": scalars(torch.tanh),
         "maximum": scalars(torch.maximum), "minimum": scalars(torch.minimum),
         "clip": scalars(clip), "norm": scalars(norm), "sum": scalars(torch.sum), "mean": scalars(torch.mean),
-        "where": scalars(where), "pow": scalars(torch.pow), "floor": scalars(torch.floor),
+        "where": scalars(where), "pow": scalars(torch.pow), "floor": scalars(torch.floor), "row_mean": scalars(row_mean), "col_mean": scalars(col_mean),
     }  # fmt: skip
 
     def zeros_like(x: Any) -> Any:

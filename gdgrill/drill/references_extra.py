@@ -209,7 +209,7 @@ EXTRA_REFERENCES: dict[str, Optimizer] = {
         Optimizer("lars", {"lr": 1e-3, "mu": 0.9, "wd": 0.0, "trust": 1e-3}, ("buf",), _lars_step),
         Optimizer("schedule-free-adamw", {**_ADAM, "lr": 2.5e-3, "eps": 1e-8, "wd": 0.0, "warmup": 0.0}, ("z", "v"), _schedule_free_adamw_step),
         Optimizer("lookahead", {"lr": 1e-3, "k": 5.0, "alpha": 0.5}, ("slow",), _lookahead_step),
-        Optimizer("weight-ema", {"lr": 1e-3, "decay": 0.999}, ("ema",), _weight_ema_step, output="ema"),
+        Optimizer("weight-ema", {"lr": 1e-3, "decay": 0.999}, ("ema",), _weight_ema_step),
         Optimizer("grad-accumulation", {"lr": 1e-3, "k": 4.0}, ("acc",), _grad_accumulation_step),
         Optimizer(
             "loss-scaling",

@@ -233,7 +233,7 @@ def _precedence(e: Expr) -> int:
     if isinstance(e, Cmp):
         return 0
     if isinstance(e, Bin):
-        return {"+": 1, "-": 1, "*": 2, "/": 2, "**": 4}[e.op]
+        return {"+": 1, "-": 1, "*": 2, "/": 2, "@": 2, "**": 4}[e.op]
     if isinstance(e, Unary) or (isinstance(e, Num) and e.value < 0):
         return 3
     return 5
@@ -279,7 +279,7 @@ class Writer:
             if e.op == "**":
                 return f"{self._child(e.left, 4, strict=True)}^{self._child(e.right, 4, strict=False)}"
             left = self._child(e.left, prec, strict=False)
-            right = self._child(e.right, prec, strict=e.op in "-/")
+            right = self._child(e.right, prec, strict=_right_needs_brackets(e.op, e.right))
             sep = f" {e.op} " if e.op in "+-" else e.op
             return f"{left}{sep}{right}"
         if isinstance(e, Call):
@@ -313,7 +313,14 @@ def _needs_brackets(parent: Expr, index: int, child: Expr) -> bool:
     theirs = _precedence(parent)
     if parent.op == "**":
         return mine <= 4 if index == 0 else mine < 4
-    return mine < theirs or (index == 1 and mine == theirs and parent.op in "-/")
+    return mine < theirs or (index == 1 and mine == theirs and _right_needs_brackets(parent.op, child))
+
+
+def _right_needs_brackets(op: str, right: Expr) -> bool:
+    """Whether a right operand of the same precedence needs brackets: a - (b - c), a/(b*c),
+    and around or after a matrix product, a*(B@C) and A@(B*C) (elementwise and matrix
+    products do not associate)."""
+    return op in ("-", "/", "@") or (op == "*" and isinstance(right, Bin) and right.op == "@")
 
 
 def _number(value: float) -> str:

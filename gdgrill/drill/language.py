@@ -1557,7 +1557,7 @@ def _runtime_reason(exc: BaseException) -> str:
     if "broadcast" in text or "must match the size" in text or "size of tensor" in text:
         shapes = _SHAPES.search(text)
         seen = f" ({shapes.group(1).strip()})" if shapes else ""
-        return f"the arrays' shapes do not fit together{seen}: the rule works elementwise on θ-shaped arrays and scalars"
+        return f"the arrays' shapes do not fit together{seen}: + - * / work elementwise on θ-shaped arrays and numbers (@ is the matrix product)"
     if isinstance(exc, ZeroDivisionError):
         return "a division by zero"
     if isinstance(exc, OverflowError):

@@ -157,3 +157,52 @@ def test_the_reference_trajectories_are_finite_and_move_every_instance():
     for pr, ref in zip(problems(MUON), reference_trajectories(MUON)):
         assert ref.shape == (pr.steps, *pr.instance.shape) and np.isfinite(ref).all()
         assert not np.allclose(ref[-1], pr.p0)
+
+
+# -- Diagnosing wrong answers on matrices ---------------------------------------------------------
+
+
+def _verdict(mistake_id: str):
+    return judge(MUON, MUON.mutant(mistake_id).rule)
+
+
+def test_a_mistake_in_the_loop_is_named_by_its_line_and_pass():
+    message = _verdict("muon-coefficients-swapped").message
+    assert "Line 6 (pass 1 of 5 through the loop) is the first to go wrong: your B" in message
+    assert "The reference computes B = b*A + c*A@A." in message
+
+
+def test_a_gram_matrix_is_compared_with_the_references_not_with_theta():
+    # A = X·Xᵀ is 6×6 for a 6×3 θ: it is compared as it is, so the first wrong line is the
+    # unnormalised Gram matrix, not every non-θ-shaped line from step 1 on
+    message = _verdict("muon-not-normalised").message
+    assert "Line 4 (pass 1 of 5 through the loop) is the first to go wrong: your A" in message
+    assert "The reference computes A = X@Xᵀ." in message
+
+
+def test_an_iterated_name_is_matched_to_the_same_assignment_of_the_reference():
+    # plain momentum's X = buf/‖buf‖ equals Nesterov's at step 1 (both are g/‖g‖) and departs
+    # at step 2; the Newton–Schulz X's after it are not compared with this first X
+    message = _verdict("muon-no-nesterov").message
+    assert "Line 2 is the first to go wrong: your X" in message and "at step 2" in message
+
+
+@pytest.mark.parametrize(
+    ("mistake_id", "before", "after"),
+    [
+        ("muon-no-lr-adjustment", "lr", "lr*sqrt(max(1, rows(p)/cols(p)))"),
+        ("muon-lr-adjustment-without-floor", "rows(p)/cols(p)", "max(1, rows(p)/cols(p))"),
+        ("muon-decay-with-adjusted-lr", "lr*sqrt(max(1, rows(p)/cols(p)))", "lr"),
+        ("muon-no-eps-floor", "norm(u)", "max(norm((1 - mu)*g + mu*buf), ε)"),
+    ],
+)
+def test_a_one_edit_mistake_gets_its_repair(mistake_id, before, after):
+    repair = _verdict(mistake_id).diagnosis.repair
+    assert repair is not None and (repair.before, repair.after) == (before, after)
+
+
+@pytest.mark.parametrize("mutant", MUON.mutants, ids=lambda m: m.id)
+def test_every_diagnosis_stays_readable(mutant):
+    # the reference's iterated X is named, not inlined 5 levels deep
+    message = _verdict(mutant.id).message
+    assert len(message) < 700 and "a*(a*(" not in message

@@ -282,6 +282,8 @@ class Writer:
             right = self._child(e.right, prec, strict=_right_needs_brackets(e.op, e.right))
             sep = f" {e.op} " if e.op in "+-" else e.op
             return f"{left}{sep}{right}"
+        if isinstance(e, Call) and e.func == "transpose":
+            return f"{self._child(e.args[0], 5, strict=False)}ᵀ"
         if isinstance(e, Call):
             name = _SHOWN_FUNCTIONS.get(e.func, e.func)
             return f"{name}({', '.join(self(a) for a in e.args)})"
@@ -294,12 +296,17 @@ class Writer:
         return f"({text})" if need else text
 
 
-def line_label(rule: Rule, s: Assign) -> str:
+def line_label(rule: Rule, s: Assign, index: int | None = None) -> str:
     """"3" for the statement on line 3, "1 (statement 4)" when one line holds several
-    (LaTeX ``\\\\`` breaks, ``;``)."""
+    (LaTeX ``\\\\`` breaks, ``;``), "5 (pass 2 of 5 through the loop)" for a line of a
+    ``repeat`` loop when ``index`` (among the rule's statements) says which pass."""
     sharing = [t for t in rule.statements if t.line == s.line]
     if len(sharing) == 1:
         return str(s.line)
+    if all(t is s for t in sharing):  # one line of a loop, unrolled
+        if index is None:
+            return str(s.line)
+        return f"{s.line} (pass {sum(1 for t in rule.statements[: index + 1] if t is s)} of {len(sharing)} through the loop)"
     return f"{s.line} (statement {rule.statements.index(s) + 1})"
 
 
@@ -584,10 +591,15 @@ def scale_words(drill: Drill, ratios: list[float | None], cases: list[Case]) -> 
 
 
 def _stacked(values: list[Any], shape: tuple[int, ...]) -> np.ndarray | None:
-    """A statement's values over the steps as one (steps, *shape) array (None when a value
-    has a shape of its own)."""
+    """A statement's values over the steps as one (steps, *shape) array; a quantity with a
+    shape of its own (a Gram matrix X·Xᵀ) keeps it; None when its shape changes from step to step."""
+    arrays = [np.asarray(v, dtype=np.float64) for v in values]
     try:
-        return np.stack([np.broadcast_to(np.asarray(v, dtype=np.float64), shape) for v in values])
+        return np.stack([np.broadcast_to(a, shape) for a in arrays])
+    except ValueError:
+        pass
+    try:
+        return np.stack(arrays)
     except ValueError:
         return None
 
@@ -666,8 +678,9 @@ def _intended(drill: Drill, i: int, user: Sequence[Assign], ref: Sequence[Assign
     drill's target by position, else the one it agreed with for longest."""
     name = user[i].target
     same_target = [j for j, r in enumerate(ref) if r.target == name]
-    if name == drill.target and same_target:
-        # the k-th assignment of the target from the end matches the reference's
+    if same_target and (name == drill.target or len(same_target) > 1):
+        # the k-th assignment of the target, or of a quantity the reference iterates
+        # (Newton–Schulz's X), from the end matches the reference's
         from_end = sum(1 for s in user[i + 1 :] if s.target == name)
         return same_target[max(0, len(same_target) - 1 - from_end)]
     key = _key(name)
@@ -706,7 +719,7 @@ def trace_nonfinite(drill: Drill, runner: Runner, rule: Rule, write: Writer) -> 
         return None
     k, i, c, env = best
     s = statements[i]
-    label = line_label(rule, s)
+    label = line_label(rule, s, i)
     node, kind, operand = _culprit(s.value, env)
     shown = drill.symbol(s.target) if s.target in drill.names else write.name(s.target)
     value = np.asarray(runner.trace(statements, runner.cases[c])[i][k])
@@ -1426,7 +1439,10 @@ def _assignment_text(s: Assign, write: Writer) -> str:
 
 def _inline(statements: Sequence[Assign], upto: int, keep: set[str]) -> Expr:
     """Statement ``upto``'s value with earlier temporaries substituted in (names in ``keep``
-    — state and inputs — stay names)."""
+    — state and inputs — stay names, and so do names assigned more than once: an iterated
+    quantity, Newton–Schulz's X, would otherwise grow a tree exponential in the iterations)."""
+    assigned = [s.target for s in statements]
+    keep = keep | {name for name in assigned if assigned.count(name) > 1}
     env: dict[str, Expr] = {}
     for s in statements[:upto]:
         env[s.target] = _substitute(s.value, env, keep)
@@ -1611,7 +1627,7 @@ def _comparable(a: Any, b: Any) -> tuple[np.ndarray, np.ndarray]:
 def _departure_sentence(d: Departure, drill: Drill, rule: Rule) -> str:
     role = f" ({d.role})" if d.role else ""
     when = _phase(drill, d)
-    return f"Line {line_label(rule, rule.statements[d.statement - 1])} is the first to go wrong: your {d.name}{role} departs from the reference's {when}: yours {_fmt(d.yours)}, the reference's {_fmt(d.expected)}."
+    return f"Line {line_label(rule, rule.statements[d.statement - 1], d.statement - 1)} is the first to go wrong: your {d.name}{role} departs from the reference's {when}: yours {_fmt(d.yours)}, the reference's {_fmt(d.expected)}."
 
 
 def _phase(drill: Drill, d: Departure) -> str:

@@ -206,3 +206,42 @@ def test_every_diagnosis_stays_readable(mutant):
     # the reference's iterated X is named, not inlined 5 levels deep
     message = _verdict(mutant.id).message
     assert len(message) < 700 and "a*(a*(" not in message
+
+
+# -- The cross-check against torch.optim.Muon ---------------------------------------------------------
+
+@pytest.mark.parametrize("text", [MUON.reference_rule, TORCH_AS_WRITTEN.strip()], ids=["reference", "torch-with-transposes"])
+def test_a_passing_rule_agrees_with_torch_optim_muon_within_bfloat16_error(text):
+    pytest.importorskip("torch")
+    verdict = judge(MUON, text, torch_device="cpu")
+    check = verdict.torch
+    assert verdict.passed and check.agrees, check
+    assert check.compared.startswith("torch.optim.Muon (its Newton–Schulz in bfloat16, as torch runs it) vs your rule")
+    assert check.checks[0].dtype == "float32" and 0 < check.checks[0].max_abs_diff <= check.checks[0].tolerance
+
+
+def test_the_cross_check_runs_torch_optim_muon_itself(monkeypatch):
+    """A torch.optim.Muon that moves θ a little further must show up as a disagreement."""
+    torch = pytest.importorskip("torch")
+
+    class Drifting(torch.optim.Muon):
+        def step(self, closure=None):
+            out = super().step(closure)
+            with torch.no_grad():
+                for group in self.param_groups:
+                    for p in group["params"]:
+                        p.add_(2e-2)
+            return out
+
+    monkeypatch.setattr(torch.optim, "Muon", Drifting)
+    check = judge(MUON, MUON.reference_rule, torch_device="cpu").torch
+    assert check.agrees is False and check.checks[0].max_abs_diff > check.checks[0].tolerance
+
+
+@pytest.mark.cuda
+def test_on_cuda_torch_optim_muon_and_the_rule_agree():
+    torch = pytest.importorskip("torch")
+    if not torch.cuda.is_available():
+        pytest.skip("needs CUDA (no GPU on this machine)")
+    check = judge(MUON, MUON.reference_rule, torch_device="cuda").torch
+    assert check.device == "cuda" and check.agrees, check

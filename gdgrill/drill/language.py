@@ -14,12 +14,20 @@ Pipeline::
   hats and bars (``m̂`` → ``m_hat``, ``v̄`` → ``v_bar``); ``√x`` / ``√(…)`` → ``sqrt(…)``;
   ``‖g‖`` and ``‖g‖₂`` → ``norm(g)``; ``⊙`` → ``*``; ``½`` → ``(1/2)``; ``_{t}``, ``_{t-1}``
   subscripts dropped; ``lambda`` as a name; indentation common to every line removed (an
-  answer pasted from an indented block).
+  answer pasted from an indented block); ``Xᵀ``, ``X^⊤``, ``X^\\top`` → ``X.T``; ``‖X‖_F`` →
+  ``norm(X)``; ``repeat 5:`` → ``for _ in range(5):``.
+* Matrices: ``@`` is the matrix product (``matmul(a, b)`` too), ``X.T`` / ``transpose(X)`` the
+  transpose, ``norm`` of a matrix its Frobenius norm, ``rows``/``cols``/``numel`` its shape as
+  plain numbers; a product of shapes that do not fit is refused naming both.
+* A bounded loop, ``repeat N:`` (or ``for _ in range(N):``, N a literal from 1 to
+  :data:`MAX_REPEAT`) over indented assignments, is unrolled when parsed: the rule stays a
+  flat tuple of assignments for the interpreter, the judge and the diagnosis.
 * ``np.sqrt(x)``, ``math.cos(x)``, ``torch.sign(x)``, ``np.linalg.norm(x)``, ``math.pi``: the
   exact prefixes in :data:`MODULE_PREFIXES` before a function or constant of the language are
   dropped when the tree is converted (nothing is looked up on a module; any other attribute is
   refused).
-* :func:`parse_rule` accepts assignments only (``=``, ``+=``, ``-=``, ``*=``, ``/=``); every
+* :func:`parse_rule` accepts assignments only (``=``, ``+=``, ``-=``, ``*=``, ``/=``, and
+  ``repeat N:`` over them); every
   other construct is refused with :class:`RefusedAnswer` (line, column, one-line reason).
 * :func:`parse_expression` parses a single formula (e.g. ``mu*(1 - b1^t)``) into an
   :data:`Expr` tree over the names given; :func:`evaluate` computes it on numbers or arrays.

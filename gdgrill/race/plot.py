@@ -36,6 +36,7 @@ COLOURS = {
     "adamw": "bright_green",
     "amsgrad": "bright_cyan",
     "lion": "yellow",
+    "muon": "bright_yellow",
     "yours": "bright_white",
 }
 PNG_COLOURS = {
@@ -48,6 +49,7 @@ PNG_COLOURS = {
     "adamw": "#8c564b",
     "amsgrad": "#7f7f7f",
     "lion": "#ff7f0e",
+    "muon": "#bcbd22",
     "yours": "#000000",
 }
 BANDS = 8

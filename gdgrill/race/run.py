@@ -35,6 +35,7 @@ LETTERS = {
     "adamw": "W",
     "amsgrad": "X",
     "lion": "L",
+    "muon": "U",
     "yours": "Y",
 }
 YOURS = "yours"

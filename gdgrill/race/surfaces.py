@@ -62,7 +62,8 @@ class Surface:
 
 # Learning rates per surface. The valley's are chosen against its curvatures (1 across the
 # floor, 1/κ along it), so they stay right for any κ: SGD just below 2/λ_max zig-zags, momentum
-# and Adam travel the floor faster, Lion moves η per coordinate per step.
+# and Adam travel the floor faster, Lion moves η per coordinate per step, and Muon (the point
+# read as a 2×1 matrix: normalised momentum) about η·√2 per step, so it takes Lion's rates.
 _VALLEY_LRS = {
     "sgd": 1.9,
     "momentum": 0.5,
@@ -73,6 +74,7 @@ _VALLEY_LRS = {
     "adamw": 0.5,
     "amsgrad": 0.5,
     "lion": 0.1,
+    "muon": 0.1,
 }
 _ROSENBROCK_LRS = {
     "sgd": 1.5e-3,
@@ -84,6 +86,7 @@ _ROSENBROCK_LRS = {
     "adamw": 0.1,
     "amsgrad": 0.1,
     "lion": 3e-3,
+    "muon": 3e-3,
 }
 _SADDLE_LRS = {
     "sgd": 0.05,
@@ -95,6 +98,7 @@ _SADDLE_LRS = {
     "adamw": 0.05,
     "amsgrad": 0.05,
     "lion": 0.02,
+    "muon": 0.02,
 }
 
 

@@ -166,10 +166,12 @@ def _verdict(mistake_id: str):
     return judge(MUON, MUON.mutant(mistake_id).rule)
 
 
-def test_a_mistake_in_the_loop_is_named_by_its_line_and_pass():
-    message = _verdict("muon-coefficients-swapped").message
-    assert "Line 6 (pass 1 of 5 through the loop) is the first to go wrong: your B" in message
-    assert "The reference computes B = b*A + c*A@A." in message
+def test_a_mistake_in_the_loop_is_named_by_its_line_and_pass_and_repaired_in_every_pass():
+    verdict = _verdict("muon-coefficients-swapped")
+    assert "Line 6 (pass 1 of 5 through the loop) is the first to go wrong: your B" in verdict.message
+    # the repair edits the line, so every pass: one pass alone would still blow up
+    assert "Write line 6 as `B = b*A + c*A@A` and it passes." in verdict.message
+    assert verdict.diagnosis.repair.line == 6
 
 
 def test_a_gram_matrix_is_compared_with_the_references_not_with_theta():

@@ -809,7 +809,14 @@ class Candidate:
 
 def _with_statement(statements: Sequence[Assign], i: int, value: Expr) -> tuple[Assign, ...]:
     s = statements[i]
-    return (*statements[:i], Assign(s.target, value, s.line, s.col, s.span), *statements[i + 1 :])
+    new = Assign(s.target, value, s.line, s.col, s.span)
+    # a line of a `repeat` loop is one statement repeated: an edit of the line edits every pass
+    return tuple(new if t is s else t for t in statements)
+
+
+def _in_loop(statements: Sequence[Assign], i: int) -> bool:
+    """Whether statement i is a pass of a `repeat` loop's line (the same statement, repeated)."""
+    return sum(1 for t in statements if t is statements[i]) > 1
 
 
 def _pi() -> Num:
@@ -1032,9 +1039,14 @@ class Search:
     def statement_edits(self) -> Iterator[Candidate]:
         st = self.statements
         n = len(st)
+        # moving or deleting one pass of a loop's line, or inserting a line between two of its
+        # passes, is not an edit of the text: only whole lines outside loops move
+        loop = [_in_loop(st, i) for i in range(n)]
         for i in range(n):
+            if loop[i]:
+                continue
             for j in range(n + 1):
-                if j in (i, i + 1):
+                if j in (i, i + 1) or (0 < j < n and loop[j - 1] and loop[j]):
                     continue
                 order = list(range(n))
                 order.remove(i)
@@ -1042,7 +1054,7 @@ class Search:
                 yield Candidate(tuple(st[k] for k in order), "move", i, moves_to=j)
         for i in range(n):
             rest = st[:i] + st[i + 1 :]
-            if rest:
+            if rest and not loop[i]:
                 yield Candidate(rest, "delete", i)
         given = set(self.inputs)
         decay_statements = [
@@ -1052,11 +1064,13 @@ class Search:
         ]
         for r in decay_statements:
             for j in range(n + 1):
+                if 0 < j < n and loop[j - 1] and loop[j]:
+                    continue
                 yield Candidate(st[:j] + (r,) + st[j:], "insert", min(j, n - 1), moves_to=j, inserted=r)
             if "wd" not in {v.name for v in iter_vars(r.value)}:
                 continue
             for i, s in enumerate(st):
-                if "wd" not in {v.name for v in iter_vars(s.value)}:
+                if loop[i] or "wd" not in {v.name for v in iter_vars(s.value)}:
                     continue
                 if s.target != r.target:  # a whole line of the other form of decay
                     yield Candidate(st[:i] + (r,) + st[i + 1 :], "decay-form", i, inserted=r)
@@ -1782,9 +1796,8 @@ def _same_values(mapping: Mapping, i: int) -> bool:
 
 
 def _rewrite(search: Search, i: int, r: Assign, to_user: dict[str, str]) -> Iterator[Candidate]:
-    s = search.statements[i]
-    new = replace(s, value=_rename(r.value, to_user))
-    yield Candidate(search.statements[:i] + (new,) + search.statements[i + 1 :], "rewrite", i, inserted=new)
+    new = _with_statement(search.statements, i, _rename(r.value, to_user))
+    yield Candidate(new, "rewrite", i, inserted=new[i])
 
 
 class _Hasher:

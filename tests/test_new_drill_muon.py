@@ -153,6 +153,13 @@ def test_a_step_that_forgets_to_transpose_back_is_refused_for_its_shape():
     assert "(6,3)" in verdict.refusal.reason and "(3,6)" in verdict.refusal.reason
 
 
+def test_a_transposed_theta_is_refused_at_the_line_that_assigns_it():
+    text = MUON.reference_rule + "\nW = p\np = Wᵀ"
+    verdict = judge(MUON, text)
+    assert verdict.verdict == "refused" and (verdict.refusal.line, verdict.refusal.col) == (10, 1)
+    assert "the result has shape (3, 6); expected (6, 3)" in verdict.refusal.reason
+
+
 def test_the_reference_trajectories_are_finite_and_move_every_instance():
     for pr, ref in zip(problems(MUON), reference_trajectories(MUON)):
         assert ref.shape == (pr.steps, *pr.instance.shape) and np.isfinite(ref).all()

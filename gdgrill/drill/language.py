@@ -1327,18 +1327,22 @@ def _checked_matmul(matmul: Callable[[Any, Any], Any]) -> Callable[[Any, Any], A
     """The library's matrix product, refusing operands that do not fit with both shapes named."""
 
     def product(a: Any, b: Any) -> Any:
-        sa, sb = _shape(a), _shape(b)
-        for side, shape in (("left", sa), ("right", sb)):
-            if not shape:
-                raise EvaluationError(f"@ is the matrix product, but its {side} side is a number here: scale with * instead")
-        if len(sa) > 2 or len(sb) > 2:
-            raise EvaluationError(f"@ takes matrices and vectors, not arrays of shapes {sa} and {sb}")
-        inner_a, inner_b = sa[-1], sb[0] if len(sb) == 1 else sb[-2]
-        if inner_a != inner_b:
-            raise EvaluationError(f"@ of shapes {sa} and {sb}: the left's columns ({inner_a}) must equal the right's rows ({inner_b})")
-        return matmul(a, b)
+        try:  # the shapes are looked at only when the library refuses them: this is hot
+            return matmul(a, b)
+        except (ValueError, RuntimeError, TypeError):
+            raise EvaluationError(_matmul_refusal(_shape(a), _shape(b))) from None
 
     return product
+
+
+def _matmul_refusal(sa: tuple[int, ...], sb: tuple[int, ...]) -> str:
+    for side, shape in (("left", sa), ("right", sb)):
+        if not shape:
+            return f"@ is the matrix product, but its {side} side is a number here: scale with * instead"
+    inner_a, inner_b = sa[-1], sb[0] if len(sb) == 1 else sb[-2]
+    if inner_a != inner_b:
+        return f"@ of shapes {sa} and {sb}: the left's columns ({inner_a}) must equal the right's rows ({inner_b})"
+    return f"@ cannot multiply arrays of shapes {sa} and {sb}"
 
 
 def _transpose(x: Any) -> Any:

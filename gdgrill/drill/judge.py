@@ -245,6 +245,7 @@ def rule_trajectory(
     if drill.kind == "optimizer":
         env["p"] = conv(problem.p0)
     grads = None if problem.grads is None else step_inputs(drill, [conv(g) for g in problem.grads])
+    last = next((s for s in reversed(rule.statements) if s.target == drill.target), rule.statements[-1])
     outputs = []
     with np.errstate(all="ignore"):
         for k in range(problem.steps):
@@ -253,11 +254,13 @@ def rule_trajectory(
             if grads is not None:
                 env.update(grads[k])
             compiled.step(env)
-            outputs.append(_as_numpy(env[drill.target], shape))
+            outputs.append(_as_numpy(env[drill.target], shape, (last.line, last.col)))
     return np.stack(outputs)
 
 
-def _as_numpy(value: Any, shape: tuple[int, ...]) -> np.ndarray:
+def _as_numpy(value: Any, shape: tuple[int, ...], at: tuple[int, int] = (1, 1)) -> np.ndarray:
+    """The value as float64 numpy of ``shape``; a value of another shape (θᵀ) is refused at
+    ``at``, the line that last assigns it."""
     if hasattr(value, "detach"):
         value = value.detach().cpu().double().numpy()
     arr = np.asarray(value, dtype=np.float64)
@@ -266,7 +269,7 @@ def _as_numpy(value: Any, shape: tuple[int, ...]) -> np.ndarray:
     try:
         return np.broadcast_to(arr, shape).copy()
     except ValueError:
-        raise RefusedAnswer(f"the result has shape {arr.shape}; expected {shape} (the shape of the parameters)") from None
+        raise RefusedAnswer(f"the result has shape {arr.shape}; expected {shape} (the shape of the parameters)", *at) from None
 
 
 def _all_close(yours: np.ndarray, expected: np.ndarray, rtol: float, atol: float) -> bool:

@@ -25,5 +25,5 @@ def test_muon_races_on_the_valley_and_gets_down_it():
     result = CliRunner().invoke(app, ["race", "valley", "--opt", "muon", "--json"])
     assert result.exit_code == 0, result.output
     (run,) = json.loads(result.stdout)["runs"]
-    assert run["optimizer"] == "muon" and run["letter"] == "U" and run["diverged"] is False
+    assert run["optimizer"] == "muon" and run["letter"] == "O" and run["diverged"] is False
     assert run["final_loss"] < run["loss"][0] / 10

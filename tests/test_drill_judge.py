@@ -214,3 +214,41 @@ def _env():
     root = str(__import__("pathlib").Path(__file__).resolve().parent.parent)
     env["PYTHONPATH"] = root + os.pathsep + env.get("PYTHONPATH", "")
     return env
+
+
+# -- A stateless schedule is evaluated at every step at once --------------------------------
+
+
+def _schedule_rules():
+    from gdgrill.drill.catalog import DRILLS
+
+    for drill in DRILLS.values():
+        if drill.kind == "schedule":
+            texts = [drill.reference_rule, *(m.rule for m in drill.mutants), *(v.rule for v in drill.variants)]
+            for text in texts:
+                yield drill, text
+
+
+@pytest.mark.parametrize("drill,text", list(_schedule_rules()), ids=lambda x: getattr(x, "name", None) or x[:30])
+def test_a_schedule_at_once_gives_the_numbers_of_stepping_through_it(drill, text):
+    from gdgrill.drill.judge import make_problem, parse_for, rule_trajectory
+    from gdgrill.drill.language import numpy_backend
+
+    rule = parse_for(drill, text)
+    for instance in drill.instances:
+        problem = make_problem(drill, instance)
+        stepped = rule_trajectory(drill, rule, problem, backend=numpy_backend())  # a backend given: step by step
+        fast = rule_trajectory(drill, rule, problem)
+        np.testing.assert_array_equal(fast, stepped)
+
+
+def test_a_schedule_with_state_is_stepped_and_still_right():
+    from gdgrill.drill.catalog import DRILLS
+    from gdgrill.drill.judge import _elementwise, judge, parse_for
+
+    drill = DRILLS["warmup-cosine"]
+    # the same schedule written with a state that counts the steps itself
+    text = "n = n + 1\nlr = where(n <= warmup, lr_max*n/warmup, lr_min + (lr_max - lr_min)*(1 + cos(pi*(n - warmup)/(total - warmup)))/2)"
+    rule = parse_for(drill, text)
+    assert rule.state and not _elementwise(rule)
+    assert judge(drill, text).passed

@@ -23,8 +23,11 @@ from gdgrill.drill.language import (
     Backend,
     RefusedAnswer,
     Bin,
+    Call,
+    Cmp,
     Num,
     Rule,
+    Unary,
     Var,
     compile_rule,
     iter_vars,
@@ -227,6 +230,8 @@ def rule_trajectory(
     """Run ``rule`` over the instance; the drill's target after each step, as float64 numpy.
     ``convert`` makes the arrays (θ, g), ``scalar`` the hyper-parameters and t (torch.optim
     keeps those Python floats). Raises RefusedAnswer when a line cannot be evaluated."""
+    if backend is None and convert is None and scalar is None and drill.kind == "schedule" and _elementwise(rule):
+        return _schedule_at_once(drill, rule, problem)
     backend = backend or numpy_backend()
     conv = convert or np.float64
     number = scalar or conv
@@ -256,6 +261,47 @@ def rule_trajectory(
             compiled.step(env)
             outputs.append(_as_numpy(env[drill.target], shape, (last.line, last.col)))
     return np.stack(outputs)
+
+
+# Functions that act on each element alone: a rule made of them, with no state, gives at
+# t = [1, 2, …, T] at once what it gives at each t in turn.
+_ELEMENTWISE = frozenset(
+    ("sqrt", "abs", "sign", "exp", "log", "cos", "sin", "tanh", "maximum", "minimum", "clip", "where", "pow", "floor")
+)
+
+
+def _elementwise(rule: Rule) -> bool:
+    """No state and only elementwise functions (no sum, norm, @, shapes): see _ELEMENTWISE."""
+    if rule.state:
+        return False
+
+    def ok(e: Any) -> bool:
+        if isinstance(e, Call):
+            return e.func in _ELEMENTWISE and all(map(ok, e.args))
+        if isinstance(e, Bin):
+            return e.op != "@" and ok(e.left) and ok(e.right)
+        if isinstance(e, Cmp):
+            return ok(e.left) and ok(e.right)
+        if isinstance(e, Unary):
+            return ok(e.operand)
+        return isinstance(e, (Num, Var))
+
+    return all(ok(s.value) for s in rule.statements)
+
+
+def _schedule_at_once(drill: Drill, rule: Rule, problem: Problem) -> np.ndarray:
+    """A stateless schedule evaluated at every step in one pass (t an array of the steps):
+    the same numbers as stepping through t = 1, 2, …, with one interpretation of the rule."""
+    compiled = compile_rule(rule)
+    env: dict[str, Any] = {name: np.float64(value) for name, value in problem.instance.hp.items()}
+    env["t"] = np.arange(1, problem.steps + 1, dtype=np.float64)
+    with np.errstate(all="ignore"):
+        compiled.step(env)
+    value = np.asarray(env[drill.target], dtype=np.float64)
+    if value.shape not in ((), (problem.steps,)):
+        last = next((s for s in reversed(rule.statements) if s.target == drill.target), rule.statements[-1])
+        raise RefusedAnswer(f"the result has shape {value.shape}; expected a number", last.line, last.col)
+    return np.broadcast_to(value, (problem.steps,)).copy()
 
 
 def _as_numpy(value: Any, shape: tuple[int, ...], at: tuple[int, int] = (1, 1)) -> np.ndarray:

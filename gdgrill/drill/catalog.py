@@ -15,7 +15,7 @@ turns them into arrays with a fixed seed.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Mapping
+from typing import Iterator, Mapping
 
 GRADIENT_PATTERNS = {
     "normal": "standard normal gradients",
@@ -160,25 +160,33 @@ class Drill:
         return "\n".join(lines)
 
 
-if TYPE_CHECKING:
-    DRILLS: dict[str, Drill]
+class _ShippedDrills(Mapping[str, Drill]):
+    """The shipped drills by name, in list order, read from their files on first use (not
+    on import: a command that loads them through its cache first, or adds the user's own,
+    is not made to read them twice)."""
 
-
-def __getattr__(name: str) -> object:
-    """``DRILLS``: the shipped drills by name, in list order, read from their files on first
-    use (pre-parsed in a wheel). The user's own drills are added by
-    :func:`gdgrill.drill.files.load_drills`, which the commands call."""
-    if name == "DRILLS":
+    def _drills(self) -> Mapping[str, Drill]:
         from gdgrill.drill.files import shipped_drills
 
-        drills = shipped_drills()
-        globals()["DRILLS"] = drills
-        return drills
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        return shipped_drills()
+
+    def __getitem__(self, name: str) -> Drill:
+        return self._drills()[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._drills())
+
+    def __len__(self) -> int:
+        return len(self._drills())
+
+    def __repr__(self) -> str:
+        return f"<the shipped drills: {', '.join(self)}>"
+
+
+# The user's own drills are added by gdgrill.drill.files.load_drills, which the commands call.
+DRILLS: Mapping[str, Drill] = _ShippedDrills()
 
 
 def get_drill(name: str) -> Drill | None:
     """The shipped drill called ``name`` (any case, surrounding spaces ignored)."""
-    from gdgrill.drill.files import shipped_drills
-
-    return shipped_drills().get(name.strip().lower())
+    return DRILLS.get(name.strip().lower())

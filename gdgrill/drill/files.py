@@ -486,18 +486,21 @@ def _variants(r: _Reader, data: dict, lines: dict[str, int], rules: dict[str, Ru
 # -- The shared files --------------------------------------------------------------------------
 
 
+def _shared_stamp(folder: Path, base: Shared | None) -> tuple[str, ...]:
+    own = [str([str(f.resolve()), file_stamp(f)]) for f in (folder / NAMES_FILE, folder / MISTAKES_FILE) if f.is_file()]
+    return (*(base.stamp if base else ()), *own)
+
+
 def read_shared(folder: Path, base: Shared | None = None) -> tuple[Shared, list[Problem]]:
     """``base`` (the shipped shared names and mistakes) plus ``folder``'s own; every problem."""
     names = dict(base.names) if base else {}
     mistakes = dict(base.mistakes) if base else {}
     sources = dict(base.sources) if base else {}
-    stamp: list[Any] = list(base.stamp) if base else []
     problems: list[Problem] = []
     names_file, mistakes_file = folder / NAMES_FILE, folder / MISTAKES_FILE
     for file in (names_file, mistakes_file):
         if not file.is_file():
             continue
-        stamp.append([str(file.resolve()), file_stamp(file)])
         data, found = _read(file, "a mapping of shared names" if file == names_file else "a mapping of shared mistakes by id")
         if found:
             problems += found
@@ -527,7 +530,24 @@ def read_shared(folder: Path, base: Shared | None = None) -> tuple[Shared, list[
                         mistakes[key] = (title, _prose(explanation))
             sources[f"{kind}:{key}"] = f"{file}:{line}"
         problems += r.problems
-    return Shared(names, mistakes, sources, tuple(map(str, stamp))), problems
+    return Shared(names, mistakes, sources, _shared_stamp(folder, base)), problems
+
+
+def _cached_shared(folder: Path, base: Shared | None, store: StampedCache) -> Shared:
+    """:func:`read_shared` through ``store``; raise DrillError on the first problem."""
+    stamp = _shared_stamp(folder, base)
+    key = f"{folder.resolve()}#shared"
+    cached = store.get(key, list(stamp))
+    if cached is not None:
+        try:
+            return _shared_from_json(cached, stamp)
+        except (KeyError, TypeError, ValueError):
+            pass
+    shared, problems = read_shared(folder, base)
+    if problems:
+        raise _first_problem(problems, folder)
+    store.put(key, list(stamp), _shared_to_json(shared))
+    return shared
 
 
 # -- Running the rules: the behaviour level ------------------------------------------------------
@@ -722,10 +742,8 @@ def _shipped(cache: Path | None = None) -> _Loaded:
         folder = shipped_drills_dir()
         loaded = _from_index(folder)
         if loaded is None:
-            shared, problems = read_shared(folder)
-            if problems:
-                raise _first_problem(problems, folder)
             store = StampedCache(cache, CACHE_VERSION)
+            shared = _cached_shared(folder, None, store)
             pairs = _read_folder(folder, drill_files(folder), shared, store, verify=False)
             store.save()
             ordered = list_order(d for d, _ in pairs)
@@ -765,9 +783,7 @@ def load_drills(extra: Iterable[Path] = (), cache: Path | None = None) -> dict[s
             continue  # the shipped drills themselves (a source checkout's drills/)
         # The same file named twice (--drills and GDGRILL_DRILLS, say) is loaded once.
         files = [f for f in drill_files(path) if f.resolve() not in seen_files]
-        shared, problems = read_shared(folder, shipped.shared)
-        if problems:
-            raise _first_problem(problems, folder)
+        shared = _cached_shared(folder, shipped.shared, store)
         for drill, file in _read_folder(folder, files, shared, store, verify=True):
             if drill.name in drills:
                 raise DrillError(f"{file}: drill name {drill.name!r} is already used by {sources[drill.name]}")

@@ -20,7 +20,7 @@ class CustomBuildHook(BuildHookInterface):
         sys.path.insert(0, self.root)
         try:
             from gdgrill.decks import build_shipped_index
-            from gdgrill.drill.files import build_shipped_index as build_drill_index
+            from gdgrill.drill.loading import build_shipped_index as build_drill_index
         finally:
             sys.path.remove(self.root)
         where = Path(tempfile.mkdtemp(prefix="gdgrill-build-"))

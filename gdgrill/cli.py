@@ -69,7 +69,7 @@ def load_decks(decks: Optional[list[Path]], home: Optional[Path] = None):
 def load_drill_catalog(drills: Optional[list[Path]] = None, home: Optional[Path] = None):
     """The shipped drills, --drills and GDGRILL_DRILLS (by name, in list order), through the
     data folder's cache: a day whose drill files did not change reads no YAML."""
-    from gdgrill.drill.files import load_drills
+    from gdgrill.drill.loading import load_drills
     from gdgrill.paths import drill_cache_path, home_dir
 
     return load_drills(drills or (), cache=drill_cache_path(home_dir(home)))

@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING
 
 import os
 import re
-from contextlib import suppress
 from dataclasses import dataclass
 from types import MappingProxyType
 from pathlib import Path
@@ -21,6 +20,7 @@ from typing import Any, Iterable, Iterator, Mapping, NamedTuple
 
 from gdgrill import __version__
 from gdgrill.errors import UserError
+from gdgrill.filecache import StampedCache, file_stamp
 from gdgrill.paths import shipped_curves_dir, shipped_decks_dir, shipped_index_path
 
 MAX_DECK_BYTES = 4 * 1024 * 1024
@@ -533,66 +533,11 @@ def _size(file: Path) -> int | None:
         return None
 
 
-class StampedCache:
-    """JSON-able values keyed by a file's path and a stamp of it (size, mtime, …), kept in
-    one JSON file beside the user's data: a day whose files did not change skips YAML (and
-    its import) entirely. A missing, stale or unreadable cache is simply rebuilt; it is
-    never the truth. ``version`` changes with gdgrill, so a new one re-validates all."""
-
-    def __init__(self, path: Path | None, version: str = CACHE_VERSION):
-        self.path = path
-        self.version = version
-        self.entries: dict[str, Any] = {}
-        self.dirty = False
-        if path is None:
-            return
-        import json
-
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-            if data.get("version") == version and isinstance(data.get("files"), dict):
-                self.entries = data["files"]
-        except (OSError, ValueError, KeyError, TypeError, AttributeError):
-            self.entries = {}
-
-    def get(self, key: str, stamp: list[Any]) -> Any:
-        """The value stored for ``key`` under exactly ``stamp``; None when absent or stale."""
-        entry = self.entries.get(key)
-        if isinstance(entry, dict) and entry.get("stamp") == stamp:
-            return entry.get("value")
-        return None
-
-    def put(self, key: str, stamp: list[Any], value: Any) -> None:
-        if self.path is not None:
-            self.entries[key] = {"stamp": stamp, "value": value}
-            self.dirty = True
-
-    def save(self) -> None:
-        if not self.dirty or self.path is None:
-            return
-        import json
-
-        tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            tmp.write_text(json.dumps({"version": self.version, "files": self.entries}), encoding="utf-8")
-            os.replace(tmp, self.path)
-        except OSError:
-            with suppress(OSError):  # a read-only or odd home only costs speed
-                tmp.unlink(missing_ok=True)
-
-
-def file_stamp(file: Path) -> list[Any] | None:
-    """What says a file changed: its size and modification time (None if unreadable)."""
-    try:
-        st = file.stat()
-    except OSError:
-        return None
-    return [st.st_size, st.st_mtime_ns]
-
-
 class _DeckCache(StampedCache):
     """Validated decks keyed by file path, size and mtime."""
+
+    def __init__(self, path: Path | None):
+        super().__init__(path, CACHE_VERSION)
 
     def load(self, file: Path, shipped: bool) -> tuple[Deck | None, list[Problem]]:
         stamp = file_stamp(file)

@@ -14,7 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 from gdgrill.cli import app
-from gdgrill.drill import files
+from gdgrill.drill import files, loading
 from gdgrill.drill.catalog import DRILLS, GROUPS
 
 from helpers import logged_reviews
@@ -80,7 +80,7 @@ def check_errors(path: Path, *extra: str) -> tuple[int, list[str]]:
 @pytest.fixture
 def fresh_load(monkeypatch):
     """Forget the shipped drills this process has read, so a test can read them anew."""
-    monkeypatch.setattr(files, "_SHIPPED", None)
+    monkeypatch.setattr(loading, "_SHIPPED", None)
 
 
 # -- The twelve drills moved from Python to YAML unchanged -------------------------------------
@@ -256,7 +256,7 @@ def test_an_accepted_variant_passes_the_check(tmp_path):
 
 def test_yaml_1e_minus_8_is_a_number_in_a_drill_file(tmp_path):
     path = user_drill(tmp_path / "m", "mine-eps", _edit("{lr: 0.1, wd: 0.01}", "{lr: 1e-1, wd: 1E-2}")(USER_DRILL))
-    shared, _ = files.read_shared(tmp_path / "m", files.shipped_shared())
+    shared, _ = files.read_shared(tmp_path / "m", loading.shipped_shared())
     df, problems = files.read_drill_file(path, shared)
     assert problems == [] and df.drill.instances[0].hp == {"lr": 0.1, "wd": 0.01}
 
@@ -371,21 +371,21 @@ def test_the_wheel_index_is_used_when_fresh_and_the_yaml_when_stale(tmp_path, mo
     folder = tmp_path / "_shipped" / "drills"
     shutil.copytree(SHIPPED, folder)
     index = tmp_path / "_shipped" / "drills.json"
-    files.build_shipped_index(folder, index)
+    loading.build_shipped_index(folder, index)
     data = json.loads(index.read_text(encoding="utf-8"))
     for d in data["drills"]:
         d["title"] = "read from the index"  # tells the index apart from the YAML
     index.write_text(json.dumps(data), encoding="utf-8")
-    monkeypatch.setattr(files, "shipped_drills_dir", lambda: folder)
-    monkeypatch.setattr(files, "shipped_drill_index_path", lambda: index)
+    monkeypatch.setattr(loading, "shipped_drills_dir", lambda: folder)
+    monkeypatch.setattr(loading, "shipped_drill_index_path", lambda: index)
     monkeypatch.setitem(sys.modules, "yaml", None)  # a fresh index never needs YAML
     monkeypatch.setattr(files, "_LOADER", None)
-    assert {d.title for d in files.shipped_drills().values()} == {"read from the index"}
+    assert {d.title for d in loading.shipped_drills().values()} == {"read from the index"}
     monkeypatch.delitem(sys.modules, "yaml")
     sgd = folder / "sgd.yaml"
     sgd.write_text(sgd.read_text(encoding="utf-8") + "# edited\n", encoding="utf-8")  # its size no longer matches
-    monkeypatch.setattr(files, "_SHIPPED", None)
-    drills = files.shipped_drills()
+    monkeypatch.setattr(loading, "_SHIPPED", None)
+    drills = loading.shipped_drills()
     assert drills["sgd"].title == DRILLS["sgd"].title and "read from the index" not in {d.title for d in drills.values()}
 
 
@@ -393,37 +393,37 @@ def test_an_index_from_another_gdgrill_version_is_not_used(tmp_path, monkeypatch
     folder = tmp_path / "drills"
     shutil.copytree(SHIPPED, folder)
     index = tmp_path / "drills.json"
-    files.build_shipped_index(folder, index)
+    loading.build_shipped_index(folder, index)
     data = json.loads(index.read_text(encoding="utf-8"))
     data["version"] = "drills-1:0.0.0"
     data["drills"][0]["title"] = "stale"
     index.write_text(json.dumps(data), encoding="utf-8")
-    monkeypatch.setattr(files, "shipped_drills_dir", lambda: folder)
-    monkeypatch.setattr(files, "shipped_drill_index_path", lambda: index)
-    assert "stale" not in {d.title for d in files.shipped_drills().values()}
+    monkeypatch.setattr(loading, "shipped_drills_dir", lambda: folder)
+    monkeypatch.setattr(loading, "shipped_drill_index_path", lambda: index)
+    assert "stale" not in {d.title for d in loading.shipped_drills().values()}
 
 
 def test_a_user_drill_is_read_once_then_from_the_cache_until_it_changes(tmp_path, monkeypatch):
     path = user_drill(tmp_path / "m", "mine-cached")
     cache = tmp_path / "cache.json"
-    assert "mine-cached" in files.load_drills([tmp_path / "m"], cache=cache)
+    assert "mine-cached" in loading.load_drills([tmp_path / "m"], cache=cache)
     monkeypatch.setitem(sys.modules, "yaml", None)  # a cached day reads no YAML …
     monkeypatch.setitem(sys.modules, "numpy", None)  # … and runs no judge
     monkeypatch.setattr(files, "_LOADER", None)
-    assert files.load_drills([tmp_path / "m"], cache=cache)["mine-cached"].title == "Plain SGD with L2 decay"
+    assert loading.load_drills([tmp_path / "m"], cache=cache)["mine-cached"].title == "Plain SGD with L2 decay"
     monkeypatch.delitem(sys.modules, "yaml")
     monkeypatch.delitem(sys.modules, "numpy")
     path.write_text(path.read_text(encoding="utf-8").replace("tier: 1", "tier: 7"), encoding="utf-8")
-    with pytest.raises(files.DrillError, match=rf"mine-cached\.yaml:{line_of(path, 'tier: 7')}: tier: must be a whole number from 1 to 4"):
-        files.load_drills([tmp_path / "m"], cache=cache)
+    with pytest.raises(loading.DrillError, match=rf"mine-cached\.yaml:{line_of(path, 'tier: 7')}: tier: must be a whole number from 1 to 4"):
+        loading.load_drills([tmp_path / "m"], cache=cache)
 
 
 def test_a_corrupt_cache_is_rebuilt_not_trusted(tmp_path):
     user_drill(tmp_path / "m", "mine-corrupt")
     cache = tmp_path / "cache.json"
     cache.write_text("{not json", encoding="utf-8")
-    assert "mine-corrupt" in files.load_drills([tmp_path / "m"], cache=cache)
-    assert json.loads(cache.read_text(encoding="utf-8"))["version"] == files.CACHE_VERSION
+    assert "mine-corrupt" in loading.load_drills([tmp_path / "m"], cache=cache)
+    assert json.loads(cache.read_text(encoding="utf-8"))["version"] == loading.CACHE_VERSION
 
 
 def test_drill_list_and_decks_list_read_no_yaml_once_the_cache_is_warm(tmp_path):
@@ -442,3 +442,12 @@ def test_drill_list_and_decks_list_read_no_yaml_once_the_cache_is_warm(tmp_path)
         second = subprocess.run([sys.executable, "-c", probe, *args], env=env, capture_output=True, text=True, timeout=60)
         assert "mine-warm" in second.stdout or args[0] == "decks"
         assert second.stderr.strip().splitlines()[-1] == "[]", (args, second.stderr)
+
+
+def test_the_drill_loaders_are_library_modules_that_never_import_a_command():
+    import ast
+
+    for module in ("files", "loading", "catalog"):
+        tree = ast.parse((ROOT / "gdgrill" / "drill" / f"{module}.py").read_text(encoding="utf-8"))
+        imported = [n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module]
+        assert not [m for m in imported if m == "gdgrill.drill.command" or m.startswith("gdgrill.commands") or m == "gdgrill.cli"], module

@@ -166,7 +166,7 @@ class _ShippedDrills(Mapping[str, Drill]):
     is not made to read them twice)."""
 
     def _drills(self) -> Mapping[str, Drill]:
-        from gdgrill.drill.files import shipped_drills
+        from gdgrill.drill.loading import shipped_drills
 
         return shipped_drills()
 

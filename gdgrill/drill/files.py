@@ -1,4 +1,4 @@
-"""Drill files: one YAML file per drill, read, checked and cached.
+"""Drill files: one YAML file per drill, read and checked, every problem at its file and line.
 
 A drill folder holds ``<name>.yaml`` per drill and, optionally, two shared files:
 ``_names.yaml`` (the names drills list by key, ``inputs: [p, g, lr]``) and ``_mistakes.yaml``
@@ -18,36 +18,33 @@ Checking has two levels, each problem one line naming the file, the line and the
 
 Shipped drills get both levels in the tests and the file level in the wheel build; a user's
 drill gets both the first time it is loaded and whenever it (or a shared file) changes, the
-result kept in the data folder's cache so later loads skip YAML and numpy alike.
+result kept in the data folder's cache (see :mod:`gdgrill.drill.loading`, which imports this
+module only when a file has to be read) so later loads skip YAML and numpy alike.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Iterator, NamedTuple
 
-from gdgrill import __version__
-from gdgrill.decks import Problem, StampedCache, _deck_loader, _is_shipped_source, _LineDict, _line_of, _read_yaml, file_stamp
+from gdgrill.decks import Problem, _deck_loader, _is_shipped_source, _LineDict, _line_of, _read_yaml
 from gdgrill.drill.catalog import GRADIENT_PATTERNS, GROUPS, KINDS, Drill, Instance, Mutant, Variable, Variant
-from gdgrill.errors import UserError
-from gdgrill.paths import shipped_drill_index_path, shipped_drills_dir, user_drill_dirs
+from gdgrill.drill.loading import MISTAKES_FILE, NAMES_FILE, Shared, drill_files, shared_stamp, shipped_shared, shipped_sources
+from gdgrill.paths import user_drill_dirs
 
 if TYPE_CHECKING:
     from gdgrill.drill.language import RefusedAnswer
 
-CACHE_VERSION = f"drills-1:{__version__}"  # a new gdgrill re-reads and re-checks every drill
-NAMES_FILE = "_names.yaml"
-MISTAKES_FILE = "_mistakes.yaml"
 # `gdgrill drill list` and `gdgrill drill check PATH` are subcommands: no drill may take their names.
 RESERVED = ("list", "check", "practise")
 
-NAME_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
-IDENT_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+# Patterns as text: `re` compiles each on first use, so a day that reads no drill file pays nothing.
+NAME_RE = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+ID_RE = r"^[a-z0-9][a-z0-9_-]*$"
+IDENT_RE = r"^[A-Za-z_][A-Za-z0-9_]*$"
 # YAML 1.1 reads 1e-8 as text (it wants 1.0e-8); a drill file means the number.
-FLOAT_E = re.compile(r"^[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)[eE][-+]?[0-9]+$")
+FLOAT_E = r"^[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)[eE][-+]?[0-9]+$"
 
 DRILL_KEYS = {
     "name", "title", "summary", "group", "tier", "kind", "reference", "task", "target", "inputs",
@@ -63,10 +60,6 @@ MISTAKE_KEYS = {"id", "title", "rule", "explanation"}
 VARIANT_KEYS = {"id", "title", "rule", "note"}
 MAX_STEPS = 1000
 MAX_ELEMENTS = 4096  # per instance's parameters: the judge runs every rule over each
-
-
-class DrillError(UserError):
-    pass
 
 
 # -- YAML: the deck loader, plus the lines of list items and 1e-8 as a number ------------------
@@ -104,7 +97,7 @@ def _drill_loader() -> Any:
         data.extend(loader.construct_sequence(node, deep=True))
 
     DrillLoader.add_constructor("tag:yaml.org,2002:seq", construct_seq)
-    DrillLoader.add_implicit_resolver("tag:yaml.org,2002:float", FLOAT_E, list("-+0123456789."))
+    DrillLoader.add_implicit_resolver("tag:yaml.org,2002:float", re.compile(FLOAT_E), list("-+0123456789."))
     _LOADER = DrillLoader
     return _LOADER
 
@@ -114,16 +107,6 @@ def _read(path: Path, expected: str) -> tuple[Any, list[Problem]]:
 
 
 # -- What a checked file gives ------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Shared:
-    """The names and misconceptions drills may refer to by key, and where each came from."""
-
-    names: dict[str, Variable] = field(default_factory=dict)
-    mistakes: dict[str, tuple[str, str]] = field(default_factory=dict)  # id -> (title, explanation)
-    sources: dict[str, str] = field(default_factory=dict)  # "name:p" / "mistake:id" -> "file:line"
-    stamp: tuple[Any, ...] = ()  # what says the shared files changed (part of each drill's cache key)
 
 
 class RuleAt(NamedTuple):
@@ -247,7 +230,7 @@ class _Reader:
         if not self.mapping(node, where, VARIABLE_KEYS, ("name", "meaning"), line):
             return None
         name = self.text(node, "name", f"{where}.name")
-        if name is not None and not IDENT_RE.match(name):
+        if name is not None and not re.match(IDENT_RE, name):
             self.bad(_line_of(node, "name"), f"{where}.name", f"{name!r} is not a name (letters, digits and _; not starting with a digit)")
         symbol = self.text(node, "symbol", f"{where}.symbol") if "symbol" in node else name
         meaning = self.text(node, "meaning", f"{where}.meaning")
@@ -300,7 +283,7 @@ def read_drill_file(path: Path, shared: Shared) -> tuple[DrillFile | None, list[
 
     name = r.text(data, "name", "name")
     if name is not None:
-        if not NAME_RE.match(name):
+        if not re.match(NAME_RE, name):
             r.bad(lines["name"], "name", f"{name!r} must be lowercase letters and digits, words joined by '-'")
         elif name in RESERVED:
             r.bad(lines["name"], "name", f"{name!r} is a subcommand of 'gdgrill drill'; choose another name")
@@ -357,7 +340,7 @@ def read_drill_file(path: Path, shared: Shared) -> tuple[DrillFile | None, list[
         r.bad(lines.get("roles", 0), "roles", "must map each name the reference rule assigns to what it holds, in words")
     else:
         for key, words in raw_roles.items():
-            if not isinstance(key, str) or not IDENT_RE.match(key) or not isinstance(words, str) or not words.strip():
+            if not isinstance(key, str) or not re.match(IDENT_RE, key) or not isinstance(words, str) or not words.strip():
                 r.bad(_line_of(raw_roles, str(key)), f"roles.{key}", "must be a name mapped to what it holds, in words")
             else:
                 roles.append((key, words.strip()))
@@ -398,7 +381,7 @@ def _instances(r: _Reader, data: dict, kind: str | None, given: list[str], lines
             r.bad(_line_of(item, "hp"), f"{where}.hp", "must map hyper-parameter names to numbers")
             hp = {}
         for key, value in hp.items():
-            if not isinstance(key, str) or not IDENT_RE.match(key):
+            if not isinstance(key, str) or not re.match(IDENT_RE, key):
                 r.bad(_line_of(hp, str(key)), f"{where}.hp.{key}", "is not a name")
             elif not _is_number(value):
                 r.bad(_line_of(hp, key), f"{where}.hp.{key}", f"must be a number, not {value!r}")
@@ -438,7 +421,7 @@ def _mistakes(r: _Reader, data: dict, shared: Shared, lines: dict[str, int], rul
             continue
         lines[where] = _line_of(item)
         mistake_id = r.text(item, "id", f"{where}.id")
-        if mistake_id is not None and not ID_RE.match(mistake_id):
+        if mistake_id is not None and not re.match(ID_RE, mistake_id):
             r.bad(_line_of(item, "id"), f"{where}.id", f"{mistake_id!r} must be a lowercase id of letters, digits, '-' or '_'")
         elif mistake_id is not None and mistake_id in ids:
             r.bad(_line_of(item, "id"), f"{where}.id", f"{mistake_id!r} is already {ids[mistake_id]}")
@@ -473,7 +456,7 @@ def _variants(r: _Reader, data: dict, lines: dict[str, int], rules: dict[str, Ru
         if not r.mapping(item, where, VARIANT_KEYS, ("id", "title", "rule", "note"), lines[where]):
             continue
         variant_id = r.text(item, "id", f"{where}.id")
-        if variant_id is not None and not ID_RE.match(variant_id):
+        if variant_id is not None and not re.match(ID_RE, variant_id):
             r.bad(_line_of(item, "id"), f"{where}.id", f"{variant_id!r} must be a lowercase id of letters, digits, '-' or '_'")
         title = r.text(item, "title", f"{where}.title", one_line=True)
         rule = _rule_text(r, item, "rule", f"{where}.rule", rules, text_lines)
@@ -484,11 +467,6 @@ def _variants(r: _Reader, data: dict, lines: dict[str, int], rules: dict[str, Ru
 
 
 # -- The shared files --------------------------------------------------------------------------
-
-
-def _shared_stamp(folder: Path, base: Shared | None) -> tuple[str, ...]:
-    own = [str([str(f.resolve()), file_stamp(f)]) for f in (folder / NAMES_FILE, folder / MISTAKES_FILE) if f.is_file()]
-    return (*(base.stamp if base else ()), *own)
 
 
 def read_shared(folder: Path, base: Shared | None = None) -> tuple[Shared, list[Problem]]:
@@ -510,7 +488,7 @@ def read_shared(folder: Path, base: Shared | None = None) -> tuple[Shared, list[
             r.bad(1, "", "top level must be a mapping, keyed by " + ("name" if file == names_file else "mistake id"))
         for key, value in (data.items() if isinstance(data, dict) else ()):
             line = _line_of(data, str(key))
-            if not isinstance(key, str) or not ID_RE.match(key):
+            if not isinstance(key, str) or not re.match(ID_RE, key):
                 r.bad(line, str(key), "must be a lowercase key of letters, digits, '-' or '_'")
                 continue
             kind = "name" if file == names_file else "mistake"
@@ -530,24 +508,7 @@ def read_shared(folder: Path, base: Shared | None = None) -> tuple[Shared, list[
                         mistakes[key] = (title, _prose(explanation))
             sources[f"{kind}:{key}"] = f"{file}:{line}"
         problems += r.problems
-    return Shared(names, mistakes, sources, _shared_stamp(folder, base)), problems
-
-
-def _cached_shared(folder: Path, base: Shared | None, store: StampedCache) -> Shared:
-    """:func:`read_shared` through ``store``; raise DrillError on the first problem."""
-    stamp = _shared_stamp(folder, base)
-    key = f"{folder.resolve()}#shared"
-    cached = store.get(key, list(stamp))
-    if cached is not None:
-        try:
-            return _shared_from_json(cached, stamp)
-        except (KeyError, TypeError, ValueError):
-            pass
-    shared, problems = read_shared(folder, base)
-    if problems:
-        raise _first_problem(problems, folder)
-    store.put(key, list(stamp), _shared_to_json(shared))
-    return shared
+    return Shared(names, mistakes, sources, shared_stamp(folder, base)), problems
 
 
 # -- Running the rules: the behaviour level ------------------------------------------------------
@@ -619,182 +580,7 @@ def behaviour_problems(df: DrillFile) -> list[Problem]:
     return out
 
 
-# -- JSON: the wheel's index and the user's cache --------------------------------------------------
-
-
-def drill_to_json(drill: Drill) -> dict[str, Any]:
-    return asdict(drill)
-
-
-def _variable(v: dict[str, Any]) -> Variable:
-    return Variable(v["name"], v["symbol"], tuple(v["aliases"]), v["meaning"], tuple(v["words"]))
-
-
-def drill_from_json(d: dict[str, Any]) -> Drill:
-    return Drill(
-        name=d["name"], title=d["title"], summary=d["summary"], tier=d["tier"], kind=d["kind"], reference=d["reference"],
-        task=d["task"], target=d["target"], inputs=tuple(_variable(v) for v in d["inputs"]), reference_rule=d["reference_rule"],
-        hints=tuple(d["hints"]),
-        instances=tuple(Instance(i["label"], dict(i["hp"]), i["grads"], i["steps"], tuple(i["shape"]), i["seed"]) for i in d["instances"]),
-        mutants=tuple(Mutant(m["id"], m["title"], m["rule"], m["explanation"]) for m in d["mutants"]),
-        variants=tuple(Variant(v["id"], v["title"], v["rule"], v["note"]) for v in d["variants"]),
-        outputs=tuple(_variable(v) for v in d["outputs"]), rtol=d["rtol"], atol=d["atol"],
-        roles=tuple((k, w) for k, w in d["roles"]), group=d["group"],
-    )
-
-
-def _shared_to_json(shared: Shared) -> dict[str, Any]:
-    return {"names": {k: asdict(v) for k, v in shared.names.items()}, "mistakes": shared.mistakes, "sources": shared.sources}
-
-
-def _shared_from_json(data: dict[str, Any], stamp: tuple[Any, ...]) -> Shared:
-    names = {k: _variable(v) for k, v in data["names"].items()}
-    mistakes = {k: (t, e) for k, (t, e) in data["mistakes"].items()}
-    return Shared(names, mistakes, dict(data["sources"]), stamp)
-
-
-# -- Folders, the shipped set and the user's --------------------------------------------------------
-
-
-def drill_files(path: Path) -> list[Path]:
-    """The drill files a path names: the file itself, or a folder's *.yaml / *.yml files
-    (not the shared ``_*.yaml`` ones)."""
-    if path.is_dir():
-        return sorted(p for p in path.iterdir() if p.suffix in (".yaml", ".yml") and not p.name.startswith("_") and p.is_file())
-    return [] if path.name.startswith("_") else [path]
-
-
-def list_order(drills: Iterable[Drill]) -> list[Drill]:
-    """The order drills are listed in: by group (as GROUPS), then tier, then name."""
-    groups = list(GROUPS)
-    return sorted(drills, key=lambda d: (groups.index(d.group) if d.group in groups else len(groups), d.tier, d.name))
-
-
-def _first_problem(problems: list[Problem], file: Path) -> DrillError:
-    more = f" (and {len(problems) - 1} more; run 'gdgrill drill check {file}')" if len(problems) > 1 else ""
-    return DrillError(str(problems[0]) + more)
-
-
-class _Loaded(NamedTuple):
-    drills: dict[str, Drill]
-    sources: dict[str, Path]
-    shared: Shared
-
-
-def _read_folder(folder: Path, files: list[Path], shared: Shared, store: StampedCache, verify: bool) -> list[tuple[Drill, Path]]:
-    """Each file's drill: from ``store`` when the file and the shared files are unchanged,
-    else read (and with ``verify``, run); raise DrillError on the first broken file."""
-    out = []
-    for file in files:
-        stamp = file_stamp(file)
-        key = str(file.resolve())
-        full = [stamp, list(shared.stamp), verify]
-        cached = store.get(key, full) if stamp is not None else None
-        drill = None
-        if cached is not None:
-            try:
-                drill = drill_from_json(cached)
-            except (KeyError, TypeError, ValueError):
-                drill = None
-        if drill is None:
-            df, problems = read_drill_file(file, shared)
-            if df is not None and verify:
-                problems = behaviour_problems(df)
-            if problems:
-                raise _first_problem(problems, file)
-            assert df is not None
-            drill = df.drill
-            if stamp is not None:
-                store.put(key, full, drill_to_json(drill))
-        out.append((drill, file))
-    return out
-
-
-_SHIPPED: _Loaded | None = None
-
-
-def _index_sizes(folder: Path) -> dict[str, int]:
-    return {p.name: p.stat().st_size for p in folder.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file()}
-
-
-def _from_index(folder: Path) -> _Loaded | None:
-    """The shipped drills from the wheel's pre-parsed index; None when absent or stale."""
-    path = shipped_drill_index_path()
-    if not path.is_file():
-        return None
-    import json
-
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        if data.get("version") != CACHE_VERSION or data.get("sizes") != _index_sizes(folder):
-            return None
-        drills = [drill_from_json(d) for d in data["drills"]]
-        shared = _shared_from_json(data["shared"], ("index", CACHE_VERSION, json.dumps(data["sizes"], sort_keys=True)))
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        return None
-    drills = list_order(drills)
-    return _Loaded({d.name: d for d in drills}, {d.name: folder / f"{d.name}.yaml" for d in drills}, shared)
-
-
-def _shipped(cache: Path | None = None) -> _Loaded:
-    global _SHIPPED
-    if _SHIPPED is None:
-        folder = shipped_drills_dir()
-        loaded = _from_index(folder)
-        if loaded is None:
-            store = StampedCache(cache, CACHE_VERSION)
-            shared = _cached_shared(folder, None, store)
-            pairs = _read_folder(folder, drill_files(folder), shared, store, verify=False)
-            store.save()
-            ordered = list_order(d for d, _ in pairs)
-            where = {d.name: f for d, f in pairs}
-            loaded = _Loaded({d.name: d for d in ordered}, {d.name: where[d.name] for d in ordered}, shared)
-        _SHIPPED = loaded
-    return _SHIPPED
-
-
-def shipped_drills(cache: Path | None = None) -> dict[str, Drill]:
-    """The shipped drills by name, in list order: read once per process, from the wheel's
-    index when it is there and fresh, else from the YAML (through ``cache`` when given)."""
-    return _shipped(cache).drills
-
-
-def shipped_shared() -> Shared:
-    return _shipped().shared
-
-
-def load_drills(extra: Iterable[Path] = (), cache: Path | None = None) -> dict[str, Drill]:
-    """The shipped drills plus the user's (``extra``, then GDGRILL_DRILLS), by name in list
-    order. A user's drill is checked at both levels when first seen or changed (``cache``
-    keeps the result). Raises DrillError on a broken file or a name used twice."""
-    shipped = _shipped(cache)
-    drills = dict(shipped.drills)
-    sources = dict(shipped.sources)
-    store = StampedCache(cache, CACHE_VERSION)
-    seen_files = {p.resolve() for p in sources.values()}
-    shipped_folder = shipped_drills_dir().resolve()
-    for path in user_drill_dirs(list(extra)):
-        if not path.exists():
-            raise DrillError(f"{path}: no such drill file or folder")
-        if path.is_dir() and not drill_files(path):
-            raise DrillError(f"{path}: no drill files (*.yaml) in this folder")
-        folder = path if path.is_dir() else path.parent
-        if folder.resolve() == shipped_folder:
-            continue  # the shipped drills themselves (a source checkout's drills/)
-        # The same file named twice (--drills and GDGRILL_DRILLS, say) is loaded once.
-        files = [f for f in drill_files(path) if f.resolve() not in seen_files]
-        shared = _cached_shared(folder, shipped.shared, store)
-        for drill, file in _read_folder(folder, files, shared, store, verify=True):
-            if drill.name in drills:
-                raise DrillError(f"{file}: drill name {drill.name!r} is already used by {sources[drill.name]}")
-            drills[drill.name] = drill
-            sources[drill.name] = file
-            seen_files.add(file.resolve())
-    store.save()
-    return {d.name: d for d in list_order(drills.values())}
-
-
-# -- `gdgrill drill check PATH` and the wheel's index --------------------------------------------------
+# -- `gdgrill drill check PATH` ----------------------------------------------------------------------
 
 
 class Checked(NamedTuple):
@@ -828,7 +614,7 @@ def check_path(path: Path, extra: Iterable[Path] = ()) -> tuple[list[Checked], l
     mine = {f.resolve() for f in files}
     others: dict[str, Path] = {}
     if not source:
-        others.update({n: f for n, f in _shipped().sources.items() if f.resolve() not in mine})
+        others.update({n: f for n, f in shipped_sources().items() if f.resolve() not in mine})
     for extra_path in user_drill_dirs(list(extra)):
         if extra_path.exists():
             others.update({f.stem: f for f in drill_files(extra_path) if f.resolve() not in mine and not f.name.startswith("_")})
@@ -847,23 +633,3 @@ def check_path(path: Path, extra: Iterable[Path] = ()) -> tuple[list[Checked], l
             checked.append(Checked(file, f"{file}: {d.name} ({d.group}, tier {d.tier}): {len(d.instances)} instance(s), {len(d.mutants)} mistake(s), {len(d.variants)} variant(s)"))
     problems.sort(key=lambda p: (str(p.path), p.line))
     return checked, problems
-
-
-def build_shipped_index(drills_dir: Path, out: Path) -> int:
-    """Read and check (file level) the drills in ``drills_dir`` and write them, parsed, to
-    ``out`` as JSON for the wheel (see hatch_build.py). Raises DrillError on a broken file."""
-    import json
-
-    shared, problems = read_shared(drills_dir)
-    if problems:
-        raise _first_problem(problems, drills_dir)
-    drills = []
-    for file in drill_files(drills_dir):
-        df, problems = read_drill_file(file, shared)
-        if problems:
-            raise _first_problem(problems, file)
-        assert df is not None
-        drills.append(drill_to_json(df.drill))
-    data = {"version": CACHE_VERSION, "sizes": _index_sizes(drills_dir), "shared": _shared_to_json(shared), "drills": drills}
-    out.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
-    return len(drills)

@@ -15,6 +15,7 @@ has to be read.
 
 from __future__ import annotations
 
+import os
 from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, NamedTuple
@@ -46,8 +47,14 @@ class Shared(NamedTuple):
     stamp: tuple[str, ...]  # what says the shared files changed (part of each drill's cache key)
 
 
+def where(path: Path) -> str:
+    """A path as the cache and the duplicate check know it: absolute, normalised (without
+    resolving links, which costs a system call per folder of every path on every load)."""
+    return os.path.abspath(path)
+
+
 def shared_stamp(folder: Path, base: Shared | None) -> tuple[str, ...]:
-    own = [str([str(f.resolve()), file_stamp(f)]) for f in (folder / NAMES_FILE, folder / MISTAKES_FILE) if f.is_file()]
+    own = [str([where(f), file_stamp(f)]) for f in (folder / NAMES_FILE, folder / MISTAKES_FILE) if f.is_file()]
     return (*(base.stamp if base else ()), *own)
 
 
@@ -88,7 +95,7 @@ def shared_from_json(data: dict[str, Any], stamp: tuple[Any, ...]) -> Shared:
 def _cached_shared(folder: Path, base: Shared | None, store: StampedCache) -> Shared:
     """:func:`read_shared` through ``store``; raise DrillError on the first problem."""
     stamp = shared_stamp(folder, base)
-    key = f"{folder.resolve()}#shared"
+    key = f"{where(folder)}#shared"
     cached = store.get(key, list(stamp))
     if cached is not None:
         try:
@@ -140,7 +147,7 @@ def _read_folder(files: list[Path], shared: Shared, store: StampedCache, verify:
     out = []
     for file in files:
         stamp = file_stamp(file)
-        key = str(file.resolve())
+        key = where(file)
         full = [stamp, list(shared.stamp), verify]
         cached = store.get(key, full) if stamp is not None else None
         drill = None
@@ -191,21 +198,23 @@ def _from_index(folder: Path) -> _Loaded | None:
     return _Loaded({d.name: d for d in drills}, {d.name: folder / f"{d.name}.yaml" for d in drills}, shared)
 
 
-def _shipped(store: StampedCache | None = None) -> _Loaded:
+def _shipped(cache: Path | None = None, store: StampedCache | None = None) -> _Loaded:
+    """The shipped drills, read once per process: from the wheel's index, else through
+    ``store`` (or a cache opened on ``cache`` only if the files must be read)."""
     global _SHIPPED
     if _SHIPPED is None:
         folder = shipped_drills_dir()
         loaded = _from_index(folder)
         if loaded is None:
             own = store is None
-            store = store or StampedCache(None, CACHE_VERSION)
+            store = store or StampedCache(cache, CACHE_VERSION)
             shared = _cached_shared(folder, None, store)
             pairs = _read_folder(drill_files(folder), shared, store, verify=False)
             if own:
                 store.save()
             ordered = list_order(d for d, _ in pairs)
-            where = {d.name: f for d, f in pairs}
-            loaded = _Loaded({d.name: d for d in ordered}, {d.name: where[d.name] for d in ordered}, shared)
+            file_of = {d.name: f for d, f in pairs}
+            loaded = _Loaded({d.name: d for d in ordered}, {d.name: file_of[d.name] for d in ordered}, shared)
         _SHIPPED = loaded
     return _SHIPPED
 
@@ -213,12 +222,7 @@ def _shipped(store: StampedCache | None = None) -> _Loaded:
 def shipped_drills(cache: Path | None = None) -> dict[str, Drill]:
     """The shipped drills by name, in list order: read once per process, from the wheel's
     index when it is there and fresh, else from the YAML (through ``cache`` when given)."""
-    if cache is None:
-        return _shipped().drills
-    store = StampedCache(cache, CACHE_VERSION)
-    drills = _shipped(store).drills
-    store.save()
-    return drills
+    return _shipped(cache).drills
 
 
 def shipped_shared() -> Shared:
@@ -235,35 +239,34 @@ def load_drills(extra: Iterable[Path] = (), cache: Path | None = None) -> dict[s
     """The shipped drills plus the user's (``extra``, then GDGRILL_DRILLS), by name in list
     order. A user's drill is checked at both levels when first seen or changed (``cache``
     keeps the result). Raises DrillError on a broken file or a name used twice."""
+    users = user_drill_dirs(list(extra))
+    if not users:
+        return dict(_shipped(cache).drills)
     store = StampedCache(cache, CACHE_VERSION)
-    shipped = _shipped(store)
+    shipped = _shipped(store=store)
     drills = dict(shipped.drills)
     sources = dict(shipped.sources)
-    users = user_drill_dirs(list(extra))
-    seen_files = {p.resolve() for p in sources.values()} if users else set()
-    shipped_folder = shipped_drills_dir().resolve() if users else None
+    seen_files = {where(p) for p in sources.values()}
+    shipped_folder = where(shipped_drills_dir())
     for path in users:
         if not path.exists():
             raise DrillError(f"{path}: no such drill file or folder")
         if path.is_dir() and not drill_files(path):
             raise DrillError(f"{path}: no drill files (*.yaml) in this folder")
         folder = path if path.is_dir() else path.parent
-        if folder.resolve() == shipped_folder:
+        if where(folder) == shipped_folder:
             continue  # the shipped drills themselves (a source checkout's drills/)
         # The same file named twice (--drills and GDGRILL_DRILLS, say) is loaded once.
-        files = [f for f in drill_files(path) if f.resolve() not in seen_files]
+        files = [f for f in drill_files(path) if where(f) not in seen_files]
         shared = _cached_shared(folder, shipped.shared, store)
         for drill, file in _read_folder(files, shared, store, verify=True):
             if drill.name in drills:
                 raise DrillError(f"{file}: drill name {drill.name!r} is already used by {sources[drill.name]}")
             drills[drill.name] = drill
             sources[drill.name] = file
-            seen_files.add(file.resolve())
+            seen_files.add(where(file))
     store.save()
-    if not users:
-        return dict(drills)
     return {d.name: d for d in list_order(drills.values())}
-
 
 
 # -- The wheel's index (hatch_build.py) -----------------------------------------------------------

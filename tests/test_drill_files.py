@@ -180,11 +180,10 @@ BROKEN = {
     ),
     "bad gradient pattern": (_edit("    hp: {lr: 0.1, wd: 0.01}", "    hp: {lr: 0.1, wd: 0.01}\n    grads: gaussian"), "grads: gaussian", "instances[0].grads: 'gaussian' is not one of normal"),
     "hyper-parameter not a number": (_edit("{lr: 0.1, wd: 0.01}", "{lr: fast, wd: 0.01}"), "lr: fast", "instances[0].hp.lr: must be a number"),
-    "a given name without a value": (_edit("{lr: 0.1, wd: 0.01}", "{lr: 0.1}"), "hp: {lr: 0.1}", "instances[0].hp: no value for 'wd'"),
     "bad kind": (_edit("kind: optimizer", "kind: optimiser"), "kind:", "kind: 'optimiser' is not one of optimizer, clip, schedule"),
     "bad group": (_edit("group: optimizers", "group: optimisers"), "group:", "group: 'optimisers' is not one of optimizers, mechanics, schedules"),
     "bad reference": (_edit("reference: sgd", "reference: sgdw"), "reference:", "reference: no reference optimizer 'sgdw'"),
-    "target not a name": (_edit("target: p", "target: theta"), "target:", "target: 'theta' is not one of the drill's names"),
+    "target not a name": (_edit("target: p", "target: 2p"), "target:", "target: '2p' is not a name"),
     "name not the file's": (_edit("name: {name}", "name: other-name"), "name:", "name: 'other-name' must match the file name"),
     "anchors": (_edit("    hp: {lr: 0.1, wd: 0.01}", "    hp: &h {lr: 0.1, wd: 0.01}\n  - label: again\n    hp: *h"), "hp: &h", "anchors and aliases (*name) are not allowed in drill files"),
 }
@@ -218,6 +217,13 @@ def test_a_reference_rule_that_is_not_its_python_reference_is_refused(tmp_path):
     code, errors = check_errors(path)
     assert code == 2
     assert errors[0].startswith(f"{path}:{line_of(path, 'reference_rule:')}: reference_rule: does not match the Python reference 'sgd': θ[")
+
+
+def test_a_target_the_reference_rule_never_assigns_is_refused_where_the_rule_ends(tmp_path):
+    path = user_drill(tmp_path / "m", "mine-target", _edit("target: p", "target: q")(USER_DRILL))
+    code, errors = check_errors(path)
+    assert code == 2
+    assert errors[0].startswith(f"{path}:{line_of(path, '  p = p - lr*g')}: reference_rule: col 3: your rule never assigns q"), errors
 
 
 def test_a_mistake_that_never_fails_is_refused(tmp_path):

@@ -1,8 +1,8 @@
 """The drills: what the user is asked to write, the names they may use, the instances the
 judge runs, the reference rule, hints, and each drill's catalog of known mistakes.
 
-The drills themselves are data: one YAML file each under ``drills/`` (read, checked and
-cached by :mod:`gdgrill.drill.files`). This module holds their shape — the dataclasses the
+The drills themselves are data: one YAML file each under ``drills/`` (read and checked by
+:mod:`gdgrill.drill.files`, loaded by :mod:`gdgrill.drill.loading`). This module holds their shape — the dataclasses the
 judge, the diagnosis and the commands use — and :data:`DRILLS`, the shipped drills, read on
 first use. No numpy, no torch, no yaml here, so listing drills stays on the light start-up
 path. Every mutant and accepted variant is written in the answer language itself: the tests
@@ -26,20 +26,6 @@ GRADIENT_PATTERNS = {
     "large": "large gradients (norm well above max_norm)",
     "small": "small gradients (norm below max_norm), one all-zero",
     "none": "no gradients (a schedule)",
-}
-
-# What a drill's `kind` tells the judge: what it tracks and compares (see judge.reference_trajectory).
-KINDS = {
-    "optimizer": "tracks the parameters θ step after step",
-    "clip": "the clipped gradient, step by step",
-    "schedule": "the learning rate at each step",
-}
-
-# The headings `gdgrill drill list` groups the drills under, in this order.
-GROUPS = {
-    "optimizers": "Optimizers",
-    "mechanics": "Training mechanics",
-    "schedules": "Learning-rate schedules",
 }
 
 
@@ -83,6 +69,21 @@ class Variant:
     title: str
     rule: str
     note: str
+
+
+# What a drill's `kind` tells the judge: what it tracks and compares (see judge.reference_trajectory).
+KINDS = {
+    "optimizer": "tracks the parameters θ step after step",
+    "clip": "the clipped gradient, step by step",
+    "schedule": "the learning rate at each step",
+}
+
+# The headings `gdgrill drill list` groups the drills under, in this order.
+GROUPS = {
+    "optimizers": "Optimizers",
+    "mechanics": "Training mechanics",
+    "schedules": "Learning-rate schedules",
+}
 
 
 @dataclass(frozen=True)

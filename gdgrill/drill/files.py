@@ -295,11 +295,13 @@ def read_drill_file(path: Path, shared: Shared) -> tuple[DrillFile | None, list[
     group = r.choice(data, "group", "group", GROUPS)
     kind = r.choice(data, "kind", "kind", KINDS)
     reference = r.text(data, "reference", "reference")
-    if reference is not None and kind == "optimizer":
-        from gdgrill.drill.references import REFERENCES
+    if reference is not None and kind == "optimizer":  # the other kinds' references: when the rules run
+        from gdgrill.drill.references import get_reference
 
-        if reference not in REFERENCES:
-            r.bad(lines["reference"], "reference", f"no reference optimizer {reference!r} (known: {', '.join(REFERENCES)})")
+        try:
+            get_reference(reference)
+        except KeyError as exc:
+            r.bad(lines["reference"], "reference", str(exc.args[0]))
     tier = r.integer(data, "tier", "tier", 1, 4, 1)
 
     variables: dict[str, list[Variable]] = {}
@@ -327,9 +329,11 @@ def read_drill_file(path: Path, shared: Shared) -> tuple[DrillFile | None, list[
             if var.name in seen_names:
                 r.bad(_item_line(data.get(key), i), f"{key}[{i}]", f"{var.name!r} is already {seen_names[var.name]}")
             seen_names.setdefault(var.name, f"{key}[{i}]")
+    # The target may be a name of the rule's own (ASGD's averaged θ): running the reference
+    # rule, which must assign it, is the check.
     target = r.text(data, "target", "target")
-    if target is not None and seen_names and target not in seen_names:
-        r.bad(lines["target"], "target", f"{target!r} is not one of the drill's names ({', '.join(seen_names)})")
+    if target is not None and not re.match(IDENT_RE, target):
+        r.bad(lines["target"], "target", f"{target!r} is not a name (letters, digits and _; not starting with a digit)")
 
     reference_rule = _rule_text(r, data, "reference_rule", "reference_rule", rules, text_lines)
     hints = r.texts(data, "hints", "hints", non_empty=True) if "hints" in data else ()
@@ -345,7 +349,7 @@ def read_drill_file(path: Path, shared: Shared) -> tuple[DrillFile | None, list[
             else:
                 roles.append((key, words.strip()))
 
-    instances = _instances(r, data, kind, [v.name for v in variables["inputs"]], lines)
+    instances = _instances(r, data, lines)
     mutants = _mistakes(r, data, shared, lines, rules, text_lines)
     variants = _variants(r, data, lines, rules, text_lines)
     rtol = r.number(data, "rtol", "rtol", 1e-9)
@@ -363,13 +367,11 @@ def read_drill_file(path: Path, shared: Shared) -> tuple[DrillFile | None, list[
     return DrillFile(drill, path, lines, rules), []
 
 
-def _instances(r: _Reader, data: dict, kind: str | None, given: list[str], lines: dict[str, int]) -> tuple[Instance, ...]:
+def _instances(r: _Reader, data: dict, lines: dict[str, int]) -> tuple[Instance, ...]:
     items = data.get("instances", [])
     if not isinstance(items, list) or not items:
         r.bad(lines.get("instances", 0), "instances", "must be a non-empty list of instances (label, hp, grads, steps, shape, seed)")
         return ()
-    # The judge gives θ, g and t itself; every other name a drill of a known kind gives comes from hp.
-    from_hp = [n for n in given if n not in ("p", "g", "t")] if kind in KINDS else []
     out: list[Instance] = []
     for i, item in enumerate(items):
         where, start = f"instances[{i}]", len(r.problems)
@@ -385,8 +387,6 @@ def _instances(r: _Reader, data: dict, kind: str | None, given: list[str], lines
                 r.bad(_line_of(hp, str(key)), f"{where}.hp.{key}", "is not a name")
             elif not _is_number(value):
                 r.bad(_line_of(hp, key), f"{where}.hp.{key}", f"must be a number, not {value!r}")
-        for missing in (n for n in from_hp if n not in hp):
-            r.bad(_line_of(item, "hp") or _line_of(item), f"{where}.hp", f"no value for {missing!r} (a name the drill gives)")
         grads = r.choice(item, "grads", f"{where}.grads", GRADIENT_PATTERNS) if "grads" in item else "normal"
         steps = r.integer(item, "steps", f"{where}.steps", 1, MAX_STEPS, 8)
         seed = r.integer(item, "seed", f"{where}.seed", 0, 2**31 - 1, 0)

@@ -1,12 +1,13 @@
 """The drills: what the user is asked to write, the names they may use, the instances the
 judge runs, the reference rule, hints, and each drill's catalog of known mistakes.
 
-The drills themselves are data: one YAML file each under ``drills/`` (read and checked by
-:mod:`gdgrill.drill.files`, loaded by :mod:`gdgrill.drill.loading`). This module holds their shape — the dataclasses the
-judge, the diagnosis and the commands use — and :data:`DRILLS`, the shipped drills, read on
-first use. No numpy, no torch, no yaml here, so listing drills stays on the light start-up
-path. Every mutant and accepted variant is written in the answer language itself: the tests
-run each one through the real parser, interpreter and judge and check it is diagnosed as itself.
+The drills themselves are data: one YAML file each under ``drills/``, read and checked by
+:mod:`gdgrill.drill.files` and loaded by :mod:`gdgrill.drill.loading`. This module holds
+their shape — the dataclasses the judge, the diagnosis and the commands use — and
+:data:`DRILLS`, the shipped drills, read on first use. No numpy, no torch, no yaml here, so
+listing drills stays on the light start-up path. Every mutant and accepted variant is written
+in the answer language itself: the tests run each one through the real parser, interpreter
+and judge and check it is diagnosed as itself.
 
 Instances name a gradient pattern (see :data:`GRADIENT_PATTERNS`); :mod:`gdgrill.drill.judge`
 turns them into arrays with a fixed seed.

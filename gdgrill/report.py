@@ -141,27 +141,22 @@ def history_days(today: date, weeks: int = HISTORY_WEEKS) -> list[date]:
 
 def readiness_history(groups: dict[Any, list[str]], summaries: dict[str, ItemSummary], days: int) -> dict[Any, list[float]]:
     """Each group's readiness (the mean over its items, as in the report) at the end of
-    each of the ``days`` days the summaries hold states for (Store.summaries' history)."""
-    from operator import add
+    each of the ``days`` days the summaries hold states for (Store.summaries' history).
 
-    per_state: dict[int, float] = {}  # days without reviews share one state object
-    per_item: dict[str, list[float]] = {}
-    for key, summary in summaries.items():
-        values = []
-        for state in summary.history:
-            r = per_state.get(id(state))
-            if r is None:
-                r = per_state[id(state)] = readiness(state)
-            values.append(r)
-        per_item[key] = values
+    An item's readiness is its rung over MASTERED (a never-reviewed state is at rung 0),
+    so a group's is the sum of its items' rungs on each day: summed column by column."""
+    from operator import itemgetter
+
+    rung = itemgetter(0)  # CardState is a NamedTuple: rung first
     out = {}
     for gid, keys in groups.items():
-        totals = [0.0] * days
-        for key in keys:
-            values = per_item.get(key)
-            if values:
-                totals = list(map(add, totals, values))
-        out[gid] = [round(t / len(keys), 3) if keys else 0.0 for t in totals]
+        histories = [s.history for s in map(summaries.get, keys) if s is not None]
+        if not keys:
+            out[gid] = [0.0] * days
+            continue
+        scale = MASTERED * len(keys)
+        totals = [sum(map(rung, column)) for column in zip(*histories)] if histories else [0] * days
+        out[gid] = [round(t / scale, 3) for t in totals]
     return out
 
 

@@ -117,6 +117,7 @@ def states_on(
     report's readiness over time samples a history in one pass with it)."""
     gaps = _gaps(maintenance_days)
     one_day = timedelta(days=1)
+    fail, easy, top = Grade.FAIL, Grade.EASY, MASTERED  # locals: this loop runs per review in a report
     rung, due, count, lapses, last = start
     out: list[CardState] = []
     marks = iter(days)
@@ -131,15 +132,15 @@ def states_on(
         state = None
         count += 1
         last = day
-        if grade is Grade.FAIL:
+        if grade is fail:
             rung, due, lapses = 0, day + one_day, lapses + 1
         elif due is None or day >= due:
-            if grade is Grade.EASY:
-                due = day + gaps[rung] + gaps[min(rung + 1, MASTERED)]
-                rung = min(rung + 2, MASTERED)
+            if grade is easy:
+                due = day + gaps[rung] + gaps[rung + 1 if rung < top else top]
+                rung = rung + 2 if rung < top - 1 else top
             else:
                 due = day + gaps[rung]
-                rung = min(rung + 1, MASTERED)
+                rung = rung + 1 if rung < top else top
     if cut is not None:
         state = state or CardState(rung, due, count, lapses, last)
         while cut is not None:

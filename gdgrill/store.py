@@ -569,7 +569,7 @@ class Store:
             # CROSS JOIN keeps _last_miss as the outer loop: one index range per item.
             suffix = self.conn.execute(
                 f"""
-                SELECT r.item_id, r.day, r.grade FROM _last_miss m
+                SELECT r.item_id, r.day || ' ' || r.grade FROM _last_miss m
                 CROSS JOIN reviews r ON r.item_id = m.item_id AND r.id >= m.from_id
                 WHERE r.effect = {LADDER} AND {not_undone} ORDER BY m.item_id, r.id
                 """
@@ -583,9 +583,13 @@ class Store:
         from itertools import groupby
         from operator import itemgetter
 
-        days = {d: _day(d) for d in {r[1] for r in suffix}}
-        grades = {g: _grade(g) for g in {r[2] for r in suffix}}
-        by_item = {item_id: [(days[d], grades[g]) for _, d, g in rows_] for item_id, rows_ in groupby(suffix, key=itemgetter(0))}
+        # Each row is (item id, "day grade"): one shared (date, Grade) pair per distinct one.
+        pairs = {}
+        for key in {r[1] for r in suffix}:
+            day, _, grade = key.rpartition(" ")
+            pairs[key] = (_day(day), _grade(grade))
+        pair, second = pairs.__getitem__, itemgetter(1)
+        by_item = {item_id: list(map(pair, map(second, rows_))) for item_id, rows_ in groupby(suffix, key=itemgetter(0))}
         states: dict[int, CardState] = {}
         histories: dict[int, tuple[CardState, ...]] = {}
         marks = (*history, date.max)

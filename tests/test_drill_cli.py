@@ -45,7 +45,7 @@ def test_list_shows_every_drill_with_a_one_line_description(home):
 def test_list_as_json(home):
     data = json.loads(drill("list", "--json").stdout)
     assert [d["name"] for d in data] == list(DRILLS)
-    assert all(set(d) == {"name", "title", "summary", "tier", "group"} for d in data)
+    assert all(set(d) == {"name", "title", "summary", "tier", "group", "derive"} for d in data)
 
 
 def test_a_correct_answer_exits_0_and_is_saved_as_a_pass(home, tmp_path):

@@ -374,10 +374,11 @@ def test_a_file_with_missing_parts_exits_2(isolated_home):
     assert result.exit_code == 2 and "three parts" in result.stderr
 
 
-def test_derive_is_only_for_adam_bias(isolated_home):
-    result = drill("sgd", "--derive")
+def test_derive_on_a_drill_without_derive_stages_is_refused_naming_those_with_them(isolated_home):
+    result = drill("nesterov", "--derive")
     assert result.exit_code == 2
-    assert result.stderr.strip().count("\n") == 0 and "only for the adam-bias drill" in result.stderr
+    assert result.stderr.strip().count("\n") == 0 and "the nesterov drill has no derive stages" in result.stderr
+    assert "adam-bias" in result.stderr
 
 
 def test_interactive_wrong_then_retry_then_right(isolated_home):

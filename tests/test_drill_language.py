@@ -124,6 +124,30 @@ def test_functions_available():
     assert float(env["d"]) == pytest.approx(ENV["g"].sum() + ENV["g"].mean() + np.linalg.norm(ENV["g"]) + 8 - 1)
 
 
+def test_row_and_column_means_keep_the_matrix_shape_so_factors_broadcast_back():
+    """Adafactor's factored second moment: R·C/mean(R) rebuilds a rank-one g² exactly."""
+    g = np.outer([1.0, 2.0, 3.0], [0.5, 1.0, 2.0, 4.0])
+    env = run_once("r = row_mean(g^2)\nc = colmean(g^2)\nv = r*c/mean(r)\np = p", {**ENV, "p": np.zeros((3, 4)), "g": g})
+    np.testing.assert_allclose(env["r"], (g**2).mean(axis=1, keepdims=True))
+    np.testing.assert_allclose(env["c"], (g**2).mean(axis=0, keepdims=True))
+    assert env["r"].shape == (3, 1) and env["c"].shape == (1, 4)
+    np.testing.assert_allclose(env["v"], g**2)
+
+
+@pytest.mark.parametrize("backend", ["numpy", "torch"])
+def test_a_column_mean_of_a_vector_is_refused_on_its_line(backend):
+    from gdgrill.drill.language import numpy_backend, torch_backend
+
+    if backend == "torch":
+        pytest.importorskip("torch")
+    chosen = numpy_backend() if backend == "numpy" else torch_backend()
+    compiled = compile_rule(parse_rule("p = p\nc = col_mean(g)", ADAM_NAMES), chosen)
+    env = {**ENV, "g": ENV["g"] if backend == "numpy" else chosen.zeros_like(ENV["g"])}
+    with pytest.raises(RefusedAnswer) as info:
+        compiled.step(env)
+    assert info.value.line == 2
+
+
 def test_normalize_remembers_where_each_character_came_from():
     text, origin = normalize("θ = √v̂")
     assert text == "θ = sqrt(v_hat)"
@@ -191,7 +215,7 @@ HOSTILE = {
     "complex": "p = 1j",
     "ellipsis": "p = ...",
     "matmul": "p = g @ g",
-    "modulo": "p = g % 2",
+    "floor-division": "p = g // 2",
     "bitwise": "p = g | 1",
     "chained-compare": "p = where(0 < g < 1, g, 0)",
     "global": "global p",

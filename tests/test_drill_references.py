@@ -219,4 +219,4 @@ def test_every_reference_is_pure_and_works_on_a_2d_point(name):
 
 def test_unknown_reference_names_the_known_ones():
     with pytest.raises(KeyError, match="adam"):
-        get_reference("adamax")
+        get_reference("sophia")

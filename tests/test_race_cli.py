@@ -173,7 +173,7 @@ def test_png_is_written_when_matplotlib_is_installed(tmp_path):
     "args",
     [
         ["bogus"],
-        ["--opt", "adamax"],
+        ["--opt", "sophia"],
         ["--lr", "0"],
         ["--lr", "-1"],
         ["--lr-for", "adam"],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 
 import numpy as np
 import pytest
@@ -97,6 +98,21 @@ def test_a_run_that_turns_non_finite_is_stopped_and_its_path_stays_finite():
 def test_no_default_lane_diverges_on_any_surface(name):
     race = default_race(name)
     assert [r.label for r in race.runs if r.diverged] == []
+
+
+TORCH_OPTIM_FAMILY = ("nadam", "radam", "adamax", "adadelta", "adafactor", "rprop", "asgd")
+
+
+@pytest.mark.parametrize("name", SURFACES)
+def test_the_rest_of_torch_optim_races_on_every_surface_with_its_own_lr_and_letter(name):
+    race = default_race(name, names=TORCH_OPTIM_FAMILY)
+    assert [r.label for r in race.runs] == list(TORCH_OPTIM_FAMILY)
+    for run in race.runs:
+        assert not run.diverged, run.label
+        assert run.loss[-1] < run.loss[0], run.label  # each default lr makes progress
+        assert json.loads(json.dumps(run.to_dict()))["hp"]["lr"] == race.surface.default_lrs[run.label]
+    letters = [r.letter for r in default_race(name, names=(*DEFAULT_OPTIMIZERS, "adagrad", "amsgrad", *TORCH_OPTIM_FAMILY), steps=1).runs]
+    assert len(set(letters)) == len(letters)
 
 
 def test_on_the_saddle_everyone_escapes_and_adaptive_methods_escape_sooner_than_sgd():

@@ -8,7 +8,8 @@
 - :mod:`gdgrill.drill.judge`      runs a rule beside the reference, names known mistakes
 - :mod:`gdgrill.drill.diagnosis`  on a fail: the first wrong statement, a repair, where NaN arose
 - :mod:`gdgrill.drill.crosscheck` after a pass: torch.optim itself vs the rule in torch, on the device
-- :mod:`gdgrill.drill.derive`     adam-bias's derivation stages (E[m_t], the correction)
+- :mod:`gdgrill.drill.derivations` the derive stages of each drill that has them, as data (no numpy)
+- :mod:`gdgrill.drill.derive`     checks a derive stage's formula (sympy, else numerically) and a whole answer
 - :mod:`gdgrill.drill.command`    the ``gdgrill drill`` command (the only module here that renders)
 
 Nothing heavy is imported here, so ``from gdgrill.drill.catalog import DRILLS`` stays light.

@@ -27,6 +27,8 @@ GRADIENT_PATTERNS = {
     "large": "large gradients (norm well above max_norm)",
     "small": "small gradients (norm below max_norm), one all-zero",
     "none": "no gradients (a schedule)",
+    "zero-init": "standard normal gradients, θ starting at 0 (a zero-initialised layer)",
+    "overflow": "standard normal gradients with an inf or NaN at steps 3, 4, 9 and 16 (an fp16 overflow)",
 }
 
 
@@ -156,8 +158,8 @@ class Drill:
             "",
             f"Your rule must assign {target}: the judge compares {target} with the reference after every step.",
             "Write one assignment per line (=, +=, -=, *=, /=); any new name you read before assigning it (m, v, velocity, …) is state: it starts at 0 and keeps its value between steps.",
-            "Notation: ^ or ** for powers, √x or sqrt(x), · or * to multiply, β₁ᵗ, m̂, ‖g‖ are all fine.",
-            "Functions: sqrt abs sign exp log cos sin tanh minimum (min) maximum (max) clip norm sum mean where pow; constant pi (π). np.sqrt, math.cos, torch.sign … are read as sqrt, cos, sign.",
+            "Notation: ^ or ** for powers, √x or sqrt(x), · or * to multiply, β₁ᵗ, m̂, ‖g‖ are all fine; t % k is the remainder.",
+            "Functions: sqrt abs sign exp log cos sin tanh minimum (min) maximum (max) clip norm sum mean where pow floor; constant pi (π). np.sqrt, math.cos, torch.sign … are read as sqrt, cos, sign.",
         ]
         return "\n".join(lines)
 

@@ -9,6 +9,7 @@ Usage::
     gdgrill drill adam-bias --answer rule.txt [--json]     # grade a file ('-' reads stdin)
     gdgrill drill adam-bias --show-reference               # give up: the intro and the reference rule
     gdgrill drill adam-bias --derive [--answer FILE]       # derive E[m_t] and the correction first
+    gdgrill drill momentum --derive                        # any drill marked in the list: its formulas first
 
 Exit codes: 0 correct, 1 incorrect, 2 refused (cannot parse, not allowed, resource bomb),
 unknown drill or other user error, 130 interrupted. Graded attempts (not refusals) are saved
@@ -55,9 +56,10 @@ in the progress database as item ``drill/<name>``.
       "saved": bool                                  # recorded in the progress database
     }
 
-``--derive`` (adam-bias only): the stages are graded by :mod:`gdgrill.drill.derive` (its
-answer file and the ``derive`` object its ``--json`` adds are described there); asking them,
-rendering and saving is at the end of this module.
+``--derive`` (the drills in :data:`gdgrill.drill.derivations.DERIVATIONS`, marked in the list):
+the stages are graded by :mod:`gdgrill.drill.derive` (its answer file and the ``derive`` object
+its ``--json`` adds are described there); asking them, rendering and saving is at the end of
+this module. ``drill list --json`` adds ``derive``: whether the drill has derive stages.
 
 numpy and torch are imported inside the command only (listing drills stays light).
 """
@@ -81,10 +83,12 @@ from rich.table import Table
 from gdgrill.cli_options import DrillsOption, HomeOption
 from gdgrill.console import error_line, make_console, user_errors
 from gdgrill.drill.catalog import DRILLS, GROUPS, Drill
+from gdgrill.drill.derivations import DERIVATIONS
 from gdgrill.errors import ExitCode, UserError
 
 if TYPE_CHECKING:
-    from gdgrill.drill.derive import Stage, StageResult
+    from gdgrill.drill.derivations import Derivation, Stage
+    from gdgrill.drill.derive import StageResult
     from gdgrill.drill.judge import Verdict
     from gdgrill.lineinput import Prompter
 
@@ -110,7 +114,7 @@ def drill_command(
     torch_check: Annotated[bool, typer.Option("--torch/--no-torch", help="After a pass, run the real torch.optim optimizer (clip_grad_norm_, lr_scheduler) and your rule through torch on --device, in float32 (and bfloat16 for the adaptive methods), and print the worst |Δ| against the tolerance.")] = True,
     show_reference: Annotated[bool, typer.Option("--show-reference", help="Give up: print the drill's intro and its reference rule, then exit.")] = False,
     save: Annotated[bool, typer.Option("--save/--no-save", help="Record graded attempts in the progress database.")] = True,
-    derive: Annotated[bool, typer.Option("--derive", help="adam-bias only: first derive E[m_t] and the bias correction, then write the rule. With --answer, FILE holds E[m_t], m̂_t and the rule (lines, or sections split by ---).")] = False,
+    derive: Annotated[bool, typer.Option("--derive", help=f"First derive the formulas behind the rule (adam-bias: E[m_t] and the bias correction), then write the rule; for the drills marked in the list ({', '.join(DERIVATIONS)}). With --answer, FILE holds one line per formula, then the rule (or sections split by ---).")] = False,
     home: HomeOption = None,
     drills: DrillsOption = None,
 ) -> None:
@@ -204,8 +208,8 @@ def run_drill(
     drill = catalog.get(name.strip().lower())
     if drill is None:
         raise UserError(f"unknown drill {name!r} (available: {', '.join(catalog)})")
-    if derive and drill.name != "adam-bias":
-        raise UserError(f"--derive is only for the adam-bias drill (try `gdgrill drill adam-bias --derive`), not {drill.name!r}")
+    if derive and drill.name not in DERIVATIONS:
+        raise UserError(f"--derive: the {drill.name} drill has no derive stages (drills with them: {', '.join(DERIVATIONS)})")
     if show_reference:
         _show_reference(drill, out, json_output)
         return ExitCode.OK
@@ -214,8 +218,8 @@ def run_drill(
         check_writable(home)  # before the user types anything that could not be saved
     if derive:
         if answer is not None:
-            return run_derive_answer(read_answer(answer), json_output, torch_device, save, home, out, err)
-        return derive_interactive(torch_device, save, home, out, err)
+            return run_derive_answer(drill.name, read_answer(answer), json_output, torch_device, save, home, out, err)
+        return derive_interactive(drill.name, torch_device, save, home, out, err)
     if answer is not None:
         text = read_answer(answer)
         verdict = _judge(drill, text, torch_device)
@@ -348,7 +352,10 @@ def _print_json(out: Console, obj: Any) -> None:
 def list_drills(out: Console, json_output: bool, drills: Mapping[str, Drill] = DRILLS) -> None:
     """The drills in list order, under a heading per group (in JSON, a ``group`` each)."""
     if json_output:
-        _print_json(out, [{"name": d.name, "title": d.title, "summary": d.summary, "tier": d.tier, "group": d.group} for d in drills.values()])
+        _print_json(out, [
+            {"name": d.name, "title": d.title, "summary": d.summary, "tier": d.tier, "group": d.group, "derive": d.name in DERIVATIONS}
+            for d in drills.values()
+        ])
         return
     from rich.padding import Padding
 
@@ -361,11 +368,13 @@ def list_drills(out: Console, json_output: bool, drills: Mapping[str, Drill] = D
         table = Table(show_header=False, box=None, pad_edge=False)
         table.add_column("drill", style="key", no_wrap=True, min_width=width)
         table.add_column("tier", no_wrap=True, style="muted")
+        table.add_column("derive", no_wrap=True)
         table.add_column("what you write")
         for d in members:
-            table.add_row(escape(d.name), f"tier {d.tier}", escape(d.summary))
+            table.add_row(escape(d.name), f"tier {d.tier}", "✓" if d.name in DERIVATIONS else "", escape(d.summary))
         out.print(Padding(table, (0, 0, 1, 2)))
     out.print("Run `gdgrill drill NAME` to practise one, or `gdgrill drill NAME --answer FILE` to grade a file.", style="muted", markup=False)
+    out.print("✓ derive: `gdgrill drill NAME --derive` first derives the formulas behind the rule.", style="muted", markup=False)
 
 
 def _show_reference(drill: Drill, out: Console, json_output: bool) -> None:
@@ -491,17 +500,15 @@ def interactive(drill: Drill, torch_device: str | None, save: bool, home: Path |
             return last
 
 
-# -- --derive (adam-bias): the stages of gdgrill.drill.derive, asked and rendered --------------------
+# -- --derive: the stages of gdgrill.drill.derive, asked and rendered --------------------------------
 
 
-def _record_derivation(stages: Mapping[str, Any], grade: str, answer: str, seconds: float | None, home: Path | None) -> bool:
-    """Append one derive attempt to the review log: item ``drill/adam-bias``, mode ``derive``,
+def _record_derivation(drill_name: str, stages: Mapping[str, Any], grade: str, answer: str, seconds: float | None, home: Path | None) -> bool:
+    """Append one derive attempt to the review log: item ``drill/NAME``, mode ``derive``,
     the per-stage verdicts and misconceptions in ``detail``. Refusals are not attempts."""
     if grade not in ("pass", "fail"):
         return False
-    from gdgrill.drill.derive import DRILL_NAME
-
-    save_attempt(DRILL_NAME, grade, "derive", answer, seconds, {"derive": dict(stages)}, home)
+    save_attempt(drill_name, grade, "derive", answer, seconds, {"derive": dict(stages)}, home)
     return True
 
 
@@ -509,23 +516,26 @@ def _stage_detail(result: Any) -> dict[str, Any]:
     return {"verdict": result.verdict, "misconception": result.misconception.id if result.misconception else None}
 
 
-def run_derive_answer(text: str, json_output: bool, torch_device: str | None, save: bool, home: Path | None, out: Console, err: Console) -> int:
-    """``--derive --answer FILE``: grade all three parts, render, save; returns the exit code."""
+def run_derive_answer(
+    drill_name: str, text: str, json_output: bool, torch_device: str | None, save: bool, home: Path | None, out: Console, err: Console
+) -> int:
+    """``--derive --answer FILE``: grade every part, render, save; returns the exit code."""
     from gdgrill.drill import derive
 
-    result = derive.grade_answer(text, torch_device)
-    saved = _record_derivation({s: _stage_detail(r) for s, r in zip(derive.STAGE_IDS, result.stages)}, result.verdict, text, None, home) if save else False
+    result = derive.grade_answer(text, torch_device, drill_name)
+    ids = [s.id for s in result.derivation.stages] + ["rule"]
+    saved = _record_derivation(drill_name, {s: _stage_detail(r) for s, r in zip(ids, result.stages)}, result.verdict, text, None, home) if save else False
     if json_output:
         _print_json(out, {**result.rule.to_dict(), "verdict": result.verdict, "message": result.summary, "derive": result.to_dict(), "saved": saved})
         for stage in result.stages:
             if stage.verdict == "refused":
                 error_line(err, stage.message)
         return _code_for(result.verdict)
-    for number, (stage, stage_result) in enumerate(zip(derive.STAGES, result.stages[:2]), start=1):
+    for number, (stage, stage_result) in enumerate(zip(result.derivation.stages, result.results), start=1):
         out.print(f"[title]{number}. {escape(stage.title)}[/]")
         render_stage(stage, stage_result, out, err)
-    out.print("[title]3. The update rule[/]")
-    render_verdict(DRILLS[derive.DRILL_NAME], result.rule, out, err)
+    out.print(f"[title]{len(result.results) + 1}. The update rule[/]")
+    render_verdict(DRILLS[drill_name], result.rule, out, err)
     return _code_for(result.verdict)
 
 
@@ -556,26 +566,32 @@ def _read_line(prompter: Any) -> str | None:
             return line
 
 
-def _derive_intro() -> str:
-    lines = [
-        "Adam's bias correction, derived: three steps.",
-        "  1. E[m_t] for a stationary gradient   2. the correction   3. the update rule (the adam-bias drill)",
-        "",
-        "Formulas use the drill's notation: ^ or ** for powers, · or * to multiply, β₁ᵗ, μ(1 − β₁ᵗ) are fine.",
-    ]
-    return "\n".join(lines)
+def _derive_intro(derivation: "Derivation") -> str:
+    steps = derivation.steps
+    return "\n".join(
+        [
+            f"{derivation.title}: {derivation.steps_in_words} steps.",
+            *(f"  {n}. {s.title}" for n, s in enumerate(derivation.stages, start=1)),
+            f"  {steps}. the update rule (the {derivation.drill} drill)",
+            "",
+            "Formulas use the drill's notation: ^ or ** for powers, · or * to multiply,",
+            "√x or sqrt(x), ln or log, abs(x) for |x|; μ(1 − β₁ᵗ) and ηλ multiply.",
+        ]
+    )
 
 
-def derive_interactive(torch_device: str | None, save: bool, home: Path | None, out: Console, err: Console) -> int:
+def derive_interactive(drill_name: str, torch_device: str | None, save: bool, home: Path | None, out: Console, err: Console) -> int:
     """Ask each stage in turn; a wrong stage explains why, then [r]etry, [s]how or [q]uit.
 
-    The two derivation stages are saved as one attempt (mode ``derive``) once both are
-    answered (or the user quits after answering one): a stage counts as passed only if its
-    first graded answer was right. The rule stage is the adam-bias drill's own interactive
-    loop, saved as that drill saves it. Returns 0 only if every stage ended right."""
+    The derivation stages are saved as one attempt (mode ``derive``) once all are answered
+    (or the user quits after answering some): a stage counts as passed only if its first
+    graded answer was right. The rule stage is the drill's own interactive loop, saved as that
+    drill saves it. Returns 0 only if every stage ended right."""
     from gdgrill.drill import derive
 
-    out.print(Panel(escape(_derive_intro()), title=f"drill {derive.DRILL_NAME} · derive", expand=False))
+    derivation = derive.derivation_for(drill_name)
+    steps = derivation.steps
+    out.print(Panel(escape(_derive_intro(derivation)), title=f"drill {drill_name} · derive", expand=False))
     prompter = prompter_for(out, home)
     first: dict[str, Any] = {}
     answers: list[str] = []
@@ -584,16 +600,16 @@ def derive_interactive(torch_device: str | None, save: bool, home: Path | None, 
 
     def save_derivation() -> None:
         if save and first:
-            grade = "pass" if all(r.passed for r in first.values()) and len(first) == len(derive.STAGES) else "fail"
-            _record_derivation({s: _stage_detail(r) for s, r in first.items()}, grade, "\n".join(answers), time.perf_counter() - started, home)
+            grade = "pass" if all(r.passed for r in first.values()) and len(first) == len(derivation.stages) else "fail"
+            _record_derivation(drill_name, {s: _stage_detail(r) for s, r in first.items()}, grade, "\n".join(answers), time.perf_counter() - started, home)
 
-    for number, stage in enumerate(derive.STAGES, start=1):
-        out.print(f"\n[title]Step {number}/3 · {escape(stage.title)}[/]")
+    for number, stage in enumerate(derivation.stages, start=1):
+        out.print(f"\n[title]Step {number}/{steps} · {escape(stage.title)}[/]")
         out.print(stage.question, markup=False)
         out.print("Names:", style="muted", markup=False)
         for n in stage.names:
             also = ", ".join(a for a in (n.name, *n.aliases) if a != n.symbol)
-            out.print(f"  {n.symbol:<3} {n.meaning}  (also: {also})", style="muted", markup=False)
+            out.print(f"  {n.symbol:<5} {n.meaning}  (also: {also})", style="muted", markup=False)
         while True:
             text = _read_line(prompter)
             if text is None:
@@ -619,8 +635,8 @@ def derive_interactive(torch_device: str | None, save: bool, home: Path | None, 
                 save_derivation()
                 return ExitCode.FAILED
     save_derivation()
-    out.print("\n[title]Step 3/3 · The update rule[/]")
-    code = interactive(DRILLS[derive.DRILL_NAME], torch_device, save, home, out, err)
+    out.print(f"\n[title]Step {steps}/{steps} · The update rule[/]")
+    code = interactive(DRILLS[drill_name], torch_device, save, home, out, err)
     if code == ExitCode.OK and not all_right:
         return ExitCode.FAILED
     return code

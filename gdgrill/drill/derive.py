@@ -1,6 +1,9 @@
-"""The derive stage of adam-bias: derive the bias before writing the rule.
+"""Derive stages: derive the formulas behind a drill's rule, then write the rule.
 
-``gdgrill drill adam-bias --derive`` asks, in order:
+``gdgrill drill NAME --derive`` works for every drill in
+:data:`~gdgrill.drill.derivations.DERIVATIONS` (the stages themselves, as data, are in
+:mod:`gdgrill.drill.derivations`). It asks each stage's formula in order, then the drill's own
+update rule, graded by its judge. adam-bias, for example, asks:
 
 1. **expectation** — E[m_t] in terms of μ, β₁ and t, for a stationary gradient (E[g_k] = μ)
    and m₀ = 0. The answer is μ·(1 − β₁ᵗ).
@@ -11,28 +14,36 @@
    as a factor it would make the bias worse, and the explanation says so).
 3. **rule** — the update rule, graded by the adam-bias drill's own judge.
 
-An expression answer may start with its left-hand side (``E[m_t] = …``, ``m̂ = …``, ``m_hat = …``),
-which is ignored. How an expression is checked:
+A stage may read an answer without a name this way (``factor_of``: the weight-decay stages read
+``1 − ηλ`` as the factor θ is multiplied by, ``(1 − ηλ)·θ`` as the new θ), or as a change added to
+it (``offset_of``: Adam's first step reads ``−η·sign(g)`` as Δθ₁, ``θ − η·sign(g)`` as θ₁).
+
+An expression answer may start with its left-hand side (``E[m_t] = …``, ``m̂ = …``, ``η < …``,
+``θ ← …``), which is ignored. How an expression is checked:
 
 * It is parsed by the drill's safe parser (:mod:`gdgrill.drill.language`; a name directly before
-  a bracket is a product, so ``μ(1 − β₁ᵗ)`` reads as ``μ·(1 − β₁ᵗ)``). Only arithmetic and the
+  a bracket is a product, so ``μ(1 − β₁ᵗ)`` reads as ``μ·(1 − β₁ᵗ)``, and an unknown run of the
+  stage's one-letter names is their product, so ``ηλ`` reads as ``η·λ``). Only arithmetic and the
   scalar functions in :data:`SCALAR_FUNCTIONS` are allowed; constant exponents above
   :data:`MAX_EXPONENT` and formulas over :data:`MAX_FORMULA_NODES` nodes are refused.
   User text never reaches sympy's string parser (no ``sympify``/``parse_expr``).
 * **symbolic** (when sympy is installed): the parsed tree is converted node by node into sympy
-  (:func:`to_sympy`) and ``simplify(yours − expected) == 0`` proves the answer right.
+  (:func:`to_sympy`), each name a symbol with its domain's assumptions (a neglected name, such as
+  ε in Adam's first step, is substituted by its fixed value), and ``simplify(yours − expected) == 0``
+  proves the answer right.
 * **numeric**: otherwise — sympy missing, simplification timed out (:data:`SIMPLIFY_SECONDS`)
   or returned something non-zero — both formulas are evaluated on :data:`SAMPLES` fixed
-  samples (β₁, β₂ ∈ (0, 1), t ∈ {1..50}, μ, m ∈ [−5, 5]) and compared with a relative
+  samples of the stage's names (each drawn from its :class:`~gdgrill.drill.derivations.Domain`:
+  β ∈ (0, 1), t ∈ {1..50}, …; the first few are easy to check by hand) and compared with a relative
   tolerance. The numeric check decides: a proof always passes; a failed proof passes only if
   every sample agrees, and a sample that disagrees is shown as a counterexample. (sympy's
   ``simplify`` is not complete — e.g. forms with sign or max — so "not proved" is not "wrong".)
 * A wrong answer is matched against the stage's known misconceptions (numerically, on the
   same samples) to say what it most likely confuses.
 
-``--derive --answer FILE`` (see :func:`split_answer`): either three sections separated by
-lines of ``---`` (E[m_t], m̂_t, the rule), or, without ``---``, the first line is E[m_t], the
-second m̂_t and the rest the rule; blank and ``#`` lines are skipped::
+``--derive --answer FILE`` (see :func:`split_answer`): either one section per stage and one for
+the rule, separated by lines of ``---``, or, without ``---``, one line per stage and the rest the
+rule; blank and ``#`` lines are skipped. For adam-bias::
 
     E[m_t] = μ(1 − β₁ᵗ)
     m_hat = m/(1 − β₁ᵗ)
@@ -40,14 +51,14 @@ second m̂_t and the rest the rule; blank and ``#`` lines are skipped::
     v = β₂·v + (1 − β₂)·g²
     θ = θ − η·m/(1 − β₁ᵗ)/(√(v/(1 − β₂ᵗ)) + ε)
 
-All three parts are graded. Exit 0 when all pass, 2 when any is refused, else 1. One attempt
-is saved (item ``drill/adam-bias``, mode ``derive``, the per-stage verdicts in ``detail``);
+All parts are graded. Exit 0 when all pass, 2 when any is refused, else 1. One attempt
+is saved (item ``drill/NAME``, mode ``derive``, the per-stage verdicts in ``detail``);
 nothing is saved when a part is refused. ``--json`` prints the drill's usual object for the
 rule, except that ``verdict`` is the overall verdict and ``message`` a one-line summary, plus::
 
     "derive": {
       "verdict": "pass" | "fail" | "refused",        # overall
-      "expectation" | "correction": {
+      "<stage id>": {                                  # one per stage, in order ("expectation", …)
         "stage": str, "verdict": str, "answer": str, "method": "symbolic" | "numeric" | null,
         "note": str, "misconception": str | null, "misconception_title": str | null,
         "explanation": str | null, "message": str,
@@ -67,15 +78,33 @@ from __future__ import annotations
 import ast
 import re
 import threading
+import zlib
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
 import numpy as np
 
 from gdgrill.drill.catalog import DRILLS
+from gdgrill.drill.derivations import (  # noqa: F401  (re-exported: the stages are part of this module's face)
+    B1,
+    B2,
+    CORRECTION,
+    DERIVATIONS,
+    EXPECTATION,
+    NICE_POINTS,
+    STAGES,
+    M,
+    MU,
+    T,
+    Derivation,
+    Misconception,
+    Name,
+    Stage,
+)
 from gdgrill.serialize import json_number as _json_number
 from gdgrill.drill.language import (
+    CONSTANTS,
     FUNCTION_ALIASES,
     FUNCTIONS,
     Bin,
@@ -98,11 +127,12 @@ from gdgrill.errors import UserError
 if TYPE_CHECKING:
     from gdgrill.drill.judge import Verdict
 
-DRILL_NAME = "adam-bias"
+DRILL_NAME = "adam-bias"  # the first drill with a derivation: what grade_answer grades unless told
 MAX_EXPONENT = 20  # a constant power above this is refused: sympy would expand (1 + μ)^1e6
 MAX_FORMULA_NODES = 200  # E[m_t] needs ~10; keeps simplify's work bounded
 SIMPLIFY_SECONDS = 3.0
 SAMPLES = 400
+SEED = 20240607
 RTOL = 1e-9
 ATOL = 1e-12
 
@@ -113,236 +143,32 @@ SCALAR_FUNCTIONS = {
 }  # fmt: skip
 
 
-@dataclass(frozen=True)
-class Name:
-    name: str  # canonical (what the formulas and samples use)
-    symbol: str  # how the prompt writes it
-    aliases: tuple[str, ...]
-    meaning: str
-
-
-MU = Name("mu", "μ", ("µ", "mean"), "the mean gradient: E[g_k] = μ at every step")
-B1 = Name("b1", "β₁", ("β1", "beta1", "beta_1"), "decay of the first moment m")
-B2 = Name("b2", "β₂", ("β2", "beta2", "beta_2"), "decay of the second moment v")
-T = Name("t", "t", ("step",), "the step number; m has had t updates")
-M = Name("m", "m", ("m_t", "mt"), "m_t, the (biased) first moment after t steps")
-
-
-@dataclass(frozen=True)
-class Misconception:
-    id: str
-    title: str
-    formula: str  # in the answer language, over the stage's names
-    explanation: str
-
-
-@dataclass(frozen=True)
-class Stage:
-    id: str  # "expectation" | "correction"
-    title: str
-    question: str
-    names: tuple[Name, ...]
-    expected: str  # the canonical answer, in the answer language
-    shown: str  # the same, as a whiteboard would write it
-    derivation: str  # shown when the user reveals the answer
-    label: re.Pattern[str]  # an optional left-hand side the answer may start with
-    misconceptions: tuple[Misconception, ...]
-    factor_of: str | None = None  # an answer without this name is a factor multiplying it
-
-    @property
-    def alias_table(self) -> dict[str, tuple[str, ...]]:
-        return {n.name: (n.symbol, *n.aliases) for n in self.names}
-
-    def display(self, name: str) -> str:
-        for n in self.names:
-            if n.name == name:
-                return n.symbol
-        return name
-
-    def misconception(self, misconception_id: str) -> Misconception:
-        for m in self.misconceptions:
-            if m.id == misconception_id:
-                return m
-        raise KeyError(misconception_id)
-
-
-def _mc(id: str, title: str, formula: str, explanation: str) -> Misconception:
-    return Misconception(id, title, formula, " ".join(explanation.split()))
-
-
-EXPECTATION = Stage(
-    id="expectation",
-    title="E[m_t] for a stationary gradient",
-    question=(
-        "m₀ = 0 and m_t = β₁·m_{t−1} + (1 − β₁)·g_t. The gradients are stationary: E[g_k] = μ at "
-        "every step. Write E[m_t] in terms of μ, β₁ and t."
-    ),
-    names=(MU, B1, B2, T),
-    expected="mu*(1 - b1^t)",
-    shown="E[m_t] = μ·(1 − β₁ᵗ)",
-    derivation=(
-        "Unrolling from m₀ = 0: m_t = (1 − β₁)·Σ_{k=1..t} β₁^(t−k)·g_k. Take expectations: "
-        "E[m_t] = μ·(1 − β₁)·(1 + β₁ + … + β₁^(t−1)) = μ·(1 − β₁ᵗ) (a geometric series). The missing "
-        "μ·β₁ᵗ is the weight still sitting on the zero initial value."
-    ),
-    label=re.compile(r"^\s*E\s*[\[(]\s*m\s*(?:_?t|ₜ|_\{\s*t\s*\})?\s*[\])]\s*=(?!=)"),
-    misconceptions=(
-        _mc(
-            "init-weight",
-            "β₁ᵗ is the weight of the initialisation, not the mean",
-            "mu*b1^t",
-            """After t steps the zero initial value m₀ still carries weight β₁ᵗ; μ·β₁ᵗ is the part of
-            μ that is *missing* from E[m_t], not E[m_t] itself: E[m_t] = μ − μ·β₁ᵗ.""",
-        ),
-        _mc(
-            "corrected-estimate",
-            "That is the corrected estimate, not E[m_t]",
-            "mu/(1 - b1^t)",
-            """Dividing by 1 − β₁ᵗ is the bias *correction* (m̂_t = m_t/(1 − β₁ᵗ)). E[m_t] itself is
-            the biased quantity: smaller than μ, μ·(1 − β₁ᵗ), because m starts at 0.""",
-        ),
-        _mc(
-            "power-misplaced",
-            "(1 − β₁)ᵗ instead of 1 − β₁ᵗ",
-            "mu*(1 - b1)^t",
-            """The weights on g_1 … g_t are (1 − β₁)·β₁^(t−k); they sum to 1 − β₁ᵗ (a geometric series),
-            not (1 − β₁)ᵗ, which shrinks to 0 as t grows instead of approaching 1.""",
-        ),
-        _mc(
-            "off-by-one-plus",
-            "One step too many: β₁^(t+1)",
-            "mu*(1 - b1^(t + 1))",
-            """After t updates m₀ has been multiplied by β₁ exactly t times, so its weight is β₁ᵗ. At
-            t = 1, E[m₁] = (1 − β₁)·μ; your form gives (1 − β₁²)·μ.""",
-        ),
-        _mc(
-            "off-by-one-minus",
-            "One step too few: β₁^(t−1)",
-            "mu*(1 - b1^(t - 1))",
-            """With t counting updates from 1, m₁ = (1 − β₁)·g₁, so E[m₁] = (1 − β₁)·μ; your form gives 0
-            at t = 1 (it counts t from 0).""",
-        ),
-        _mc(
-            "ignores-zero-init",
-            "Ignores the zero initialisation",
-            "mu",
-            """E[m_t] = μ only if m starts at the mean. m₀ = 0 pulls the early averages toward 0: E[m_t] =
-            μ·(1 − β₁ᵗ), which reaches μ only as t → ∞. That gap is why Adam needs bias correction.""",
-        ),
-        _mc(
-            "first-step-only",
-            "Only the first step",
-            "(1 - b1)*mu",
-            """(1 − β₁)·μ is E[m₁]. Every later step adds (1 − β₁)·β₁^(t−k)·μ more; summed over t steps
-            that is μ·(1 − β₁ᵗ).""",
-        ),
-        _mc(
-            "wrong-beta",
-            "β₂ instead of β₁",
-            "mu*(1 - b2^t)",
-            """β₂ is the decay of the second moment v (the mean of g²); m averages g with β₁, so its bias
-            is 1 − β₁ᵗ.""",
-        ),
-    ),
-)
-
-CORRECTION = Stage(
-    id="correction",
-    title="The bias correction",
-    question=(
-        "So m_t is biased toward 0. Write the bias-corrected estimate m̂_t in terms of m (m_t), β₁ "
-        "and t — e.g. m̂ = … — or just the factor that m_t is multiplied by."
-    ),
-    names=(M, B1, B2, T),
-    expected="m/(1 - b1^t)",
-    shown="m̂_t = m_t / (1 − β₁ᵗ)",
-    derivation=(
-        "E[m_t] = μ·(1 − β₁ᵗ), and 1 − β₁ᵗ is known (no data needed), so dividing it out gives an "
-        "unbiased estimate: E[m_t/(1 − β₁ᵗ)] = μ. At t = 1 with β₁ = 0.9 that multiplies m by 10; "
-        "the factor tends to 1 as t grows."
-    ),
-    label=re.compile(r"^\s*(?:m\u0302|m_?hat)(?:_?t|ₜ|_\{\s*t\s*\})?\s*=(?!=)"),
-    factor_of="m",
-    misconceptions=(
-        _mc(
-            "multiplied-not-divided",
-            "Multiplied by the bias instead of dividing it out",
-            "m*(1 - b1^t)",
-            """m·(1 − β₁ᵗ) has expectation μ·(1 − β₁ᵗ)²: further from μ, not closer. The correction divides
-            by 1 − β₁ᵗ. (An answer without m is read as the factor m_t is multiplied by, so the divisor
-            1 − β₁ᵗ alone reads as this mistake: write 1/(1 − β₁ᵗ) or m/(1 − β₁ᵗ).)""",
-        ),
-        _mc(
-            "uncorrected",
-            "No correction",
-            "m",
-            """m̂ = m leaves the bias in: E[m_t] = μ·(1 − β₁ᵗ), only 10% of μ at t = 1 for β₁ = 0.9.""",
-        ),
-        _mc(
-            "init-weight",
-            "Divided by the weight of the initialisation",
-            "m/b1^t",
-            """β₁ᵗ is the weight left on m₀ = 0, i.e. the *missing* share; the share m actually holds is
-            1 − β₁ᵗ, and that is what to divide by.""",
-        ),
-        _mc(
-            "power-misplaced",
-            "(1 − β₁)ᵗ instead of 1 − β₁ᵗ",
-            "m/(1 - b1)^t",
-            """The bias factor comes from the weight β₁ᵗ on the zero initial value: E[m_t] = (1 − β₁ᵗ)·μ.
-            (1 − β₁)ᵗ shrinks to 0 geometrically, so dividing by it blows m̂ up exponentially.""",
-        ),
-        _mc(
-            "off-by-one-plus",
-            "Correction with t+1",
-            "m/(1 - b1^(t + 1))",
-            """After t updates the weight on m₀ is β₁ᵗ, with t counting from 1. Using t + 1 under-corrects
-            every step (at t = 1, by a factor 1.9 for β₁ = 0.9).""",
-        ),
-        _mc(
-            "off-by-one-minus",
-            "Correction with a 0-based t",
-            "m/(1 - b1^(t - 1))",
-            """With t counted from 0 the first correction is 1 − β₁⁰ = 0: a division by zero at the very
-            first step. t is the number of updates so far, including this one.""",
-        ),
-        _mc(
-            "one-step-weight",
-            "Divided by 1 − β₁, the weight of one gradient",
-            "m/(1 - b1)",
-            """1 − β₁ is the weight of the newest gradient, not the share m holds after t steps (1 − β₁ᵗ).
-            Dividing by it makes m̂ ≈ μ/(1 − β₁), ten times too large for β₁ = 0.9 once t is large.""",
-        ),
-        _mc(
-            "first-order",
-            "1 + β₁ᵗ: a first-order approximation",
-            "m*(1 + b1^t)",
-            """1/(1 − β₁ᵗ) ≈ 1 + β₁ᵗ only when β₁ᵗ is small, i.e. late, when the correction no longer
-            matters. Early on it is far off: at t = 1 with β₁ = 0.9 it gives 1.9 instead of 10.""",
-        ),
-        _mc(
-            "wrong-beta",
-            "β₂ instead of β₁",
-            "m/(1 - b2^t)",
-            """1 − β₂ᵗ corrects v (the second moment); m's bias comes from β₁, so m̂ = m/(1 − β₁ᵗ).""",
-        ),
-    ),
-)
-
-STAGES: tuple[Stage, ...] = (EXPECTATION, CORRECTION)
-STAGE_IDS = (EXPECTATION.id, CORRECTION.id, "rule")
+def derivation_for(drill: str) -> Derivation:
+    """The derivation of ``drill``; a one-line :class:`UserError` naming those that exist if none."""
+    try:
+        return DERIVATIONS[drill]
+    except KeyError:
+        raise UserError(f"--derive: the {drill} drill has no derive stages (drills with them: {', '.join(DERIVATIONS)})") from None
 
 
 # -- Parsing a formula ------------------------------------------------------------------------
 
 
 class _FormulaConverter(Converter):
-    """The drill's converter, plus the whiteboard's implicit product: a name or a bracket
-    directly before a bracket multiplies it (``μ(1 − β₁ᵗ)``, ``(1 − β₁)(μ)``)."""
+    """The drill's converter, plus two whiteboard habits: a name or a bracket directly before a
+    bracket multiplies it (``μ(1 − β₁ᵗ)``, ``(1 − β₁)(μ)``), and an unknown name made only of the
+    stage's one-letter names is their product (``ηλ`` is η·λ)."""
 
     def __init__(self, pos: Any, aliases: Mapping[str, str], known: set[str]):
         super().__init__(pos, aliases)
         self.known = known
+
+    def _letters(self, raw: str) -> list[str] | None:
+        """The names of ``raw``'s letters, when it is no name of its own but each letter is one."""
+        if len(raw) < 2 or raw in CONSTANTS or self.canonical(raw) in self.known:
+            return None
+        names = [self.canonical(letter) for letter in raw]
+        return names if all(n in self.known for n in names) else None
 
     def _is_product(self, node: ast.Call) -> bool:
         if node.keywords or len(node.args) != 1 or isinstance(node.args[0], ast.Starred):
@@ -351,10 +177,18 @@ class _FormulaConverter(Converter):
         if isinstance(func, ast.Name):
             if func.id in FUNCTIONS or func.id in FUNCTION_ALIASES:
                 return False
-            return self.canonical(func.id) in self.known
+            return self.canonical(func.id) in self.known or self._letters(func.id) is not None
         return not isinstance(func, (ast.Attribute, ast.Lambda, ast.Subscript))
 
     def expr(self, node: ast.AST) -> Expr:
+        if isinstance(node, ast.Name):
+            letters = self._letters(node.id)
+            if letters:
+                at = self.pos.of_node(node)
+                product: Expr = Var(letters[0], at)
+                for name in letters[1:]:
+                    product = Bin("*", product, Var(name, at), at)
+                return product
         if isinstance(node, ast.Call):
             if self._is_product(node):
                 return Bin("*", self.expr(node.func), self.expr(node.args[0]), self.pos.of_node(node))
@@ -373,10 +207,32 @@ def _available(stage: Stage) -> str:
     return ", ".join(n.symbol if n.symbol == n.name else f"{n.symbol} ({n.name})" for n in stage.names)
 
 
+# A function name, a space, then one number or name: the whiteboard's ``ln 2``, ``ln β``.
+_SPACED_CALL = re.compile(r"\b(ln|log|exp|sqrt|sign|sgn|abs)[ \t]+(\d+(?:\.\d*)?|(?!\d)\w+)")
+
+
+def _spaced_calls(body: str) -> tuple[str, list[int]]:
+    """``ln 2/(−ln β)`` → ``ln(2)/(−ln(β))``, and for each character of the result (plus one past
+    the end) the index of the character it came from, so a refusal still points into ``body``."""
+    out: list[str] = []
+    origin: list[int] = []
+    at = 0
+    for m in _SPACED_CALL.finditer(body):
+        out.append(body[at : m.start(2)].rstrip(" \t"))
+        origin.extend(range(at, at + len(out[-1])))
+        out.append("(" + m.group(2) + ")")
+        origin.extend([m.start(2), *range(m.start(2), m.end(2)), m.end(2) - 1])
+        at = m.end(2)
+    out.append(body[at:])
+    origin.extend(range(at, len(body) + 1))
+    return "".join(out), origin
+
+
 def parse_formula(stage: Stage, text: str, line: int = 1) -> Expr:
-    """Parse one answer line for ``stage`` (an optional ``E[m_t] =`` / ``m̂ =`` is skipped).
-    ``line`` is where the text sits in a longer answer, for the refusal's position. Raises
-    :class:`RefusedAnswer` for anything outside the language or the stage's names."""
+    """Parse one answer line for ``stage`` (an optional left-hand side such as ``E[m_t] =``,
+    ``m̂ =`` or ``η <`` is skipped). ``line`` is where the text sits in a longer answer, for the
+    refusal's position. Raises :class:`RefusedAnswer` for anything outside the language or the
+    stage's names."""
     if not isinstance(text, str):
         raise RefusedAnswer("the answer must be text")
     label = stage.label.match(text)
@@ -384,18 +240,20 @@ def parse_formula(stage: Stage, text: str, line: int = 1) -> Expr:
     col = 1 + (label.end() if label else 0) + (len(body) - len(body.lstrip()))
     body = body.strip()
     if not body:
-        what = "E[m_t]" if stage is EXPECTATION else "m̂_t"
-        raise RefusedAnswer(f"empty answer: write {what} as a formula", line, col)
+        raise RefusedAnswer(f"empty answer: write {stage.part} as a formula", line, col)
     if "\n" in body:
         raise RefusedAnswer("write the formula on one line", line, col)
     aliases = build_alias_table(stage.alias_table)
     known = {n.name for n in stage.names}
+    rewritten, origin = _spaced_calls(body)
     try:
-        tree, pos = parse_python(body, "eval")
+        tree, pos = parse_python(rewritten, "eval")
         check_caps(tree, pos)
         expr = _FormulaConverter(pos, aliases, known).expr(tree.body)  # type: ignore[attr-defined]
         _check_formula(stage, expr, known)
     except RefusedAnswer as refusal:
+        if refusal.line == 1 and 1 <= refusal.col <= len(origin):
+            refusal = RefusedAnswer(refusal.reason, 1, origin[refusal.col - 1] + 1)
         raise _shifted(refusal, line, col) from None
     return expr
 
@@ -469,22 +327,25 @@ def to_sympy(expr: Expr, symbols: Mapping[str, Any], sp: Any) -> Any:
     raise RefusedAnswer(f"cannot be checked symbolically: {type(expr).__name__}")
 
 
-def _sympy_symbols(sp: Any) -> dict[str, Any]:
-    # The domain the question sets: β ∈ (0, 1) (sympy can only say positive), t a positive
-    # integer, μ and m real.
-    return {
-        "mu": sp.Symbol("mu", real=True),
-        "m": sp.Symbol("m", real=True),
-        "b1": sp.Symbol("beta1", positive=True),
-        "b2": sp.Symbol("beta2", positive=True),
-        "t": sp.Symbol("t", integer=True, positive=True),
-    }
+
+def _sympy_symbols(sp: Any, names: Iterable[Name] = (MU, M, B1, B2, T)) -> dict[str, Any]:
+    """Each name as a sympy symbol with its domain's assumptions (β ∈ (0, 1) can only be said as
+    positive, t as a positive integer); a name the question neglects is its fixed value."""
+    symbols: dict[str, Any] = {}
+    for n in names:
+        if n.domain.fixed is not None:
+            f = _exact(n.domain.fixed)
+            symbols[n.name] = sp.Rational(f.numerator, f.denominator)
+        else:
+            symbols[n.name] = sp.Symbol(n.name, **{a: True for a in n.domain.assumptions})
+    return symbols
 
 
-def symbolic_equal(yours: Expr, expected: Expr, timeout: float | None = None) -> tuple[bool, str]:
-    """(True, note) when sympy proves ``yours − expected`` simplifies to 0; (False, why not)
-    when it cannot say: sympy missing, timed out, gave up, or the difference did not simplify
-    to 0 (which is not a proof of a difference: the numeric check decides then)."""
+def symbolic_equal(yours: Expr, expected: Expr, timeout: float | None = None, names: Iterable[Name] = (MU, M, B1, B2, T)) -> tuple[bool, str]:
+    """(True, note) when sympy proves ``yours − expected`` simplifies to 0 over ``names`` (a
+    stage's); (False, why not) when it cannot say: sympy missing, timed out, gave up, or the
+    difference did not simplify to 0 (which is not a proof of a difference: the numeric check
+    decides then)."""
     try:
         import sympy as sp
     except ImportError:
@@ -492,7 +353,7 @@ def symbolic_equal(yours: Expr, expected: Expr, timeout: float | None = None) ->
     if sp is None:  # None too when the test suite hides an installed sympy
         return False, "sympy is not installed"
     timeout = SIMPLIFY_SECONDS if timeout is None else timeout
-    symbols = _sympy_symbols(sp)
+    symbols = _sympy_symbols(sp, names)
     box: list[bool | None] = []
 
     def work() -> None:
@@ -515,39 +376,43 @@ def symbolic_equal(yours: Expr, expected: Expr, timeout: float | None = None) ->
     return False, "sympy did not simplify the difference to 0"
 
 
-_NICE_POINTS = [  # shown first as counterexamples: easy to check by hand
-    {"b1": 0.9, "b2": 0.999, "t": 1.0, "mu": 1.0, "m": 1.0},
-    {"b1": 0.9, "b2": 0.999, "t": 2.0, "mu": 1.0, "m": 1.0},
-    {"b1": 0.5, "b2": 0.9, "t": 3.0, "mu": 2.0, "m": 2.0},
-    {"b1": 0.9, "b2": 0.999, "t": 10.0, "mu": -1.0, "m": -1.0},
-]
+
+def samples(names: Iterable[Name], n: int = SAMPLES, seed: int = SEED) -> dict[str, np.ndarray]:
+    """The fixed points the numeric check uses for ``names``: each name's nice values first,
+    then seeded draws from its domain (the same for a name wherever it appears)."""
+    k = n - NICE_POINTS
+    drawn: dict[str, np.ndarray] = {}
+    for name in names:
+        d = name.domain
+        rng = np.random.default_rng([seed, zlib.crc32(name.name.encode("utf-8"))])
+        if d.fixed is not None:
+            values = np.full(k, d.fixed)
+        elif d.integer:
+            values = rng.integers(int(d.low), int(d.high) + 1, k).astype(np.float64)
+        else:
+            values = rng.uniform(d.low, d.high, k)
+            if d.signed:
+                values = values * rng.choice((-1.0, 1.0), k)
+        drawn[name.name] = np.concatenate([np.asarray(d.nice, dtype=np.float64), values])
+    return drawn
 
 
-def samples(n: int = SAMPLES, seed: int = 20240607) -> dict[str, np.ndarray]:
-    """The fixed points the numeric check uses: the nice points, then seeded random ones."""
-    rng = np.random.default_rng(seed)
-    k = n - len(_NICE_POINTS)
-    drawn = {
-        "b1": rng.uniform(0.01, 0.99, k),
-        "b2": rng.uniform(0.01, 0.999, k),
-        "t": rng.integers(1, 51, k).astype(np.float64),
-        "mu": rng.uniform(-5.0, 5.0, k),
-        "m": rng.uniform(-5.0, 5.0, k),
-    }
-    return {name: np.concatenate([[p[name] for p in _NICE_POINTS], values]) for name, values in drawn.items()}
+_SAMPLES: dict[tuple[Name, ...], dict[str, np.ndarray]] = {}
 
 
-_SAMPLES: dict[str, np.ndarray] | None = None
+def stage_samples(stage: Stage) -> dict[str, np.ndarray]:
+    """The samples of ``stage``'s names (computed once)."""
+    if stage.names not in _SAMPLES:
+        _SAMPLES[stage.names] = samples(stage.names)
+    return _SAMPLES[stage.names]
 
 
-def _values(expr: Expr) -> np.ndarray:
-    global _SAMPLES
-    if _SAMPLES is None:
-        _SAMPLES = samples()
-    n = len(_SAMPLES["t"])
+def _values(stage: Stage, expr: Expr) -> np.ndarray:
+    points = stage_samples(stage)
+    n = SAMPLES
     try:
         with np.errstate(all="ignore"):
-            value = evaluate(expr, _SAMPLES)
+            value = evaluate(expr, points)
             return np.broadcast_to(np.asarray(value, dtype=np.float64), (n,))
     except (ArithmeticError, TypeError, ValueError):
         return np.full(n, np.nan)
@@ -559,9 +424,9 @@ def _agree(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.isclose(a, b, rtol=RTOL, atol=ATOL, equal_nan=True)
 
 
-def numeric_equal(yours: Expr, expected: Expr) -> tuple[bool, int | None]:
-    """Whether the two agree on every sample; if not, the index of the first that differs."""
-    mine, want = _values(yours), _values(expected)
+def numeric_equal(stage: Stage, yours: Expr, expected: Expr) -> tuple[bool, int | None]:
+    """Whether the two agree on every sample of ``stage``; if not, the index of the first that differs."""
+    mine, want = _values(stage, yours), _values(stage, expected)
     ok = _agree(mine, want)
     if ok.all():
         return True, None
@@ -569,7 +434,6 @@ def numeric_equal(yours: Expr, expected: Expr) -> tuple[bool, int | None]:
 
 
 # -- Grading a stage --------------------------------------------------------------------------------
-
 
 @dataclass
 class StageResult:
@@ -605,31 +469,37 @@ class StageResult:
         }
 
 
-_PARSED: dict[tuple[str, str], Expr] = {}
+_PARSED: dict[tuple[Stage, str], Expr] = {}
 
 
 def _known(stage: Stage, formula: str) -> Expr:
-    key = (stage.id, formula)
+    key = (stage, formula)
     if key not in _PARSED:
         _PARSED[key] = parse_formula(stage, formula)
     return _PARSED[key]
 
 
 def _as_estimate(stage: Stage, expr: Expr) -> Expr:
-    """For the correction stage, an answer without m is the factor multiplying m."""
-    if stage.factor_of and all(v.name != stage.factor_of for v in iter_vars(expr)):
+    """How a stage reads an answer without its ``factor_of`` name (the factor multiplying it,
+    as m̂_t's ``1/(1 − β₁ᵗ)``) or without its ``offset_of`` name (the change added to it, as
+    Adam's first step ``−η·sign(g)``): both are made the full quantity before comparing."""
+    names = {v.name for v in iter_vars(expr)}
+    if stage.factor_of and stage.factor_of not in names:
         return Bin("*", Var(stage.factor_of), expr)
+    if stage.offset_of and stage.offset_of not in names:
+        return Bin("+", Var(stage.offset_of), expr)
     return expr
 
 
 def _counterexample(stage: Stage, index: int, yours: Expr, expected: Expr) -> dict[str, Any]:
-    assert _SAMPLES is not None
+    points = stage_samples(stage)
     used = {v.name for v in iter_vars(yours)} | {v.name for v in iter_vars(expected)}
-    at = {n.name: float(_SAMPLES[n.name][index]) for n in stage.names if n.name in used}
-    if "t" in at:
-        at["t"] = int(at["t"])
-    return {"at": at, "yours": _json_number(_values(yours)[index]), "expected": _json_number(_values(expected)[index])}
-
+    at: dict[str, Any] = {}
+    for n in stage.names:
+        if n.name in used and n.domain.fixed is None:
+            value = float(points[n.name][index])
+            at[n.name] = int(value) if n.domain.integer else value
+    return {"at": at, "yours": _json_number(_values(stage, yours)[index]), "expected": _json_number(_values(stage, expected)[index])}
 
 
 def describe_counterexample(stage: Stage, example: dict[str, Any]) -> str:
@@ -646,32 +516,32 @@ def check_stage(stage: Stage, text: str, line: int = 1) -> StageResult:
     except RefusedAnswer as refusal:
         return StageResult(stage.id, "refused", refusal.message, text, refusal=refusal)
     yours = _as_estimate(stage, typed)
-    factor_note = " (read as the factor m_t is multiplied by)" if yours is not typed else ""
-    expected = _known(stage, stage.expected)
+    reading_note = f" (read as {stage.reading})" if yours is not typed and stage.reading else ""
+    expected = _as_estimate(stage, _known(stage, stage.expected))
 
-    proved, why = symbolic_equal(yours, expected)
+    proved, why = symbolic_equal(yours, expected, names=stage.names)
     if proved:
-        return StageResult(stage.id, "pass", f"Correct{factor_note}: {stage.shown}.", text, "symbolic", why)
-    same, index = numeric_equal(yours, expected)
+        return StageResult(stage.id, "pass", f"Correct{reading_note}: {stage.shown}.", text, "symbolic", why)
+    same, index = numeric_equal(stage, yours, expected)
     note = f"{why}; checked on {SAMPLES} sampled points"
     if same:
-        return StageResult(stage.id, "pass", f"Correct{factor_note}: {stage.shown}.", text, "numeric", note)
+        return StageResult(stage.id, "pass", f"Correct{reading_note}: {stage.shown}.", text, "numeric", note)
     assert index is not None
     example = _counterexample(stage, index, yours, expected)
     misconception = diagnose(stage, yours)
     where = describe_counterexample(stage, example)
     if misconception:
-        message = f"Not quite{factor_note} — {misconception.title}. {where[0].upper()}{where[1:]}."
+        message = f"Not quite{reading_note} — {misconception.title}. {where[0].upper()}{where[1:]}."
     else:
-        message = f"Not quite{factor_note}: {where}."
+        message = f"Not quite{reading_note}: {where}."
     return StageResult(stage.id, "fail", message, text, "numeric", note, misconception, example)
 
 
 def diagnose(stage: Stage, yours: Expr) -> Misconception | None:
     """The first known misconception that agrees with ``yours`` on every sample."""
-    mine = _values(yours)
+    mine = _values(stage, yours)
     for m in stage.misconceptions:
-        if _agree(mine, _values(_as_estimate(stage, _known(stage, m.formula)))).all():
+        if _agree(mine, _values(stage, _as_estimate(stage, _known(stage, m.formula)))).all():
             return m
     return None
 
@@ -681,13 +551,24 @@ def diagnose(stage: Stage, yours: Expr) -> Misconception | None:
 
 @dataclass
 class DeriveResult:
-    expectation: StageResult
-    correction: StageResult
+    """Every stage's result, then the rule's verdict. A stage's result is also an attribute
+    named by its id (``result.expectation``)."""
+
+    derivation: Derivation
+    results: tuple[StageResult, ...]
     rule: "Verdict"
 
+    def __getattr__(self, name: str) -> StageResult:
+        if name.startswith("__") or name in ("derivation", "results", "rule"):
+            raise AttributeError(name)
+        for r in self.results:
+            if r.stage == name:
+                return r
+        raise AttributeError(name)
+
     @property
-    def stages(self) -> tuple[Any, Any, Any]:
-        return (self.expectation, self.correction, self.rule)
+    def stages(self) -> tuple[Any, ...]:
+        return (*self.results, self.rule)
 
     @property
     def verdict(self) -> str:
@@ -700,25 +581,32 @@ class DeriveResult:
     @property
     def summary(self) -> str:
         """One line: each stage's verdict (e.g. "E[m_t]: pass · correction: fail · rule: pass")."""
-        return " · ".join(f"{label}: {s.verdict}" for label, s in zip(("E[m_t]", "correction", "rule"), self.stages))
+        labels = [s.short for s in self.derivation.stages] + ["rule"]
+        return " · ".join(f"{label}: {s.verdict}" for label, s in zip(labels, self.stages))
 
     def to_dict(self) -> dict[str, Any]:
         """The ``derive`` object of ``--json``: the overall verdict and each stage's."""
         rule = {k: v for k, v in self.rule.to_dict().items() if k != "drill"}
         rule["stage"] = "rule"
-        return {"verdict": self.verdict, "expectation": self.expectation.to_dict(), "correction": self.correction.to_dict(), "rule": rule}
+        return {"verdict": self.verdict, **{r.stage: r.to_dict() for r in self.results}, "rule": rule}
 
 
 @dataclass(frozen=True)
 class DeriveAnswer:
-    """An answer file split into its three parts; ``*_line`` are 1-based lines in the file."""
+    """An answer file split into its parts: ``formulas`` holds (text, 1-based line) per stage id.
+    ``answer.<stage id>`` and ``answer.<stage id>_line`` read them too (``answer.expectation``)."""
 
-    expectation: str
-    expectation_line: int
-    correction: str
-    correction_line: int
+    formulas: Mapping[str, tuple[str, int]]
     rule: str
     rule_line: int
+
+    def __getattr__(self, name: str) -> Any:
+        formulas = self.__dict__.get("formulas", {})
+        if name in formulas:
+            return formulas[name][0]
+        if name.endswith("_line") and name[: -len("_line")] in formulas:
+            return formulas[name[: -len("_line")]][1]
+        raise AttributeError(name)
 
 
 _SEPARATOR = re.compile(r"^\s*-{3,}\s*$")
@@ -728,16 +616,23 @@ def _formula_lines(lines: list[tuple[int, str]]) -> list[tuple[int, str]]:
     return [(n, s) for n, s in lines if s.strip() and not s.lstrip().startswith("#")]
 
 
-def split_answer(text: str) -> DeriveAnswer:
-    """Split a ``--derive --answer`` file. Two layouts:
+def split_answer(text: str, derivation: Derivation | None = None) -> DeriveAnswer:
+    """Split a ``--derive --answer`` file for ``derivation`` (adam-bias's unless given). Two layouts:
 
-    * three sections separated by lines of ``---``: E[m_t], m̂_t, the update rule;
-    * no ``---``: the first line is E[m_t], the second m̂_t, the rest the rule.
+    * one section per stage, then one for the update rule, separated by lines of ``---``;
+    * no ``---``: one line per stage, in order, then the rest is the rule.
 
     Blank lines and ``#`` comment lines are skipped; a formula may keep its left-hand side
     (``E[m_t] = …``, ``m_hat = …``). A missing part is a :class:`UserError`."""
+    derivation = derivation or DERIVATIONS[DRILL_NAME]
+    stages = derivation.stages
+    count = derivation.steps
+    parts = ", then ".join(s.part for s in stages)
+    usage = (
+        f"--derive answers for {derivation.drill} have {derivation.steps_in_words} parts: {parts}, then the update rule "
+        "(one line each, or sections separated by ---)"
+    )
     numbered = list(enumerate(text.split("\n"), start=1))
-    usage = "--derive answers have three parts: E[m_t], then m̂_t, then the update rule (one line each, or sections separated by ---)"
     if any(_SEPARATOR.match(s) for _, s in numbered):
         sections: list[list[tuple[int, str]]] = [[]]
         for n, s in numbered:
@@ -745,43 +640,44 @@ def split_answer(text: str) -> DeriveAnswer:
                 sections.append([])
             else:
                 sections[-1].append((n, s))
-        if len(sections) != 3:
+        if len(sections) != count:
             raise UserError(f"found {len(sections)} sections; {usage}")
         formulas = []
-        for section, what in zip(sections[:2], ("E[m_t]", "m̂_t")):
+        for section, stage in zip(sections[:-1], stages):
             lines = _formula_lines(section)
             if len(lines) != 1:
-                raise UserError(f"the {what} section has {len(lines)} formula lines, not 1; {usage}")
+                raise UserError(f"the {stage.part} section has {len(lines)} formula lines, not 1; {usage}")
             formulas.append(lines[0])
-        rule_lines = sections[2]
+        rule_lines = sections[-1]
     else:
         lines = _formula_lines(numbered)
-        if len(lines) < 3:
+        if len(lines) < count:
             raise UserError(f"found {len(lines)} lines; {usage}")
-        formulas = lines[:2]
-        rule_lines = [(n, s) for n, s in numbered if n > formulas[1][0]]
+        formulas = lines[: len(stages)]
+        rule_lines = [(n, s) for n, s in numbered if n > formulas[-1][0]]
     if not _formula_lines(rule_lines):
         raise UserError(f"the update rule is missing; {usage}")
-    (l1, e), (l2, c) = formulas
-    return DeriveAnswer(e, l1, c, l2, "\n".join(s for _, s in rule_lines), rule_lines[0][0])
+    return DeriveAnswer(
+        {stage.id: (formula, line) for stage, (line, formula) in zip(stages, formulas)},
+        "\n".join(s for _, s in rule_lines),
+        rule_lines[0][0],
+    )
 
 
-def judge_rule(text: str, first_line: int = 1, torch_device: str | None = None) -> "Verdict":
-    """Stage 3: the adam-bias drill's own judge; a refusal points at the line in the file."""
+def judge_rule(text: str, first_line: int = 1, torch_device: str | None = None, drill: str = DRILL_NAME) -> "Verdict":
+    """The last stage: the drill's own judge; a refusal points at the line in the file."""
     from gdgrill.drill.judge import judge
 
-    verdict = judge(DRILLS[DRILL_NAME], text, torch_device=torch_device)
+    verdict = judge(DRILLS[drill], text, torch_device=torch_device)
     if verdict.refusal is not None and first_line > 1:
         verdict.refusal = _shifted(verdict.refusal, first_line, 1)
         verdict.message = verdict.refusal.message
     return verdict
 
 
-def grade_answer(text: str, torch_device: str | None = None) -> DeriveResult:
-    """Grade a whole ``--derive`` answer file (see :func:`split_answer`)."""
-    parts = split_answer(text)
-    return DeriveResult(
-        check_stage(EXPECTATION, parts.expectation, parts.expectation_line),
-        check_stage(CORRECTION, parts.correction, parts.correction_line),
-        judge_rule(parts.rule, parts.rule_line, torch_device),
-    )
+def grade_answer(text: str, torch_device: str | None = None, drill: str = DRILL_NAME) -> DeriveResult:
+    """Grade a whole ``--derive`` answer file for ``drill`` (see :func:`split_answer`)."""
+    derivation = derivation_for(drill)
+    parts = split_answer(text, derivation)
+    results = tuple(check_stage(stage, *parts.formulas[stage.id]) for stage in derivation.stages)
+    return DeriveResult(derivation, results, judge_rule(parts.rule, parts.rule_line, torch_device, drill))

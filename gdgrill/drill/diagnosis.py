@@ -56,6 +56,7 @@ from gdgrill.drill.language import (
     iter_vars,
     numpy_backend,
 )
+from gdgrill.drill.schedules import get_schedule
 
 # The search is bounded by work, counted as statements evaluated (one statement on one step
 # of one instance) plus RUN_COST per candidate: deterministic, and close to proportional to time.
@@ -233,7 +234,7 @@ def _precedence(e: Expr) -> int:
     if isinstance(e, Cmp):
         return 0
     if isinstance(e, Bin):
-        return {"+": 1, "-": 1, "*": 2, "/": 2, "**": 4}[e.op]
+        return {"+": 1, "-": 1, "*": 2, "/": 2, "%": 2, "**": 4}[e.op]
     if isinstance(e, Unary) or (isinstance(e, Num) and e.value < 0):
         return 3
     return 5
@@ -279,7 +280,7 @@ class Writer:
             if e.op == "**":
                 return f"{self._child(e.left, 4, strict=True)}^{self._child(e.right, 4, strict=False)}"
             left = self._child(e.left, prec, strict=False)
-            right = self._child(e.right, prec, strict=e.op in "-/")
+            right = self._child(e.right, prec, strict=e.op in "-/%")
             sep = f" {e.op} " if e.op in "+-" else e.op
             return f"{left}{sep}{right}"
         if isinstance(e, Call):
@@ -313,7 +314,7 @@ def _needs_brackets(parent: Expr, index: int, child: Expr) -> bool:
     theirs = _precedence(parent)
     if parent.op == "**":
         return mine <= 4 if index == 0 else mine < 4
-    return mine < theirs or (index == 1 and mine == theirs and parent.op in "-/")
+    return mine < theirs or (index == 1 and mine == theirs and parent.op in "-/%")
 
 
 def _number(value: float) -> str:
@@ -401,6 +402,10 @@ class Runner:
         self.runs = 0
         self.work = 0  # see WORK_BUDGET
         self.rtol, self.atol = drill.rtol, drill.atol
+        from gdgrill.drill.judge import step_inputs
+
+        # g, and what the judge derives from it (GradScaler's found_inf), for every step
+        self.given_at = {id(c): step_inputs(drill, c.grads) for c in cases if c.grads is not None}
 
     def compiled(self, s: Assign) -> Callable[[dict[str, Any]], Any]:
         return compile_expression(s.value, self.functions, self._memo)
@@ -446,7 +451,7 @@ class Runner:
         env.update(case.hp)
         env["t"] = np.float64(k + 1)
         if case.grads is not None:
-            env["g"] = case.grads[k]
+            env.update(self.given_at[id(case)][k])
 
     def close(self, a: Any, b: np.ndarray, tolerance: Any = None) -> bool:
         """The judge's test (np.isclose with the drill's tolerances, NaN equal to NaN).
@@ -659,8 +664,9 @@ def _intended(drill: Drill, i: int, user: Sequence[Assign], ref: Sequence[Assign
     drill's target by position, else the one it agreed with for longest."""
     name = user[i].target
     same_target = [j for j, r in enumerate(ref) if r.target == name]
-    if name == drill.target and same_target:
-        # the k-th assignment of the target from the end matches the reference's
+    if same_target and (name == drill.target or len(same_target) > 1):
+        # the k-th assignment from the end matches the reference's (the target; or a state
+        # the reference sets twice, as Lookahead's slow = where(t == 1, p, slow) then the sync)
         from_end = sum(1 for s in user[i + 1 :] if s.target == name)
         return same_target[max(0, len(same_target) - 1 - from_end)]
     key = _key(name)
@@ -1611,11 +1617,12 @@ def _phase(drill: Drill, d: Departure) -> str:
     if drill.kind != "schedule":
         return f"at step {d.step} on '{d.instance}'"
     hp = next(i.hp for i in drill.instances if i.label == d.instance)
+    phase = get_schedule(drill.reference).phase(d.step, hp)
+    where = f"at t = {d.step} on '{d.instance}'"
+    if not phase:
+        return where
     warmup = hp.get("warmup")
-    if warmup is None:
-        return f"at t = {d.step}"
-    phase = "during warmup (t ≤ W)" if d.step <= warmup else "in the cosine decay phase (t > W), after a right warmup"
-    return f"{phase}, at t = {d.step} on '{d.instance}' (W = {warmup:g})"
+    return f"{phase}, {where}" + (f" (W = {warmup:g})" if warmup is not None else "")
 
 
 def _alignment(drill: Drill, rule: Rule, ref: Rule, i: int | None, mapping: Mapping, cases: list[Case], runner: Runner) -> tuple[Expr, Expr] | None:

@@ -13,7 +13,7 @@ cross-check is asked for.
 from __future__ import annotations
 
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Callable
 
 import numpy as np
@@ -32,7 +32,9 @@ from gdgrill.drill.language import (
     parse_rule,
 )
 from gdgrill.drill.crosscheck import TorchCheck
-from gdgrill.drill.references import clip_by_global_norm, get_reference, warmup_cosine
+from gdgrill.drill.references import get_reference
+from gdgrill.drill.references_extra import found_inf, get_clip
+from gdgrill.drill.schedules import get_schedule
 from gdgrill.serialize import json_number as _json_number
 
 if TYPE_CHECKING:
@@ -157,33 +159,60 @@ def make_problem(drill: Drill, instance: Instance) -> Problem:
     elif pattern == "small":
         g *= 0.3
         g[steps // 2] = 0.0
-    elif pattern != "normal":
+    elif pattern == "overflow":
+        flat = g.reshape(steps, -1)
+        for step, value in OVERFLOWS.items():
+            if step <= steps:
+                flat[step - 1, (3 * step) % flat.shape[1]] = value
+    elif pattern not in ("normal", "zero-init"):
         raise ValueError(f"unknown gradient pattern {pattern!r}")
     p0 = rng.normal(size=shape) if drill.kind == "optimizer" else None
+    if pattern == "zero-init" and p0 is not None:
+        p0 = np.zeros(shape)
     return Problem(instance, p0, g)
+
+
+# the steps (1-based) where the "overflow" pattern puts an inf or a NaN in one element
+OVERFLOWS = {3: np.inf, 4: np.nan, 9: -np.inf, 16: np.inf}
+
+# inputs the judge derives from each step's gradient, given to a drill that lists them
+STEP_INPUTS: dict[str, Callable[[Any], Any]] = {
+    "found_inf": lambda g: 1.0 if found_inf(g) else 0.0,  # GradScaler's unscale_ found an inf/NaN
+}
+
+
+def step_inputs(drill: Drill, grads: Any) -> list[dict[str, Any]]:
+    """For each step, the given names besides θ, the hyper-parameters and t: g itself and
+    whatever :data:`STEP_INPUTS` derives from it for this drill."""
+    derived = [(name, STEP_INPUTS[name]) for name in drill.given if name in STEP_INPUTS]
+    return [{"g": g, **{name: f(g) for name, f in derived}} for g in grads]
 
 
 # -- Running the reference and a rule ---------------------------------------------------------
 
 
 def reference_trajectory(drill: Drill, problem: Problem, xp: Any = np, convert: Callable[[Any], Any] | None = None) -> Any:
-    """The reference's output after each step, stacked: (steps, *shape) (or (steps,))."""
+    """The reference's output after each step, stacked: (steps, *shape) (or (steps,)). For an
+    optimizer that is θ, or the buffer of the reference's state the drill's target names."""
     hp = dict(problem.instance.hp)
     conv = convert or (lambda a: a)
     if drill.kind == "schedule":
-        return np.array([warmup_cosine(t, hp) for t in range(1, problem.steps + 1)])
+        schedule = get_schedule(drill.reference)
+        return np.array([schedule.lr(t, hp) for t in range(1, problem.steps + 1)])
     assert problem.grads is not None
     outputs = []
     if drill.kind == "clip":
+        clip = get_clip(drill.reference)
         for g in problem.grads:
-            outputs.append(clip_by_global_norm(conv(g), hp["max_norm"], xp))
+            outputs.append(clip(conv(g), hp, xp))
     else:
         ref = get_reference(drill.reference)
         p = conv(problem.p0)
         state = ref.init(p, xp)
         for g in problem.grads:
             p, state = ref.step(p, conv(g), state, hp, xp)
-            outputs.append(p)
+            # the parameters, or the state the drill checks instead (ASGD's average ax)
+            outputs.append(p if drill.target == "p" else state[drill.target])
     return xp.stack(outputs)
 
 
@@ -215,14 +244,14 @@ def rule_trajectory(
     compiled.init_state(env, like)
     if drill.kind == "optimizer":
         env["p"] = conv(problem.p0)
-    grads = None if problem.grads is None else [conv(g) for g in problem.grads]
+    grads = None if problem.grads is None else step_inputs(drill, [conv(g) for g in problem.grads])
     outputs = []
     with np.errstate(all="ignore"):
         for k in range(problem.steps):
             env.update(hp)
             env["t"] = number(float(k + 1))
             if grads is not None:
-                env["g"] = grads[k]
+                env.update(grads[k])
             compiled.step(env)
             outputs.append(_as_numpy(env[drill.target], shape))
     return np.stack(outputs)
@@ -272,7 +301,7 @@ def reference_trajectories(drill: Drill) -> list[np.ndarray]:
 def parse_for(drill: Drill, text: str) -> Rule:
     """Parse ``text`` with the drill's names; refuse a rule that never assigns the target."""
     display = {v.name: (v.symbol if v.symbol == v.name else f"{v.symbol} ({v.name})") for v in (*drill.inputs, *drill.outputs)}
-    rule = parse_rule(text, drill.names, display=display, shadowable=drill.shadowable)
+    rule = _outputs_as_state(drill, parse_rule(text, drill.names, display=display, shadowable=drill.shadowable))
     if drill.target not in rule.assigned:
         symbol = drill.symbol(drill.target)
         raise RefusedAnswer(
@@ -282,6 +311,18 @@ def parse_for(drill: Drill, text: str) -> Rule:
         )
     _refuse_setup_lines(drill, rule)
     return rule
+
+
+def _outputs_as_state(drill: Drill, rule: Rule) -> Rule:
+    """An output the rule reads before assigning it (ema = β·ema + …, lr = lr·γ) is state,
+    like any name of the rule's own: it starts at 0 and carries over between steps."""
+    outputs = {v.name for v in drill.outputs} & rule.assigned
+    seen: set[str] = set()
+    state = list(rule.state)
+    for s in rule.statements:
+        state += [v.name for v in iter_vars(s.value) if v.name in outputs - seen and v.name not in state]
+        seen.add(s.target)
+    return replace(rule, state=tuple(dict.fromkeys(state))) if len(state) > len(rule.state) else rule
 
 
 def _is_shift_of_t(value: Any) -> bool:

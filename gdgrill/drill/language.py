@@ -159,12 +159,15 @@ FUNCTIONS: dict[str, tuple[int, int, str]] = {
     "norm": (1, 1, "global L2 norm of the whole array (also ‖x‖)"),
     "sum": (1, 1, "sum of all elements"),
     "mean": (1, 1, "mean of all elements"),
+    "row_mean": (1, 1, "mean of each row of a matrix (over the last axis), kept as a column"),
+    "col_mean": (1, 1, "mean of each column of a matrix (over the second-to-last axis), kept as a row"),
     "where": (3, 3, "where(cond, a, b), elementwise; also `a if cond else b`"),
     "pow": (2, 2, "pow(x, y) = x**y"),
+    "floor": (1, 1, "round down to a whole number (also ⌊x⌋)"),
 }
 FUNCTION_ALIASES = {
     "max": "maximum", "min": "minimum", "fmax": "maximum", "fmin": "minimum", "sgn": "sign", "ln": "log",
-    "power": "pow", "clamp": "clip",
+    "power": "pow", "clamp": "clip", "rowmean": "row_mean", "colmean": "col_mean",
 }  # fmt: skip
 CONSTANTS = {"pi": math.pi, "π": math.pi}
 # np.sqrt(x), math.cos(x), torch.sign(x), np.linalg.norm(x), math.pi: read as sqrt(x), cos(x), …
@@ -188,6 +191,11 @@ _PY_OPS: dict[str, Callable[[Any, Any], Any]] = {
     "!=": operator.ne,
 }
 
+# a % b, as in Python (the sign of b): "every k-th step" is t % k == 0 (Lookahead's sync,
+# gradient accumulation's optimizer step)
+_BINOPS[ast.Mod] = "%"
+_PY_OPS["%"] = operator.mod
+
 # --------------------------------------------------------------------------------------
 # Normalization (whiteboard notation -> Python syntax), keeping an origin map.
 # --------------------------------------------------------------------------------------
@@ -199,7 +207,7 @@ _SUPERSCRIPTS = {
 }  # fmt: skip
 _SIMPLE = {
     "^": "**", "·": "*", "⋅": "*", "×": "*", "∙": "*", "∗": "*", "⊙": "*", "÷": "/", "∕": "/", "½": "(1/2)",
-    "−": "-", "–": "-", "≤": "<=", "≥": ">=", "≠": "!=", "←": "=", "≔": "=",
+    "⌊": "floor(", "⌋": ")", "−": "-", "–": "-", "≤": "<=", "≥": ">=", "≠": "!=", "←": "=", "≔": "=",
     "ₜ": "_t", "\u00a0": " ", "\u2009": " ", "\u202f": " ",
 }  # fmt: skip
 _COMBINING_SUFFIX = {"\u0302": "_hat", "\u0304": "_bar", "\u0303": "_tilde"}
@@ -916,6 +924,11 @@ class Converter:
     def is_variable(self, raw: str) -> bool:
         return self.canonical(raw) in set(self.aliases.values())
 
+    def names_a_variable(self, raw: str) -> bool:
+        """A drill's name or the rule's own word, even where a function has that name too
+        (lr_min's alias floor): as a bare name it is the variable, called it is the function."""
+        return self.is_variable(raw) or spelling_key(raw) in self.local_spellings
+
     def expr(self, node: ast.AST) -> Expr:
         """The IR for ``node``; every node remembers where it sits in the user's text."""
         result = self.convert(node)
@@ -943,7 +956,7 @@ class Converter:
         if isinstance(node, ast.Name):
             if node.id in CONSTANTS:
                 return Num(CONSTANTS[node.id], p)
-            if node.id in FUNCTIONS or node.id in FUNCTION_ALIASES:
+            if (node.id in FUNCTIONS or node.id in FUNCTION_ALIASES) and not self.names_a_variable(node.id):
                 raise self.refuse(node, f"{node.id} is a function; call it as {node.id}(...)")
             return Var(self.canonical(node.id), p)
         if isinstance(node, ast.UnaryOp):
@@ -961,6 +974,8 @@ class Converter:
             op = _BINOPS.get(type(node.op))
             if op is None:
                 symbol = {ast.BitXor: "^", ast.Mod: "%", ast.FloorDiv: "//", ast.MatMult: "@"}.get(type(node.op), type(node.op).__name__)
+                if isinstance(node.op, ast.FloorDiv):
+                    raise self.refuse(node, "operator '//' is not supported: write floor(a/b)")
                 raise self.refuse(node, f"operator {symbol!r} is not supported (use + - * / ** or ^)")
             left, right = self.expr(node.left), self.expr(node.right)
             return _fold(Bin(op, left, right, p), self, node)
@@ -1011,7 +1026,7 @@ class Converter:
             if isinstance(node, (ast.Tuple, ast.List)):
                 raise self.refuse(node, "assign one name per statement (no a, b = ...)")
             raise self.refuse(node, _GENERIC_REFUSALS.get(type(node), "you can only assign to a name"))
-        if node.id in CONSTANTS or node.id in FUNCTIONS or node.id in FUNCTION_ALIASES:
+        if node.id in CONSTANTS or (node.id in FUNCTIONS or node.id in FUNCTION_ALIASES) and not self.names_a_variable(node.id):
             raise self.refuse(node, f"{node.id!r} is built in and cannot be assigned")
         name = self.canonical(node.id)
         if name in self.reserved:
@@ -1242,11 +1257,17 @@ def numpy_backend() -> Backend:
             x = np.asarray(x)
             return np.sqrt(np.sum(x * x))
 
+        def row_mean(x: Any) -> Any:
+            return np.mean(x, axis=-1, keepdims=True)
+
+        def col_mean(x: Any) -> Any:
+            return np.mean(x, axis=-2, keepdims=True)
+
         fns: dict[str, Callable[..., Any]] = {
             "sqrt": np.sqrt, "abs": np.abs, "sign": np.sign, "exp": np.exp, "log": np.log,
             "cos": np.cos, "sin": np.sin, "tanh": np.tanh, "maximum": np.maximum,
             "minimum": np.minimum, "clip": np.clip, "norm": norm, "sum": np.sum,
-            "mean": np.mean, "where": np.where, "pow": np.power,
+            "mean": np.mean, "where": np.where, "pow": np.power, "floor": np.floor, "row_mean": row_mean, "col_mean": col_mean,
         }  # fmt: skip
         _NUMPY_BACKEND = Backend("numpy", fns, np.zeros_like)
     return _NUMPY_BACKEND
@@ -1281,13 +1302,19 @@ def torch_backend(dtype: Any = None, device: Any = "cpu") -> Backend:
     def clip(x: Any, lo: Any, hi: Any) -> Any:
         return torch.minimum(torch.maximum(x, lo), hi)
 
+    def row_mean(x: Any) -> Any:
+        return torch.mean(x, dim=-1, keepdim=True)
+
+    def col_mean(x: Any) -> Any:
+        return torch.mean(x, dim=-2, keepdim=True)
+
     fns: dict[str, Callable[..., Any]] = {
         "sqrt": scalars(torch.sqrt), "abs": scalars(torch.abs), "sign": scalars(torch.sign),
         "exp": scalars(torch.exp), "log": scalars(torch.log), "cos": scalars(torch.cos),
         "sin": scalars(torch.sin), "tanh": scalars(torch.tanh),
         "maximum": scalars(torch.maximum), "minimum": scalars(torch.minimum),
         "clip": scalars(clip), "norm": scalars(norm), "sum": scalars(torch.sum), "mean": scalars(torch.mean),
-        "where": scalars(where), "pow": scalars(torch.pow),
+        "where": scalars(where), "pow": scalars(torch.pow), "floor": scalars(torch.floor), "row_mean": scalars(row_mean), "col_mean": scalars(col_mean),
     }  # fmt: skip
 
     def zeros_like(x: Any) -> Any:

@@ -14,7 +14,19 @@ with ``torch.optim`` over many steps in float64 and float32.
 
 Hyper-parameter names (the drill language's canonical names): ``lr``; ``mu`` (momentum),
 ``dampening``; ``rho`` (RMSprop's smoothing constant, torch's ``alpha``); ``b1``, ``b2``;
-``eps``; ``wd`` (weight decay); ``lr_decay`` (Adagrad).
+``eps``; ``wd`` (weight decay); ``lr_decay`` (Adagrad); ``psi`` (NAdam's momentum decay,
+torch's ``momentum_decay``); ``eta_minus``, ``eta_plus``, ``step_min``, ``step_max`` (Rprop's
+``etas`` and ``step_sizes``); ``lambd``, ``alpha``, ``t0`` (ASGD, torch's names); ``b2_decay``,
+``eps1``, ``eps2``, ``d`` (Adafactor's ``beta2_decay``, ``eps`` pair and clipping threshold;
+``eps1`` ``None`` is torch's default, the machine epsilon of the parameters' dtype).
+
+The torch.optim family beyond SGD/Adam follows the single-tensor (non-foreach) code of torch
+2.13: NAdam (Dozat 2016), RAdam (Liu et al. 2020), Adamax (Kingma & Ba 2015, §7.1), Adadelta
+(Zeiler 2012), Adafactor (Shazeer & Stern 2018, with torch's deviations: lr caps the relative
+step, ε₁ guards the variance estimate, decoupled weight decay), Rprop (Riedmiller & Braun 1993,
+torch's Rprop⁻ variant) and ASGD (Polyak & Juditsky 1992). Where torch keeps a scalar in a
+float32 tensor (NAdam's μ-product, ASGD's η and μ), these keep a Python float: equal to torch
+run with ``torch.set_default_dtype(torch.float64)``, within float32 rounding otherwise.
 """
 
 from __future__ import annotations
@@ -30,12 +42,18 @@ StepFn = Callable[[Any, Any, State, Mapping[str, float], Any], tuple[Any, State]
 @dataclass(frozen=True)
 class Optimizer:
     name: str
-    defaults: dict[str, float]
+    defaults: dict[str, Any]  # numbers; None only where torch's default is None
     buffers: tuple[str, ...]
     _step: StepFn = field(repr=False)
+    # a state that is not all zero buffers shaped like params (Adafactor's row and column
+    # factors, NAdam's μ-product) comes from this instead
+    _init: Callable[[Any, Any], State] | None = field(default=None, repr=False)
 
     def init(self, params: Any, xp: Any) -> State:
-        """The state before the first step: ``t = 0`` and zero buffers shaped like params."""
+        """The state before the first step: ``t = 0`` and zero buffers shaped like params
+        (or the optimizer's own starting state)."""
+        if self._init is not None:
+            return self._init(params, xp)
         return {"t": 0, **{name: xp.zeros_like(params) for name in self.buffers}}
 
     def step(self, params: Any, grad: Any, state: State, hp: Mapping[str, float] | None, xp: Any) -> tuple[Any, State]:
@@ -122,6 +140,149 @@ def _lion_step(p: Any, g: Any, state: State, hp: Mapping[str, float], xp: Any) -
     return p, {"t": state["t"] + 1, "m": m}
 
 
+# -- The rest of torch.optim's first-order family ---------------------------------------------
+# Each follows torch 2.13's single-tensor code; the comments say where torch differs from the
+# paper or from the obvious reading.
+
+
+def _nadam_init(p: Any, xp: Any) -> State:
+    return {"t": 0, "m": xp.zeros_like(p), "v": xp.zeros_like(p), "mu_product": 1.0}
+
+
+def _nadam_step(p: Any, g: Any, state: State, hp: Mapping[str, float], xp: Any) -> tuple[Any, State]:
+    """NAdam (Dozat 2016) with torch's momentum schedule μ_t = β₁·(1 − ½·0.96^(t·ψ))."""
+    lr, b1, b2, eps, wd, psi = hp["lr"], hp["b1"], hp["b2"], hp["eps"], hp["wd"], hp["psi"]
+    t = state["t"] + 1
+    if wd:
+        g = g + wd * p
+    mu = b1 * (1.0 - 0.5 * 0.96 ** (t * psi))
+    mu_next = b1 * (1.0 - 0.5 * 0.96 ** ((t + 1) * psi))
+    mu_product = state["mu_product"] * mu
+    mu_product_next = mu_product * mu_next
+    m = b1 * state["m"] + (1 - b1) * g
+    v = b2 * state["v"] + (1 - b2) * g * g
+    denom = xp.sqrt(v / (1 - b2**t)) + eps
+    # the gradient's share uses ∏μ up to t, the momentum's (the look-ahead) ∏μ up to t+1
+    p = p - (lr * (1.0 - mu) / (1.0 - mu_product)) * (g / denom)
+    p = p - (lr * mu_next / (1.0 - mu_product_next)) * (m / denom)
+    return p, {"t": t, "m": m, "v": v, "mu_product": mu_product}
+
+
+def _radam_step(p: Any, g: Any, state: State, hp: Mapping[str, float], xp: Any) -> tuple[Any, State]:
+    """RAdam (Liu et al. 2020): Adam rectified by r_t while the SMA length ρ_t > 5, a
+    bias-corrected momentum SGD step before that."""
+    lr, b1, b2, eps, wd = hp["lr"], hp["b1"], hp["b2"], hp["eps"], hp["wd"]
+    t = state["t"] + 1
+    if wd:
+        g = g + wd * p
+    m = b1 * state["m"] + (1 - b1) * g
+    v = b2 * state["v"] + (1 - b2) * g * g
+    bc2 = 1 - b2**t
+    m_hat = m / (1 - b1**t)
+    rho_inf = 2 / (1 - b2) - 1
+    rho_t = rho_inf - 2 * t * b2**t / bc2
+    if rho_t > 5.0:
+        rect = ((rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t)) ** 0.5
+        adaptive = bc2**0.5 / (xp.sqrt(v) + eps)  # torch adds ε to √v, not to √v̂
+        p = p - m_hat * lr * adaptive * rect
+    else:
+        p = p - m_hat * lr
+    return p, {"t": t, "m": m, "v": v}
+
+
+def _adamax_step(p: Any, g: Any, state: State, hp: Mapping[str, float], xp: Any) -> tuple[Any, State]:
+    """Adamax (Kingma & Ba 2015, §7.1): the second moment replaced by an exponentially
+    weighted infinity norm u_t = max(β₂·u, |g| + ε) (torch puts ε inside the max)."""
+    lr, b1, b2, eps, wd = hp["lr"], hp["b1"], hp["b2"], hp["eps"], hp["wd"]
+    t = state["t"] + 1
+    if wd:
+        g = g + wd * p
+    m = b1 * state["m"] + (1 - b1) * g
+    u = xp.maximum(b2 * state["u"], xp.abs(g) + eps)
+    return p - (lr / (1 - b1**t)) * (m / u), {"t": t, "m": m, "u": u}
+
+
+def _adadelta_step(p: Any, g: Any, state: State, hp: Mapping[str, float], xp: Any) -> tuple[Any, State]:
+    """Adadelta (Zeiler 2012): Δ = √(E[Δ²] + ε)/√(E[g²] + ε)·g, both averages with ρ; torch
+    multiplies Δ by lr (1.0 by default, the paper has none)."""
+    lr, rho, eps, wd = hp["lr"], hp["rho"], hp["eps"], hp["wd"]
+    if wd:
+        g = g + wd * p
+    v = rho * state["v"] + (1 - rho) * g * g
+    delta = xp.sqrt(state["dx2"] + eps) / xp.sqrt(v + eps) * g  # the old E[Δ²]: Δ_t is not known yet
+    dx2 = rho * state["dx2"] + (1 - rho) * delta * delta
+    return p - lr * delta, {"t": state["t"] + 1, "v": v, "dx2": dx2}
+
+
+def _adafactor_init(p: Any, xp: Any) -> State:
+    if p.ndim > 1:  # factored along the last two dimensions: one value per row, one per column
+        return {"t": 0, "row": xp.zeros_like(p[..., :1]), "col": xp.zeros_like(p[..., :1, :])}
+    return {"t": 0, "v": xp.zeros_like(p)}
+
+
+def _rms(x: Any, xp: Any) -> float:
+    return float(xp.sqrt(xp.sum(x * x))) / math.prod(x.shape) ** 0.5
+
+
+def _adafactor_step(p: Any, g: Any, state: State, hp: Mapping[str, Any], xp: Any) -> tuple[Any, State]:
+    """Adafactor (Shazeer & Stern 2018) as torch implements it: 1 − β̂₂ = t^b2_decay; relative
+    step ρ_t = min(lr, 1/√t) scaled by max(ε₂, RMS(θ)); for a matrix, the second moment is the
+    outer product of row and column means of g² over their mean; update clipping at RMS d."""
+    lr, b2_decay, eps2, d, wd = hp["lr"], hp["b2_decay"], hp["eps2"], hp["d"], hp["wd"]
+    eps1 = hp["eps1"] if hp["eps1"] is not None else float(xp.finfo(p.dtype).eps)
+    t = state["t"] + 1
+    w = t**b2_decay  # 1 − β̂₂: 1 at t = 1, so the first estimate is g² itself
+    alpha = max(eps2, _rms(p, xp)) * min(lr, 1 / t**0.5)  # from θ before the decay
+    if wd:
+        p = p * (1 - lr * wd)  # decoupled, scaled by lr (not by the relative step)
+    g2 = g * g
+    if p.ndim > 1:
+        row = state["row"] + w * (g2.mean(-1)[..., None] - state["row"])
+        col = state["col"] + w * (g2.mean(-2)[..., None, :] - state["col"])
+        var = row * col / xp.clip(row.mean(-2)[..., None, :], eps1, None)
+        new_state: State = {"t": t, "row": row, "col": col}
+    else:
+        var = state["v"] + w * (g2 - state["v"])
+        new_state = {"t": t, "v": var}
+    update = g / xp.sqrt(xp.clip(var, eps1 * eps1, None))
+    return p - (alpha / max(1.0, _rms(update, xp) / d)) * update, new_state
+
+
+def _rprop_step(p: Any, g: Any, state: State, hp: Mapping[str, float], xp: Any) -> tuple[Any, State]:
+    """Rprop (Riedmiller & Braun 1993) in torch's form (Rprop without weight backtracking): each
+    coordinate's step size grows by η₊ while g keeps its sign, shrinks by η₋ when it flips (and
+    that coordinate then skips a step and forgets its gradient), clipped to [step_min, step_max]."""
+    t = state["t"] + 1
+    step_size = state["step_size"] if t > 1 else xp.zeros_like(p) + hp["lr"]
+    agree = xp.sign(g * state["prev"])
+    flipped = agree < 0
+    factor = xp.where(flipped, hp["eta_minus"], xp.where(agree > 0, hp["eta_plus"], xp.ones_like(p)))
+    step_size = xp.clip(step_size * factor, hp["step_min"], hp["step_max"])
+    g = xp.where(flipped, 0.0, g)
+    return p - xp.sign(g) * step_size, {"t": t, "prev": g, "step_size": step_size}
+
+
+def _asgd_init(p: Any, xp: Any) -> State:
+    return {"t": 0, "ax": xp.zeros_like(p), "eta": None, "mu": 1.0}
+
+
+def _asgd_step(p: Any, g: Any, state: State, hp: Mapping[str, float], xp: Any) -> tuple[Any, State]:
+    """ASGD (Polyak & Juditsky 1992) as torch.optim.ASGD: SGD with the decaying step
+    η_t = lr/(1 + λ·lr·(t−1))^α and the shrink (1 − λ·η_t), and the running average ax of the
+    iterates, which starts averaging (μ_t = 1/(t−1−t0)) after step t0 + 1. The state keeps
+    η and μ for the next step, as torch does."""
+    lr, lambd, alpha, t0, wd = hp["lr"], hp["lambd"], hp["alpha"], hp["t0"], hp["wd"]
+    t = state["t"] + 1
+    eta = lr if state["eta"] is None else state["eta"]
+    mu = state["mu"]
+    if wd:
+        g = g + wd * p
+    p = p * (1 - lambd * eta) - eta * g
+    ax = p if mu == 1 else state["ax"] + (p - state["ax"]) * mu
+    next_eta = lr / (1 + lambd * lr * t) ** alpha
+    return p, {"t": t, "ax": ax, "eta": next_eta, "mu": 1 / max(1, t - t0)}
+
+
 _SGD = {"lr": 1e-3, "mu": 0.0, "dampening": 0.0, "wd": 0.0}
 _ADAM = {"lr": 1e-3, "b1": 0.9, "b2": 0.999, "eps": 1e-8, "wd": 0.0}
 
@@ -137,19 +298,40 @@ REFERENCES: dict[str, Optimizer] = {
         Optimizer("adamw", {**_ADAM, "wd": 1e-2}, ("m", "v"), _adam_step(decoupled=True, amsgrad=False)),
         Optimizer("amsgrad", dict(_ADAM), ("m", "v", "vmax"), _adam_step(decoupled=False, amsgrad=True)),
         Optimizer("lion", {"lr": 1e-4, "b1": 0.9, "b2": 0.99, "wd": 0.0}, ("m",), _lion_step),
+        Optimizer("nadam", {**_ADAM, "lr": 2e-3, "psi": 4e-3}, ("m", "v"), _nadam_step, _nadam_init),
+        Optimizer("radam", dict(_ADAM), ("m", "v"), _radam_step),
+        Optimizer("adamax", {**_ADAM, "lr": 2e-3}, ("m", "u"), _adamax_step),
+        Optimizer("adadelta", {"lr": 1.0, "rho": 0.9, "eps": 1e-6, "wd": 0.0}, ("v", "dx2"), _adadelta_step),
+        Optimizer(
+            "adafactor",
+            {"lr": 1e-2, "b2_decay": -0.8, "eps1": None, "eps2": 1e-3, "d": 1.0, "wd": 0.0},
+            ("row", "col", "v"),
+            _adafactor_step,
+            _adafactor_init,
+        ),
+        Optimizer(
+            "rprop",
+            {"lr": 1e-2, "eta_minus": 0.5, "eta_plus": 1.2, "step_min": 1e-6, "step_max": 50.0},
+            ("prev", "step_size"),
+            _rprop_step,
+        ),
+        Optimizer("asgd", {"lr": 1e-2, "lambd": 1e-4, "alpha": 0.75, "t0": 1e6, "wd": 0.0}, ("ax",), _asgd_step, _asgd_init),
     )
 }
 
 
 def get_reference(name: str) -> Optimizer:
     """The reference optimizer called ``name`` (see :data:`REFERENCES`)."""
+    from gdgrill.drill.references_extra import EXTRA_REFERENCES  # papers' optimizers, training mechanics
+
+    known = {**REFERENCES, **EXTRA_REFERENCES}
     try:
-        return REFERENCES[name]
+        return known[name]
     except KeyError:
-        raise KeyError(f"no reference optimizer {name!r} (known: {', '.join(REFERENCES)})") from None
+        raise KeyError(f"no reference optimizer {name!r} (known: {', '.join(known)})") from None
 
 
-# -- Gradient clipping and the learning-rate schedule ------------------------------------
+# -- Gradient clipping -------------------------------------------------------------------
 
 CLIP_EPS = 1e-6  # torch.nn.utils.clip_grad_norm_ adds this to the norm
 
@@ -165,24 +347,5 @@ def clip_by_global_norm(grads: Any, max_norm: float, xp: Any) -> Any:
     return clipped if isinstance(grads, (list, tuple)) else clipped[0]
 
 
-WARMUP_COSINE_DEFAULTS = {"warmup": 10.0, "total": 100.0, "lr_max": 1e-3, "lr_min": 1e-5}
-
-
-def warmup_cosine(t: float, hp: Mapping[str, float] | None = None) -> float:
-    """Learning rate at step ``t`` (1-based) for linear warmup then cosine decay to a floor:
-
-    * ``t <= warmup``:          ``lr_max * t / warmup`` (reaches the peak at ``t = warmup``)
-    * ``warmup < t <= total``:  ``lr_min + (lr_max - lr_min) * (1 + cos(π (t - warmup) / (total - warmup))) / 2``
-    * ``t > total``:            ``lr_min``
-
-    Equal to torch's ``SequentialLR([LinearLR(start_factor=1/warmup, total_iters=warmup-1),
-    CosineAnnealingLR(T_max=total-warmup, eta_min=lr_min)], milestones=[warmup-1])`` read
-    before step ``t`` (its epoch ``t - 1``)."""
-    h = {**WARMUP_COSINE_DEFAULTS, **(hp or {})}
-    warmup, total, lr_max, lr_min = h["warmup"], h["total"], h["lr_max"], h["lr_min"]
-    if t <= warmup:
-        return lr_max * t / warmup
-    if t >= total:  # also covers a schedule that is all warmup (total == warmup)
-        return lr_min
-    progress = (t - warmup) / (total - warmup)
-    return lr_min + (lr_max - lr_min) * (1 + math.cos(math.pi * progress)) / 2
+# The schedules live in gdgrill.drill.schedules; these names stay importable from here.
+from gdgrill.drill.schedules import WARMUP_COSINE_DEFAULTS, warmup_cosine  # noqa: E402,F401

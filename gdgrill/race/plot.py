@@ -36,6 +36,13 @@ COLOURS = {
     "adamw": "bright_green",
     "amsgrad": "bright_cyan",
     "lion": "yellow",
+    "nadam": "bright_red",
+    "radam": "blue",
+    "adamax": "bright_yellow",
+    "adadelta": "dark_orange",
+    "adafactor": "purple",
+    "rprop": "chartreuse3",
+    "asgd": "grey62",
     "yours": "bright_white",
 }
 PNG_COLOURS = {
@@ -48,6 +55,13 @@ PNG_COLOURS = {
     "adamw": "#8c564b",
     "amsgrad": "#7f7f7f",
     "lion": "#ff7f0e",
+    "nadam": "#e41a1c",
+    "radam": "#377eb8",
+    "adamax": "#bcbd22",
+    "adadelta": "#a65628",
+    "adafactor": "#984ea3",
+    "rprop": "#4daf4a",
+    "asgd": "#999999",
     "yours": "#000000",
 }
 BANDS = 8

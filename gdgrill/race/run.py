@@ -35,6 +35,13 @@ LETTERS = {
     "adamw": "W",
     "amsgrad": "X",
     "lion": "L",
+    "nadam": "D",
+    "radam": "E",
+    "adamax": "U",
+    "adadelta": "T",
+    "adafactor": "F",
+    "rprop": "P",
+    "asgd": "V",
     "yours": "Y",
 }
 YOURS = "yours"
@@ -183,7 +190,8 @@ class Run:
             "optimizer": self.label,
             "letter": self.letter,
             "source": self.entrant.source,
-            "hp": {k: float(v) for k, v in self.entrant.hp.items()},
+            # None is a default torch resolves itself (Adafactor's ε₁: the dtype's epsilon)
+            "hp": {k: None if v is None else float(v) for k, v in self.entrant.hp.items()},
             "steps_taken": self.steps_taken,
             "final_loss": json_number(self.final_loss),
             "steps_to_goal": self.steps_to_goal,

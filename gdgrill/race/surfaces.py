@@ -73,6 +73,13 @@ _VALLEY_LRS = {
     "adamw": 0.5,
     "amsgrad": 0.5,
     "lion": 0.1,
+    "nadam": 0.5,
+    "radam": 2.0,
+    "adamax": 0.5,
+    "adadelta": 5.0,
+    "adafactor": 0.5,
+    "rprop": 0.1,
+    "asgd": 1.0,
 }
 _ROSENBROCK_LRS = {
     "sgd": 1.5e-3,
@@ -84,6 +91,13 @@ _ROSENBROCK_LRS = {
     "adamw": 0.1,
     "amsgrad": 0.1,
     "lion": 3e-3,
+    "nadam": 3e-2,
+    "radam": 3e-3,
+    "adamax": 1.0,
+    "adadelta": 0.5,
+    "adafactor": 0.1,
+    "rprop": 3e-2,
+    "asgd": 1.5e-3,
 }
 _SADDLE_LRS = {
     "sgd": 0.05,
@@ -95,6 +109,13 @@ _SADDLE_LRS = {
     "adamw": 0.05,
     "amsgrad": 0.05,
     "lion": 0.02,
+    "nadam": 0.05,
+    "radam": 0.1,
+    "adamax": 0.05,
+    "adadelta": 1.0,
+    "adafactor": 0.05,
+    "rprop": 0.01,
+    "asgd": 0.05,
 }
 
 

@@ -108,9 +108,9 @@ def test_a_resource_bomb_on_stdin_is_refused(home):
 
 
 def test_unknown_drill_exits_2_and_lists_the_drills(home):
-    result = drill("adamax", "--answer", "-", input="p = p")
+    result = drill("adamx", "--answer", "-", input="p = p")
     assert result.exit_code == 2
-    assert "unknown drill 'adamax'" in result.stderr and "adam-bias" in result.stderr
+    assert "unknown drill 'adamx'" in result.stderr and "adam-bias" in result.stderr
 
 
 def test_a_missing_answer_file_is_a_one_line_error(home, tmp_path):

@@ -525,6 +525,10 @@ def behaviour_problems(df: DrillFile) -> list[Problem]:
     from gdgrill.drill.language import RefusedAnswer
 
     drill, out = df.drill, []
+    try:
+        J.parse_for(drill, drill.reference_rule)
+    except RefusedAnswer as refused:  # (a target it never assigns, say): said before the reference runs
+        return [df.refusal("reference_rule", refused)]
     # Not judge.problems() / reference_trajectories(): those keep the first drill of a name
     # for the whole process, and a file being checked may be a new version of one.
     try:

@@ -59,6 +59,7 @@ def main() -> int:
 
     latency_ok = wrong_answer_latency()
     overhead_ok = interpreter_overhead()
+    every_ok = every_drill_overhead()
 
     try:
         start = time.perf_counter()
@@ -81,7 +82,7 @@ def main() -> int:
             print("no CUDA device here: the cuda cross-check is not timed")
     except ImportError:
         print("torch not installed: cross-check not timed")
-    return 0 if (torch_free and overhead_ok and latency_ok) else 1
+    return 0 if (torch_free and overhead_ok and latency_ok and every_ok) else 1
 
 
 _COLD = """
@@ -175,6 +176,53 @@ def interpreter_overhead() -> bool:
         print(f"  n={size:>7}: reference {t_ref / STEPS * 1e6:8.2f} us/step   rule {t_rule / STEPS * 1e6:8.2f} us/step   ratio {ratio:.2f}x")
     print(f"  worst ratio {worst:.2f}x (goal <= 2x): {'ok' if worst <= 2 else 'OVER'}")
     return worst <= 2
+
+
+def _bench_instance(drill, instance):
+    """The drill's first instance made large enough to time: 200 steps over 100,000
+    parameters (300 x 200 for a matrix drill). A schedule keeps its instance (one number a
+    step): its run is repeated instead."""
+    from dataclasses import replace
+
+    if drill.kind == "schedule":
+        return instance
+    shape = (100_000,) if len(instance.shape) < 2 else (300, 200)
+    return replace(instance, steps=STEPS, shape=shape)
+
+
+def every_drill_overhead() -> bool:
+    """Judging each drill's reference rule (parsing, interpreting, comparing) against running
+    its Python reference over the same large instance, both through the judge's own paths."""
+    from gdgrill.drill.catalog import DRILLS
+    from gdgrill.drill.judge import first_difference, make_problem, parse_for, reference_trajectory, rule_trajectory
+
+    print(f"judging each drill's reference rule vs its reference alone ({STEPS} steps x 100,000 parameters; a schedule its own instance, 200 times):")
+    worst, over = 0.0, []
+    for name in sorted(DRILLS):
+        drill = DRILLS[name]
+        problem = make_problem(drill, _bench_instance(drill, drill.instances[0]))
+        expected = reference_trajectory(drill, problem)
+
+        rounds = 200 if drill.kind == "schedule" else 1
+
+        def judged() -> None:
+            for _ in range(rounds):
+                yours = rule_trajectory(drill, parse_for(drill, drill.reference_rule), problem)
+            assert first_difference(drill, problem, yours, expected) is None
+
+        def referenced() -> None:
+            for _ in range(rounds):
+                reference_trajectory(drill, problem)
+
+        t_ref = median_time(referenced, repeat=3)
+        t_rule = median_time(judged, repeat=3)
+        ratio = t_rule / t_ref
+        worst = max(worst, ratio)
+        if ratio > 2:
+            over.append(name)
+        print(f"  {name:<22} reference {t_ref * 1e3:8.1f} ms   judged {t_rule * 1e3:8.1f} ms   ratio {ratio:5.2f}x")
+    print(f"  worst ratio {worst:.2f}x over {len(DRILLS)} drills (goal <= 2x): {'ok' if not over else 'OVER: ' + ', '.join(over)}")
+    return not over
 
 
 if __name__ == "__main__":

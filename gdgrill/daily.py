@@ -50,13 +50,15 @@ def _area_ratings(store: Store) -> dict[str, int]:
 def assessment_area_tags(cache: Path | None = None) -> dict[str, tuple[str, ...]]:
     """Each assessment area's tags, for the planner's weighting. The daily quiz never
     imports yaml, so the parsed result is kept in ``cache`` (see
-    :func:`gdgrill.content.cached_parse`)."""
-    from gdgrill.content import cached_parse, load_assessment  # load_assessment (yaml): only on a stale cache
+    :func:`gdgrill.parsecache.cached_parse`)."""
+    from gdgrill.parsecache import cached_parse
     from gdgrill.paths import content_dir
 
     path = content_dir() / "assessment.yaml"
 
     def parse() -> dict[str, list[str]]:
+        from gdgrill.content import load_assessment  # yaml: only on a stale cache
+
         return {a.id: list(a.tags) for a in load_assessment(path).areas}
 
     return {a: tuple(t) for a, t in cached_parse(path, cache, parse).items()}

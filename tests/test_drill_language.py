@@ -214,8 +214,13 @@ HOSTILE = {
     "none": "p = None",
     "complex": "p = 1j",
     "ellipsis": "p = ...",
-    "matmul": "p = g @ g",
     "floor-division": "p = g // 2",
+    "matmul-of-a-number": "p = 2 @ g",
+    "repeat-a-name": "repeat t:\n    p = p",
+    "repeat-too-often": "repeat 1000000:\n    p = p",
+    "repeat-nested": "repeat 2:\n    repeat 2:\n        p = p",
+    "repeat-empty": "repeat 2:\np = p",
+    "loop-counter-read": "for i in range(3):\n    p = p*i",
     "bitwise": "p = g | 1",
     "chained-compare": "p = where(0 < g < 1, g, 0)",
     "global": "global p",
@@ -259,7 +264,7 @@ def test_refusal_points_at_the_users_own_column_after_normalization():
 
 def test_refusal_on_a_later_line():
     with pytest.raises(RefusedAnswer) as info:
-        parse_rule("m = g\nv = g\np = p.T", ADAM_NAMES)
+        parse_rule("m = g\nv = g\np = p.data", ADAM_NAMES)
     assert info.value.line == 3 and info.value.col == 5
 
 

@@ -159,7 +159,7 @@ class Drill:
             f"Your rule must assign {target}: the judge compares {target} with the reference after every step.",
             "Write one assignment per line (=, +=, -=, *=, /=); any new name you read before assigning it (m, v, velocity, …) is state: it starts at 0 and keeps its value between steps.",
             "Notation: ^ or ** for powers, √x or sqrt(x), · or * to multiply, β₁ᵗ, m̂, ‖g‖ are all fine; t % k is the remainder.",
-            "Functions: sqrt abs sign exp log cos sin tanh minimum (min) maximum (max) clip norm sum mean where pow floor; constant pi (π). np.sqrt, math.cos, torch.sign … are read as sqrt, cos, sign.",
+            "Functions: sqrt abs sign exp log cos sin tanh minimum (min) maximum (max) clip norm sum mean where pow floor row_mean col_mean; for matrices X @ Y (the product), transpose (Xᵀ, X.T), rows cols numel (numbers), and norm (‖X‖) is the Frobenius norm; constant pi (π). np.sqrt, math.cos, torch.sign … are read as sqrt, cos, sign. `repeat N:` runs the indented lines under it N times (N ≤ 10).",
         ]
         return "\n".join(lines)
 

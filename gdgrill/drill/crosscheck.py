@@ -9,7 +9,8 @@ the instance's parameters and gradients, and the user's rule is run through the 
 torch backend, both in float32 — and in bfloat16 too for the drills where ε and the low
 precision interact (the adaptive methods: RMSprop, Adagrad, the Adam family). The worst
 absolute difference over every step and element is compared with a tolerance relative to the
-largest value the optimizer produced. torch has no Lion: that drill is checked against
+largest value the optimizer produced (bfloat16's tolerance for ``torch.optim.Muon``, which runs
+its Newton–Schulz in bfloat16 whatever the dtype). torch has no Lion: that drill is checked against
 gdgrill's reference Lion (Chen et al. 2023) run in torch on the device, and says so (as are
 LAMB, LARS, Lookahead and schedule-free AdamW, after their papers). The training mechanics run
 torch's own machinery around ``torch.optim.SGD``: ``swa_utils.AveragedModel`` for weight EMA,
@@ -35,6 +36,9 @@ from gdgrill.serialize import json_number
 # |Δ| ≤ TOLERANCE[dtype] × the largest |value| the optimizer produced on the instance
 TOLERANCE = {"float32": 1e-5, "bfloat16": 2e-2}
 EPS_SENSITIVE = ("rmsprop", "adagrad", "adam", "adamw", "amsgrad")  # bfloat16 checked too
+# torch runs part of the step in bfloat16 whatever the parameters' dtype (Muon's Newton–Schulz
+# casts to bfloat16), so every check of these allows bfloat16's error
+BFLOAT16_INSIDE = ("muon",)
 
 
 @dataclass(frozen=True)
@@ -104,6 +108,10 @@ _OPTIMIZERS: dict[str, tuple[str, Callable[[dict[str, float]], dict[str, Any]]]]
     ),
     "rprop": ("Rprop", lambda h: dict(lr=h["lr"], etas=(h["eta_minus"], h["eta_plus"]), step_sizes=(h["step_min"], h["step_max"]))),
     "asgd": ("ASGD", lambda h: dict(lr=h["lr"], lambd=h["lambd"], alpha=h["alpha"], t0=h["t0"], weight_decay=h["wd"])),
+    "muon": (
+        "Muon",
+        lambda h: dict(lr=h["lr"], weight_decay=h["wd"], momentum=h["mu"], nesterov=True, ns_coefficients=(h["a"], h["b"], h["c"]), eps=h["eps"], ns_steps=int(h["ns_steps"])),
+    ),
 }
 
 
@@ -120,6 +128,7 @@ def described(drill: Drill, dtypes: tuple[str, ...], device: str) -> str:
     if drill.reference in _OPTIMIZERS:
         name, _ = _OPTIMIZERS[drill.reference]
         extra = "(amsgrad=True)" if drill.reference == "amsgrad" else "(nesterov=True)" if drill.reference == "nesterov" else ""
+        extra += " (its Newton–Schulz in bfloat16, as torch runs it)" if drill.reference in BFLOAT16_INSIDE else ""
         return f"torch.optim.{name}{extra} vs {mine}"
     if drill.reference in _MECHANICS:
         return f"{_MECHANICS[drill.reference][0]} vs {mine}"
@@ -273,6 +282,6 @@ def cross_check(drill: Drill, rule: Rule, device: str) -> TorchCheck:
                 agrees &= bool(np.array_equal(np.isfinite(mine), finite))
         except RefusedAnswer as exc:
             return TorchCheck(device, described(drill, names, device), tuple(checks), f"torch could not run your rule in {name}: {exc.reason}", False)
-        tolerance = TOLERANCE[name] * max(scale, 1e-30)
+        tolerance = TOLERANCE["bfloat16" if drill.reference in BFLOAT16_INSIDE else name] * max(scale, 1e-30)
         checks.append(DtypeCheck(name, agrees and worst <= tolerance, worst, tolerance))
     return TorchCheck(device, described(drill, names, device), tuple(checks), "", all(c.agrees for c in checks))

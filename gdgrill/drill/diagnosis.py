@@ -234,7 +234,7 @@ def _precedence(e: Expr) -> int:
     if isinstance(e, Cmp):
         return 0
     if isinstance(e, Bin):
-        return {"+": 1, "-": 1, "*": 2, "/": 2, "%": 2, "**": 4}[e.op]
+        return {"+": 1, "-": 1, "*": 2, "/": 2, "%": 2, "@": 2, "**": 4}[e.op]
     if isinstance(e, Unary) or (isinstance(e, Num) and e.value < 0):
         return 3
     return 5
@@ -280,9 +280,11 @@ class Writer:
             if e.op == "**":
                 return f"{self._child(e.left, 4, strict=True)}^{self._child(e.right, 4, strict=False)}"
             left = self._child(e.left, prec, strict=False)
-            right = self._child(e.right, prec, strict=e.op in "-/%")
+            right = self._child(e.right, prec, strict=_right_needs_brackets(e.op, e.right))
             sep = f" {e.op} " if e.op in "+-" else e.op
             return f"{left}{sep}{right}"
+        if isinstance(e, Call) and e.func == "transpose":
+            return f"{self._child(e.args[0], 5, strict=False)}ᵀ"
         if isinstance(e, Call):
             name = _SHOWN_FUNCTIONS.get(e.func, e.func)
             return f"{name}({', '.join(self(a) for a in e.args)})"
@@ -295,12 +297,17 @@ class Writer:
         return f"({text})" if need else text
 
 
-def line_label(rule: Rule, s: Assign) -> str:
+def line_label(rule: Rule, s: Assign, index: int | None = None) -> str:
     """"3" for the statement on line 3, "1 (statement 4)" when one line holds several
-    (LaTeX ``\\\\`` breaks, ``;``)."""
+    (LaTeX ``\\\\`` breaks, ``;``), "5 (pass 2 of 5 through the loop)" for a line of a
+    ``repeat`` loop when ``index`` (among the rule's statements) says which pass."""
     sharing = [t for t in rule.statements if t.line == s.line]
     if len(sharing) == 1:
         return str(s.line)
+    if all(t is s for t in sharing):  # one line of a loop, unrolled
+        if index is None:
+            return str(s.line)
+        return f"{s.line} (pass {sum(1 for t in rule.statements[: index + 1] if t is s)} of {len(sharing)} through the loop)"
     return f"{s.line} (statement {rule.statements.index(s) + 1})"
 
 
@@ -314,7 +321,14 @@ def _needs_brackets(parent: Expr, index: int, child: Expr) -> bool:
     theirs = _precedence(parent)
     if parent.op == "**":
         return mine <= 4 if index == 0 else mine < 4
-    return mine < theirs or (index == 1 and mine == theirs and parent.op in "-/%")
+    return mine < theirs or (index == 1 and mine == theirs and _right_needs_brackets(parent.op, child))
+
+
+def _right_needs_brackets(op: str, right: Expr) -> bool:
+    """Whether a right operand of the same precedence needs brackets: a - (b - c), a/(b*c), a % (b*c),
+    and around or after a matrix product, a*(B@C) and A@(B*C) (elementwise and matrix
+    products do not associate)."""
+    return op in ("-", "/", "%", "@") or (op == "*" and isinstance(right, Bin) and right.op == "@")
 
 
 def _number(value: float) -> str:
@@ -582,10 +596,15 @@ def scale_words(drill: Drill, ratios: list[float | None], cases: list[Case]) -> 
 
 
 def _stacked(values: list[Any], shape: tuple[int, ...]) -> np.ndarray | None:
-    """A statement's values over the steps as one (steps, *shape) array (None when a value
-    has a shape of its own)."""
+    """A statement's values over the steps as one (steps, *shape) array; a quantity with a
+    shape of its own (a Gram matrix X·Xᵀ) keeps it; None when its shape changes from step to step."""
+    arrays = [np.asarray(v, dtype=np.float64) for v in values]
     try:
-        return np.stack([np.broadcast_to(np.asarray(v, dtype=np.float64), shape) for v in values])
+        return np.stack([np.broadcast_to(a, shape) for a in arrays])
+    except ValueError:
+        pass
+    try:
+        return np.stack(arrays)
     except ValueError:
         return None
 
@@ -665,8 +684,9 @@ def _intended(drill: Drill, i: int, user: Sequence[Assign], ref: Sequence[Assign
     name = user[i].target
     same_target = [j for j, r in enumerate(ref) if r.target == name]
     if same_target and (name == drill.target or len(same_target) > 1):
-        # the k-th assignment from the end matches the reference's (the target; or a state
-        # the reference sets twice, as Lookahead's slow = where(t == 1, p, slow) then the sync)
+        # the k-th assignment from the end matches the reference's (the target; a quantity the
+        # reference iterates, Newton–Schulz's X; or a state it sets twice, as Lookahead's
+        # slow = where(t == 1, p, slow) then the sync)
         from_end = sum(1 for s in user[i + 1 :] if s.target == name)
         return same_target[max(0, len(same_target) - 1 - from_end)]
     key = _key(name)
@@ -705,7 +725,7 @@ def trace_nonfinite(drill: Drill, runner: Runner, rule: Rule, write: Writer) -> 
         return None
     k, i, c, env = best
     s = statements[i]
-    label = line_label(rule, s)
+    label = line_label(rule, s, i)
     node, kind, operand = _culprit(s.value, env)
     shown = drill.symbol(s.target) if s.target in drill.names else write.name(s.target)
     value = np.asarray(runner.trace(statements, runner.cases[c])[i][k])
@@ -795,7 +815,14 @@ class Candidate:
 
 def _with_statement(statements: Sequence[Assign], i: int, value: Expr) -> tuple[Assign, ...]:
     s = statements[i]
-    return (*statements[:i], Assign(s.target, value, s.line, s.col, s.span), *statements[i + 1 :])
+    new = Assign(s.target, value, s.line, s.col, s.span)
+    # a line of a `repeat` loop is one statement repeated: an edit of the line edits every pass
+    return tuple(new if t is s else t for t in statements)
+
+
+def _in_loop(statements: Sequence[Assign], i: int) -> bool:
+    """Whether statement i is a pass of a `repeat` loop's line (the same statement, repeated)."""
+    return sum(1 for t in statements if t is statements[i]) > 1
 
 
 def _pi() -> Num:
@@ -1018,9 +1045,14 @@ class Search:
     def statement_edits(self) -> Iterator[Candidate]:
         st = self.statements
         n = len(st)
+        # moving or deleting one pass of a loop's line, or inserting a line between two of its
+        # passes, is not an edit of the text: only whole lines outside loops move
+        loop = [_in_loop(st, i) for i in range(n)]
         for i in range(n):
+            if loop[i]:
+                continue
             for j in range(n + 1):
-                if j in (i, i + 1):
+                if j in (i, i + 1) or (0 < j < n and loop[j - 1] and loop[j]):
                     continue
                 order = list(range(n))
                 order.remove(i)
@@ -1028,7 +1060,7 @@ class Search:
                 yield Candidate(tuple(st[k] for k in order), "move", i, moves_to=j)
         for i in range(n):
             rest = st[:i] + st[i + 1 :]
-            if rest:
+            if rest and not loop[i]:
                 yield Candidate(rest, "delete", i)
         given = set(self.inputs)
         decay_statements = [
@@ -1038,11 +1070,13 @@ class Search:
         ]
         for r in decay_statements:
             for j in range(n + 1):
+                if 0 < j < n and loop[j - 1] and loop[j]:
+                    continue
                 yield Candidate(st[:j] + (r,) + st[j:], "insert", min(j, n - 1), moves_to=j, inserted=r)
             if "wd" not in {v.name for v in iter_vars(r.value)}:
                 continue
             for i, s in enumerate(st):
-                if "wd" not in {v.name for v in iter_vars(s.value)}:
+                if loop[i] or "wd" not in {v.name for v in iter_vars(s.value)}:
                     continue
                 if s.target != r.target:  # a whole line of the other form of decay
                     yield Candidate(st[:i] + (r,) + st[i + 1 :], "decay-form", i, inserted=r)
@@ -1425,7 +1459,10 @@ def _assignment_text(s: Assign, write: Writer) -> str:
 
 def _inline(statements: Sequence[Assign], upto: int, keep: set[str]) -> Expr:
     """Statement ``upto``'s value with earlier temporaries substituted in (names in ``keep``
-    — state and inputs — stay names)."""
+    — state and inputs — stay names, and so do names assigned more than once: an iterated
+    quantity, Newton–Schulz's X, would otherwise grow a tree exponential in the iterations)."""
+    assigned = [s.target for s in statements]
+    keep = keep | {name for name in assigned if assigned.count(name) > 1}
     env: dict[str, Expr] = {}
     for s in statements[:upto]:
         env[s.target] = _substitute(s.value, env, keep)
@@ -1610,7 +1647,7 @@ def _comparable(a: Any, b: Any) -> tuple[np.ndarray, np.ndarray]:
 def _departure_sentence(d: Departure, drill: Drill, rule: Rule) -> str:
     role = f" ({d.role})" if d.role else ""
     when = _phase(drill, d)
-    return f"Line {line_label(rule, rule.statements[d.statement - 1])} is the first to go wrong: your {d.name}{role} departs from the reference's {when}: yours {_fmt(d.yours)}, the reference's {_fmt(d.expected)}."
+    return f"Line {line_label(rule, rule.statements[d.statement - 1], d.statement - 1)} is the first to go wrong: your {d.name}{role} departs from the reference's {when}: yours {_fmt(d.yours)}, the reference's {_fmt(d.expected)}."
 
 
 def _phase(drill: Drill, d: Departure) -> str:
@@ -1766,9 +1803,8 @@ def _same_values(mapping: Mapping, i: int) -> bool:
 
 
 def _rewrite(search: Search, i: int, r: Assign, to_user: dict[str, str]) -> Iterator[Candidate]:
-    s = search.statements[i]
-    new = replace(s, value=_rename(r.value, to_user))
-    yield Candidate(search.statements[:i] + (new,) + search.statements[i + 1 :], "rewrite", i, inserted=new)
+    new = _with_statement(search.statements, i, _rename(r.value, to_user))
+    yield Candidate(new, "rewrite", i, inserted=new[i])
 
 
 class _Hasher:

@@ -14,12 +14,20 @@ Pipeline::
   hats and bars (``m̂`` → ``m_hat``, ``v̄`` → ``v_bar``); ``√x`` / ``√(…)`` → ``sqrt(…)``;
   ``‖g‖`` and ``‖g‖₂`` → ``norm(g)``; ``⊙`` → ``*``; ``½`` → ``(1/2)``; ``_{t}``, ``_{t-1}``
   subscripts dropped; ``lambda`` as a name; indentation common to every line removed (an
-  answer pasted from an indented block).
+  answer pasted from an indented block); ``Xᵀ``, ``X^⊤``, ``X^\\top`` → ``X.T``; ``‖X‖_F`` →
+  ``norm(X)``; ``repeat 5:`` → ``for _ in range(5):``.
+* Matrices: ``@`` is the matrix product (``matmul(a, b)`` too), ``X.T`` / ``transpose(X)`` the
+  transpose, ``norm`` of a matrix its Frobenius norm, ``rows``/``cols``/``numel`` its shape as
+  plain numbers; a product of shapes that do not fit is refused naming both.
+* A bounded loop, ``repeat N:`` (or ``for _ in range(N):``, N a literal from 1 to
+  :data:`MAX_REPEAT`) over indented assignments, is unrolled when parsed: the rule stays a
+  flat tuple of assignments for the interpreter, the judge and the diagnosis.
 * ``np.sqrt(x)``, ``math.cos(x)``, ``torch.sign(x)``, ``np.linalg.norm(x)``, ``math.pi``: the
   exact prefixes in :data:`MODULE_PREFIXES` before a function or constant of the language are
   dropped when the tree is converted (nothing is looked up on a module; any other attribute is
   refused).
-* :func:`parse_rule` accepts assignments only (``=``, ``+=``, ``-=``, ``*=``, ``/=``); every
+* :func:`parse_rule` accepts assignments only (``=``, ``+=``, ``-=``, ``*=``, ``/=``, and
+  ``repeat N:`` over them); every
   other construct is refused with :class:`RefusedAnswer` (line, column, one-line reason).
 * :func:`parse_expression` parses a single formula (e.g. ``mu*(1 - b1^t)``) into an
   :data:`Expr` tree over the names given; :func:`evaluate` computes it on numbers or arrays.
@@ -95,7 +103,7 @@ class Unary:
 
 @dataclass(frozen=True)
 class Bin:
-    op: str  # '+', '-', '*', '/', '**'
+    op: str  # '+', '-', '*', '/', '**', '@' (matrix product)
     left: "Expr"
     right: "Expr"
     pos: tuple[int, int] = field(default=(1, 1), compare=False)
@@ -156,7 +164,7 @@ FUNCTIONS: dict[str, tuple[int, int, str]] = {
     "maximum": (2, 2, "elementwise max(a, b) (also max)"),
     "minimum": (2, 2, "elementwise min(a, b) (also min)"),
     "clip": (3, 3, "clip(x, lo, hi), elementwise"),
-    "norm": (1, 1, "global L2 norm of the whole array (also ‖x‖)"),
+    "norm": (1, 1, "L2 norm of all the elements: the Frobenius norm of a matrix (also ‖x‖, ‖X‖_F, fro)"),
     "sum": (1, 1, "sum of all elements"),
     "mean": (1, 1, "mean of all elements"),
     "row_mean": (1, 1, "mean of each row of a matrix (over the last axis), kept as a column"),
@@ -164,18 +172,26 @@ FUNCTIONS: dict[str, tuple[int, int, str]] = {
     "where": (3, 3, "where(cond, a, b), elementwise; also `a if cond else b`"),
     "pow": (2, 2, "pow(x, y) = x**y"),
     "floor": (1, 1, "round down to a whole number (also ⌊x⌋)"),
+    "matmul": (2, 2, "matrix product (also a @ b)"),
+    "transpose": (1, 1, "transpose of a matrix (also Xᵀ, X.T); a number or vector is unchanged"),
+    "rows": (1, 1, "number of rows of a matrix (length of a vector, 1 for a number)"),
+    "cols": (1, 1, "number of columns of a matrix (1 for a vector or a number)"),
+    "numel": (1, 1, "number of elements"),
 }
 FUNCTION_ALIASES = {
     "max": "maximum", "min": "minimum", "fmax": "maximum", "fmin": "minimum", "sgn": "sign", "ln": "log",
-    "power": "pow", "clamp": "clip", "rowmean": "row_mean", "colmean": "col_mean",
+    "power": "pow", "clamp": "clip", "rowmean": "row_mean", "colmean": "col_mean", "fro": "norm",
 }  # fmt: skip
+# A bounded loop, unrolled when parsed: `repeat N:` (or `for _ in range(N):`) over indented
+# assignments, N a whole number from 1 to MAX_REPEAT (Newton–Schulz needs 5).
+MAX_REPEAT = 10
 CONSTANTS = {"pi": math.pi, "π": math.pi}
 # np.sqrt(x), math.cos(x), torch.sign(x), np.linalg.norm(x), math.pi: read as sqrt(x), cos(x), …
 # Only these exact prefixes in front of a function or constant of the language; nothing is
 # ever looked up on a module: the prefix is dropped when the tree is converted.
 MODULE_PREFIXES = ("np", "numpy", "math", "torch", "jnp")
 
-_BINOPS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**"}
+_BINOPS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**", ast.MatMult: "@"}
 _CMPOPS = {ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">=", ast.Eq: "==", ast.NotEq: "!="}
 _PY_OPS: dict[str, Callable[[Any, Any], Any]] = {
     "+": operator.add,
@@ -183,6 +199,7 @@ _PY_OPS: dict[str, Callable[[Any, Any], Any]] = {
     "*": operator.mul,
     "/": operator.truediv,
     "**": operator.pow,
+    "@": operator.matmul,
     "<": operator.lt,
     "<=": operator.le,
     ">": operator.gt,
@@ -208,8 +225,9 @@ _SUPERSCRIPTS = {
 _SIMPLE = {
     "^": "**", "·": "*", "⋅": "*", "×": "*", "∙": "*", "∗": "*", "⊙": "*", "÷": "/", "∕": "/", "½": "(1/2)",
     "⌊": "floor(", "⌋": ")", "−": "-", "–": "-", "≤": "<=", "≥": ">=", "≠": "!=", "←": "=", "≔": "=",
-    "ₜ": "_t", "\u00a0": " ", "\u2009": " ", "\u202f": " ",
+    "ₜ": "_t", "\u00a0": " ", "\u2009": " ", "\u202f": " ", "ᵀ": ".T",
 }  # fmt: skip
+_TRANSPOSE_MARKS = ("ᵀ", "⊤")  # X^ᵀ, X^⊤ (and LaTeX X^\top) are the transpose too
 _COMBINING_SUFFIX = {"\u0302": "_hat", "\u0304": "_bar", "\u0303": "_tilde"}
 
 
@@ -242,6 +260,10 @@ def _char_pass(src: _Text) -> _Text:
             put(_COMBINING_SUFFIX[c], at)
         elif c in _SUBSCRIPT_DIGITS:
             put(_SUBSCRIPT_DIGITS[c], at)
+        elif c == "^" and i + 1 < n and text[i + 1] in _TRANSPOSE_MARKS:
+            put(".T", at)
+            i += 2
+            continue
         elif c in _SUPERSCRIPTS:
             j = i
             put("**(", at)
@@ -255,8 +277,9 @@ def _char_pass(src: _Text) -> _Text:
             put(_SIMPLE[c], at)
         elif c == "\u2016":  # ‖x‖ — handled by _norm_bars on the output
             put(c, at)
-            # ‖g‖₂ / ‖g‖_2: the L2 norm, which is what norm() is; the subscript is dropped
-            for suffix in ("\u2082", "_2"):
+            # ‖g‖₂ / ‖g‖_2: the L2 norm, and ‖X‖_F: the Frobenius norm of a matrix, which is
+            # what norm() is; the subscript is dropped
+            for suffix in ("\u2082", "_2", "_{F}", "_F"):
                 if "".join(text[i + 1 : i + 1 + len(suffix)]) == suffix:
                     i += len(suffix)
                     break
@@ -305,7 +328,7 @@ _LATEX_SYMBOLS = {
     "cdot": "*", "times": "*", "odot": "*", "ast": "*", "div": "/", "leftarrow": "=", "gets": "=",
     "Leftarrow": "=", "longleftarrow": "=", "coloneqq": "=", "le": "<=", "leq": "<=", "leqslant": "<=",
     "ge": ">=", "geq": ">=", "geqslant": ">=", "neq": "!=", "ne": "!=", "lt": "<", "gt": ">",
-    "lVert": "\u2016", "rVert": "\u2016", "Vert": "\u2016", "quad": " ", "qquad": " ",
+    "lVert": "\u2016", "rVert": "\u2016", "Vert": "\u2016", "quad": " ", "qquad": " ", "top": "ᵀ", "intercal": "ᵀ",
 }  # fmt: skip
 _LATEX_FUNCTIONS = {"max", "min", "cos", "sin", "exp", "log", "ln", "tanh", "sign", "sgn", "abs", "sqrt", "clip", "norm", "mean", "sum"}
 _LATEX_TEXT = {"text", "mathrm", "operatorname", "mathit", "mathbf", "boldsymbol", "bm", "mathsf", "textrm", "mbox"}
@@ -389,10 +412,14 @@ class _Latex:
         if ch == "^" and nxt == "{":
             self.i += 2
             inner, org = self.sequence(closing=True)
+            if "".join(inner).strip() == "ᵀ":  # X^{\top}: the transpose, not a power
+                return ["ᵀ"], [at]
             return ["^", "(", *inner, ")"], [at, at, *org, self.o[self.i - 1]]
         if ch == "^" and nxt == "\\":
             self.i += 1
             piece, org = self.command()
+            if piece == ["ᵀ"]:  # X^\top
+                return piece, [at]
             return ["^", "(", *piece, ")"], [at, at, *org, org[-1] if org else at]
         self.i += 1
         return [ch], [at]
@@ -583,6 +610,19 @@ def _dedent(t: _Text, every_line: bool = False) -> None:
         start += len(line) - cut + 1
 
 
+_REPEAT = re.compile(r"^[ \t]*(repeat\b[ \t]*([^:\n]*?)(?:[ \t]+times)?[ \t]*:)", re.MULTILINE)
+
+
+def _repeat_pass(t: _Text) -> None:
+    """``repeat 5:`` (or ``repeat 5 times:``) at the start of a line → ``for _ in range(5):``;
+    the count keeps its own origin, so a refusal of it points at it."""
+    s = t.text()
+    for m in reversed(list(_REPEAT.finditer(s))):
+        count = [(t.chars[k], t.origin[k]) for k in range(m.start(2), m.end(2))]
+        close = t.origin[m.end(1) - 1]
+        _splice(t, m.start(1), m.end(1), [("for _ in range(", t.origin[m.start(1)]), *count, ("):", close)])
+
+
 def normalize(text: str) -> tuple[str, list[int]]:
     """Rewrite whiteboard notation (and LaTeX) to Python syntax. Returns the new text and,
     for each of its characters (plus one past the end), the index of the character it came from."""
@@ -592,6 +632,7 @@ def normalize(text: str) -> tuple[str, list[int]]:
         t = _Latex(t).run()
     t = _char_pass(t)
     _dedent(t, every_line=latex)
+    _repeat_pass(t)
     _sqrt_pass(t)
     _norm_bars(t)
     _regex_pass(t, _SUBSCRIPT_BRACES, lambda m: ("_" + m.group(1)) if m.group(1) else "")
@@ -742,7 +783,10 @@ def parse_python(text: str, mode: str) -> tuple[ast.AST, Positions]:
         line = exc.lineno or 1
         col0 = (exc.offset or 1) - 1
         if isinstance(exc, IndentationError):
-            reason = "a line is indented differently from the others (the rule is a flat list of assignments: start every line in the same column)"
+            if (exc.msg or "").startswith("expected an indented block"):
+                reason = "the lines a `repeat N:` loop runs go under it, each indented by the same amount"
+            else:
+                reason = "a line is indented differently from the others (only the lines under `repeat N:` are indented: start every other line in the same column)"
             col0 = 0
         else:
             backslash = normalized.split("\n")[line - 1].find("\\") if 0 < line <= normalized.count("\n") + 1 else -1
@@ -973,11 +1017,15 @@ class Converter:
         if isinstance(node, ast.BinOp):
             op = _BINOPS.get(type(node.op))
             if op is None:
-                symbol = {ast.BitXor: "^", ast.Mod: "%", ast.FloorDiv: "//", ast.MatMult: "@"}.get(type(node.op), type(node.op).__name__)
+                symbol = {ast.BitXor: "^", ast.Mod: "%", ast.FloorDiv: "//"}.get(type(node.op), type(node.op).__name__)
                 if isinstance(node.op, ast.FloorDiv):
                     raise self.refuse(node, "operator '//' is not supported: write floor(a/b)")
-                raise self.refuse(node, f"operator {symbol!r} is not supported (use + - * / ** or ^)")
+                raise self.refuse(node, f"operator {symbol!r} is not supported (use + - * / % ** ^ or @)")
+            if op == "**" and isinstance(node.right, ast.Name) and node.right.id == "T" and not self.is_variable("T"):
+                raise self.refuse(node, "for the transpose write Xᵀ, X.T or transpose(X) (X^T reads as a power)")
             left, right = self.expr(node.left), self.expr(node.right)
+            if op == "@":
+                return self.matmul(node, left, right, p)
             return _fold(Bin(op, left, right, p), self, node)
         if isinstance(node, ast.Compare):
             if len(node.ops) != 1:
@@ -992,6 +1040,8 @@ class Converter:
             dotted = _module_name(node)
             if dotted is not None and dotted[1] in CONSTANTS:
                 return Num(CONSTANTS[dotted[1]], p)
+            if node.attr == "T" and not (isinstance(node.value, ast.Name) and node.value.id in MODULE_PREFIXES):
+                return Call("transpose", (self.expr(node.value),), p)
             raise self.refuse(node, _attribute_reason(node))
         if isinstance(node, ast.Call):
             func_name: str
@@ -1018,8 +1068,16 @@ class Converter:
             if not lo <= len(node.args) <= hi:
                 want = str(lo) if lo == hi else f"{lo} to {hi}"
                 raise self.refuse(node, f"{func_name}() takes {want} argument{'s' if hi > 1 else ''}, got {len(node.args)}")
-            return Call(fname, tuple(self.expr(a) for a in node.args), p)
+            args = tuple(self.expr(a) for a in node.args)
+            if fname == "matmul":  # one way to write it in the tree: a @ b
+                return self.matmul(node, args[0], args[1], p)
+            return Call(fname, args, p)
         raise self.refuse(node, refusal_reason(node))
+
+    def matmul(self, node: ast.AST, left: Expr, right: Expr, p: tuple[int, int]) -> Expr:
+        if isinstance(left, Num) or isinstance(right, Num):
+            raise self.refuse(node, "@ is the matrix product: both sides must be matrices or vectors; to scale by a number write 2*X")
+        return Bin("@", left, right, p)
 
     def target(self, node: ast.AST) -> str:
         if not isinstance(node, ast.Name):
@@ -1032,6 +1090,38 @@ class Converter:
         if name in self.reserved:
             raise self.refuse(node, f"{node.id!r} is given by the drill and cannot be assigned")
         return name
+
+    def statements(self, node: ast.stmt) -> list[Assign]:
+        """The assignments ``node`` stands for: itself, or a ``repeat N:`` loop unrolled."""
+        if not isinstance(node, ast.For):
+            return [self.statement(node)]
+        count = self.repeat_count(node)
+        body: list[Assign] = []
+        for inner in node.body:
+            if isinstance(inner, (ast.For, ast.While, ast.AsyncFor)):
+                raise self.refuse(inner, "a loop inside a loop is not allowed; write the lines out, or multiply the counts")
+            body.append(self.statement(inner))
+        counter = node.target.id  # type: ignore[attr-defined]  # checked by repeat_count
+        for inner in node.body:
+            for name in ast.walk(inner):
+                if isinstance(name, ast.Name) and name.id == counter and isinstance(name.ctx, ast.Load):
+                    raise self.refuse(name, f"the loop counter {counter} cannot be used: `repeat N:` only runs its lines N times")
+        return body * count
+
+    def repeat_count(self, node: ast.For) -> int:
+        form = "a loop must be `repeat N:` (or `for _ in range(N):`) with N a whole number"
+        call = node.iter
+        if node.orelse:
+            raise self.refuse(node, f"for … else is not allowed; {form}")
+        if not isinstance(node.target, ast.Name):
+            raise self.refuse(node.target, form)
+        if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.func.id == "range" and len(call.args) == 1 and not call.keywords):
+            raise self.refuse(node, f"{form}; the judge runs the steps for you, a loop only repeats lines within one step")
+        arg = call.args[0]
+        value = arg.value if isinstance(arg, ast.Constant) else None
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_REPEAT:
+            raise self.refuse(arg, f"repeat takes a whole number from 1 to {MAX_REPEAT} (written out, not a name)")
+        return value
 
     def statement(self, node: ast.stmt) -> Assign:
         line, col = self.pos.of_node(node)
@@ -1082,6 +1172,8 @@ def _module_name(node: ast.Attribute) -> tuple[str, str] | None:
 
 def _attribute_reason(node: ast.Attribute) -> str:
     base = node.value
+    if node.attr in ("t", "mT", "transpose"):
+        return "for the transpose write Xᵀ, X.T or transpose(X)"
     if isinstance(base, ast.Name) and base.id in MODULE_PREFIXES:
         return f"{base.id}.{node.attr} is not in the language (functions: {', '.join(FUNCTIONS)}; constant pi)"
     if node.attr in FUNCTIONS or node.attr in FUNCTION_ALIASES:
@@ -1206,10 +1298,11 @@ def parse_rule(
     body = tree.body  # type: ignore[attr-defined]
     if not body:
         raise RefusedAnswer("the answer has no statements (only comments?)")
-    if len(body) > MAX_STATEMENTS:
-        raise RefusedAnswer(f"the answer has {len(body)} statements; the limit is {MAX_STATEMENTS}", *pos.of_node(body[MAX_STATEMENTS]))
+    written = [inner for node in body for inner in ([node, *node.body] if isinstance(node, ast.For) else [node])]
+    if len(written) > MAX_STATEMENTS:
+        raise RefusedAnswer(f"the answer has {len(written)} statements; the limit is {MAX_STATEMENTS}", *pos.of_node(written[MAX_STATEMENTS]))
     conv = Converter(pos, aliases, reserved, _local_spellings(body, aliases, {spelling_key(a) for a in shadowable}))
-    statements = tuple(conv.statement(node) for node in body)
+    statements = tuple(s for node in body for s in conv.statements(node))
 
     assigned = {s.target for s in statements}
     seen: set[str] = set()
@@ -1234,6 +1327,72 @@ def parse_rule(
 # --------------------------------------------------------------------------------------
 # Backends and evaluation
 # --------------------------------------------------------------------------------------
+
+
+class EvaluationError(ValueError):
+    """An operation of the rule cannot be computed on these values (a matrix product of
+    shapes that do not fit, …); the message says why in the user's words."""
+
+
+def _shape(x: Any) -> tuple[int, ...]:
+    return tuple(int(n) for n in getattr(x, "shape", ()))
+
+
+def _checked_matmul(matmul: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
+    """The library's matrix product, refusing operands that do not fit with both shapes named."""
+
+    def product(a: Any, b: Any) -> Any:
+        try:  # the shapes are looked at only when the library refuses them: this is hot
+            return matmul(a, b)
+        except (ValueError, RuntimeError, TypeError):
+            raise EvaluationError(_matmul_refusal(_shape(a), _shape(b))) from None
+
+    return product
+
+
+def _matmul_refusal(sa: tuple[int, ...], sb: tuple[int, ...]) -> str:
+    for side, shape in (("left", sa), ("right", sb)):
+        if not shape:
+            return f"@ is the matrix product, but its {side} side is a number here: scale with * instead"
+    inner_a, inner_b = sa[-1], sb[0] if len(sb) == 1 else sb[-2]
+    if inner_a != inner_b:
+        return f"@ of shapes {sa} and {sb}: the left's columns ({inner_a}) must equal the right's rows ({inner_b})"
+    return f"@ cannot multiply arrays of shapes {sa} and {sb}"
+
+
+def _transpose(x: Any) -> Any:
+    shape = _shape(x)
+    if len(shape) < 2:
+        return x  # a number or a vector: as numpy's .T
+    if len(shape) > 2:
+        raise EvaluationError(f"transpose takes a matrix, not an array of shape {shape}")
+    return x.T
+
+
+def _matrix_shape(x: Any, what: str) -> tuple[int, ...]:
+    shape = _shape(x)
+    if len(shape) > 2:
+        raise EvaluationError(f"{what}() takes a matrix, not an array of shape {shape}")
+    return shape
+
+
+def _rows(x: Any) -> float:
+    """Rows of a matrix; a vector counts as a column (its length), a number as 1."""
+    shape = _matrix_shape(x, "rows")
+    return float(shape[0]) if shape else 1.0
+
+
+def _cols(x: Any) -> float:
+    shape = _matrix_shape(x, "cols")
+    return float(shape[1]) if len(shape) == 2 else 1.0
+
+
+def _numel(x: Any) -> float:
+    return float(math.prod(_shape(x)))
+
+
+# Shapes, not values: the same on every backend, and plain numbers (as hyper-parameters are).
+_SHAPE_FUNCTIONS: dict[str, Callable[..., Any]] = {"transpose": _transpose, "rows": _rows, "cols": _cols, "numel": _numel}
 
 
 @dataclass
@@ -1263,11 +1422,18 @@ def numpy_backend() -> Backend:
         def col_mean(x: Any) -> Any:
             return np.mean(x, axis=-2, keepdims=True)
 
+        def where(c: Any, a: Any, b: Any) -> Any:
+            if np.ndim(c) == 0:  # one condition for the whole array: a or b as they are (Xᵀ or X)
+                return a if c else b
+            return np.where(c, a, b)
+
         fns: dict[str, Callable[..., Any]] = {
             "sqrt": np.sqrt, "abs": np.abs, "sign": np.sign, "exp": np.exp, "log": np.log,
             "cos": np.cos, "sin": np.sin, "tanh": np.tanh, "maximum": np.maximum,
             "minimum": np.minimum, "clip": np.clip, "norm": norm, "sum": np.sum,
-            "mean": np.mean, "where": np.where, "pow": np.power, "floor": np.floor, "row_mean": row_mean, "col_mean": col_mean,
+            "mean": np.mean, "where": where, "pow": np.power, "floor": np.floor, "row_mean": row_mean, "col_mean": col_mean,
+            "matmul": _checked_matmul(np.matmul),
+            **_SHAPE_FUNCTIONS,
         }  # fmt: skip
         _NUMPY_BACKEND = Backend("numpy", fns, np.zeros_like)
     return _NUMPY_BACKEND
@@ -1297,6 +1463,8 @@ def torch_backend(dtype: Any = None, device: Any = "cpu") -> Backend:
         return torch.sqrt(torch.sum(x * x))
 
     def where(c: Any, a: Any, b: Any) -> Any:
+        if c.ndim == 0:  # one condition for the whole array: a or b as they are (Xᵀ or X)
+            return a if bool(c != 0) else b
         return torch.where(c != 0, a, b)
 
     def clip(x: Any, lo: Any, hi: Any) -> Any:
@@ -1315,6 +1483,8 @@ def torch_backend(dtype: Any = None, device: Any = "cpu") -> Backend:
         "maximum": scalars(torch.maximum), "minimum": scalars(torch.minimum),
         "clip": scalars(clip), "norm": scalars(norm), "sum": scalars(torch.sum), "mean": scalars(torch.mean),
         "where": scalars(where), "pow": scalars(torch.pow), "floor": scalars(torch.floor), "row_mean": scalars(row_mean), "col_mean": scalars(col_mean),
+        "matmul": scalars(_checked_matmul(torch.matmul)),
+        **_SHAPE_FUNCTIONS,
     }  # fmt: skip
 
     def zeros_like(x: Any) -> Any:
@@ -1351,6 +1521,10 @@ def _compile_node(expr: Expr, fns: Mapping[str, Callable[..., Any]], memo: dict[
         cmp = _PY_OPS[expr.op]
         lhs, rhs = _compile_child(expr.left), _compile_child(expr.right)
         return lambda env: cmp(lhs(env), rhs(env)) * 1.0
+    if isinstance(expr, Bin) and expr.op == "@":
+        product = fns["matmul"]
+        a, b = _compile_child(expr.left), _compile_child(expr.right)
+        return lambda env: product(a(env), b(env))
     if isinstance(expr, Bin):
         op = _PY_OPS[expr.op]
         left = _compile_child(expr.left)
@@ -1419,10 +1593,12 @@ _SHAPES = re.compile(r"shapes? ((?:\([\d, ]*\)\s*)+)")
 def _runtime_reason(exc: BaseException) -> str:
     """Why the array library could not run a line, in the user's words."""
     text = str(exc)
+    if isinstance(exc, EvaluationError):
+        return text
     if "broadcast" in text or "must match the size" in text or "size of tensor" in text:
         shapes = _SHAPES.search(text)
         seen = f" ({shapes.group(1).strip()})" if shapes else ""
-        return f"the arrays' shapes do not fit together{seen}: the rule works elementwise on θ-shaped arrays and scalars"
+        return f"the arrays' shapes do not fit together{seen}: + - * / work elementwise on θ-shaped arrays and numbers (@ is the matrix product)"
     if isinstance(exc, ZeroDivisionError):
         return "a division by zero"
     if isinstance(exc, OverflowError):

@@ -349,3 +349,49 @@ def clip_by_global_norm(grads: Any, max_norm: float, xp: Any) -> Any:
 
 # The schedules live in gdgrill.drill.schedules; these names stay importable from here.
 from gdgrill.drill.schedules import WARMUP_COSINE_DEFAULTS, warmup_cosine  # noqa: E402,F401
+
+
+# -- Muon (torch.optim.Muon) ---------------------------------------------------------------
+#
+# Hyper-parameters: ``lr``, ``mu`` (torch's momentum), ``wd`` (weight_decay), ``eps``, the
+# Newton–Schulz coefficients ``a``, ``b``, ``c`` and ``ns_steps``; torch's defaults. Nesterov,
+# as torch's default; the learning rate adjusted as torch's default adjust_lr_fn ("original").
+
+MUON_DEFAULTS = {"lr": 1e-3, "mu": 0.95, "wd": 0.1, "eps": 1e-7, "a": 3.4445, "b": -4.7750, "c": 2.0315, "ns_steps": 5}
+
+
+def newton_schulz(x: Any, hp: Mapping[str, float], xp: Any) -> Any:
+    """``torch.optim.Muon``'s orthogonalisation of a matrix (``_zeropower_via_newtonschulz``),
+    in the dtype of ``x`` (torch runs it in bfloat16): divide by the Frobenius norm (at least
+    ``eps``), then ``ns_steps`` quintic iterations X ← a·X + (b·A + c·A·A)·X with A = X·Xᵀ. A tall
+    matrix is transposed first, so A is the smaller Gram matrix; in exact arithmetic that changes
+    nothing (p(X·Xᵀ)·X = X·p(Xᵀ·X)), it saves work."""
+    a, b, c, eps = hp["a"], hp["b"], hp["c"], hp["eps"]
+    tall = x.shape[0] > x.shape[1]
+    if tall:
+        x = x.T
+    norm = xp.sqrt(xp.sum(x * x))
+    x = x / (norm if norm > eps else eps)  # torch: x.norm().clamp(min=eps)
+    for _ in range(int(hp["ns_steps"])):
+        gram = x @ x.T
+        x = a * x + (b * gram + c * (gram @ gram)) @ x
+    return x.T if tall else x
+
+
+def _muon_step(nesterov: bool) -> StepFn:
+    def step(p: Any, g: Any, state: State, hp: Mapping[str, float], xp: Any) -> tuple[Any, State]:
+        lr, mu, wd = hp["lr"], hp["mu"], hp["wd"]
+        buf = mu * state["buf"] + (1 - mu) * g  # torch: buf.lerp_(g, 1 − μ), an average (its docs write μ·B + g)
+        update = (1 - mu) * g + mu * buf if nesterov else buf  # torch: g.lerp(buf, μ)
+        # torch takes 2-D parameters only; a vector (a point in the race) is read as a column
+        matrix = update if update.ndim == 2 else update.reshape(-1, 1)
+        rows, cols = matrix.shape
+        ortho = newton_schulz(matrix, hp, xp).reshape(p.shape)
+        adjusted_lr = lr * math.sqrt(max(1.0, rows / cols))  # the same RMS for every shape
+        # decoupled decay, with the learning rate as given (not the adjusted one)
+        return p * (1 - lr * wd) - adjusted_lr * ortho, {"t": state["t"] + 1, "buf": buf}
+
+    return step
+
+
+REFERENCES["muon"] = Optimizer("muon", dict(MUON_DEFAULTS), ("buf",), _muon_step(nesterov=True))

@@ -73,7 +73,7 @@ def race_command(
     ] = "valley",
     opt: Annotated[
         Optional[list[str]],
-        typer.Option("--opt", "-o", metavar="NAME", help="An optimizer to race (repeatable, or comma-separated): sgd momentum nesterov rmsprop adagrad adam adamw amsgrad lion nadam radam adamax adadelta adafactor rprop asgd. Default: sgd momentum nesterov rmsprop adam adamw lion.", show_default=False),
+        typer.Option("--opt", "-o", metavar="NAME", help="An optimizer to race (repeatable, or comma-separated): sgd momentum nesterov rmsprop adagrad adam adamw amsgrad lion nadam radam adamax adadelta adafactor rprop asgd muon (the point as a 2×1 matrix). Default: sgd momentum nesterov rmsprop adam adamw lion.", show_default=False),
     ] = None,
     lr: Annotated[Optional[float], typer.Option("--lr", help="One learning rate for every optimizer (default: a per-optimizer rate chosen for the surface).", show_default=False)] = None,
     lr_for: Annotated[

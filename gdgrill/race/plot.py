@@ -43,6 +43,7 @@ COLOURS = {
     "adafactor": "purple",
     "rprop": "chartreuse3",
     "asgd": "grey62",
+    "muon": "bright_cyan",
     "yours": "bright_white",
 }
 PNG_COLOURS = {
@@ -62,6 +63,7 @@ PNG_COLOURS = {
     "adafactor": "#984ea3",
     "rprop": "#4daf4a",
     "asgd": "#999999",
+    "muon": "#17becf",
     "yours": "#000000",
 }
 BANDS = 8

@@ -42,6 +42,7 @@ LETTERS = {
     "adafactor": "F",
     "rprop": "P",
     "asgd": "V",
+    "muon": "O",
     "yours": "Y",
 }
 YOURS = "yours"

@@ -62,7 +62,8 @@ class Surface:
 
 # Learning rates per surface. The valley's are chosen against its curvatures (1 across the
 # floor, 1/κ along it), so they stay right for any κ: SGD just below 2/λ_max zig-zags, momentum
-# and Adam travel the floor faster, Lion moves η per coordinate per step.
+# and Adam travel the floor faster, Lion moves η per coordinate per step, and Muon (the point
+# read as a 2×1 matrix: normalised momentum) about η·√2 per step, so it takes Lion's rates.
 _VALLEY_LRS = {
     "sgd": 1.9,
     "momentum": 0.5,
@@ -80,6 +81,7 @@ _VALLEY_LRS = {
     "adafactor": 0.5,
     "rprop": 0.1,
     "asgd": 1.0,
+    "muon": 0.1,
 }
 _ROSENBROCK_LRS = {
     "sgd": 1.5e-3,
@@ -98,6 +100,7 @@ _ROSENBROCK_LRS = {
     "adafactor": 0.1,
     "rprop": 3e-2,
     "asgd": 1.5e-3,
+    "muon": 3e-3,
 }
 _SADDLE_LRS = {
     "sgd": 0.05,
@@ -116,6 +119,7 @@ _SADDLE_LRS = {
     "adafactor": 0.05,
     "rprop": 0.01,
     "asgd": 0.05,
+    "muon": 0.02,
 }
 
 

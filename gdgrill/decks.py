@@ -20,7 +20,7 @@ from typing import Any, Iterable, Iterator, Mapping, NamedTuple
 
 from gdgrill import __version__
 from gdgrill.errors import UserError
-from gdgrill.filecache import StampedCache, file_stamp
+from gdgrill.parsecache import StampedCache, file_stamp
 from gdgrill.paths import shipped_curves_dir, shipped_decks_dir, shipped_index_path
 
 MAX_DECK_BYTES = 4 * 1024 * 1024

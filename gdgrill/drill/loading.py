@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, Iterable, NamedTuple
 from gdgrill import __version__
 from gdgrill.drill.catalog import GROUPS, Drill, Instance, Mutant, Variable, Variant
 from gdgrill.errors import UserError
-from gdgrill.filecache import StampedCache, file_stamp
+from gdgrill.parsecache import StampedCache, file_stamp
 from gdgrill.paths import shipped_drill_index_path, shipped_drills_dir, user_drill_dirs
 
 if TYPE_CHECKING:

@@ -1,6 +1,8 @@
-"""Wheel build hook: ship the decks pre-parsed, so a fresh install skips YAML on its first run.
+"""Wheel build hook: ship the decks and the drills pre-parsed, so a fresh install skips YAML
+on its first run.
 
-The decks are validated here too, so a broken deck fails the build rather than a user."""
+Both are validated here too (the drills at the file level: keys, names, ids; the tests run
+their rules), so a broken deck or drill fails the build rather than a user."""
 
 from __future__ import annotations
 
@@ -18,8 +20,11 @@ class CustomBuildHook(BuildHookInterface):
         sys.path.insert(0, self.root)
         try:
             from gdgrill.decks import build_shipped_index
+            from gdgrill.drill.loading import build_shipped_index as build_drill_index
         finally:
             sys.path.remove(self.root)
-        out = Path(tempfile.mkdtemp(prefix="gdgrill-build-")) / "decks.json"
-        build_shipped_index(Path(self.root) / "decks", out)
-        build_data["force_include"][str(out)] = "gdgrill/_shipped/decks.json"
+        where = Path(tempfile.mkdtemp(prefix="gdgrill-build-"))
+        build_shipped_index(Path(self.root) / "decks", where / "decks.json")
+        build_drill_index(Path(self.root) / "drills", where / "drills.json")
+        build_data["force_include"][str(where / "decks.json")] = "gdgrill/_shipped/decks.json"
+        build_data["force_include"][str(where / "drills.json")] = "gdgrill/_shipped/drills.json"

@@ -66,6 +66,15 @@ def load_decks(decks: Optional[list[Path]], home: Optional[Path] = None):
     return load_library([*(decks or ()), *settings(home).deck_folders()], cache=deck_cache_path(home_dir(home)))
 
 
+def load_drill_catalog(drills: Optional[list[Path]] = None, home: Optional[Path] = None):
+    """The shipped drills, --drills and GDGRILL_DRILLS (by name, in list order), through the
+    data folder's cache: a day whose drill files did not change reads no YAML."""
+    from gdgrill.drill.loading import load_drills
+    from gdgrill.paths import drill_cache_path, home_dir
+
+    return load_drills(drills or (), cache=drill_cache_path(home_dir(home)))
+
+
 def new_per_day(new: Optional[int], home: Optional[Path]) -> int:
     """New cards per day: --new, else GDGRILL_NEW_PER_DAY, else config.toml, else 10."""
     from gdgrill.config import settings
@@ -306,7 +315,7 @@ lazy_command(
 lazy_command(
     "drill",
     "gdgrill.drill.command",
-    "drill_command",
+    "drill_app",
     "Type an optimizer update rule from memory; it is executed safely against the reference and judged.",
 )
 

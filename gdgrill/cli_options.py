@@ -24,3 +24,12 @@ DecksOption = Annotated[
         show_default=False,
     ),
 ]
+
+DrillsOption = Annotated[
+    Optional[list[Path]],
+    typer.Option(
+        "--drills",
+        help="Extra drill folder or file (*.yaml) to load beside the shipped drills (repeatable; also $GDGRILL_DRILLS, ':'-separated). Checked when first seen or changed.",
+        show_default=False,
+    ),
+]

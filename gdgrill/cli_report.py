@@ -12,12 +12,12 @@ from gdgrill.cli_options import DecksOption, HomeOption
 from gdgrill.errors import UserError
 
 
-def _report_items(library):
-    from gdgrill.drill.catalog import DRILLS
+def _report_items(library, home=None):
+    from gdgrill.cli import load_drill_catalog
     from gdgrill.report import Item
 
     items = [Item(c.key, c.deck, c.tier, c.question.splitlines()[0]) for c in library.cards]
-    items += [Item(f"drill/{d.name}", "drills", d.tier, d.title) for d in DRILLS.values()]
+    items += [Item(f"drill/{d.name}", "drills", d.tier, d.title) for d in load_drill_catalog(home=home).values()]
     titles = {d.id: d.title for d in library.decks}
     titles["drills"] = "Derive-and-verify drills"
     return items, titles
@@ -56,7 +56,7 @@ def report(
         if format not in ("text", "md", "json"):
             raise UserError(f"--format {format!r}: expected text, md or json")
         library = load_decks(decks, home)
-        items, titles = _report_items(library)
+        items, titles = _report_items(library, home)
         today = clock.today(home=home)
         with open_progress(home, write=False) as store:
             plan = None

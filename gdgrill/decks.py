@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING
 
 import os
 import re
-from contextlib import suppress
 from dataclasses import dataclass
 from types import MappingProxyType
 from pathlib import Path
@@ -21,6 +20,7 @@ from typing import Any, Iterable, Iterator, Mapping, NamedTuple
 
 from gdgrill import __version__
 from gdgrill.errors import UserError
+from gdgrill.parsecache import StampedCache, file_stamp
 from gdgrill.paths import shipped_curves_dir, shipped_decks_dir, shipped_index_path
 
 MAX_DECK_BYTES = 4 * 1024 * 1024
@@ -116,10 +116,13 @@ class Deck(NamedTuple):
 
 # -- YAML with line numbers, and nothing unsafe ----------------------------------------
 class _LineDict(dict):
-    """A mapping that remembers where it and each of its keys start (1-based lines)."""
+    """A mapping that remembers where it and each of its keys start (1-based lines), and
+    where each value starts: (line, scalar style — '|', '>', '"', "'" or None for plain — and
+    0-based column)."""
 
     line: int = 0
     key_lines: dict[str, int]
+    value_at: dict[str, tuple[int, str | None, int]]
 
 
 _LOADER: Any = None
@@ -147,14 +150,18 @@ def _deck_loader() -> Any:
         data = _LineDict()
         data.line = node.start_mark.line + 1
         data.key_lines = {}
+        data.value_at = {}
         yield data
-        for key_node, _ in node.value:
+        for key_node, value_node in node.value:
             if isinstance(key_node, yaml.ScalarNode):
                 if key_node.value in data.key_lines:  # the later one would silently win
                     raise yaml.constructor.ConstructorError(
                         None, None, f"duplicate key {key_node.value!r}", key_node.start_mark
                     )
                 data.key_lines[key_node.value] = key_node.start_mark.line + 1
+                data.value_at[key_node.value] = (
+                    value_node.start_mark.line + 1, getattr(value_node, "style", None), value_node.start_mark.column
+                )
         data.update(loader.construct_mapping(node, deep=True))
 
     DeckLoader.add_constructor("tag:yaml.org,2002:map", construct_map)
@@ -162,7 +169,7 @@ def _deck_loader() -> Any:
     return _LOADER
 
 
-def _yaml_problem(path: Path, text_lines: list[str], exc: Any) -> Problem:
+def _yaml_problem(path: Path, text_lines: list[str], exc: Any, what: str = "deck") -> Problem:
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
     if "end of stream" in str(getattr(exc, "problem", "")) and getattr(exc, "context_mark", None) is not None:
         mark = exc.context_mark  # an unclosed quote: point at where it opened
@@ -174,17 +181,22 @@ def _yaml_problem(path: Path, text_lines: list[str], exc: Any) -> Problem:
     text = f"{context}: {reason}" if context and "alias" not in str(reason) else str(reason)
     if "could not determine a constructor" in text:
         tag = str(exc).split("tag '", 1)[-1].split("'", 1)[0]
-        text = f"tag {tag!r} is not allowed (deck files are plain data)"
+        text = f"tag {tag!r} is not allowed ({what} files are plain data)"
     return Problem(path, line, f"invalid YAML: {text}")
 
 
-def _read_yaml(path: Path) -> tuple[Any, list[Problem]]:
+def _read_yaml(
+    path: Path, loader: Any = None, what: str = "deck", expected: str = "a mapping with 'deck:' and 'cards:'"
+) -> tuple[Any, list[Problem]]:
+    """The YAML in ``path`` as plain data (mappings remember their lines), or the problem
+    that stops it. ``loader`` (a subclass of the deck loader), ``what`` and ``expected``
+    let other YAML files (drills, practice problems) share the same safe reading."""
     try:
         raw = path.read_bytes()
     except OSError as exc:
         return None, [Problem(path, 0, f"cannot read: {exc.strerror}")]
     if len(raw) > MAX_DECK_BYTES:
-        return None, [Problem(path, 0, f"file is {len(raw)} bytes; deck files are limited to {MAX_DECK_BYTES}")]
+        return None, [Problem(path, 0, f"file is {len(raw)} bytes; {what} files are limited to {MAX_DECK_BYTES}")]
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -193,17 +205,17 @@ def _read_yaml(path: Path) -> tuple[Any, list[Problem]]:
     if "\x00" in text:
         return None, [Problem(path, text[: text.index("\x00")].count("\n") + 1, "contains a NUL byte")]
     if not text.strip():
-        return None, [Problem(path, 0, "empty file: expected a mapping with 'deck:' and 'cards:'")]
+        return None, [Problem(path, 0, f"empty file: expected {expected}")]
     import yaml
 
     try:
-        loader = _deck_loader()(text)
+        reader = (loader or _deck_loader())(text)
         try:
-            data = loader.get_single_data()
+            data = reader.get_single_data()
         finally:
-            loader.dispose()
+            reader.dispose()
     except yaml.YAMLError as exc:
-        return None, [_yaml_problem(path, text.splitlines(), exc)]
+        return None, [_yaml_problem(path, text.splitlines(), exc, what)]
     except RecursionError:
         return None, [Problem(path, 0, "invalid YAML: nested too deeply")]
     return data, []
@@ -379,11 +391,11 @@ def deck_files(path: Path) -> list[Path]:
     return [path]
 
 
-def _is_shipped_source(folder: Path) -> bool:
-    """Whether ``folder`` is the ``decks/`` folder of a gdgrill source checkout (beside a
-    pyproject.toml naming the project gdgrill): the files the wheel ships."""
+def _is_shipped_source(folder: Path, name: str = "decks") -> bool:
+    """Whether ``folder`` is the ``decks/`` (or ``name``) folder of a gdgrill source checkout
+    (beside a pyproject.toml naming the project gdgrill): the files the wheel ships."""
     pyproject = folder.parent / "pyproject.toml"
-    if folder.name != "decks" or not pyproject.is_file():
+    if folder.name != name or not pyproject.is_file():
         return False
     try:
         text = pyproject.read_text(encoding="utf-8")
@@ -521,57 +533,27 @@ def _size(file: Path) -> int | None:
         return None
 
 
-class _DeckCache:
-    """Validated decks keyed by file path, size and mtime, kept as JSON beside the user's
-    data: a day whose deck files did not change skips YAML (and its import) entirely.
-    A missing, stale or unreadable cache is simply rebuilt; it is never the truth."""
+class _DeckCache(StampedCache):
+    """Validated decks keyed by file path, size and mtime."""
 
     def __init__(self, path: Path | None):
-        self.path = path
-        self.entries: dict[str, Any] = {}
-        self.dirty = False
-        if path is None:
-            return
-        import json
-
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-            if data.get("version") == CACHE_VERSION and isinstance(data.get("files"), dict):
-                self.entries = data["files"]
-        except (OSError, ValueError, KeyError, TypeError, AttributeError):
-            self.entries = {}
+        super().__init__(path, CACHE_VERSION)
 
     def load(self, file: Path, shipped: bool) -> tuple[Deck | None, list[Problem]]:
-        try:
-            st = file.stat()
-        except OSError:
+        stamp = file_stamp(file)
+        if stamp is None:
             return check_deck_file(file, shipped)
-        key, stamp = str(file.resolve()), [st.st_size, st.st_mtime_ns]
-        entry = self.entries.get(key)
-        if isinstance(entry, dict) and entry.get("stamp") == stamp:
+        key = str(file.resolve())
+        cached = self.get(key, stamp)
+        if cached is not None:
             try:
-                return _deck_from_json(entry["deck"], file, shipped), []
+                return _deck_from_json(cached, file, shipped), []
             except (KeyError, TypeError, ValueError):
                 pass
         deck, problems = check_deck_file(file, shipped)
-        if deck is not None and self.path is not None:
-            self.entries[key] = {"stamp": stamp, "deck": _deck_to_json(deck)}
-            self.dirty = True
+        if deck is not None:
+            self.put(key, stamp, _deck_to_json(deck))
         return deck, problems
-
-    def save(self) -> None:
-        if not self.dirty or self.path is None:
-            return
-        import json
-
-        tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            tmp.write_text(json.dumps({"version": CACHE_VERSION, "files": self.entries}), encoding="utf-8")
-            os.replace(tmp, self.path)
-        except OSError:
-            with suppress(OSError):  # a read-only or odd home only costs speed
-                tmp.unlink(missing_ok=True)
 
 
 def build_shipped_index(decks_dir: Path, out: Path) -> int:

@@ -27,6 +27,23 @@ def shipped_index_path() -> Path:
     return _PACKAGE_DIR / "_shipped" / "decks.json"
 
 
+def shipped_drills_dir() -> Path:
+    return _shipped("drills", "drills")
+
+
+def shipped_drill_index_path() -> Path:
+    """The pre-parsed shipped drills a wheel carries (absent in a source checkout)."""
+    return _PACKAGE_DIR / "_shipped" / "drills.json"
+
+
+def user_drill_dirs(extra: list[Path] | tuple[Path, ...] = ()) -> list[Path]:
+    """The user's drill folders (or files): --drills first, then GDGRILL_DRILLS
+    (os.pathsep-separated)."""
+    paths = [Path(p).expanduser() for p in extra]
+    env = os.environ.get("GDGRILL_DRILLS", "")
+    return paths + [Path(p).expanduser() for p in env.split(os.pathsep) if p.strip()]
+
+
 def shipped_curves_dir() -> Path:
     return _shipped("curves", "data/curves")
 
@@ -54,6 +71,11 @@ def database_path(home: Path) -> Path:
 
 def deck_cache_path(home: Path) -> Path:
     return home / "cache" / "decks.json"
+
+
+def drill_cache_path(home: Path) -> Path:
+    """The drill files already read and checked (see gdgrill.drill.files)."""
+    return home / "cache" / "drills.json"
 
 
 def history_path(home: Path) -> Path:

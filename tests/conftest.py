@@ -54,6 +54,7 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("GDGRILL_HOME", str(home))
     monkeypatch.setenv("GDGRILL_TODAY", "2026-03-02")
     monkeypatch.delenv("GDGRILL_DECKS", raising=False)
+    monkeypatch.delenv("GDGRILL_DRILLS", raising=False)
     monkeypatch.delenv("GDGRILL_ROLLOVER_HOUR", raising=False)
     monkeypatch.delenv("GDGRILL_NEW_PER_DAY", raising=False)
     monkeypatch.delenv("GDGRILL_MAINTENANCE_DAYS", raising=False)

@@ -45,7 +45,7 @@ def test_list_shows_every_drill_with_a_one_line_description(home):
 def test_list_as_json(home):
     data = json.loads(drill("list", "--json").stdout)
     assert [d["name"] for d in data] == list(DRILLS)
-    assert all(set(d) == {"name", "title", "summary", "tier", "derive"} for d in data)
+    assert all(set(d) == {"name", "title", "summary", "tier", "group", "derive"} for d in data)
 
 
 def test_a_correct_answer_exits_0_and_is_saved_as_a_pass(home, tmp_path):
@@ -108,9 +108,9 @@ def test_a_resource_bomb_on_stdin_is_refused(home):
 
 
 def test_unknown_drill_exits_2_and_lists_the_drills(home):
-    result = drill("adamax", "--answer", "-", input="p = p")
+    result = drill("adamx", "--answer", "-", input="p = p")
     assert result.exit_code == 2
-    assert "unknown drill 'adamax'" in result.stderr and "adam-bias" in result.stderr
+    assert "unknown drill 'adamx'" in result.stderr and "adam-bias" in result.stderr
 
 
 def test_a_missing_answer_file_is_a_one_line_error(home, tmp_path):

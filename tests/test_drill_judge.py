@@ -161,7 +161,9 @@ def test_a_correct_rule_agrees_with_torch_optim_on_cpu(name):
     pytest.importorskip("torch")
     verdict = judge(DRILLS[name], DRILLS[name].reference_rule, torch_device="cpu")
     assert verdict.torch is not None and verdict.torch.agrees, verdict.torch
-    assert verdict.torch.compared.startswith(COMPARED_WITH[name]), verdict.torch.compared
+    # what is compared, for the drills named above (the drill files added since name theirs
+    # in tests/test_new_drills_*.py)
+    assert name not in COMPARED_WITH or verdict.torch.compared.startswith(COMPARED_WITH[name]), verdict.torch.compared
     assert all(c.max_abs_diff <= c.tolerance for c in verdict.torch.checks)
 
 

@@ -2,8 +2,8 @@
 Python reference, every known mistake fails and is diagnosed as itself, and the other right
 ways to write Muon (torch's transposes, the docs' μ·B + g buffer) pass.
 
-Until the drill loader lands, the file is read here with yaml.safe_load and built into the
-catalog's dataclasses (shared names and mistakes from catalog.py's constants)."""
+The drill is the drill loader's (gdgrill.drill.loading); the raw mapping is read beside it
+with yaml.safe_load for the checks on the file itself."""
 
 from __future__ import annotations
 
@@ -14,66 +14,12 @@ import pytest
 import yaml
 
 from gdgrill.drill import catalog
-from gdgrill.drill.catalog import Drill, Instance, Mutant, Variable, Variant
 from gdgrill.drill.judge import judge, problems, reference_trajectories
 
 DRILL_FILE = Path(__file__).resolve().parent.parent / "drills" / "muon.yaml"
 
 
-def _shared_name(key: str) -> Variable:
-    value = getattr(catalog, key.upper().replace("-", "_"))
-    assert isinstance(value, Variable), key
-    return value
-
-
-def _shared_mistake(mistake_id: str) -> tuple[str, str, str]:
-    for value in vars(catalog).values():
-        if isinstance(value, tuple) and len(value) == 3 and value[0] == mistake_id and all(isinstance(v, str) for v in value):
-            return value
-    raise KeyError(mistake_id)
-
-
-def _variable(spec) -> Variable:
-    if isinstance(spec, str):
-        return _shared_name(spec)
-    return Variable(spec["name"], spec.get("symbol", spec["name"]), tuple(spec.get("aliases", ())), spec["meaning"], tuple(spec.get("words", ())))
-
-
-def _mutant(spec) -> Mutant:
-    if "title" in spec:
-        return Mutant(spec["id"], spec["title"], spec["rule"].strip(), " ".join(spec["explanation"].split()))
-    shared_id, title, explanation = _shared_mistake(spec["id"])
-    return Mutant(shared_id, title, spec["rule"].strip(), explanation)
-
-
-def load_drill(path: Path) -> Drill:
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    return Drill(
-        name=data["name"],
-        title=data["title"],
-        summary=data["summary"],
-        tier=data["tier"],
-        kind=data["kind"],
-        reference=data["reference"],
-        task=" ".join(data["task"].split()),
-        target=data["target"],
-        inputs=tuple(_variable(v) for v in data["inputs"]),
-        outputs=tuple(_variable(v) for v in data.get("outputs", ())),
-        reference_rule=data["reference_rule"].strip(),
-        hints=tuple(" ".join(h.split()) for h in data["hints"]),
-        instances=tuple(
-            Instance(i["label"], i["hp"], i.get("grads", "normal"), i.get("steps", 8), tuple(i.get("shape", (5,))), i.get("seed", 0))
-            for i in data["instances"]
-        ),
-        mutants=tuple(_mutant(m) for m in data["mistakes"]),
-        variants=tuple(Variant(v["id"], v["title"], v["rule"].strip(), v["note"]) for v in data.get("variants", ())),
-        rtol=float(data.get("rtol", 1e-9)),
-        atol=float(data.get("atol", 1e-13)),
-        roles=tuple(data.get("roles", {}).items()),
-    )
-
-
-MUON = load_drill(DRILL_FILE)
+MUON = catalog.DRILLS["muon"]
 
 
 def test_the_file_is_a_tier_4_optimizer_drill_on_matrices():

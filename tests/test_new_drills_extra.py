@@ -3,8 +3,8 @@ Drill, its reference rule passes the real judge against its Python reference, ev
 mistake fails and is diagnosed as itself, every variant passes, and the reference rule
 agrees with torch in the cross-check.
 
-Until the drill loader lands these files are read here with yaml.safe_load and turned into
-gdgrill.drill.catalog objects (shared names and mistakes from catalog.py's constants)."""
+The drills are the drill loader's (gdgrill.drill.loading); the raw mapping is read beside
+them with yaml.safe_load for the checks on the file itself."""
 
 from __future__ import annotations
 
@@ -15,65 +15,17 @@ import pytest
 import yaml
 
 from gdgrill.drill import catalog
-from gdgrill.drill.catalog import GRADIENT_PATTERNS, Drill, Instance, Mutant, Variable, Variant
+from gdgrill.drill.catalog import GRADIENT_PATTERNS, Drill
 from gdgrill.drill.judge import judge, parse_for, problems, rule_trajectory
 
 DRILLS_DIR = Path(__file__).resolve().parent.parent / "drills"
 NAMES = ("lamb", "lars", "schedule-free-adamw", "lookahead", "weight-ema", "grad-accumulation", "loss-scaling", "clip-value")
 GROUPS = {"lamb": "optimizers", "lars": "optimizers", "schedule-free-adamw": "optimizers", "lookahead": "optimizers"}
 
-SHARED_NAMES = {
-    key: getattr(catalog, key.upper().replace("-", "_"))
-    for key in "p g lr lr-not-alpha t mu rho b1 b2 eps wd max-norm g-clip warmup total lr-max lr-min lr-out".split()
-}
-SHARED_MISTAKES = {
-    spec[0]: spec
-    for spec in (
-        catalog.UPHILL, catalog.EPS_INSIDE, catalog.FORGOT_SQRT, catalog.ABS_NOT_SQUARE, catalog.NO_BIAS,
-        catalog.BETAS_SWAPPED, catalog.EMA_MOMENTUM, catalog.NO_WD, catalog.DECAY_NOT_LR,
-        catalog.L2_NOT_DECOUPLED, catalog.DECAY_AFTER_STEP,
-    )
-}  # fmt: skip
-
-
-def _variable(entry) -> Variable:
-    if isinstance(entry, str):
-        return SHARED_NAMES[entry]
-    return Variable(entry["name"], entry["symbol"], tuple(entry.get("aliases", ())), entry["meaning"], tuple(entry.get("words", ())))
-
-
-def _mistake(entry) -> Mutant:
-    if "title" not in entry:
-        shared_id, title, explanation = SHARED_MISTAKES[entry["id"]]
-        return Mutant(shared_id, title, entry["rule"].strip(), " ".join(explanation.split()))
-    return Mutant(entry["id"], entry["title"], entry["rule"].strip(), " ".join(entry["explanation"].split()))
-
-
-def build(data: dict) -> Drill:
-    """A Drill from one file's mapping, the keys 1:1 onto the dataclass fields."""
-    fields = {f.name for f in dataclasses.fields(Drill)}
-    kwargs = {k: v for k, v in data.items() if k in fields}
-    kwargs["inputs"] = tuple(_variable(v) for v in data["inputs"])
-    kwargs["outputs"] = tuple(_variable(v) for v in data.get("outputs", ()))
-    kwargs["reference_rule"] = data["reference_rule"].strip()
-    kwargs["hints"] = tuple(data["hints"])
-    kwargs["instances"] = tuple(
-        Instance(i["label"], dict(i["hp"]), i.get("grads", "normal"), i.get("steps", 8), tuple(i.get("shape", (5,))), i.get("seed", 0))
-        for i in data["instances"]
-    )
-    kwargs["mutants"] = tuple(_mistake(m) for m in data["mistakes"])
-    kwargs["variants"] = tuple(Variant(v["id"], v["title"], v["rule"].strip(), v["note"]) for v in data.get("variants", ()))
-    kwargs["roles"] = tuple(data.get("roles", {}).items())
-    for key in ("rtol", "atol"):
-        if key in data:
-            kwargs[key] = float(data[key])
-    kwargs.pop("mistakes", None)
-    return Drill(**kwargs)
-
-
 def load(name: str) -> tuple[dict, Drill]:
+    """The file's mapping, and the drill the drill loader built from it."""
     data = yaml.safe_load((DRILLS_DIR / f"{name}.yaml").read_text(encoding="utf-8"))
-    return data, build(data)
+    return data, catalog.DRILLS[name]
 
 
 DRILLS = {name: load(name) for name in NAMES}
@@ -91,7 +43,7 @@ def test_drill_file_is_complete(name):
     assert drill.hints and drill.instances and drill.task and drill.summary
     assert all(i.grads in GRADIENT_PATTERNS for i in drill.instances)
     assert drill.target in drill.names
-    assert not catalog.get_drill(name), "a name of a Python catalog drill"
+    assert catalog.get_drill(name) is drill
 
 
 @pytest.mark.parametrize("name", NAMES)

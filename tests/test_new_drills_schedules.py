@@ -3,9 +3,8 @@ the reference rule matches the Python schedule, every known mistake fails and is
 itself, every variant passes, and torch's own scheduler agrees with the reference rule run
 through torch.
 
-Until the drill loader lands these files are read with yaml.safe_load and turned into the
-catalog's dataclasses here (shared names from catalog.py's constants); the lead switches this
-to the real loader at merge."""
+The drills are the drill loader's (gdgrill.drill.loading); the raw mapping is read beside
+them with yaml.safe_load for the checks on the file itself."""
 
 from __future__ import annotations
 
@@ -17,7 +16,7 @@ import pytest
 import yaml
 
 from gdgrill.drill import catalog
-from gdgrill.drill.catalog import Drill, Instance, Mutant, Variable, Variant
+from gdgrill.drill.catalog import Drill, Instance
 from gdgrill.drill.judge import judge, parse_for, problems, reference_trajectories
 from gdgrill.drill.schedules import get_schedule
 
@@ -38,58 +37,20 @@ KEYS = {
     "name", "title", "summary", "group", "tier", "kind", "reference", "task", "target", "inputs", "outputs",
     "reference_rule", "roles", "hints", "instances", "mistakes", "variants", "rtol", "atol",
 }  # fmt: skip
-# drills/_names.yaml's keys: catalog.py's constants, lower-cased and dash-separated
-SHARED_NAMES = {key.lower().replace("_", "-"): v for key, v in vars(catalog).items() if isinstance(v, Variable)}
 # ids a drill-local mistake must not take: drills/_mistakes.yaml's, and every catalogued drill's
 TAKEN_IDS = {
     "step-uphill", "eps-inside-sqrt", "forgot-sqrt", "abs-instead-of-square", "no-bias-correction", "betas-swapped",
     "ema-momentum", "no-weight-decay", "decay-not-scaled-by-lr", "l2-instead-of-decoupled", "decay-after-step",
-} | {m.id for d in catalog.DRILLS.values() for m in d.mutants}  # fmt: skip
-
-
-def variable(entry: str | dict[str, Any]) -> Variable:
-    if isinstance(entry, str):
-        return SHARED_NAMES[entry]
-    return Variable(entry["name"], entry["symbol"], tuple(entry.get("aliases", ())), entry["meaning"], tuple(entry.get("words", ())))
-
-
-def build(data: dict[str, Any]) -> Drill:
-    return Drill(
-        name=data["name"],
-        title=data["title"],
-        summary=data["summary"],
-        tier=data["tier"],
-        kind=data["kind"],
-        reference=data["reference"],
-        task=data["task"],
-        target=data["target"],
-        inputs=tuple(variable(v) for v in data["inputs"]),
-        outputs=tuple(variable(v) for v in data.get("outputs", ())),
-        reference_rule=data["reference_rule"],
-        hints=tuple(data["hints"]),
-        instances=tuple(
-            Instance(i["label"], {k: float(v) for k, v in i["hp"].items()}, i.get("grads", "normal"), i.get("steps", 8), tuple(i.get("shape", (5,))), i.get("seed", 0))
-            for i in data["instances"]
-        ),
-        mutants=tuple(Mutant(m["id"], m["title"], m["rule"], m["explanation"]) for m in data["mistakes"]),
-        variants=tuple(Variant(v["id"], v["title"], v["rule"], v["note"]) for v in data.get("variants", ())),
-        rtol=float(data.get("rtol", 1e-9)),
-        atol=float(data.get("atol", 1e-13)),
-        roles=tuple((k, v) for k, v in data.get("roles", {}).items()),
-    )
+} | {m.id for d in catalog.DRILLS.values() if d.name not in SCHEDULE_DRILLS for m in d.mutants}  # fmt: skip
 
 
 def raw(name: str) -> dict[str, Any]:
     return yaml.safe_load((DRILLS_DIR / f"{name}.yaml").read_text(encoding="utf-8"))
 
 
-_BUILT: dict[str, Drill] = {}
-
-
 def drill(name: str) -> Drill:
-    if name not in _BUILT:
-        _BUILT[name] = build(raw(name))
-    return _BUILT[name]
+    """The drill the drill loader built from the file."""
+    return catalog.DRILLS[name]
 
 
 MISTAKES = [(name, m["id"]) for name in SCHEDULE_DRILLS for m in raw(name)["mistakes"]]

@@ -3,8 +3,8 @@ rprop, asgd): each file builds a Drill, its reference rule passes the real judge
 mistake fails and is diagnosed as itself, the mistakes are told apart, and a correct rule agrees
 with torch.optim itself.
 
-The files are read here with yaml.safe_load and a small builder that follows the drill-file
-contract; when the real drill loader lands, these tests switch to it."""
+The drills are the drill loader's (gdgrill.drill.loading); the raw mapping is read beside
+them with yaml.safe_load for the checks on the file itself."""
 
 from __future__ import annotations
 
@@ -15,64 +15,21 @@ import pytest
 import yaml
 
 from gdgrill.drill import catalog
-from gdgrill.drill.catalog import Drill, Instance, Mutant, Variable, Variant
+from gdgrill.drill.catalog import Drill
 from gdgrill.drill.judge import judge, parse_for, problems, reference_trajectories, rule_trajectory
 from gdgrill.drill.references import get_reference
 
 DRILLS_DIR = Path(__file__).resolve().parent.parent / "drills"
 NAMES = ("nadam", "radam", "adamax", "adadelta", "adafactor", "rprop", "asgd")
-# the shared misconceptions of catalog.py, by id: (id, title, explanation)
-SHARED_MISTAKES = {v[0]: v for v in vars(catalog).values() if isinstance(v, tuple) and len(v) == 3 and all(isinstance(x, str) for x in v)}
 FIELDS = {"name", "title", "summary", "group", "tier", "kind", "reference", "task", "target", "inputs", "outputs",
           "reference_rule", "roles", "hints", "instances", "mistakes", "variants", "rtol", "atol"}  # fmt: skip
 
 
-def variable(spec) -> Variable:
-    if isinstance(spec, str):  # a shared name: the catalog constant of that name (lr-not-alpha -> LR_NOT_ALPHA)
-        found = getattr(catalog, spec.upper().replace("-", "_"))
-        assert isinstance(found, Variable), spec
-        return found
-    return Variable(spec["name"], spec["symbol"], tuple(spec.get("aliases", ())), spec["meaning"], tuple(spec.get("words", ())))
-
-
-def mistake(spec) -> Mutant:
-    if set(spec) == {"id", "rule"}:
-        shared_id, title, explanation = SHARED_MISTAKES[spec["id"]]
-        return Mutant(shared_id, title, spec["rule"].strip(), explanation)
-    assert spec["id"] not in SHARED_MISTAKES, f"{spec['id']}: a shared id takes no title or explanation of its own"
-    return Mutant(spec["id"], spec["title"], spec["rule"].strip(), " ".join(spec["explanation"].split()))
-
-
-def build(data: dict) -> Drill:
-    assert set(data) <= FIELDS, set(data) - FIELDS
-    return Drill(
-        name=data["name"],
-        title=data["title"],
-        summary=data["summary"],
-        tier=data["tier"],
-        kind=data["kind"],
-        reference=data["reference"],
-        task=" ".join(data["task"].split()),
-        target=data["target"],
-        inputs=tuple(variable(v) for v in data["inputs"]),
-        outputs=tuple(variable(v) for v in data.get("outputs", ())),
-        reference_rule=data["reference_rule"].strip(),
-        hints=tuple(data["hints"]),
-        instances=tuple(
-            Instance(i["label"], i["hp"], i.get("grads", "normal"), i.get("steps", 8), tuple(i.get("shape", (5,))), i.get("seed", 0))
-            for i in data["instances"]
-        ),
-        mutants=tuple(mistake(m) for m in data["mistakes"]),
-        variants=tuple(Variant(v["id"], v["title"], v["rule"].strip(), " ".join(v["note"].split())) for v in data.get("variants", ())),
-        rtol=float(data.get("rtol", 1e-9)),
-        atol=float(data.get("atol", 1e-13)),
-        roles=tuple(data.get("roles", {}).items()),
-    )
-
-
 def load(name: str) -> tuple[Drill, dict]:
+    """The drill the drill loader built from the file, and the file's mapping."""
     data = yaml.safe_load((DRILLS_DIR / f"{name}.yaml").read_text(encoding="utf-8"))
-    return build(data), data
+    assert set(data) <= FIELDS, set(data) - FIELDS
+    return catalog.DRILLS[name], data
 
 
 DRILLS = {name: load(name)[0] for name in NAMES}

@@ -1,7 +1,8 @@
-"""A non-editable install, run from another folder, finds the shipped decks."""
+"""A non-editable install, run from another folder, finds the shipped decks and drills."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -79,3 +80,41 @@ def test_an_installed_wheel_loads_its_decks_without_parsing_yaml(installed, tmp_
     result = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert int(result.stdout) >= 180
+
+
+def test_the_wheel_carries_the_drills_and_an_installed_copy_lists_them(installed, tmp_path):
+    wheel, target = installed
+    names = zipfile.ZipFile(wheel).namelist()
+    shipped = sorted(p.name for p in (ROOT / "drills").glob("*.yaml"))
+    assert {"_names.yaml", "_mistakes.yaml", "sgd.yaml", "adam-bias.yaml"} <= set(shipped)
+    assert all(f"gdgrill/_shipped/drills/{name}" in names for name in shipped)
+    assert "gdgrill/_shipped/drills.json" in names  # pre-parsed by hatch_build.py
+    env = dict(os.environ, PYTHONPATH=str(target), NO_COLOR="1", COLUMNS="120", GDGRILL_HOME=str(tmp_path / "home"))
+    env.pop("GDGRILL_DRILLS", None)
+    result = subprocess.run(
+        [sys.executable, "-m", "gdgrill", "drill", "list", "--json"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    listed = {d["name"]: d["group"] for d in json.loads(result.stdout)}
+    assert set(listed) == {name[: -len(".yaml")] for name in shipped if not name.startswith("_")}
+    assert (listed["sgd"], listed["clip-norm"], listed["warmup-cosine"]) == ("optimizers", "mechanics", "schedules")
+    graded = subprocess.run(
+        [sys.executable, "-m", "gdgrill", "drill", "sgd", "--answer", "-", "--no-torch", "--no-save"],
+        cwd=tmp_path, env=env, input="p = p - lr*(g + wd*p)\n", capture_output=True, text=True, timeout=60,
+    )
+    assert graded.returncode == 0, graded.stdout + graded.stderr
+
+
+def test_an_installed_wheel_loads_its_drills_without_parsing_yaml(installed, tmp_path):
+    _, target = installed
+    probe = (
+        "import sys; sys.modules['yaml'] = None\n"  # any YAML parse would now fail
+        "from gdgrill.drill.catalog import DRILLS\n"
+        "print(len(DRILLS), DRILLS['adam-bias'].mutant('eps-inside-sqrt').title)"
+    )
+    env = dict(os.environ, PYTHONPATH=str(target))
+    result = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    count, title = result.stdout.split(" ", 1)
+    assert int(count) == len([p for p in (ROOT / "drills").glob("*.yaml") if not p.name.startswith("_")])
+    assert title.strip() == "ε inside the square root"

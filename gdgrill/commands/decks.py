@@ -24,7 +24,7 @@ def decks_list(home: HomeOption = None, decks: DecksOption = None) -> None:
     from rich.text import Text
 
     from gdgrill import clock
-    from gdgrill.drill.catalog import DRILLS  # pure data: no numpy, no torch
+    from gdgrill.cli import load_drill_catalog
     from gdgrill.manage import deck_rows
 
     with user_errors():
@@ -33,7 +33,7 @@ def decks_list(home: HomeOption = None, decks: DecksOption = None) -> None:
         with open_progress(home, write=False) as store:
             states = store.states()
             suspended = store.suspended()
-        rows = deck_rows(library, states, suspended, today, drills=sorted(DRILLS))
+        rows = deck_rows(library, states, suspended, today, drills=sorted(load_drill_catalog(home=home)))
     # 80 columns: the suspended and source columns appear only when they say something,
     # and the title gives way (ellipsis) before any count does.
     counts = ["cards", "due", "new", "mastered"] + (["suspended"] if any(r.suspended for r in rows) else [])

@@ -1,6 +1,8 @@
 """Derive-and-verify drills: the user types an update rule, it is run against a reference.
 
-- :mod:`gdgrill.drill.catalog`    the drills, their names, instances and known mistakes (no numpy)
+- :mod:`gdgrill.drill.catalog`    what a drill is (names, instances, known mistakes) and DRILLS (no numpy)
+- :mod:`gdgrill.drill.files`      drill files (drills/*.yaml): read and checked, every problem at file:line
+- :mod:`gdgrill.drill.loading`    which drills there are: the wheel's pre-parsed ones, the cache, the user's
 - :mod:`gdgrill.drill.language`   the safe answer language (parser + interpreter, no eval/exec)
 - :mod:`gdgrill.drill.references` reference optimizers over numpy / torch
 - :mod:`gdgrill.drill.judge`      runs a rule beside the reference, names known mistakes

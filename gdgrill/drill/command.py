@@ -2,7 +2,9 @@
 
 Usage::
 
-    gdgrill drill                       # or `gdgrill drill list`: the drills, one line each
+    gdgrill drill                       # or `gdgrill drill list`: the drills by group, one line each
+    gdgrill drill check PATH            # validate drill files (a file or a folder); exit 0 or 2
+    gdgrill drill --drills DIR NAME     # your own drills beside the shipped ones (also GDGRILL_DRILLS)
     gdgrill drill adam-bias             # interactive: intro, answer, verdict, hint / retry / reference
     gdgrill drill adam-bias --answer rule.txt [--json]     # grade a file ('-' reads stdin)
     gdgrill drill adam-bias --show-reference               # give up: the intro and the reference rule
@@ -14,7 +16,7 @@ unknown drill or other user error, 130 interrupted. Graded attempts (not refusal
 in the progress database as item ``drill/<name>``.
 
 ``--json`` prints one object on stdout (``drill list --json`` prints a list of
-``{name, title, summary, tier}``)::
+``{name, title, summary, tier, group}`` in list order: by group, then tier, then name)::
 
     {
       "drill": "adam-bias",
@@ -72,14 +74,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Mapping, Optional
 
 import typer
+from typer.core import TyperGroup
 from rich.console import Console
 from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 
-from gdgrill.cli_options import HomeOption
+from gdgrill.cli_options import DrillsOption, HomeOption
 from gdgrill.console import error_line, make_console, user_errors
-from gdgrill.drill.catalog import DRILLS, Drill
+from gdgrill.drill.catalog import DRILLS, GROUPS, Drill
 from gdgrill.drill.derivations import DERIVATIONS
 from gdgrill.errors import ExitCode, UserError
 
@@ -113,12 +116,72 @@ def drill_command(
     save: Annotated[bool, typer.Option("--save/--no-save", help="Record graded attempts in the progress database.")] = True,
     derive: Annotated[bool, typer.Option("--derive", help=f"First derive the formulas behind the rule (adam-bias: E[m_t] and the bias correction), then write the rule; for the drills marked in the list ({', '.join(DERIVATIONS)}). With --answer, FILE holds one line per formula, then the rule (or sections split by ---).")] = False,
     home: HomeOption = None,
+    drills: DrillsOption = None,
 ) -> None:
     """List the drills, or type an optimizer update rule from memory and have it run against the reference."""
     out, err = make_console(), make_console(stderr=True)
     with user_errors(err, "interrupted; the attempt in progress was not saved."):
-        code = run_drill(name, answer, json_output, device.value, torch_check, show_reference, save, home, out, err, derive=derive)
+        code = run_drill(name, answer, json_output, device.value, torch_check, show_reference, save, home, out, err, derive=derive, drills=drills or ())
     raise typer.Exit(code=code)
+
+
+def drill_list(
+    json_output: Annotated[bool, typer.Option("--json", help="Print the drills as one JSON list on stdout: name, title, summary, tier, group.")] = False,
+    home: HomeOption = None,
+    drills: DrillsOption = None,
+) -> None:
+    """The drills, grouped under optimizers, training mechanics and schedules, with their tier and what you write."""
+    from gdgrill.cli import load_drill_catalog
+
+    out, err = make_console(), make_console(stderr=True)
+    with user_errors(err):
+        list_drills(out, json_output, load_drill_catalog(drills, home))
+
+
+def drill_check(
+    path: Annotated[Path, typer.Argument(help="A drill file, or a folder of them (*.yaml, with its _names.yaml and _mistakes.yaml).", show_default=False)],
+    drills: DrillsOption = None,
+) -> None:
+    """Validate drill files: each file's keys and names, then its rules run through the judge
+    (the reference rule must match the Python reference, every mistake must fail, no variant
+    may). Exit 0 with a line per file; 2 with every problem as FILE:LINE: field: problem. A
+    name used by a shipped drill or one in --drills / GDGRILL_DRILLS is a clash."""
+    from gdgrill.drill.files import check_path
+
+    out, err = make_console(), make_console(stderr=True)
+    with user_errors(err):
+        checked, problems = check_path(path, drills or ())
+        for c in checked:
+            out.print(f"ok: {c.summary}", markup=False, soft_wrap=True)
+        for problem in problems:
+            error_line(err, str(problem))
+    if problems:
+        raise typer.Exit(code=int(ExitCode.USAGE))
+
+
+class _DrillGroup(TyperGroup):
+    """``gdgrill drill NAME …`` practises NAME: a first word that is no subcommand (or none at
+    all) goes to ``practise``, so ``list`` and ``check`` are subcommands beside drill names."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        if not args or (args[0] not in self.commands and args[0] != "--help"):
+            args = ["practise", *args]
+        return super().parse_args(ctx, args)
+
+
+drill_app = typer.Typer(
+    cls=_DrillGroup,
+    help="Type an optimizer update rule from memory; it is executed safely against the reference and judged.\n\n"
+    "gdgrill drill NAME practises one (see gdgrill drill NAME --help); gdgrill drill, or gdgrill drill list, lists them.",
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+drill_app.command("list")(drill_list)
+drill_app.command("check")(drill_check)
+drill_app.command("practise", help="Practise one drill: gdgrill drill NAME [OPTIONS] (the word practise may be left out).")(drill_command)
+
+
 
 
 def run_drill(
@@ -133,14 +196,18 @@ def run_drill(
     out: Console,
     err: Console,
     derive: bool = False,
+    drills: "list[Path] | tuple[Path, ...]" = (),
 ) -> int:
     """The command's logic with its consoles passed in; returns the exit code."""
+    from gdgrill.cli import load_drill_catalog
+
+    catalog = load_drill_catalog(list(drills), home)
     if name is None or name.strip().lower() == "list":
-        list_drills(out, json_output)
+        list_drills(out, json_output, catalog)
         return ExitCode.OK
-    drill = DRILLS.get(name.strip().lower())
+    drill = catalog.get(name.strip().lower())
     if drill is None:
-        raise UserError(f"unknown drill {name!r} (available: {', '.join(DRILLS)})")
+        raise UserError(f"unknown drill {name!r} (available: {', '.join(catalog)})")
     if derive and drill.name not in DERIVATIONS:
         raise UserError(f"--derive: the {drill.name} drill has no derive stages (drills with them: {', '.join(DERIVATIONS)})")
     if show_reference:
@@ -282,19 +349,31 @@ def _print_json(out: Console, obj: Any) -> None:
     out.print(json.dumps(obj, indent=2), markup=False, highlight=False, soft_wrap=True)
 
 
-def list_drills(out: Console, json_output: bool) -> None:
+def list_drills(out: Console, json_output: bool, drills: Mapping[str, Drill] = DRILLS) -> None:
+    """The drills in list order, under a heading per group (in JSON, a ``group`` each)."""
     if json_output:
-        _print_json(out, [{"name": d.name, "title": d.title, "summary": d.summary, "tier": d.tier, "derive": d.name in DERIVATIONS} for d in DRILLS.values()])
+        _print_json(out, [
+            {"name": d.name, "title": d.title, "summary": d.summary, "tier": d.tier, "group": d.group, "derive": d.name in DERIVATIONS}
+            for d in drills.values()
+        ])
         return
-    table = Table(show_header=True, header_style="title", box=None, pad_edge=False)
-    table.add_column("drill", style="key", no_wrap=True)
-    table.add_column("tier", justify="right")
-    table.add_column("derive", justify="center")
-    table.add_column("what you write")
-    for d in DRILLS.values():
-        table.add_row(d.name, str(d.tier), "✓" if d.name in DERIVATIONS else "", d.summary)
-    out.print(table)
-    out.print("\nRun `gdgrill drill NAME` to practise one, or `gdgrill drill NAME --answer FILE` to grade a file.", style="muted", markup=False)
+    from rich.padding import Padding
+
+    width = max((len(d.name) for d in drills.values()), default=0)
+    for group, heading in GROUPS.items():
+        members = [d for d in drills.values() if d.group == group]
+        if not members:
+            continue
+        out.print(f"{heading} ({len(members)})", style="title", markup=False)
+        table = Table(show_header=False, box=None, pad_edge=False)
+        table.add_column("drill", style="key", no_wrap=True, min_width=width)
+        table.add_column("tier", no_wrap=True, style="muted")
+        table.add_column("derive", no_wrap=True)
+        table.add_column("what you write")
+        for d in members:
+            table.add_row(escape(d.name), f"tier {d.tier}", "✓" if d.name in DERIVATIONS else "", escape(d.summary))
+        out.print(Padding(table, (0, 0, 1, 2)))
+    out.print("Run `gdgrill drill NAME` to practise one, or `gdgrill drill NAME --answer FILE` to grade a file.", style="muted", markup=False)
     out.print("✓ derive: `gdgrill drill NAME --derive` first derives the formulas behind the rule.", style="muted", markup=False)
 
 

@@ -241,7 +241,7 @@ def test_a_schedule_at_once_gives_the_numbers_of_stepping_through_it(drill, text
         problem = make_problem(drill, instance)
         stepped = rule_trajectory(drill, rule, problem, backend=numpy_backend())  # a backend given: step by step
         fast = rule_trajectory(drill, rule, problem)
-        np.testing.assert_array_equal(fast, stepped)
+        np.testing.assert_allclose(fast, stepped, rtol=1e-14, atol=0)  # array and scalar pow may round apart by an ulp
 
 
 def test_a_schedule_with_state_is_stepped_and_still_right():

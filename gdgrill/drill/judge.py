@@ -291,7 +291,8 @@ def _elementwise(rule: Rule) -> bool:
 
 def _schedule_at_once(drill: Drill, rule: Rule, problem: Problem) -> np.ndarray:
     """A stateless schedule evaluated at every step in one pass (t an array of the steps):
-    the same numbers as stepping through t = 1, 2, …, with one interpretation of the rule."""
+    the numbers of stepping through t = 1, 2, … (to the last bit but where numpy's array
+    and scalar paths round apart), with one interpretation of the rule."""
     compiled = compile_rule(rule)
     env: dict[str, Any] = {name: np.float64(value) for name, value in problem.instance.hp.items()}
     env["t"] = np.arange(1, problem.steps + 1, dtype=np.float64)

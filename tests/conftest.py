@@ -6,6 +6,12 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
+# The CLI's consoles are made when gdgrill.cli is imported, and a console made while COLUMNS
+# is set keeps that width for good. A test worker (pytest-xdist) starts with COLUMNS=80 set,
+# which would pin them before the per-test COLUMNS=120 below: no width comes from outside.
+for _size in ("COLUMNS", "LINES"):
+    os.environ.pop(_size, None)
+
 # CI runs the same examples on every run (derandomised: the seed comes from each test's
 # source), so a red build is reproducible and no outcome depends on luck. Local runs draw new
 # random examples each time, and twice as many, to hunt for what the fixed set misses. Tests

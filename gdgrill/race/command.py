@@ -73,7 +73,7 @@ def race_command(
     ] = "valley",
     opt: Annotated[
         Optional[list[str]],
-        typer.Option("--opt", "-o", metavar="NAME", help="An optimizer to race (repeatable, or comma-separated): sgd momentum nesterov rmsprop adagrad adam adamw amsgrad lion nadam radam adamax adadelta adafactor rprop asgd muon (the point as a 2×1 matrix). Default: sgd momentum nesterov rmsprop adam adamw lion.", show_default=False),
+        typer.Option("--opt", "-o", metavar="NAME", help="An optimizer to race (repeatable, or comma-separated): sgd momentum nesterov rmsprop adagrad adam adamw amsgrad lion nadam radam adamax adadelta adafactor rprop asgd muon (the point as a 2×1 matrix) lamb lars lookahead schedule-free-adamw. Default: sgd momentum nesterov rmsprop adam adamw lion.", show_default=False),
     ] = None,
     lr: Annotated[Optional[float], typer.Option("--lr", help="One learning rate for every optimizer (default: a per-optimizer rate chosen for the surface).", show_default=False)] = None,
     lr_for: Annotated[
@@ -202,7 +202,7 @@ def _surface(name: str, kappa: float | None, noise: float | None) -> "Surface":
 
 def _optimizers(opt: list[str] | None, default: tuple[str, ...]) -> list[str]:
     """The optimizers named (repeated or comma-separated, in order, once each)."""
-    from gdgrill.drill.references import REFERENCES
+    from gdgrill.race.run import RACERS
 
     if not opt:
         return list(default)
@@ -212,8 +212,8 @@ def _optimizers(opt: list[str] | None, default: tuple[str, ...]) -> list[str]:
             name = name.strip().lower()
             if not name:
                 continue
-            if name not in REFERENCES:
-                raise UserError(f"unknown optimizer {name!r} for --opt (choose from: {', '.join(REFERENCES)})")
+            if name not in RACERS:
+                raise UserError(f"unknown optimizer {name!r} for --opt (choose from: {', '.join(RACERS)})")
             if name not in names:
                 names.append(name)
     if not names:

@@ -43,7 +43,11 @@ COLOURS = {
     "adafactor": "purple",
     "rprop": "chartreuse3",
     "asgd": "grey62",
-    "muon": "bright_cyan",
+    "muon": "deep_pink2",
+    "lamb": "orange3",
+    "lars": "steel_blue",
+    "lookahead": "plum2",
+    "schedule-free-adamw": "spring_green2",
     "yours": "bright_white",
 }
 PNG_COLOURS = {
@@ -63,7 +67,11 @@ PNG_COLOURS = {
     "adafactor": "#984ea3",
     "rprop": "#4daf4a",
     "asgd": "#999999",
-    "muon": "#17becf",
+    "muon": "#f781bf",
+    "lamb": "#ff7f00",
+    "lars": "#4682b4",
+    "lookahead": "#dda0dd",
+    "schedule-free-adamw": "#00cd66",
     "yours": "#000000",
 }
 BANDS = 8

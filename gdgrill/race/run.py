@@ -24,6 +24,9 @@ from gdgrill.drill.references import REFERENCES, get_reference
 from gdgrill.race.surfaces import Surface
 from gdgrill.serialize import json_number
 
+# Everything with a reference the race can step: torch.optim's and the papers' optimizers
+# (the training mechanics — EMA, accumulation, loss scaling — are not optimizers of their own).
+RACERS: tuple[str, ...] = (*REFERENCES, "lamb", "lars", "lookahead", "schedule-free-adamw")
 DEFAULT_OPTIMIZERS = ("sgd", "momentum", "nesterov", "rmsprop", "adam", "adamw", "lion")
 LETTERS = {
     "sgd": "S",
@@ -43,6 +46,10 @@ LETTERS = {
     "rprop": "P",
     "asgd": "V",
     "muon": "O",
+    "lamb": "B",
+    "lars": "C",
+    "lookahead": "K",
+    "schedule-free-adamw": "Z",
     "yours": "Y",
 }
 YOURS = "yours"
@@ -126,7 +133,7 @@ def _as_point(value: Any) -> np.ndarray:
 
 def race_drills() -> list[Drill]:
     """The drills whose rule moves parameters with a reference optimizer the race can run."""
-    return [d for d in DRILLS.values() if d.kind == "optimizer" and d.reference in REFERENCES]
+    return [d for d in DRILLS.values() if d.kind == "optimizer" and d.reference in RACERS]
 
 
 def parse_rule_for(text: str, drill_name: str | None) -> tuple[Rule, Drill]:

@@ -64,6 +64,8 @@ class Surface:
 # floor, 1/κ along it), so they stay right for any κ: SGD just below 2/λ_max zig-zags, momentum
 # and Adam travel the floor faster, Lion moves η per coordinate per step, and Muon (the point
 # read as a 2×1 matrix: normalised momentum) about η·√2 per step, so it takes Lion's rates.
+# LAMB and LARS scale each step by ‖θ‖ (the trust ratio), so their rates are of another size;
+# Lookahead's inner SGD takes SGD's, and pulls back: it is the slow one on the valley.
 _VALLEY_LRS = {
     "sgd": 1.9,
     "momentum": 0.5,
@@ -82,6 +84,10 @@ _VALLEY_LRS = {
     "rprop": 0.1,
     "asgd": 1.0,
     "muon": 0.1,
+    "lamb": 0.3,
+    "lars": 30.0,
+    "lookahead": 1.9,
+    "schedule-free-adamw": 1.0,
 }
 _ROSENBROCK_LRS = {
     "sgd": 1.5e-3,
@@ -101,6 +107,10 @@ _ROSENBROCK_LRS = {
     "rprop": 3e-2,
     "asgd": 1.5e-3,
     "muon": 3e-3,
+    "lamb": 0.03,
+    "lars": 3.0,
+    "lookahead": 0.002,
+    "schedule-free-adamw": 0.1,
 }
 _SADDLE_LRS = {
     "sgd": 0.05,
@@ -120,6 +130,10 @@ _SADDLE_LRS = {
     "rprop": 0.01,
     "asgd": 0.05,
     "muon": 0.02,
+    "lamb": 0.1,
+    "lars": 30.0,
+    "lookahead": 0.3,
+    "schedule-free-adamw": 0.1,
 }
 
 

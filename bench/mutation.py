@@ -68,6 +68,12 @@ RULES = [
 
 _EMPTY = "an empty log in memory: no review for the maintenance gap to shape, no error for the path to name"
 EQUIVALENT: dict[str, dict[tuple[str, str], str]] = {
+    "scheduler": {
+        ("states_on", "state = None  # the state as of the last review replayed (None: not built yet)"):
+            "a day before any review then gets CardState(*start), equal to start field by field",
+        ("states_on", "rung = rung + 2 if rung < top - 2 else top"):
+            "at rung == top - 2 both branches give top",
+    },
     "memory": {
         ("_clamp_d", "return MIN_DIFFICULTY if d <= MIN_DIFFICULTY else (MAX_DIFFICULTY if d > MAX_DIFFICULTY else d)"):
             "at d == 1 both branches give 1",

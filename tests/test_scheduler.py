@@ -163,3 +163,28 @@ def test_apply_review_uses_the_maintenance_gap_it_is_given():
     mastered = card_state([Review(day(d), P) for d in (0, 3, 7, 14, 21)], maintenance_days=45)
     assert mastered.due == day(66)
     assert apply_review(mastered, Review(day(66), P), 45).due == day(111)
+
+
+def test_an_easy_pass_never_climbs_past_mastered():
+    """Easy climbs two rungs, but the ladder ends at MASTERED: from the last checkpoint, and
+    from mastered itself, the rung is exactly MASTERED (the due day adds both gaps)."""
+    d0 = date(2026, 3, 2)
+    at_last = card_state([Review(d0 + timedelta(days=d), Grade.PASS) for d in (0, 3, 7, 14)])
+    assert (at_last.rung, at_last.due) == (MASTERED - 1, d0 + timedelta(days=21))
+    easy = apply_review(at_last, Review(at_last.due, Grade.EASY), 30)
+    assert (easy.rung, easy.due) == (MASTERED, d0 + timedelta(days=21 + 30 + 30))
+    again = apply_review(easy, Review(easy.due, Grade.EASY), 30)
+    assert (again.rung, again.due) == (MASTERED, easy.due + timedelta(days=60))
+    two_below = card_state([Review(d0 + timedelta(days=d), Grade.PASS) for d in (0, 3, 7)])
+    assert apply_review(two_below, Review(two_below.due, Grade.EASY)).rung == MASTERED
+
+
+def test_states_on_no_days_is_empty_and_reviews_after_the_last_day_are_not_sampled():
+    from gdgrill.scheduler import states_on
+
+    reviews = [(day(0), P), (day(3), P), (day(10), F)]
+    assert states_on(NEW_STATE, reviews, []) == []
+    (on_day_5,) = states_on(NEW_STATE, reviews, [day(5)])
+    assert on_day_5 == card_state([Review(day(0), P), Review(day(3), P)])
+    before_any = states_on(NEW_STATE, reviews, [day(-1), day(0)])
+    assert before_any == [NEW_STATE, card_state([Review(day(0), P)])]

@@ -169,9 +169,9 @@ def configure(target: Path, module: str) -> None:
         "\n[tool.mutmut]\n"
         'source_paths = ["gdgrill"]\n'
         f'only_mutate = ["gdgrill/{module}.py"]\n'
-        'also_copy = ["gdgrill", "decks", "data", "hatch_build.py"]\n'
+        'also_copy = ["gdgrill", "decks", "drills", "data", "hatch_build.py"]\n'
         f"pytest_add_cli_args_test_selection = {json.dumps(tests)}\n"
-        'pytest_add_cli_args = ["-p", "no:randomly", "-p", "no:cacheprovider"]\n'
+        'pytest_add_cli_args = ["-p", "no:randomly", "-p", "no:cacheprovider", "-n", "0"]\n'  # one process
     )
     if module in FRESH:
         (target / "mutmut_preload.txt").write_text("\n".join(PRELOAD) + "\n", encoding="utf-8")

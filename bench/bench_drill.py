@@ -180,13 +180,13 @@ def interpreter_overhead() -> bool:
 
 def _bench_instance(drill, instance):
     """The drill's first instance made large enough to time: 200 steps over 100,000
-    parameters (300 x 200 for a matrix drill). A schedule keeps its instance (one number a
+    parameters (256 x 128 for a matrix drill). A schedule keeps its instance (one number a
     step): its run is repeated instead."""
     from dataclasses import replace
 
     if drill.kind == "schedule":
         return instance
-    shape = (100_000,) if len(instance.shape) < 2 else (300, 200)
+    shape = (100_000,) if len(instance.shape) < 2 else (256, 128)
     return replace(instance, steps=STEPS, shape=shape)
 
 

@@ -232,10 +232,10 @@ def rule_trajectory(
     keeps those Python floats). Raises RefusedAnswer when a line cannot be evaluated."""
     if backend is None and convert is None and scalar is None and drill.kind == "schedule" and _elementwise(rule):
         return _schedule_at_once(drill, rule, problem)
-    backend = backend or numpy_backend()
     conv = convert or np.float64
     number = scalar or conv
-    compiled = compile_rule(rule, backend)
+    compiled = compile_rule(rule, backend) if backend is not None else _numpy_compiled(rule)[0]
+    backend = backend or numpy_backend()
     hp = {name: number(value) for name, value in problem.instance.hp.items()}
     env: dict[str, Any] = {}
     shape: tuple[int, ...]
@@ -270,8 +270,31 @@ _ELEMENTWISE = frozenset(
 )
 
 
+# A rule is run once per instance, and the diagnosis reruns the same few: each rule's
+# compiled form (numpy) and whether it is elementwise are kept, a bounded number of rules
+# (the rule itself is kept too, so its id stays its own).
+_COMPILED: dict[int, tuple[Rule, Any, bool]] = {}
+_COMPILED_MAX = 512
+
+
+def _numpy_compiled(rule: Rule) -> tuple[Any, bool]:
+    """(the rule compiled for numpy, whether it is elementwise), from the cache."""
+    hit = _COMPILED.get(id(rule))
+    if hit is not None and hit[0] is rule:
+        return hit[1], hit[2]
+    if len(_COMPILED) >= _COMPILED_MAX:
+        _COMPILED.clear()
+    entry = (rule, compile_rule(rule), _is_elementwise(rule))
+    _COMPILED[id(rule)] = entry
+    return entry[1], entry[2]
+
+
 def _elementwise(rule: Rule) -> bool:
     """No state and only elementwise functions (no sum, norm, @, shapes): see _ELEMENTWISE."""
+    return _numpy_compiled(rule)[1]
+
+
+def _is_elementwise(rule: Rule) -> bool:
     if rule.state:
         return False
 
@@ -293,7 +316,7 @@ def _schedule_at_once(drill: Drill, rule: Rule, problem: Problem) -> np.ndarray:
     """A stateless schedule evaluated at every step in one pass (t an array of the steps):
     the numbers of stepping through t = 1, 2, … (to the last bit but where numpy's array
     and scalar paths round apart), with one interpretation of the rule."""
-    compiled = compile_rule(rule)
+    compiled = _numpy_compiled(rule)[0]
     env: dict[str, Any] = {name: np.float64(value) for name, value in problem.instance.hp.items()}
     env["t"] = np.arange(1, problem.steps + 1, dtype=np.float64)
     with np.errstate(all="ignore"):

@@ -551,3 +551,27 @@ def test_the_library_never_imports_a_command_module_and_derive_uses_only_public_
                     assert not [a.name for a in node.names if a.name.startswith("_")], "derive imports language's private names"
             if isinstance(node, ast.ImportFrom) and node.module == "gdgrill.drill" and any(a.name == "command" for a in node.names):
                 raise AssertionError(f"{module} imports the command module")
+
+
+def test_where_on_one_number_computes_only_the_branch_it_picks():
+    """`where(t % k == 0, a, b)` with a number as the condition is Python's `a if c else b`:
+    the branch not taken is never computed (an every-k-th-step rule pays for one branch)."""
+    from dataclasses import replace
+
+    from gdgrill.drill.language import evaluate, numpy_backend, parse_expression
+
+    calls = []
+    base = numpy_backend()
+
+    def counted_sqrt(x):
+        calls.append(x)
+        return np.sqrt(x)
+
+    backend = replace(base, functions={**base.functions, "sqrt": counted_sqrt})
+    expr = parse_expression("where(t > 2, sqrt(x), x)", ["t", "x"])
+    x = np.array([4.0, 9.0])
+    assert evaluate(expr, {"t": 1.0, "x": x}, backend).tolist() == [4.0, 9.0] and calls == []
+    assert evaluate(expr, {"t": 3.0, "x": x}, backend).tolist() == [2.0, 3.0] and len(calls) == 1
+    # an array condition still takes each element from its own branch (both computed)
+    mixed = parse_expression("where(x > 5, sqrt(x), x)", ["x"])
+    assert evaluate(mixed, {"x": x}, backend).tolist() == [4.0, 3.0] and len(calls) == 2

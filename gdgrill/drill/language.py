@@ -1536,6 +1536,19 @@ def _compile_node(expr: Expr, fns: Mapping[str, Callable[..., Any]], memo: dict[
             c0 = expr.left.value
             return lambda env: op(c0, right(env))
         return lambda env: op(left(env), right(env))
+    if isinstance(expr, Call) and expr.func == "where" and len(expr.args) == 3:
+        # One number as the condition picks a whole branch (see the backends' where): only
+        # that branch is computed, as Python's `a if c else b` would (every k-th step rules).
+        pick = fns["where"]
+        cond, if_true, if_false = (_compile_child(a) for a in expr.args)
+
+        def where(env: dict[str, Any]) -> Any:
+            c = cond(env)
+            if getattr(c, "ndim", 0) == 0:
+                return if_true(env) if pick(c, True, False) else if_false(env)
+            return pick(c, if_true(env), if_false(env))
+
+        return where
     if isinstance(expr, Call):
         f = fns[expr.func]
         args = [_compile_child(a) for a in expr.args]

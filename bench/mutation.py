@@ -38,7 +38,8 @@ SELECTIONS: dict[str, list[str]] = {
     "store": ["test_store", "test_store_errors", "test_store_damage", "test_sessions", "test_quiz", "test_quiz_session",
               "test_report", "test_cli", "test_decks_manage", "test_plan_cli", "test_practice_answers"],
     "answers": ["test_answers", "test_quickfire_answers", "test_content", "test_quiz"],
-    "report": ["test_report", "test_report_boundaries", "test_report_render", "test_cli", "test_decks_manage", "test_plan_cli"],
+    "report": ["test_report", "test_report_boundaries", "test_report_render", "test_report_html", "test_cli", "test_decks_manage",
+               "test_plan_cli"],
     "quiz": ["test_quiz", "test_quiz_rules", "test_quiz_session", "test_cli", "test_config", "test_sessions"],
     "planner": ["test_planner", "test_plan_cli"],
     "memory": ["test_memory", "test_planner", "test_plan_cli"],
@@ -107,6 +108,10 @@ EQUIVALENT: dict[str, dict[tuple[str, str], str]] = {
             " exactly when the interview is 22+ days away, for every new card at once",
     },
     "report": {
+        ("build_report", '"calendar": calendar(store.reviews_per_day(today - timedelta(days=7 * HISTORY_WEEKS + 1)), today),'):
+            "calendar() draws the last 7 * HISTORY_WEEKS days whatever it is given: days before them are never shown",
+        ("build_report", '"calendar": calendar(store.reviews_per_day(today - timedelta(days=8 * HISTORY_WEEKS - 1)), today),'):
+            "calendar() draws the last 7 * HISTORY_WEEKS days whatever it is given: days before them are never shown",
         ("_facts", "def _facts(summary: ItemSummary, today: date, suspended: bool = True) -> tuple:"):
             "the default is never used: build_report always says whether the card is suspended",
         ("_facts", "1 if (state.reviews or summary.all_time.reviews) or True else 0,  # tested: on the ladder or in a grill"):

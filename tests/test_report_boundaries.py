@@ -181,3 +181,56 @@ def test_a_card_due_on_the_forecasts_last_day_is_shown_and_one_due_a_day_later_i
     assert sum(f["due"] for f in data["forecast"]) == 1
     assert "| 2026-03-22 | 1 |" in md and "2026-03-23" not in md
     assert "2026-03-22  █" in text and "2026-03-23" not in text
+
+
+def test_weakest_ties_are_broken_by_the_item_key_not_by_when_the_card_was_first_seen(tmp_path):
+    reviews = [("w/y", F, 3), ("w/x", F, 2)]  # w/y reaches the log first; both 1 miss, 0 %
+    data, md, text = report_for(tmp_path, [Item(k, "w", 1, k) for k in ("w/x", "w/y")], reviews)
+    assert [w["item"] for w in data["weakest"]] == ["w/x", "w/y"]
+
+
+def _summary_with(*rungs: int):
+    from gdgrill.scheduler import CardState
+    from gdgrill.store import ItemStats, ItemSummary
+
+    none = ItemStats(0, 0, 0)
+    history = tuple(CardState(r, TODAY, 1) for r in rungs)
+    return ItemSummary(history[-1], none, none, none, history)
+
+
+def test_readiness_over_time_is_each_groups_mean_rung_share_on_each_day():
+    from gdgrill.report import readiness_history
+
+    summaries = {"x": _summary_with(0, 1, 5), "y": _summary_with(0, 3, 5), "z": _summary_with(2, 2, 4)}
+    groups = {"empty": [], "a": ["x", "y"], "b": ["z"], "all": ["x", "y", "z"], "unseen": ["q"], "part": ["x", "q"]}
+    assert readiness_history(groups, summaries, 3) == {
+        "empty": [0.0, 0.0, 0.0],  # a group with no cards: 0, and the groups after it still counted
+        "a": [0.0, 0.4, 1.0],  # (0+0)/10, (1+3)/10, (5+5)/10
+        "b": [0.4, 0.4, 0.8],
+        "all": [0.133, 0.4, 0.933],  # 2/15 rounded to three places, 6/15, 14/15
+        "unseen": [0.0, 0.0, 0.0],  # cards never reviewed count 0
+        "part": [0.0, 0.1, 0.5],  # the unreviewed card still counts in the mean
+    }
+
+
+def test_worst_curves_are_the_most_missed_curve_cards_then_the_lowest_pass_rate():
+    from gdgrill.decks import Card
+    from gdgrill.report import worst_curves
+    from gdgrill.store import ItemStats
+
+    cards = [
+        Card("d", "a", "Why  does\n  the loss spike?", "A", curve="lr-too-high"),
+        Card("d", "b", "Q b", "A", curve="good"),
+        Card("d", "c", "Q c", "A", curve="overfitting"),
+        Card("d", "n", "no curve, most missed", "A"),
+        Card("d", "z", "never missed", "A", curve="good"),
+        Card("d", "u", "never reviewed", "A", curve="good"),
+    ]
+    all_time = {"d/a": ItemStats(4, 2, 2), "d/b": ItemStats(3, 0, 3), "d/c": ItemStats(2, 0, 2), "d/n": ItemStats(5, 0, 5),
+                "d/z": ItemStats(3, 3, 0)}
+    assert worst_curves(cards, all_time) == [
+        {"item": "d/b", "title": "Q b", "curve": "good", "misses": 3, "reviews": 3},
+        {"item": "d/c", "title": "Q c", "curve": "overfitting", "misses": 2, "reviews": 2},  # 0 % passed: before d/a's 50 %
+        {"item": "d/a", "title": "Why does the loss spike?", "curve": "lr-too-high", "misses": 2, "reviews": 4},
+    ]
+    assert [w["item"] for w in worst_curves(cards, all_time, n=2)] == ["d/b", "d/c"]

@@ -22,10 +22,11 @@ import heapq
 import json
 import os
 import re
+import sqlite3
 from collections import Counter
 from datetime import date, datetime
 from pathlib import Path
-from typing import IO, Any, Iterable, Iterator, NamedTuple
+from typing import IO, Any, Iterable, Iterator, NamedTuple, Sequence
 
 from gdgrill.errors import UserError
 from gdgrill.eventids import is_uid
@@ -119,27 +120,132 @@ def _simple_events(conn, own, kind: str, table: str, stamp: str, columns: str, c
         yield {"id": uid, "kind": kind, "at": at, "day": day, **convert(*rest)}
 
 
+# The tables after reviews as events: kind, table, the column of its time, its fields as
+# SQL, and a function of their values to the record's fields.
+_SIMPLE = (
+    ("plan", "plans", "set_at", "x.interview, x.per_day, x.focus", lambda i, p, f: {"interview": i, "per_day": p, "focus": f}),
+    ("suspension", "suspensions", "set_at", "x.item, x.suspended", lambda i, s: {"item": i, "suspended": bool(s)}),
+    ("practice", "practice_ratings", "rated_at", "x.problem, x.rating, x.hints_used, x.answer",
+     lambda p, r, h, a: {"problem": p, "rating": r, "hints_used": h, "answer": a}),
+    ("assessment", "assessments", "taken_at", "x.ratings, x.total",
+     lambda r, t: {"ratings": _decoded(r, "assessments.ratings", dict), "total": t}),
+    ("grill", "grills", "taken_at", "x.score, x.total, x.bands, x.seconds",
+     lambda s, t, b, sec: {"score": s, "total": t, "bands": _decoded(b, "grills.bands", list), "seconds": sec}),
+)
+
+
+def _stream(conn, table: int, own: tuple[str, tuple]) -> Iterator[dict[str, Any]]:
+    """The records of table number ``table`` (0: reviews, then _SIMPLE's), in id order."""
+    return _review_events(conn, own) if table == 0 else _simple_events(conn, own, *_SIMPLE[table - 1])
+
+
 def events(store: Store, *, machine: str | None = None) -> Iterator[dict[str, Any]]:
     """Every event in the database, oldest id first; with ``machine``, only those made on
     it (what its sync file carries). Read in one snapshot; iterate inside ``with store``."""
     own = _own(machine)
-    conn = store.conn
     with store._errors(), store._snapshot():
-        streams = [
-            _review_events(conn, own),
-            _simple_events(conn, own, "plan", "plans", "set_at", "x.interview, x.per_day, x.focus",
-                           lambda i, p, f: {"interview": i, "per_day": p, "focus": f}),
-            _simple_events(conn, own, "suspension", "suspensions", "set_at", "x.item, x.suspended",
-                           lambda i, s: {"item": i, "suspended": bool(s)}),
-            _simple_events(conn, own, "practice", "practice_ratings", "rated_at", "x.problem, x.rating, x.hints_used, x.answer",
-                           lambda p, r, h, a: {"problem": p, "rating": r, "hints_used": h, "answer": a}),
-            _simple_events(conn, own, "assessment", "assessments", "taken_at", "x.ratings, x.total",
-                           lambda r, t: {"ratings": _decoded(r, "assessments.ratings", dict), "total": t}),
-            _simple_events(conn, own, "grill", "grills", "taken_at", "x.score, x.total, x.bands, x.seconds",
-                           lambda s, t, b, sec: {"score": s, "total": t, "bands": _decoded(b, "grills.bands", list), "seconds": sec}),
-        ]
         # The tables' rows are in id order already; one merge gives the log's time order.
-        yield from heapq.merge(*streams, key=lambda e: e["id"])
+        yield from heapq.merge(*(_stream(store.conn, n, own) for n in range(len(_SIMPLE) + 1)), key=lambda e: e["id"])
+
+
+# A record as its line in a log.
+_ENCODE = json.JSONEncoder(ensure_ascii=False).encode
+
+
+def _object_sql(kind: str, fields: tuple[tuple[str, str], ...]) -> str:
+    """SQL writing an event's line as ``_ENCODE`` writes its record: id, kind, then each
+    (name, SQL of its JSON value) of ``fields``."""
+    sql = f"""'{{"id": ' || json_quote(x.uid) || ', "kind": "{kind}"'"""
+    for name, value in fields:
+        sql += f""" || ', "{name}": ' || {value}"""
+    return sql + " || '}'"
+
+
+def _quoted(*names: str) -> tuple[tuple[str, str], ...]:
+    """(name, json_quote(column)) of each ``name`` (column x.name) or ``name=column``."""
+    return tuple((n, f"json_quote({c})") for n, c in ((n.split("=") if "=" in n else (n, f"x.{n}")) for n in names))
+
+
+# json_quote() writes text, whole numbers and NULL as _ENCODE does (text columns hold only
+# text, NULL or a blob, which neither writes); a real number it writes its own way, so the
+# lines with one (a review's seconds, a grill), and those with JSON columns (a review's
+# detail, an assessment, a grill) are finished or written by Python. Each table's SQL, in
+# _stream's numbering: (the whole line when SQL writes it, else NULL; the line of a review
+# up to its answer when Python adds seconds and detail, else NULL; seconds; detail).
+_REVIEW_FIELDS = _quoted("at=x.reviewed_at", "day", "item=i.key", "grade", "mode") + (
+    ("counts", """CASE x.effect WHEN 2 THEN '"ladder"' WHEN 1 THEN '"stats"' ELSE '"none"' END"""),
+) + _quoted("answer")
+_LINE_SQL = (
+    f"""CASE WHEN x.grade = 'undo' THEN {_object_sql("undo", _quoted("at=x.reviewed_at", "day", "item=i.key", "mode", "undoes=t.uid"))}
+        WHEN x.effect IN (0, 1, 2) AND x.detail IS NULL AND typeof(x.seconds) != 'real'
+        THEN {_object_sql("review", _REVIEW_FIELDS + _quoted("seconds") + (("detail", "'null'"),))} END,
+        CASE WHEN x.grade IS NOT 'undo' AND x.effect IN (0, 1, 2) AND (x.detail IS NOT NULL OR typeof(x.seconds) = 'real')
+        THEN {_object_sql("review", _REVIEW_FIELDS)} END, x.seconds, x.detail""",
+    f"""CASE WHEN typeof(x.per_day) IN ('integer', 'null')
+        THEN {_object_sql("plan", _quoted("at=x.set_at", "day", "interview", "per_day", "focus"))} END, NULL, NULL, NULL""",
+    f"""CASE WHEN typeof(x.suspended) = 'integer' THEN {_object_sql("suspension", _quoted("at=x.set_at", "day", "item") + (
+        ("suspended", "CASE WHEN x.suspended THEN 'true' ELSE 'false' END"),))} END, NULL, NULL, NULL""",
+    f"""CASE WHEN typeof(x.hints_used) IN ('integer', 'null') THEN {_object_sql("practice",
+        _quoted("at=x.rated_at", "day", "problem", "rating", "hints_used", "answer"))} END, NULL, NULL, NULL""",
+    "NULL, NULL, NULL, NULL",  # assessments
+    "NULL, NULL, NULL, NULL",  # grills
+)
+_quotes_alike: dict[str, bool] = {}  # by SQLite version
+
+
+def _sql_quotes_alike(conn) -> bool:
+    """Whether this SQLite writes text in JSON as ``_ENCODE`` does (how it escapes is not
+    part of its documented interface): checked once, on every character either escapes."""
+    alike = _quotes_alike.get(sqlite3.sqlite_version)
+    if alike is None:
+        probe = "".join(map(chr, range(128))) + "\u00e9\u20ac\u2028\u2029\ufeff\U0001f600"
+        written = conn.execute("SELECT json_quote(?)", (probe,)).fetchone()[0]
+        alike = _quotes_alike[sqlite3.sqlite_version] = written == _ENCODE(probe)
+    return alike
+
+
+def _number(value: Any) -> str:
+    return repr(value) if type(value) is float and value - value == 0 else _ENCODE(value)
+
+
+def _table_lines(conn, table: int, where: str, params: tuple) -> Iterator[tuple[str, str]]:
+    """(id, line) of each event of table number ``table`` (see :func:`_stream`), in id order."""
+    if table == 0:
+        source = "reviews x JOIN items i ON i.id = x.item_id LEFT JOIN reviews t ON t.id = x.undoes"
+    else:
+        source = f"{_SIMPLE[table - 1][1]} x"
+    rows = conn.execute(f"SELECT x.uid, x.id, {_LINE_SQL[table]} FROM {source} WHERE {where} ORDER BY x.id", params)
+    while chunk := rows.fetchmany(4096):
+        lines: list[tuple[str, str]] = []
+        left: dict[str, tuple[int, int]] = {}  # the lines Python writes: uid -> (place in lines, id)
+        for uid, rowid, line, head, seconds, detail in chunk:
+            if line is None:
+                if head is None:
+                    left[uid] = (len(lines), rowid)
+                else:
+                    line = f'{head[:-1]}, "seconds": {_number(seconds)}, "detail": {_ENCODE(_decoded(detail, "reviews.detail", dict))}}}'
+            lines.append((uid, line))
+        if left:
+            ids = json.dumps([rowid for _, rowid in left.values()])
+            for record in _stream(conn, table, (f"{where} AND x.id IN (SELECT value FROM json_each(?))", (*params, ids))):
+                lines[left[record["id"]][0]] = (record["id"], _ENCODE(record))
+        yield from lines
+
+
+def event_lines(store: Store, *, machine: str | None = None) -> Iterator[str]:
+    """The lines of :func:`events`, exactly as ``_ENCODE`` writes their records, most of
+    them made inside SQLite (Python writes what SQL cannot write alike: real numbers, the
+    JSON columns). Read in one snapshot; iterate inside ``with store``."""
+    conn = store.conn
+    if not _sql_quotes_alike(conn):
+        yield from map(_ENCODE, events(store, machine=machine))
+        return
+    where, params = _own(machine)
+    with store._errors(), store._snapshot():
+        streams = [_table_lines(conn, n, where, params) for n in range(len(_SIMPLE) + 1)]
+        # The same merge as events(): ties of ids in _stream's order.
+        for _, line in heapq.merge(*streams, key=lambda pair: pair[0]):
+            yield line
 
 
 def count_events(store: Store, *, machine: str | None = None) -> int:
@@ -165,13 +271,17 @@ class Written(NamedTuple):
 
 def write_jsonl(fh: IO[bytes], records: Iterable[dict[str, Any]], head: dict[str, Any]) -> Written:
     """Write a JSON-lines log (header, events, trailer)."""
+    return write_lines(fh, map(_ENCODE, records), head)
+
+
+def write_lines(fh: IO[bytes], lines: Iterable[str], head: dict[str, Any]) -> Written:
+    """Write a JSON-lines log of events already written as lines (see :func:`event_lines`)."""
     digest = hashlib.sha256()
     fh.write(json.dumps(head, ensure_ascii=False).encode("utf-8") + b"\n")
     n = 0
-    dumps = json.JSONEncoder(ensure_ascii=False).encode
     chunk: list[str] = []
-    for record in records:
-        chunk.append(dumps(record))
+    for line in lines:
+        chunk.append(line)
         if len(chunk) == 4096:
             block = ("\n".join(chunk) + "\n").encode("utf-8", "surrogatepass")
             digest.update(block)
@@ -185,6 +295,11 @@ def write_jsonl(fh: IO[bytes], records: Iterable[dict[str, Any]], head: dict[str
         n += len(chunk)
     fh.write(json.dumps({"end": FORMAT, "events": n, "sha256": digest.hexdigest()}).encode("utf-8") + b"\n")
     return Written(n, digest.hexdigest())
+
+
+def export_jsonl(fh: IO[bytes], store: Store, head: dict[str, Any], *, machine: str | None = None) -> Written:
+    """Write the events of ``store`` (with ``machine``, those made on it) as a JSON-lines log."""
+    return write_lines(fh, event_lines(store, machine=machine), head)
 
 
 def _csv_cell(value: Any) -> str:
@@ -426,8 +541,136 @@ def parse_event(obj: Any, where: str) -> Event:
     return Event(uid, kind, at, day, values, where)  # type: ignore[arg-type]
 
 
+def _review_line(colon: str, comma: str) -> "re.Pattern[str]":
+    """A review's line as gdgrill writes it (``colon`` and ``comma`` between the fields) in
+    which no string needs unescaping. A line it matches holds exactly the review that
+    json.loads and parse_event read from it, once the dates and the item pass their checks
+    (see _fast_reviews); any other line is read by those two."""
+    text = r'[^"\\\x00-\x1f]'  # what a JSON string holds as it stands
+    day = "[0-9]{4}-[0-9]{2}-[0-9]{2}"
+    clock = "(?:[01][0-9]|2[0-3]):[0-5][0-9]"
+    fields = (
+        ("id", '"([0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12})"'),
+        ("kind", '"review"'),
+        ("at", f'"(({day})T{clock}:[0-5][0-9][+-]{clock})"'),
+        ("day", f'"({day})"'),
+        ("item", f'"({text}+)"'),
+        ("grade", '"(pass|fail|easy)"'),
+        ("mode", f'"({text}+)"'),
+        ("counts", '"(ladder|stats|none)"'),
+        ("answer", f'(null|"{text}*")'),
+        ("seconds", r"(null|(?:0|[1-9][0-9]{0,14})(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?)"),
+        ("detail", "null"),
+    )
+    return re.compile(r"\{" + comma.join(f'"{name}"{colon}{value}' for name, value in fields) + r"\}")
+
+
+_REVIEW_LINE = _review_line(": ", ", ")
+
+
+def _valid_day(text: str) -> bool:
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _fast_reviews(body: list[tuple[int, str]]) -> tuple[list[tuple], list[tuple[int, str]]]:
+    """The lines of ``body`` that hold a review as gdgrill writes it, read in bulk as
+    (line, id, at, day, item, grade, mode, counts, answer, seconds), and the other lines."""
+    fast: list[tuple] = []
+    slow: list[tuple[int, str]] = []
+    review = _REVIEW_LINE.fullmatch
+    for n, raw in body:
+        match = review(raw)
+        if match is None:
+            slow.append((n, raw))
+        else:
+            fast.append((n, *match.groups()))
+    if not fast:
+        return fast, slow
+    # What the pattern leaves to check, checked once per value: real dates, an item
+    # deck/card, no counted miss outside the ladder.
+    days = {r[3] for r in fast} | {r[4] for r in fast}
+    bad_days = {d for d in days if not _valid_day(d)}
+    bad_items = {i for i in {r[5] for r in fast} if "/" not in i.strip("/")}
+    if bad_days or bad_items or any(r[6] == "fail" and r[8] == "stats" for r in fast):
+        keep = []
+        text_of = dict(body)
+        for r in fast:
+            if r[3] in bad_days or r[4] in bad_days or r[5] in bad_items or (r[6] == "fail" and r[8] == "stats"):
+                slow.append((r[0], text_of[r[0]]))
+            else:
+                keep.append(r)
+        fast = keep
+        slow.sort()
+    return [
+        (n, uid, at, day, item, grade, mode, counts, None if answer == "null" else answer[1:-1],
+         None if seconds == "null" else int(seconds) if seconds.isdigit() else float(seconds))
+        for n, uid, at, _, day, item, grade, mode, counts, answer, seconds in fast
+    ], slow
+
+
+class Events(Sequence):
+    """The checked events of one log file, in its order: most of its reviews as the tuples
+    of :func:`_fast_reviews` (merged without ever becoming an :class:`Event`), the other
+    events as (line, Event)."""
+
+    def __init__(self, name: str, reviews: list[tuple], others: list[tuple[int, Event]]):
+        self.name = name
+        self.reviews = reviews
+        self.others = others
+        self._all: list[Event] | None = None
+
+    def numbered(self) -> Iterator[tuple[int, Event]]:
+        """(line, event) of each event, in file order."""
+        name = self.name
+        reviews = (
+            (n, Event(uid, "review", at, day, {
+                "id": uid, "kind": "review", "at": at, "day": day, "item": item, "grade": grade, "mode": mode,
+                "counts": counts, "answer": answer, "seconds": seconds, "detail": None,
+            }, f"{name}:{n}"))
+            for n, uid, at, day, item, grade, mode, counts, answer, seconds in self.reviews
+        )
+        return heapq.merge(reviews, self.others, key=lambda pair: pair[0])
+
+    def __len__(self) -> int:
+        return len(self.reviews) + len(self.others)
+
+    def __getitem__(self, index):
+        if self._all is None:
+            self._all = [e for _, e in self.numbered()]
+        return self._all[index]
+
+    def __iter__(self) -> Iterator[Event]:
+        return (e for _, e in self.numbered())
+
+    @classmethod
+    def of(cls, events: Iterable[Event]) -> "Events":
+        """Events already checked one by one (a CSV file, a list)."""
+        return cls("", [], list(enumerate(events)))
+
+
+def _checked(body: list[tuple[int, str]], name: str) -> Events:
+    """The events of ``body`` (line number, text): its reviews as gdgrill writes them read
+    in bulk, the other lines decoded and checked one by one, with the same result and the
+    same first error as when every line is (see _decoded_lines)."""
+    fast, slow = _fast_reviews(body)
+    objs = []
+    for n, raw in slow:
+        try:
+            objs.append(json.loads(raw))
+        except ValueError:
+            # A line that is not one JSON value: read the file as the checks line by line
+            # read it (which names the first such line), never in part.
+            return Events(name, [], [(n, e) for (n, _), e in zip(body, _decoded_lines(body, name))])
+    # A line read in bulk holds a well-formed review: the first bad line is among these.
+    return Events(name, fast, [(n, _event(obj, f"{name}:{n}")) for (n, _), obj in zip(slow, objs)])
+
+
 class ParsedLog(NamedTuple):
-    events: list[Event]
+    events: Sequence[Event]  # an Events when read from a JSON-lines file
     machine: str | None  # the header's machine (a sync file), or None
     complete: bool  # a trailer was found and matched the events
     known: int = 0  # event lines passed over as already held (see parse_jsonl's ``known``)
@@ -524,6 +767,11 @@ def parse_jsonl(data: bytes, name: str, *, need_trailer: bool = False, known: "s
             else:
                 todo.append(line)
         body = todo
+    return ParsedLog(_checked(body, name), head.get("machine"), trailer is not None, skipped, trailer[1].get("sha256") if trailer else None)
+
+
+def _decoded_lines(body: list[tuple[int, str]], name: str) -> list[Event]:
+    """The events of ``body`` (line number, text), each line decoded and checked."""
     # One decode for the whole file (a line that is not one JSON value is found line by line).
     try:
         objs = json.loads("[" + ",".join(raw for _, raw in body) + "]") if body else []
@@ -536,12 +784,13 @@ def parse_jsonl(data: bytes, name: str, *, need_trailer: bool = False, known: "s
                 objs.append(json.loads(raw))
             except ValueError as exc:
                 raise _fail(f"{name}:{n}", None, f"malformed JSON ({getattr(exc, 'msg', exc)})") from None
-    events = []
-    for (n, _), obj in zip(body, objs):
-        if type(obj) is dict and "kind" not in obj and ("end" in obj or "format" in obj):
-            raise _fail(f"{name}:{n}", None, "another log's first or closing line inside this one (two files joined?)")
-        events.append(parse_event(obj, f"{name}:{n}"))
-    return ParsedLog(events, head.get("machine"), trailer is not None, skipped, trailer[1].get("sha256") if trailer else None)
+    return [_event(obj, f"{name}:{n}") for (n, _), obj in zip(body, objs)]
+
+
+def _event(obj: Any, where: str) -> Event:
+    if type(obj) is dict and "kind" not in obj and ("end" in obj or "format" in obj):
+        raise _fail(where, None, "another log's first or closing line inside this one (two files joined?)")
+    return parse_event(obj, where)
 
 
 _CSV_TYPES = {
@@ -632,14 +881,16 @@ _COLUMNS = {
 }
 
 
-def _row(store: Store, e: Event, origin: str | None) -> tuple:
+def _row(e: Event, origin: str | None) -> tuple:
+    """An event as its table's row (see _COLUMNS); a review's or an undo's item as its key,
+    for :func:`_merge_reviews` to turn into the item's id."""
     v = e.values
     if e.kind == "review":
         detail = json.dumps(v["detail"], sort_keys=True) if v["detail"] else None
-        return (e.uid, origin, store._item_id(v["item"]), e.at, e.day, v["grade"], v["mode"], EFFECTS[v["counts"]],
+        return (e.uid, origin, v["item"], e.at, e.day, v["grade"], v["mode"], EFFECTS[v["counts"]],
                 v["answer"], v["seconds"], detail, None)
     if e.kind == "undo":
-        return (e.uid, origin, store._item_id(v["item"]), e.at, e.day, "undo", v["mode"], NO_EFFECT, None, None, None, v["undoes"])
+        return (e.uid, origin, v["item"], e.at, e.day, "undo", v["mode"], NO_EFFECT, None, None, None, v["undoes"])
     if e.kind == "plan":
         return (e.uid, origin, e.at, e.day, v["interview"], v["per_day"], v["focus"])
     if e.kind == "suspension":
@@ -665,15 +916,12 @@ def _absent(conn, table: str, uids: list[str]) -> set[str]:
     return set(uids) - held
 
 
-def _check_undos(conn, new: dict[str, Event]) -> None:
-    """Each new undo takes back a review held here or arriving with it, of its item."""
-    for e in new.values():
-        if e.kind != "undo":
-            continue
-        target = new.get(e.values["undoes"])
-        if target is not None:
-            found = (target.kind, target.values.get("item"))
-        else:
+def _check_undos(conn, undos: list[Event], arriving) -> None:
+    """Each new undo takes back a review held here or arriving with it, of its item.
+    ``arriving(uid)``: (kind, item) of the new event with that id, or None."""
+    for e in undos:
+        found = arriving(e.values["undoes"])
+        if found is None:
             row = conn.execute(
                 "SELECT r.grade, i.key FROM reviews r JOIN items i ON i.id = r.item_id WHERE r.uid = ?", (e.values["undoes"],)
             ).fetchone()
@@ -686,28 +934,96 @@ def _check_undos(conn, new: dict[str, Event]) -> None:
             raise _fail(e.where, "item", f"{e.values['item']!r}, but the review it takes back is of {found[1]!r}")
 
 
-def _set_indexes_aside(conn, table: str, writing: int) -> list[tuple[str, str]]:
+def _set_indexes_aside(conn, table: str, writing: int, *, uid_too: bool = False) -> list[tuple[str, str]]:
     """Writing a large share of a table row by row costs more in index updates than
     building its indexes again from the finished table: then its indexes (but the event id
-    one) are dropped, to be made again by the caller inside the same transaction."""
+    one, unless ``uid_too``) are dropped, to be made again by the caller inside the same
+    transaction."""
     if writing < REBUILD_MIN_ROWS:
         return []
     kept = conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
     if writing * 2 < kept:
         return []
     indexes = conn.execute(
-        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL AND name != ?",
-        (table, f"{table}_uid"),
+        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL AND (? OR name != ?)",
+        (table, uid_too, f"{table}_uid"),
     ).fetchall()
     for name, _ in indexes:
         conn.execute(f'DROP INDEX "{name}"')
     return indexes
 
 
+def _insert_many(conn, table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
+    """INSERT ``rows`` into ``table``, many rows a statement (cheaper than executemany's one)."""
+    import itertools
+
+    per = max(1, min(1000, conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // len(columns)))
+    one = "(" + ", ".join("?" * len(columns)) + ")"
+    full = f"INSERT INTO {table} ({', '.join(columns)}) VALUES " + ", ".join([one] * per)
+    whole = len(rows) - len(rows) % per
+    for i in range(0, whole, per):
+        conn.execute(full, list(itertools.chain.from_iterable(rows[i: i + per])))
+    if whole < len(rows):
+        rest = rows[whole:]
+        conn.execute(f"INSERT INTO {table} ({', '.join(columns)}) VALUES " + ", ".join([one] * len(rest)),
+                     list(itertools.chain.from_iterable(rest)))
+
+
+def _merge_reviews(conn, rows: list[tuple]) -> None:
+    """Insert review rows (see _COLUMNS; an undo's undoes as the target's uid) so that ids
+    keep the order of uids, as :func:`_merge_table` does, in bulk: the rows are put in uid
+    order by a temporary table keyed on uid, the table's rows after the first new uid
+    join them there, and all are written after the table's last id in one statement."""
+    columns = _COLUMNS["reviews"]
+    names = ", ".join(columns)
+    first = min(r[0] for r in rows)
+    base, newest = conn.execute("SELECT COALESCE(MAX(id), 0), MAX(uid) FROM reviews").fetchone()
+    cut = None if newest is None or first > newest else conn.execute("SELECT MIN(id) FROM reviews WHERE uid > ?", (first,)).fetchone()[0]
+    moved = 0 if cut is None else conn.execute("SELECT COUNT(*) FROM reviews WHERE id >= ?", (cut,)).fetchone()[0]
+    conn.execute("DROP TABLE IF EXISTS temp._incoming")
+    conn.execute(f"CREATE TEMP TABLE _incoming ({names}, PRIMARY KEY (uid)) WITHOUT ROWID")
+    _insert_many(conn, "temp._incoming", columns, rows)
+    if moved:
+        taken = ", ".join("(SELECT t.uid FROM reviews t WHERE t.id = x.undoes)" if c == "undoes" else f"x.{c}" for c in columns)
+        conn.execute(f"INSERT INTO _incoming ({names}) SELECT {taken} FROM reviews x WHERE x.id >= ?", (cut,))
+    aside = _set_indexes_aside(conn, "reviews", len(rows) + moved, uid_too=True)
+    plain = ", ".join("NULL" if c == "undoes" else c for c in columns)
+    if aside:
+        # Every row was checked (a new one by parse_event, a moved one when first written):
+        # the table's CHECKs, evaluated row by row, would double the cost of the insert.
+        bad = conn.execute(
+            "SELECT uid FROM _incoming WHERE grade NOT IN ('pass', 'fail', 'easy', 'undo') OR effect NOT IN (0, 1, 2) LIMIT 1"
+        ).fetchone()
+        if bad is not None:
+            raise sqlite3.IntegrityError(f"CHECK constraint failed: reviews (the row of {bad[0]})")
+        conn.execute("PRAGMA ignore_check_constraints = ON")
+        try:
+            # New ids after the last one (the moved rows' old copies are still there).
+            conn.execute(f"INSERT INTO reviews ({names}) SELECT {plain} FROM _incoming ORDER BY uid")
+        finally:
+            conn.execute("PRAGMA ignore_check_constraints = OFF")
+        if moved:
+            conn.execute("DELETE FROM reviews WHERE id BETWEEN ? AND ?", (cut, base))
+        for _, sql in aside:
+            conn.execute(sql)
+    elif moved:  # a few rows, the indexes (the id one too) kept up to date
+        conn.execute("DELETE FROM reviews WHERE id >= ?", (cut,))
+        conn.execute(f"INSERT INTO reviews (id, {names}) SELECT ? + row_number() OVER (ORDER BY uid), {plain} FROM _incoming", (base,))
+    else:
+        conn.execute(f"INSERT INTO reviews ({names}) SELECT {plain} FROM _incoming ORDER BY uid")
+    # Point each undo at its review's id, now that every row has one.
+    conn.execute(
+        "UPDATE reviews SET undoes = (SELECT t.id FROM _incoming m JOIN reviews t ON t.uid = m.undoes WHERE m.uid = reviews.uid)"
+        " WHERE id > ? AND grade = 'undo'",
+        (base,),
+    )
+    conn.execute("DROP TABLE temp._incoming")
+
+
 def _merge_table(store: Store, table: str, rows: list[tuple]) -> None:
-    """Insert ``rows`` (uid first; a review's undoes as the target's uid) so that ids keep
-    the order of uids: the table's rows after the first new uid move, with the new ones,
-    after the table's last id. The moving is done inside SQLite, through a temporary table."""
+    """Insert ``rows`` (uid first) so that ids keep the order of uids: the table's rows
+    after the first new uid move, with the new ones, after the table's last id. The moving
+    is done inside SQLite, through a temporary table."""
     conn = store.conn
     columns = _COLUMNS[table]
     names = ", ".join(columns)
@@ -715,42 +1031,24 @@ def _merge_table(store: Store, table: str, rows: list[tuple]) -> None:
     base, newest = conn.execute(f"SELECT COALESCE(MAX(id), 0), MAX(uid) FROM {table}").fetchone()
     if newest is None or first > newest:  # all newer than what is here: appended as they are
         rows.sort(key=lambda r: r[0])
-        ids = {r[0]: base + n for n, r in enumerate(rows, 1)}
-        if table == "reviews":
-            undoes = columns.index("undoes")
-            rows = [
-                (*r[:undoes], ids.get(r[undoes]) or conn.execute("SELECT id FROM reviews WHERE uid = ?", (r[undoes],)).fetchone()[0])
-                if r[undoes] is not None else r
-                for r in rows
-            ]
         aside = _set_indexes_aside(conn, table, len(rows))
         marks = ", ".join("?" * (len(columns) + 1))
-        conn.executemany(f"INSERT INTO {table} (id, {names}) VALUES ({marks})", ((ids[r[0]], *r) for r in rows))
+        conn.executemany(f"INSERT INTO {table} (id, {names}) VALUES ({marks})", ((base + n, *r) for n, r in enumerate(rows, 1)))
         for _, sql in aside:
             conn.execute(sql)
         return
     conn.execute("DROP TABLE IF EXISTS temp._merging")
     conn.execute(f"CREATE TEMP TABLE _merging AS SELECT {names} FROM {table} WHERE 0")
     conn.executemany(f"INSERT INTO _merging ({names}) VALUES ({', '.join('?' * len(columns))})", rows)
-    moved = ", ".join(
-        "(SELECT t.uid FROM reviews t WHERE t.id = x.undoes)" if c == "undoes" else f"x.{c}" for c in columns
-    )
-    conn.execute(f"INSERT INTO _merging ({names}) SELECT {moved} FROM {table} x WHERE x.uid > ?", (first,))
+    conn.execute(f"INSERT INTO _merging ({names}) SELECT {names} FROM {table} x WHERE x.uid > ?", (first,))
     conn.execute(f"DELETE FROM {table} WHERE uid > ?", (first,))
     aside = _set_indexes_aside(conn, table, conn.execute("SELECT COUNT(*) FROM _merging").fetchone()[0])
     # Sorted once into a table whose row ids are the new order, then copied in that order.
     conn.execute("DROP TABLE IF EXISTS temp._sorted")
     conn.execute(f"CREATE TEMP TABLE _sorted AS SELECT {names} FROM _merging ORDER BY uid")
-    plain = ", ".join("NULL" if c == "undoes" else c for c in columns)
-    conn.execute(f"INSERT INTO {table} (id, {names}) SELECT ? + rowid, {plain} FROM _sorted ORDER BY rowid", (base,))
+    conn.execute(f"INSERT INTO {table} (id, {names}) SELECT ? + rowid, {names} FROM _sorted ORDER BY rowid", (base,))
     for _, sql in aside:
         conn.execute(sql)
-    if table == "reviews":  # point each undo at its review's id, now that every row has one
-        conn.execute(
-            "UPDATE reviews SET undoes = (SELECT t.id FROM _merging m JOIN reviews t ON t.uid = m.undoes WHERE m.uid = reviews.uid)"
-            " WHERE id > ? AND grade = 'undo'",
-            (base,),
-        )
     conn.execute("DROP TABLE temp._merging")
     conn.execute("DROP TABLE temp._sorted")
 
@@ -769,25 +1067,58 @@ class _DryRun(Exception):
     pass
 
 
+def _repeats(batches: list[tuple[Events, str | None]]) -> set[tuple[int, int]]:
+    """(batch, line) of each event whose id came earlier in the batches, with the same
+    contents (a different one is refused with both places)."""
+    uids = [r[1] for events, _ in batches for r in events.reviews] + [e.uid for events, _ in batches for _, e in events.others]
+    if len(set(uids)) == len(uids):
+        return set()
+    first: dict[str, Event] = {}
+    repeats = set()
+    for b, (events, _) in enumerate(batches):
+        for n, e in events.numbered():
+            prior = first.get(e.uid)
+            if prior is None:
+                first[e.uid] = e
+            elif prior[:5] != e[:5]:
+                raise _fail(e.where, "id", f"{e.uid} is also the id of a different event ({prior.where})")
+            else:
+                repeats.add((b, n))
+    return repeats
+
+
 def merge(
-    store: Store, batches: Iterable[tuple[list[Event], str | None]], *, dry_run: bool = False, record=None
+    store: Store, batches: Iterable[tuple[Sequence[Event], str | None]], *, dry_run: bool = False, record=None
 ) -> MergeResult:
     """Merge batches of events, each with the origin to record (None: made here, or
     imported; a machine id: merged from that machine's sync file), in one transaction.
     Events the database holds are skipped; a bad undo raises a LogError and nothing is
     written. ``dry_run``: count what would be added, write nothing. ``record(conn)``, when
     given, writes its own bookkeeping inside the same transaction."""
-    tagged: dict[str, tuple[Event, str | None, int]] = {}
-    by_batch: list[Counter] = []
-    for n, (batch, origin) in enumerate(batches):
-        by_batch.append(Counter())
-        for e in batch:
-            prior = tagged.get(e.uid)
-            if prior is None:
-                tagged[e.uid] = (e, origin, n)
-            elif prior[0][:5] != e[:5]:
-                raise _fail(e.where, "id", f"{e.uid} is also the id of a different event ({prior[0].where})")
-    added: Counter = Counter()
+    batches = [(events if isinstance(events, Events) else Events.of(events), origin) for events, origin in batches]
+    repeats = _repeats(batches)
+    # Reviews and undos as rows (with their batch), the other events as they are.
+    reviews: list[tuple] = []
+    batch_of: list[int] = []
+    undos: list[tuple[int, int, Event]] = []  # (batch, line, undo)
+    others: list[tuple[Event, str | None, int]] = []
+    for b, (events, origin) in enumerate(batches):
+        start = len(reviews)
+        reviews.extend(
+            (uid, origin, item, at, day, grade, mode, EFFECTS[counts], answer, seconds, None, None)
+            for n, uid, at, day, item, grade, mode, counts, answer, seconds in events.reviews
+            if not repeats or (b, n) not in repeats
+        )
+        for n, e in events.others:
+            if repeats and (b, n) in repeats:
+                continue
+            if e.kind in ("review", "undo"):
+                reviews.append(_row(e, origin))
+                if e.kind == "undo":
+                    undos.append((b, n, e))
+            else:
+                others.append((e, origin, b))
+        batch_of.extend([b] * (len(reviews) - start))
     result = None
     conn = store.conn
     # Renumbering rows rewrites every index of the table: give SQLite room for them
@@ -797,24 +1128,43 @@ def merge(
     conn.execute("PRAGMA temp_store = MEMORY")  # the rows being renumbered, and their sort
     try:
         with store._errors(), store._transaction():
-            by_table: dict[str, list[str]] = {}
-            for uid, (e, _, _) in tagged.items():
-                by_table.setdefault(TABLE_OF[e.kind], []).append(uid)
-            new: dict[str, Event] = {}
-            for table, uids in by_table.items():
-                for uid in _absent(conn, table, uids):
-                    new[uid] = tagged[uid][0]
-            _check_undos(conn, new)
-            rows: dict[str, list[tuple]] = {}
-            for uid, e in new.items():
-                rows.setdefault(TABLE_OF[e.kind], []).append(_row(store, e, tagged[uid][1]))
-                added[e.kind] += 1
-                by_batch[tagged[uid][2]][e.kind] += 1
-            for table, table_rows in rows.items():
-                _merge_table(store, table, table_rows)
+            if reviews:
+                absent = _absent(conn, "reviews", [r[0] for r in reviews])
+                if len(absent) < len(reviews):
+                    kept = [i for i, r in enumerate(reviews) if r[0] in absent]
+                    reviews = [reviews[i] for i in kept]
+                    batch_of = [batch_of[i] for i in kept]
+                    undos = [u for u in undos if u[2].uid in absent]
+            by_table: dict[str, list[tuple[Event, str | None, int]]] = {}
+            for tagged in others:
+                by_table.setdefault(TABLE_OF[tagged[0].kind], []).append(tagged)
+            for table, tagged in by_table.items():
+                absent = _absent(conn, table, [e.uid for e, _, _ in tagged])
+                by_table[table] = [t for t in tagged if t[0].uid in absent]
+            if undos:
+                arriving = {r[0]: ("undo" if r[5] == "undo" else "review", r[2]) for r in reviews}
+                arriving.update((e.uid, (e.kind, e.values.get("item"))) for tagged in by_table.values() for e, _, _ in tagged)
+                _check_undos(conn, [e for _, _, e in sorted(undos, key=lambda u: u[:2])], arriving.get)
+            added: Counter = Counter()
+            by_batch = [Counter() for _ in batches]
+            if reviews:
+                ids = _item_ids(conn, list(dict.fromkeys(r[2] for r in reviews)))
+                rows = [(u, o, ids[i], *rest) for u, o, i, *rest in reviews]
+                _merge_reviews(conn, rows)
+                for (b, grade), count in Counter(zip(batch_of, (r[5] for r in reviews))).items():
+                    kind = "undo" if grade == "undo" else "review"
+                    by_batch[b][kind] += count
+                    added[kind] += count
+            for table, tagged in by_table.items():
+                if tagged:
+                    _merge_table(store, table, [_row(e, origin) for e, origin, _ in tagged])
+                for e, _, b in tagged:
+                    by_batch[b][e.kind] += 1
+                    added[e.kind] += 1
             if record is not None:
                 record(conn)
-            result = MergeResult(added, len(tagged) - len(new), by_batch)
+            total = sum(len(events) for events, _ in batches) - len(repeats)
+            result = MergeResult(added, total - sum(added.values()), by_batch)
             if dry_run:
                 raise _DryRun
     except _DryRun:
@@ -822,6 +1172,21 @@ def merge(
     finally:
         conn.execute(f"PRAGMA cache_size = {cache}")
     return result  # type: ignore[return-value]
+
+
+def _item_ids(conn, keys: list[str]) -> dict[str, int]:
+    """The ids of the items ``keys`` ('deck/card'), those not yet known added in order."""
+    ids: dict[str, int] = {}
+    for i in range(0, len(keys), 500):
+        chunk = keys[i: i + 500]
+        ids.update(conn.execute(f"SELECT key, id FROM items WHERE key IN ({', '.join('?' * len(chunk))})", chunk))
+    new = [k for k in keys if k not in ids]
+    if new:
+        conn.executemany("INSERT INTO items (key) VALUES (?)", [(k,) for k in new])
+        for i in range(0, len(new), 500):
+            chunk = new[i: i + 500]
+            ids.update(conn.execute(f"SELECT key, id FROM items WHERE key IN ({', '.join('?' * len(chunk))})", chunk))
+    return ids
 
 
 def describe(added: Counter) -> str:

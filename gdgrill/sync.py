@@ -31,7 +31,7 @@ from typing import Iterator, NamedTuple
 
 from gdgrill.errors import UserError
 from gdgrill.eventlog import (
-    LogError, closing_line, count_events, events, header, held_ids, merge, parse_jsonl, write_atomically, write_jsonl,
+    LogError, closing_line, count_events, export_jsonl, header, held_ids, merge, parse_jsonl, write_atomically,
 )
 from gdgrill.paths import machine_id_path, sync_lock_path
 from gdgrill.store import Store
@@ -202,7 +202,7 @@ def sync(store: Store, home: Path, folder: Path, exported_at: str) -> SyncResult
         rewrote = own != own_held
         if rewrote:
             def write(fh):
-                return write_jsonl(fh, events(store, machine=me), header(me, exported_at))
+                return export_jsonl(fh, store, header(me, exported_at), machine=me)
 
             try:
                 written = write_atomically(folder / own_name, write)

@@ -980,43 +980,40 @@ def _merge_reviews(conn, rows: list[tuple]) -> None:
     base, newest = conn.execute("SELECT COALESCE(MAX(id), 0), MAX(uid) FROM reviews").fetchone()
     cut = None if newest is None or first > newest else conn.execute("SELECT MIN(id) FROM reviews WHERE uid > ?", (first,)).fetchone()[0]
     moved = 0 if cut is None else conn.execute("SELECT COUNT(*) FROM reviews WHERE id >= ?", (cut,)).fetchone()[0]
+    undos = any(r[-1] is not None for r in rows) or (moved and conn.execute(
+        "SELECT 1 FROM reviews WHERE undoes IS NOT NULL AND id >= ? LIMIT 1", (cut,)).fetchone() is not None)
     conn.execute("DROP TABLE IF EXISTS temp._incoming")
     conn.execute(f"CREATE TEMP TABLE _incoming ({names}, PRIMARY KEY (uid)) WITHOUT ROWID")
     _insert_many(conn, "temp._incoming", columns, rows)
     if moved:
         taken = ", ".join("(SELECT t.uid FROM reviews t WHERE t.id = x.undoes)" if c == "undoes" else f"x.{c}" for c in columns)
         conn.execute(f"INSERT INTO _incoming ({names}) SELECT {taken} FROM reviews x WHERE x.id >= ?", (cut,))
-    aside = _set_indexes_aside(conn, "reviews", len(rows) + moved, uid_too=True)
+    # Appended rows keep the indexes up to date for less than their rebuilding costs,
+    # unless they outnumber the table's several times; moved rows do not.
+    aside = _set_indexes_aside(conn, "reviews", len(rows) + moved, uid_too=True) if moved or len(rows) > 4 * base else []
     plain = ", ".join("NULL" if c == "undoes" else c for c in columns)
-    if aside:
-        # Every row was checked (a new one by parse_event, a moved one when first written):
-        # the table's CHECKs, evaluated row by row, would double the cost of the insert.
-        bad = conn.execute(
-            "SELECT uid FROM _incoming WHERE grade NOT IN ('pass', 'fail', 'easy', 'undo') OR effect NOT IN (0, 1, 2) LIMIT 1"
-        ).fetchone()
-        if bad is not None:
-            raise sqlite3.IntegrityError(f"CHECK constraint failed: reviews (the row of {bad[0]})")
-        conn.execute("PRAGMA ignore_check_constraints = ON")
-        try:
-            # New ids after the last one (the moved rows' old copies are still there).
+    # Every row was checked (a new one by the log's checks, a moved one when first
+    # written), and the table's CHECKs, evaluated row by row, would double the cost.
+    conn.execute("PRAGMA ignore_check_constraints = ON")
+    try:
+        if aside or not moved:
+            # New ids after the last one (the moved rows' old copies still hold theirs).
             conn.execute(f"INSERT INTO reviews ({names}) SELECT {plain} FROM _incoming ORDER BY uid")
-        finally:
-            conn.execute("PRAGMA ignore_check_constraints = OFF")
-        if moved:
-            conn.execute("DELETE FROM reviews WHERE id BETWEEN ? AND ?", (cut, base))
-        for _, sql in aside:
-            conn.execute(sql)
-    elif moved:  # a few rows, the indexes (the id one too) kept up to date
-        conn.execute("DELETE FROM reviews WHERE id >= ?", (cut,))
-        conn.execute(f"INSERT INTO reviews (id, {names}) SELECT ? + row_number() OVER (ORDER BY uid), {plain} FROM _incoming", (base,))
-    else:
-        conn.execute(f"INSERT INTO reviews ({names}) SELECT {plain} FROM _incoming ORDER BY uid")
-    # Point each undo at its review's id, now that every row has one.
-    conn.execute(
-        "UPDATE reviews SET undoes = (SELECT t.id FROM _incoming m JOIN reviews t ON t.uid = m.undoes WHERE m.uid = reviews.uid)"
-        " WHERE id > ? AND grade = 'undo'",
-        (base,),
-    )
+            if moved:
+                conn.execute("DELETE FROM reviews WHERE id BETWEEN ? AND ?", (cut, base))
+        else:  # a few rows moved: the id index forbids two copies of one
+            conn.execute("DELETE FROM reviews WHERE id >= ?", (cut,))
+            conn.execute(f"INSERT INTO reviews (id, {names}) SELECT ? + row_number() OVER (ORDER BY uid), {plain} FROM _incoming", (base,))
+    finally:
+        conn.execute("PRAGMA ignore_check_constraints = OFF")
+    for _, sql in aside:
+        conn.execute(sql)
+    if undos:  # point each undo at its review's id, now that every row has one
+        conn.execute(
+            "UPDATE reviews SET undoes = (SELECT t.id FROM _incoming m JOIN reviews t ON t.uid = m.undoes WHERE m.uid = reviews.uid)"
+            " WHERE id > ? AND grade = 'undo'",
+            (base,),
+        )
     conn.execute("DROP TABLE temp._incoming")
 
 
@@ -1096,29 +1093,7 @@ def merge(
     written. ``dry_run``: count what would be added, write nothing. ``record(conn)``, when
     given, writes its own bookkeeping inside the same transaction."""
     batches = [(events if isinstance(events, Events) else Events.of(events), origin) for events, origin in batches]
-    repeats = _repeats(batches)
-    # Reviews and undos as rows (with their batch), the other events as they are.
-    reviews: list[tuple] = []
-    batch_of: list[int] = []
-    undos: list[tuple[int, int, Event]] = []  # (batch, line, undo)
-    others: list[tuple[Event, str | None, int]] = []
-    for b, (events, origin) in enumerate(batches):
-        start = len(reviews)
-        reviews.extend(
-            (uid, origin, item, at, day, grade, mode, EFFECTS[counts], answer, seconds, None, None)
-            for n, uid, at, day, item, grade, mode, counts, answer, seconds in events.reviews
-            if not repeats or (b, n) not in repeats
-        )
-        for n, e in events.others:
-            if repeats and (b, n) in repeats:
-                continue
-            if e.kind in ("review", "undo"):
-                reviews.append(_row(e, origin))
-                if e.kind == "undo":
-                    undos.append((b, n, e))
-            else:
-                others.append((e, origin, b))
-        batch_of.extend([b] * (len(reviews) - start))
+    repeats = _repeats(batches)  # (batch, line) of the events to leave out
     result = None
     conn = store.conn
     # Renumbering rows rewrites every index of the table: give SQLite room for them
@@ -1128,43 +1103,61 @@ def merge(
     conn.execute("PRAGMA temp_store = MEMORY")  # the rows being renumbered, and their sort
     try:
         with store._errors(), store._transaction():
-            if reviews:
-                absent = _absent(conn, "reviews", [r[0] for r in reviews])
-                if len(absent) < len(reviews):
-                    kept = [i for i, r in enumerate(reviews) if r[0] in absent]
-                    reviews = [reviews[i] for i in kept]
-                    batch_of = [batch_of[i] for i in kept]
-                    undos = [u for u in undos if u[2].uid in absent]
-            by_table: dict[str, list[tuple[Event, str | None, int]]] = {}
-            for tagged in others:
-                by_table.setdefault(TABLE_OF[tagged[0].kind], []).append(tagged)
-            for table, tagged in by_table.items():
-                absent = _absent(conn, table, [e.uid for e, _, _ in tagged])
-                by_table[table] = [t for t in tagged if t[0].uid in absent]
-            if undos:
-                arriving = {r[0]: ("undo" if r[5] == "undo" else "review", r[2]) for r in reviews}
-                arriving.update((e.uid, (e.kind, e.values.get("item"))) for tagged in by_table.values() for e, _, _ in tagged)
-                _check_undos(conn, [e for _, _, e in sorted(undos, key=lambda u: u[:2])], arriving.get)
             added: Counter = Counter()
             by_batch = [Counter() for _ in batches]
-            if reviews:
-                ids = _item_ids(conn, list(dict.fromkeys(r[2] for r in reviews)))
-                rows = [(u, o, ids[i], *rest) for u, o, i, *rest in reviews]
+            # Reviews and undos: most of a log, and read in bulk (see Events).
+            slow_reviews = [[(n, e) for n, e in events.others if e.kind in ("review", "undo") and (b, n) not in repeats]
+                            for b, (events, _) in enumerate(batches)]
+            uids = [r[1] for events, _ in batches for r in events.reviews]
+            uids += [e.uid for slow in slow_reviews for _, e in slow]
+            absent = _absent(conn, "reviews", uids) if uids else set()
+            every = len(absent) == len(uids) and not repeats  # no row to leave out
+            new_reviews = [
+                [r for r in events.reviews if every or (r[1] in absent and (b, r[0]) not in repeats)]
+                for b, (events, _) in enumerate(batches)
+            ]
+            slow_reviews = [[(n, e) for n, e in slow if e.uid in absent] for slow in slow_reviews]
+            # The other events, by table.
+            by_table: dict[str, list[tuple[Event, str | None, int]]] = {}
+            for b, (events, origin) in enumerate(batches):
+                for n, e in events.others:
+                    if e.kind not in ("review", "undo") and (b, n) not in repeats:
+                        by_table.setdefault(TABLE_OF[e.kind], []).append((e, origin, b))
+            for table, tagged in by_table.items():
+                held = _absent(conn, table, [e.uid for e, _, _ in tagged])
+                by_table[table] = [t for t in tagged if t[0].uid in held]
+            undos = [e for slow in slow_reviews for _, e in sorted(slow, key=lambda ne: ne[0]) if e.kind == "undo"]
+            if undos:
+                arriving = {r[1]: ("review", r[4]) for fast in new_reviews for r in fast}
+                arriving.update((e.uid, (e.kind, e.values["item"])) for slow in slow_reviews for _, e in slow)
+                arriving.update((e.uid, (e.kind, e.values.get("item"))) for tagged in by_table.values() for e, _, _ in tagged)
+                _check_undos(conn, undos, arriving.get)
+            keys = dict.fromkeys(r[4] for fast in new_reviews for r in fast)
+            keys.update((e.values["item"], None) for slow in slow_reviews for _, e in slow)
+            if keys:
+                ids = _item_ids(conn, list(keys))
+                rows = []
+                for b, (fast, slow) in enumerate(zip(new_reviews, slow_reviews)):
+                    origin = batches[b][1]
+                    rows += [(uid, origin, ids[item], at, day, grade, mode, EFFECTS[counts], answer, seconds, None, None)
+                             for _, uid, at, day, item, grade, mode, counts, answer, seconds in fast]
+                    for _, e in slow:
+                        row = _row(e, origin)
+                        rows.append((*row[:2], ids[row[2]], *row[3:]))
+                    by_batch[b]["review"] += len(fast)
+                    by_batch[b].update(e.kind for _, e in slow)
                 _merge_reviews(conn, rows)
-                for (b, grade), count in Counter(zip(batch_of, (r[5] for r in reviews))).items():
-                    kind = "undo" if grade == "undo" else "review"
-                    by_batch[b][kind] += count
-                    added[kind] += count
             for table, tagged in by_table.items():
                 if tagged:
                     _merge_table(store, table, [_row(e, origin) for e, origin, _ in tagged])
                 for e, _, b in tagged:
                     by_batch[b][e.kind] += 1
-                    added[e.kind] += 1
+            for counts in by_batch:
+                added.update(counts)
             if record is not None:
                 record(conn)
             total = sum(len(events) for events, _ in batches) - len(repeats)
-            result = MergeResult(added, total - sum(added.values()), by_batch)
+            result = MergeResult(+added, total - sum(added.values()), [+c for c in by_batch])
             if dry_run:
                 raise _DryRun
     except _DryRun:

@@ -679,7 +679,10 @@ class ParsedLog(NamedTuple):
 
 def closing_line(data: bytes) -> dict[str, Any] | None:
     """A log's trailer (events, sha256) read off its last line alone, or None."""
-    last = data.rstrip().rsplit(b"\n", 1)[-1]
+    end = len(data)
+    while end and data[end - 1] in b" \t\n\r\x0b\x0c":  # data.rstrip(), without copying the file
+        end -= 1
+    last = data[data.rfind(b"\n", 0, end) + 1: end]
     if not last.lstrip().startswith(b'{"end"'):
         return None
     try:
@@ -969,28 +972,89 @@ def _insert_many(conn, table: str, columns: tuple[str, ...], rows: list[tuple]) 
                      list(itertools.chain.from_iterable(rest)))
 
 
-def _merge_reviews(conn, rows: list[tuple]) -> None:
-    """Insert review rows (see _COLUMNS; an undo's undoes as the target's uid) so that ids
-    keep the order of uids, as :func:`_merge_table` does, in bulk: the rows are put in uid
-    order by a temporary table keyed on uid, the table's rows after the first new uid
-    join them there, and all are written after the table's last id in one statement."""
+# The columns of the reviews on their way in: the table's (see _COLUMNS), then the item's
+# key while it has no id yet, and the batch each came in.
+_STAGED = _COLUMNS["reviews"] + ("item", "batch")
+
+
+class _Staged(NamedTuple):
+    rows: int  # new reviews and undos in temp._incoming
+    by_batch: list[Counter]  # of them, by kind
+    undos: list[Event]  # the new undos, in file order (to check)
+
+
+def _stage_reviews(conn, batches: list[tuple["Events", str | None]], repeats: set[tuple[int, int]]) -> _Staged:
+    """Put the reviews and undos of ``batches`` that the database does not hold, and that
+    do not repeat an earlier one, into temp._incoming, each with its item's id (new items
+    are added)."""
+    slow = [[(n, e) for n, e in events.others if e.kind in ("review", "undo") and (b, n) not in repeats]
+            for b, (events, _) in enumerate(batches)]
+    fast = [events.reviews for events, _ in batches]
+    uids = [r[1] for rows in fast for r in rows] + [e.uid for events in slow for _, e in events]
+    sample = uids[:: max(1, len(uids) // 64)]
+    if sample and conn.execute(
+        f"SELECT 1 FROM reviews WHERE uid IN ({', '.join('?' * len(sample))}) LIMIT 1", sample
+    ).fetchone() is not None:
+        # Some are held here (a file merged before): those are left out now, and the rest
+        # is not looked up again once staged.
+        new = _absent(conn, "reviews", uids)
+        fast = [[r for r in rows if r[1] in new] for rows in fast]
+        slow = [[(n, e) for n, e in events if e.uid in new] for events in slow]
+    else:
+        new = None
+    keys = list(dict.fromkeys([r[4] for rows in fast for r in rows] + [e.values["item"] for events in slow for _, e in events]))
+    ids = _item_ids(conn, keys)
+    conn.execute("DROP TABLE IF EXISTS temp._incoming")
+    conn.execute(f"CREATE TEMP TABLE _incoming ({', '.join(_STAGED)}, PRIMARY KEY (uid)) WITHOUT ROWID")
+    rows: list[tuple] = []
+    by_batch = [Counter() for _ in batches]
+    for b, (_, origin) in enumerate(batches):
+        start = len(rows)
+        rows += [
+            (uid, origin, ids.get(item), at, day, grade, mode, EFFECTS[counts], answer, seconds, None, None,
+             None if item in ids else item, b)
+            for n, uid, at, day, item, grade, mode, counts, answer, seconds in fast[b]
+            if not repeats or (b, n) not in repeats
+        ]
+        by_batch[b]["review"] = len(rows) - start
+        for _, e in slow[b]:
+            uid, origin, item, *rest = _row(e, origin)
+            rows.append((uid, origin, ids.get(item), *rest, None if item in ids else item, b))
+            by_batch[b][e.kind] += 1
+    _insert_many(conn, "temp._incoming", _STAGED, rows)
+    held = [] if new is not None else conn.execute(
+        "SELECT m.uid, m.batch, m.grade FROM _incoming m JOIN reviews r ON r.uid = m.uid").fetchall()
+    if held:
+        conn.execute("DELETE FROM _incoming WHERE uid IN (SELECT m.uid FROM _incoming m JOIN reviews r ON r.uid = m.uid)")
+        for _, b, grade in held:
+            by_batch[b]["undo" if grade == "undo" else "review"] -= 1
+    if len(ids) < len(keys):  # items first seen here (of the new rows only)
+        conn.execute("INSERT INTO items (key) SELECT DISTINCT item FROM _incoming WHERE item IS NOT NULL ORDER BY item")
+        conn.execute("UPDATE _incoming SET item_id = (SELECT id FROM items WHERE key = item), item = NULL WHERE item IS NOT NULL")
+    gone = {uid for uid, _, _ in held}
+    undos = [e for events in slow for _, e in events if e.kind == "undo" and e.uid not in gone]
+    return _Staged(len(rows) - len(held), by_batch, undos)
+
+
+def _merge_reviews(conn, staged: int, undos: bool) -> None:
+    """Insert the ``staged`` rows of temp._incoming (an undo's undoes as the target's uid;
+    ``undos``: there are some) so that ids keep the order of uids, as :func:`_merge_table`
+    does, in bulk: the table's rows after the first new uid join them there (a table keyed
+    on uid, so read in uid order), and all are written after the table's last id in one
+    statement."""
     columns = _COLUMNS["reviews"]
     names = ", ".join(columns)
-    first = min(r[0] for r in rows)
+    (first,) = conn.execute("SELECT MIN(uid) FROM _incoming").fetchone()
     base, newest = conn.execute("SELECT COALESCE(MAX(id), 0), MAX(uid) FROM reviews").fetchone()
     cut = None if newest is None or first > newest else conn.execute("SELECT MIN(id) FROM reviews WHERE uid > ?", (first,)).fetchone()[0]
     moved = 0 if cut is None else conn.execute("SELECT COUNT(*) FROM reviews WHERE id >= ?", (cut,)).fetchone()[0]
-    undos = any(r[-1] is not None for r in rows) or (moved and conn.execute(
-        "SELECT 1 FROM reviews WHERE undoes IS NOT NULL AND id >= ? LIMIT 1", (cut,)).fetchone() is not None)
-    conn.execute("DROP TABLE IF EXISTS temp._incoming")
-    conn.execute(f"CREATE TEMP TABLE _incoming ({names}, PRIMARY KEY (uid)) WITHOUT ROWID")
-    _insert_many(conn, "temp._incoming", columns, rows)
     if moved:
+        undos = undos or conn.execute("SELECT 1 FROM reviews WHERE undoes IS NOT NULL AND id >= ? LIMIT 1", (cut,)).fetchone() is not None
         taken = ", ".join("(SELECT t.uid FROM reviews t WHERE t.id = x.undoes)" if c == "undoes" else f"x.{c}" for c in columns)
         conn.execute(f"INSERT INTO _incoming ({names}) SELECT {taken} FROM reviews x WHERE x.id >= ?", (cut,))
     # Appended rows keep the indexes up to date for less than their rebuilding costs,
     # unless they outnumber the table's several times; moved rows do not.
-    aside = _set_indexes_aside(conn, "reviews", len(rows) + moved, uid_too=True) if moved or len(rows) > 4 * base else []
+    aside = _set_indexes_aside(conn, "reviews", staged + moved, uid_too=True) if moved or staged > 4 * base else []
     plain = ", ".join("NULL" if c == "undoes" else c for c in columns)
     # Every row was checked (a new one by the log's checks, a moved one when first
     # written), and the table's CHECKs, evaluated row by row, would double the cost.
@@ -1014,7 +1078,6 @@ def _merge_reviews(conn, rows: list[tuple]) -> None:
             " WHERE id > ? AND grade = 'undo'",
             (base,),
         )
-    conn.execute("DROP TABLE temp._incoming")
 
 
 def _merge_table(store: Store, table: str, rows: list[tuple]) -> None:
@@ -1103,20 +1166,8 @@ def merge(
     conn.execute("PRAGMA temp_store = MEMORY")  # the rows being renumbered, and their sort
     try:
         with store._errors(), store._transaction():
-            added: Counter = Counter()
-            by_batch = [Counter() for _ in batches]
-            # Reviews and undos: most of a log, and read in bulk (see Events).
-            slow_reviews = [[(n, e) for n, e in events.others if e.kind in ("review", "undo") and (b, n) not in repeats]
-                            for b, (events, _) in enumerate(batches)]
-            uids = [r[1] for events, _ in batches for r in events.reviews]
-            uids += [e.uid for slow in slow_reviews for _, e in slow]
-            absent = _absent(conn, "reviews", uids) if uids else set()
-            every = len(absent) == len(uids) and not repeats  # no row to leave out
-            new_reviews = [
-                [r for r in events.reviews if every or (r[1] in absent and (b, r[0]) not in repeats)]
-                for b, (events, _) in enumerate(batches)
-            ]
-            slow_reviews = [[(n, e) for n, e in slow if e.uid in absent] for slow in slow_reviews]
+            staged = _stage_reviews(conn, batches, repeats)
+            by_batch = staged.by_batch
             # The other events, by table.
             by_table: dict[str, list[tuple[Event, str | None, int]]] = {}
             for b, (events, origin) in enumerate(batches):
@@ -1124,34 +1175,25 @@ def merge(
                     if e.kind not in ("review", "undo") and (b, n) not in repeats:
                         by_table.setdefault(TABLE_OF[e.kind], []).append((e, origin, b))
             for table, tagged in by_table.items():
-                held = _absent(conn, table, [e.uid for e, _, _ in tagged])
-                by_table[table] = [t for t in tagged if t[0].uid in held]
-            undos = [e for slow in slow_reviews for _, e in sorted(slow, key=lambda ne: ne[0]) if e.kind == "undo"]
-            if undos:
-                arriving = {r[1]: ("review", r[4]) for fast in new_reviews for r in fast}
-                arriving.update((e.uid, (e.kind, e.values["item"])) for slow in slow_reviews for _, e in slow)
-                arriving.update((e.uid, (e.kind, e.values.get("item"))) for tagged in by_table.values() for e, _, _ in tagged)
-                _check_undos(conn, undos, arriving.get)
-            keys = dict.fromkeys(r[4] for fast in new_reviews for r in fast)
-            keys.update((e.values["item"], None) for slow in slow_reviews for _, e in slow)
-            if keys:
-                ids = _item_ids(conn, list(keys))
-                rows = []
-                for b, (fast, slow) in enumerate(zip(new_reviews, slow_reviews)):
-                    origin = batches[b][1]
-                    rows += [(uid, origin, ids[item], at, day, grade, mode, EFFECTS[counts], answer, seconds, None, None)
-                             for _, uid, at, day, item, grade, mode, counts, answer, seconds in fast]
-                    for _, e in slow:
-                        row = _row(e, origin)
-                        rows.append((*row[:2], ids[row[2]], *row[3:]))
-                    by_batch[b]["review"] += len(fast)
-                    by_batch[b].update(e.kind for _, e in slow)
-                _merge_reviews(conn, rows)
+                new = _absent(conn, table, [e.uid for e, _, _ in tagged])
+                by_table[table] = [t for t in tagged if t[0].uid in new]
+            if staged.undos:
+                others = {e.uid: (e.kind, e.values.get("item")) for tagged in by_table.values() for e, _, _ in tagged}
+
+                def arriving(uid: str) -> tuple[str, str] | None:
+                    row = conn.execute("SELECT m.grade, i.key FROM _incoming m JOIN items i ON i.id = m.item_id WHERE m.uid = ?", (uid,)).fetchone()
+                    return others.get(uid) if row is None else ("undo" if row[0] == "undo" else "review", row[1])
+
+                _check_undos(conn, staged.undos, arriving)
+            if staged.rows:
+                _merge_reviews(conn, staged.rows, bool(staged.undos))
+            conn.execute("DROP TABLE temp._incoming")
             for table, tagged in by_table.items():
                 if tagged:
                     _merge_table(store, table, [_row(e, origin) for e, origin, _ in tagged])
                 for e, _, b in tagged:
                     by_batch[b][e.kind] += 1
+            added: Counter = Counter()
             for counts in by_batch:
                 added.update(counts)
             if record is not None:
@@ -1168,17 +1210,11 @@ def merge(
 
 
 def _item_ids(conn, keys: list[str]) -> dict[str, int]:
-    """The ids of the items ``keys`` ('deck/card'), those not yet known added in order."""
+    """The ids of those of the items ``keys`` ('deck/card') that the database knows."""
     ids: dict[str, int] = {}
     for i in range(0, len(keys), 500):
         chunk = keys[i: i + 500]
         ids.update(conn.execute(f"SELECT key, id FROM items WHERE key IN ({', '.join('?' * len(chunk))})", chunk))
-    new = [k for k in keys if k not in ids]
-    if new:
-        conn.executemany("INSERT INTO items (key) VALUES (?)", [(k,) for k in new])
-        for i in range(0, len(new), 500):
-            chunk = new[i: i + 500]
-            ids.update(conn.execute(f"SELECT key, id FROM items WHERE key IN ({', '.join('?' * len(chunk))})", chunk))
     return ids
 
 

@@ -24,6 +24,7 @@ import os
 import re
 import sqlite3
 from collections import Counter
+from operator import itemgetter
 from datetime import date, datetime
 from pathlib import Path
 from typing import IO, Any, Iterable, Iterator, NamedTuple, Sequence
@@ -576,50 +577,58 @@ def _valid_day(text: str) -> bool:
     return True
 
 
-def _fast_reviews(body: list[tuple[int, str]]) -> tuple[list[tuple], list[tuple[int, str]]]:
-    """The lines of ``body`` that hold a review as gdgrill writes it, read in bulk as
-    (line, id, at, day, item, grade, mode, counts, answer, seconds), and the other lines."""
-    fast: list[tuple] = []
-    slow: list[tuple[int, str]] = []
-    review = _REVIEW_LINE.fullmatch
-    for n, raw in body:
-        match = review(raw)
-        if match is None:
-            slow.append((n, raw))
-        else:
-            fast.append((n, *match.groups()))
-    if not fast:
-        return fast, slow
-    # What the pattern leaves to check, checked once per value: real dates, an item
-    # deck/card, no counted miss outside the ladder.
-    days = {r[3] for r in fast} | {r[4] for r in fast}
+def _fast_reviews(numbers: Sequence[int], raws: list[str]) -> tuple[list[int], list[tuple], list[int], list[str]]:
+    """The lines (numbers, texts) that hold a review as gdgrill writes it, as their line
+    numbers and the pattern's groups (id, at, at's day, day, item, grade, mode, counts,
+    answer and seconds as JSON), and the other lines' numbers and texts."""
+    matches = list(map(_REVIEW_LINE.fullmatch, raws))
+    if None in matches:
+        slow = [i for i, m in enumerate(matches) if m is None]
+        slow_numbers, slow_raws = [numbers[i] for i in slow], [raws[i] for i in slow]
+        fast = [i for i, m in enumerate(matches) if m is not None]
+        fast_numbers, matches = [numbers[i] for i in fast], [matches[i] for i in fast]
+    else:
+        slow_numbers, slow_raws, fast_numbers = [], [], list(numbers)
+    groups = list(map(re.Match.groups, matches))
+    if not groups:
+        return fast_numbers, groups, slow_numbers, slow_raws
+    # What the pattern leaves to check, once per value: real dates, an item deck/card,
+    # no counted miss outside the ladder.
+    days = set(map(itemgetter(2), groups)) | set(map(itemgetter(3), groups))
     bad_days = {d for d in days if not _valid_day(d)}
-    bad_items = {i for i in {r[5] for r in fast} if "/" not in i.strip("/")}
-    if bad_days or bad_items or any(r[6] == "fail" and r[8] == "stats" for r in fast):
+    bad_items = {i for i in set(map(itemgetter(4), groups)) if "/" not in i.strip("/")}
+    if bad_days or bad_items or ("fail", "stats") in set(zip(map(itemgetter(5), groups), map(itemgetter(7), groups))):
+        text_of = dict(zip(numbers, raws))
         keep = []
-        text_of = dict(body)
-        for r in fast:
-            if r[3] in bad_days or r[4] in bad_days or r[5] in bad_items or (r[6] == "fail" and r[8] == "stats"):
-                slow.append((r[0], text_of[r[0]]))
+        for n, g in zip(fast_numbers, groups):
+            if g[2] in bad_days or g[3] in bad_days or g[4] in bad_items or (g[5], g[7]) == ("fail", "stats"):
+                slow_numbers.append(n)
+                slow_raws.append(text_of[n])
             else:
-                keep.append(r)
-        fast = keep
-        slow.sort()
-    return [
-        (n, uid, at, day, item, grade, mode, counts, None if answer == "null" else answer[1:-1],
-         None if seconds == "null" else int(seconds) if seconds.isdigit() else float(seconds))
-        for n, uid, at, _, day, item, grade, mode, counts, answer, seconds in fast
-    ], slow
+                keep.append((n, g))
+        fast_numbers, groups = [n for n, _ in keep], [g for _, g in keep]
+        order = sorted(range(len(slow_numbers)), key=slow_numbers.__getitem__)
+        slow_numbers, slow_raws = [slow_numbers[i] for i in order], [slow_raws[i] for i in order]
+    return fast_numbers, groups, slow_numbers, slow_raws
+
+
+def _answer(token: str) -> str | None:
+    return None if token == "null" else token[1:-1]
+
+
+def _seconds(token: str) -> int | float | None:
+    return None if token == "null" else int(token) if token.isdigit() else float(token)
 
 
 class Events(Sequence):
-    """The checked events of one log file, in its order: most of its reviews as the tuples
-    of :func:`_fast_reviews` (merged without ever becoming an :class:`Event`), the other
-    events as (line, Event)."""
+    """The checked events of one log file, in its order: most of its reviews as the groups
+    of :func:`_fast_reviews` (merged without ever becoming an :class:`Event`), with their
+    line numbers, the other events as (line, Event)."""
 
-    def __init__(self, name: str, reviews: list[tuple], others: list[tuple[int, Event]]):
+    def __init__(self, name: str, reviews: list[tuple], lines: list[int], others: list[tuple[int, Event]]):
         self.name = name
         self.reviews = reviews
+        self.lines = lines
         self.others = others
         self._all: list[Event] | None = None
 
@@ -629,11 +638,11 @@ class Events(Sequence):
         reviews = (
             (n, Event(uid, "review", at, day, {
                 "id": uid, "kind": "review", "at": at, "day": day, "item": item, "grade": grade, "mode": mode,
-                "counts": counts, "answer": answer, "seconds": seconds, "detail": None,
+                "counts": counts, "answer": _answer(answer), "seconds": _seconds(seconds), "detail": None,
             }, f"{name}:{n}"))
-            for n, uid, at, day, item, grade, mode, counts, answer, seconds in self.reviews
+            for n, (uid, at, _, day, item, grade, mode, counts, answer, seconds) in zip(self.lines, self.reviews)
         )
-        return heapq.merge(reviews, self.others, key=lambda pair: pair[0])
+        return heapq.merge(reviews, self.others, key=itemgetter(0))
 
     def __len__(self) -> int:
         return len(self.reviews) + len(self.others)
@@ -649,24 +658,25 @@ class Events(Sequence):
     @classmethod
     def of(cls, events: Iterable[Event]) -> "Events":
         """Events already checked one by one (a CSV file, a list)."""
-        return cls("", [], list(enumerate(events)))
+        return cls("", [], [], list(enumerate(events)))
 
 
-def _checked(body: list[tuple[int, str]], name: str) -> Events:
-    """The events of ``body`` (line number, text): its reviews as gdgrill writes them read
-    in bulk, the other lines decoded and checked one by one, with the same result and the
-    same first error as when every line is (see _decoded_lines)."""
-    fast, slow = _fast_reviews(body)
+def _checked(numbers: Sequence[int], raws: list[str], name: str) -> Events:
+    """The events of the lines ``raws`` (numbered ``numbers``): its reviews as gdgrill
+    writes them read in bulk, the other lines decoded and checked one by one, with the
+    same result and the same first error as when every line is (see _decoded_lines)."""
+    fast_numbers, groups, slow_numbers, slow_raws = _fast_reviews(numbers, raws)
     objs = []
-    for n, raw in slow:
+    for raw in slow_raws:
         try:
             objs.append(json.loads(raw))
         except ValueError:
             # A line that is not one JSON value: read the file as the checks line by line
             # read it (which names the first such line), never in part.
-            return Events(name, [], [(n, e) for (n, _), e in zip(body, _decoded_lines(body, name))])
+            body = list(zip(numbers, raws))
+            return Events(name, [], [], [(n, e) for (n, _), e in zip(body, _decoded_lines(body, name))])
     # A line read in bulk holds a well-formed review: the first bad line is among these.
-    return Events(name, fast, [(n, _event(obj, f"{name}:{n}")) for (n, _), obj in zip(slow, objs)])
+    return Events(name, groups, fast_numbers, [(n, _event(obj, f"{name}:{n}")) for n, obj in zip(slow_numbers, objs)])
 
 
 class ParsedLog(NamedTuple):
@@ -734,43 +744,55 @@ def parse_jsonl(data: bytes, name: str, *, need_trailer: bool = False, known: "s
     With a trailer, the checksum vouches for every line, so lines whose id (written first
     by gdgrill) is in ``known`` are counted and passed over without decoding: a sync
     reads only what is new to it."""
-    lines = _decode(data, name).split("\n")
-    body = [(n, raw.rstrip("\r")) for n, raw in enumerate(lines, 1) if raw.strip()]
-    if not body:
+    text = _decode(data, name)
+    lines = text.split("\n")
+    if _clean(text, lines):  # as gdgrill writes a log: line n is lines[n - 1]
+        numbers: Sequence[int] = range(1, len(lines))
+        raws = lines[:-1]
+    else:
+        body = [(n, raw.rstrip("\r")) for n, raw in enumerate(lines, 1) if raw.strip()]
+        numbers, raws = [n for n, _ in body], [raw for _, raw in body]
+    if not raws:
         raise LogError(f"{name}: an empty file, not a gdgrill log")
-    head = _header(body[0][1], f"{name}:{body[0][0]}")
-    body = body[1:]
+    head = _header(raws[0], f"{name}:{numbers[0]}")
+    numbers, raws = numbers[1:], raws[1:]
     trailer: tuple[int, dict[str, Any]] | None = None
-    if body and body[-1][1].lstrip().startswith('{"end"'):
-        n, raw = body[-1]
+    if raws and raws[-1].lstrip().startswith('{"end"'):
+        n, raw = numbers[-1], raws[-1]
         try:
             obj = json.loads(raw)
         except ValueError as exc:
             raise _fail(f"{name}:{n}", None, f"malformed JSON ({getattr(exc, 'msg', exc)})") from None
         if isinstance(obj, dict) and "end" in obj:
             trailer = (n, obj)
-            body = body[:-1]
-    digest = hashlib.sha256(("".join(raw + "\n" for _, raw in body)).encode("utf-8", "surrogatepass")).hexdigest()
+            numbers, raws = numbers[:-1], raws[:-1]
     if trailer is not None:
         n, obj = trailer
         where = f"{name}:{n}"
-        if obj.get("events") != len(body):
-            raise _fail(where, "events", f"the log says {obj.get('events')!r} events but holds {len(body)}: it was cut or edited")
+        if obj.get("events") != len(raws):
+            raise _fail(where, "events", f"the log says {obj.get('events')!r} events but holds {len(raws)}: it was cut or edited")
+        digest = hashlib.sha256((("\n".join(raws) + "\n") if raws else "").encode("utf-8", "surrogatepass")).hexdigest()
         if obj.get("sha256") != digest:
             raise _fail(where, "sha256", "the events do not match their checksum: the file was changed after it was written")
     elif need_trailer:
         raise LogError(f"{name}: no closing line: the file is still being written or was cut short")
     skipped = 0
     if known and trailer is not None:
-        todo = []
-        for line in body:
-            raw = line[1]
-            if raw.startswith(ID_PREFIX) and raw[8:44] in known:
-                skipped += 1
-            else:
-                todo.append(line)
-        body = todo
-    return ParsedLog(_checked(body, name), head.get("machine"), trailer is not None, skipped, trailer[1].get("sha256") if trailer else None)
+        todo = [i for i, raw in enumerate(raws) if not (raw.startswith(ID_PREFIX) and raw[8:44] in known)]
+        skipped = len(raws) - len(todo)
+        if skipped:
+            numbers, raws = [numbers[i] for i in todo], [raws[i] for i in todo]
+    return ParsedLog(_checked(numbers, raws, name), head.get("machine"), trailer is not None, skipped, trailer[1].get("sha256") if trailer else None)
+
+
+_SPACE_LINE = re.compile(r"\n[^\S\n]+\n")
+
+
+def _clean(text: str, lines: list[str]) -> bool:
+    """Whether ``text`` (split into ``lines``) ends its last line and has no line that
+    is blank or ends in a carriage return: each line is then as it reads."""
+    return (len(lines) > 1 and lines[-1] == "" and "\r" not in text and "\n\n" not in text
+            and lines[0].strip() != "" and lines[-2].strip() != "" and _SPACE_LINE.search(text) is None)
 
 
 def _decoded_lines(body: list[tuple[int, str]], name: str) -> list[Event]:
@@ -989,8 +1011,10 @@ def _stage_reviews(conn, batches: list[tuple["Events", str | None]], repeats: se
     are added)."""
     slow = [[(n, e) for n, e in events.others if e.kind in ("review", "undo") and (b, n) not in repeats]
             for b, (events, _) in enumerate(batches)]
-    fast = [events.reviews for events, _ in batches]
-    uids = [r[1] for rows in fast for r in rows] + [e.uid for events in slow for _, e in events]
+    # Each batch's reviews read in bulk (see _fast_reviews), those that repeat none.
+    fast = [[g for n, g in zip(events.lines, events.reviews) if (b, n) not in repeats] if repeats else events.reviews
+            for b, (events, _) in enumerate(batches)]
+    uids = [g[0] for groups in fast for g in groups] + [e.uid for events in slow for _, e in events]
     sample = uids[:: max(1, len(uids) // 64)]
     if sample and conn.execute(
         f"SELECT 1 FROM reviews WHERE uid IN ({', '.join('?' * len(sample))}) LIMIT 1", sample
@@ -998,11 +1022,11 @@ def _stage_reviews(conn, batches: list[tuple["Events", str | None]], repeats: se
         # Some are held here (a file merged before): those are left out now, and the rest
         # is not looked up again once staged.
         new = _absent(conn, "reviews", uids)
-        fast = [[r for r in rows if r[1] in new] for rows in fast]
+        fast = [[g for g in groups if g[0] in new] for groups in fast]
         slow = [[(n, e) for n, e in events if e.uid in new] for events in slow]
     else:
         new = None
-    keys = list(dict.fromkeys([r[4] for rows in fast for r in rows] + [e.values["item"] for events in slow for _, e in events]))
+    keys = list(dict.fromkeys([g[4] for groups in fast for g in groups] + [e.values["item"] for events in slow for _, e in events]))
     ids = _item_ids(conn, keys)
     conn.execute("DROP TABLE IF EXISTS temp._incoming")
     conn.execute(f"CREATE TEMP TABLE _incoming ({', '.join(_STAGED)}, PRIMARY KEY (uid)) WITHOUT ROWID")
@@ -1011,10 +1035,11 @@ def _stage_reviews(conn, batches: list[tuple["Events", str | None]], repeats: se
     for b, (_, origin) in enumerate(batches):
         start = len(rows)
         rows += [
-            (uid, origin, ids.get(item), at, day, grade, mode, EFFECTS[counts], answer, seconds, None, None,
-             None if item in ids else item, b)
-            for n, uid, at, day, item, grade, mode, counts, answer, seconds in fast[b]
-            if not repeats or (b, n) not in repeats
+            (uid, origin, ids.get(item), at, day, grade, mode, EFFECTS[counts],
+             None if answer == "null" else answer[1:-1],
+             None if seconds == "null" else int(seconds) if seconds.isdigit() else float(seconds),
+             None, None, None if item in ids else item, b)
+            for uid, at, _, day, item, grade, mode, counts, answer, seconds in fast[b]
         ]
         by_batch[b]["review"] = len(rows) - start
         for _, e in slow[b]:
@@ -1130,7 +1155,7 @@ class _DryRun(Exception):
 def _repeats(batches: list[tuple[Events, str | None]]) -> set[tuple[int, int]]:
     """(batch, line) of each event whose id came earlier in the batches, with the same
     contents (a different one is refused with both places)."""
-    uids = [r[1] for events, _ in batches for r in events.reviews] + [e.uid for events, _ in batches for _, e in events.others]
+    uids = [g[0] for events, _ in batches for g in events.reviews] + [e.uid for events, _ in batches for _, e in events.others]
     if len(set(uids)) == len(uids):
         return set()
     first: dict[str, Event] = {}

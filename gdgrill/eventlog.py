@@ -149,73 +149,94 @@ def events(store: Store, *, machine: str | None = None) -> Iterator[dict[str, An
         yield from heapq.merge(*(_stream(store.conn, n, own) for n in range(len(_SIMPLE) + 1)), key=lambda e: e["id"])
 
 
-# A record as its line in a log.
+# A record as its line in a log: with a space after each colon and comma (an export, to
+# read), or without (a sync file).
 _ENCODE = json.JSONEncoder(ensure_ascii=False).encode
+_COMPACT = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
-def _object_sql(kind: str, fields: tuple[tuple[str, str], ...]) -> str:
-    """SQL writing an event's line as ``_ENCODE`` writes its record: id, kind, then each
-    (name, SQL of its JSON value) of ``fields``."""
-    sql = f"""'{{"id": ' || json_quote(x.uid) || ', "kind": "{kind}"'"""
+def _object_sql(kind: str, fields: tuple[tuple[str, str], ...], compact: bool) -> str:
+    """SQL writing an event's line as ``_COMPACT`` (or ``_ENCODE``) writes its record: id,
+    kind, then each (name, SQL of its value) of ``fields``; a value that is JSON text
+    already (true, false) is wrapped in json()."""
+    if compact:
+        return f"json_object('id', x.uid, 'kind', '{kind}', " + ", ".join(f"'{name}', {value}" for name, value in fields) + ")"
+    parts = ["""'{"id": '""", "json_quote(x.uid)"]
+    text = f', "kind": "{kind}"'
     for name, value in fields:
-        sql += f""" || ', "{name}": ' || {value}"""
-    return sql + " || '}'"
+        # json_object() takes json(...) as JSON; joined by hand, it is the text itself.
+        value = value[5:-1] if value.startswith("json(") else f"json_quote({value})"
+        parts += [f"'{text}, \"{name}\": '", value]
+        text = ""
+    return " || ".join(parts + [f"'{text}}}'"])
 
 
-def _quoted(*names: str) -> tuple[tuple[str, str], ...]:
-    """(name, json_quote(column)) of each ``name`` (column x.name) or ``name=column``."""
-    return tuple((n, f"json_quote({c})") for n, c in ((n.split("=") if "=" in n else (n, f"x.{n}")) for n in names))
+def _fields(*names: str) -> tuple[tuple[str, str], ...]:
+    """(name, column) of each ``name`` (column x.name) or ``name=column``."""
+    return tuple((n.split("=", 1) if "=" in n else (n, f"x.{n}")) for n in names)  # type: ignore[misc]
 
 
-# json_quote() writes text, whole numbers and NULL as _ENCODE does (text columns hold only
-# text, NULL or a blob, which neither writes); a real number it writes its own way, so the
-# lines with one (a review's seconds, a grill), and those with JSON columns (a review's
-# detail, an assessment, a grill) are finished or written by Python. Each table's SQL, in
-# _stream's numbering: (the whole line when SQL writes it, else NULL; the line of a review
-# up to its answer when Python adds seconds and detail, else NULL; seconds; detail).
-_REVIEW_FIELDS = _quoted("at=x.reviewed_at", "day", "item=i.key", "grade", "mode") + (
-    ("counts", """CASE x.effect WHEN 2 THEN '"ladder"' WHEN 1 THEN '"stats"' ELSE '"none"' END"""),
-) + _quoted("answer")
-_LINE_SQL = (
-    f"""CASE WHEN x.grade = 'undo' THEN {_object_sql("undo", _quoted("at=x.reviewed_at", "day", "item=i.key", "mode", "undoes=t.uid"))}
-        WHEN x.effect IN (0, 1, 2) AND x.detail IS NULL AND typeof(x.seconds) != 'real'
-        THEN {_object_sql("review", _REVIEW_FIELDS + _quoted("seconds") + (("detail", "'null'"),))} END,
-        CASE WHEN x.grade IS NOT 'undo' AND x.effect IN (0, 1, 2) AND (x.detail IS NOT NULL OR typeof(x.seconds) = 'real')
-        THEN {_object_sql("review", _REVIEW_FIELDS)} END, x.seconds, x.detail""",
-    f"""CASE WHEN typeof(x.per_day) IN ('integer', 'null')
-        THEN {_object_sql("plan", _quoted("at=x.set_at", "day", "interview", "per_day", "focus"))} END, NULL, NULL, NULL""",
-    f"""CASE WHEN typeof(x.suspended) = 'integer' THEN {_object_sql("suspension", _quoted("at=x.set_at", "day", "item") + (
-        ("suspended", "CASE WHEN x.suspended THEN 'true' ELSE 'false' END"),))} END, NULL, NULL, NULL""",
-    f"""CASE WHEN typeof(x.hints_used) IN ('integer', 'null') THEN {_object_sql("practice",
-        _quoted("at=x.rated_at", "day", "problem", "rating", "hints_used", "answer"))} END, NULL, NULL, NULL""",
-    "NULL, NULL, NULL, NULL",  # assessments
-    "NULL, NULL, NULL, NULL",  # grills
-)
+# json_object() and json_quote() write text, whole numbers and NULL as the encoders do
+# (text columns hold only text, NULL or a blob, which neither writes); a real number they
+# write their own way, so the lines with one (a review's seconds, a grill), and those with
+# JSON columns (a review's detail, an assessment, a grill) are finished or written by
+# Python. Each table's SQL, in _stream's numbering: (the whole line when SQL writes it, else
+# NULL; the line of a review up to its answer when Python adds seconds and detail, else
+# NULL; seconds; detail).
+_REVIEW_FIELDS = _fields("at=x.reviewed_at", "day", "item=i.key", "grade", "mode") + (
+    ("counts", "CASE x.effect WHEN 2 THEN 'ladder' WHEN 1 THEN 'stats' ELSE 'none' END"),
+) + _fields("answer")
+
+
+def _line_sql(table: int, compact: bool) -> str:
+    if table == 0:
+        undo = _object_sql("undo", _fields("at=x.reviewed_at", "day", "item=i.key", "mode", "undoes=t.uid"), compact)
+        whole = _object_sql("review", _REVIEW_FIELDS + _fields("seconds", "detail=NULL"), compact)
+        head = _object_sql("review", _REVIEW_FIELDS, compact)
+        return (f"CASE WHEN x.grade = 'undo' THEN {undo} WHEN x.effect IN (0, 1, 2) AND x.detail IS NULL"
+                f" AND typeof(x.seconds) != 'real' THEN {whole} END, CASE WHEN x.grade IS NOT 'undo' AND x.effect IN (0, 1, 2)"
+                f" AND (x.detail IS NOT NULL OR typeof(x.seconds) = 'real') THEN {head} END, x.seconds, x.detail")
+    if table == 1:
+        line = "CASE WHEN typeof(x.per_day) IN ('integer', 'null') THEN " + _object_sql(
+            "plan", _fields("at=x.set_at", "day", "interview", "per_day", "focus"), compact) + " END"
+    elif table == 2:
+        line = "CASE WHEN typeof(x.suspended) = 'integer' THEN " + _object_sql("suspension", _fields("at=x.set_at", "day", "item") + (
+            ("suspended", "json(CASE WHEN x.suspended THEN 'true' ELSE 'false' END)"),), compact) + " END"
+    elif table == 3:
+        line = "CASE WHEN typeof(x.hints_used) IN ('integer', 'null') THEN " + _object_sql(
+            "practice", _fields("at=x.rated_at", "day", "problem", "rating", "hints_used", "answer"), compact) + " END"
+    else:  # assessments and grills
+        line = "NULL"
+    return f"{line}, NULL, NULL, NULL"
+
+
 _quotes_alike: dict[str, bool] = {}  # by SQLite version
 
 
 def _sql_quotes_alike(conn) -> bool:
-    """Whether this SQLite writes text in JSON as ``_ENCODE`` does (how it escapes is not
+    """Whether this SQLite writes text in JSON as the encoders do (how it escapes is not
     part of its documented interface): checked once, on every character either escapes."""
     alike = _quotes_alike.get(sqlite3.sqlite_version)
     if alike is None:
         probe = "".join(map(chr, range(128))) + "\u00e9\u20ac\u2028\u2029\ufeff\U0001f600"
-        written = conn.execute("SELECT json_quote(?)", (probe,)).fetchone()[0]
-        alike = _quotes_alike[sqlite3.sqlite_version] = written == _ENCODE(probe)
+        written = conn.execute("SELECT json_quote(?), json_object('k', ?)", (probe, probe)).fetchone()
+        alike = _quotes_alike[sqlite3.sqlite_version] = written == (_ENCODE(probe), _COMPACT({"k": probe}))
     return alike
 
 
-def _number(value: Any) -> str:
-    return repr(value) if type(value) is float and value - value == 0 else _ENCODE(value)
+def _number(value: Any, encode) -> str:
+    return repr(value) if type(value) is float and value - value == 0 else encode(value)
 
 
-def _table_lines(conn, table: int, where: str, params: tuple) -> Iterator[tuple[str, str]]:
+def _table_lines(conn, table: int, where: str, params: tuple, compact: bool) -> Iterator[tuple[str, str]]:
     """(id, line) of each event of table number ``table`` (see :func:`_stream`), in id order."""
     if table == 0:
         source = "reviews x JOIN items i ON i.id = x.item_id LEFT JOIN reviews t ON t.id = x.undoes"
     else:
         source = f"{_SIMPLE[table - 1][1]} x"
-    rows = conn.execute(f"SELECT x.uid, x.id, {_LINE_SQL[table]} FROM {source} WHERE {where} ORDER BY x.id", params)
+    encode = _COMPACT if compact else _ENCODE
+    colon, comma = (":", ",") if compact else (": ", ", ")
+    rows = conn.execute(f"SELECT x.uid, x.id, {_line_sql(table, compact)} FROM {source} WHERE {where} ORDER BY x.id", params)
     while chunk := rows.fetchmany(4096):
         lines: list[tuple[str, str]] = []
         left: dict[str, tuple[int, int]] = {}  # the lines Python writes: uid -> (place in lines, id)
@@ -224,28 +245,30 @@ def _table_lines(conn, table: int, where: str, params: tuple) -> Iterator[tuple[
                 if head is None:
                     left[uid] = (len(lines), rowid)
                 else:
-                    line = f'{head[:-1]}, "seconds": {_number(seconds)}, "detail": {_ENCODE(_decoded(detail, "reviews.detail", dict))}}}'
+                    line = (f'{head[:-1]}{comma}"seconds"{colon}{_number(seconds, encode)}{comma}"detail"{colon}'
+                            f'{encode(_decoded(detail, "reviews.detail", dict))}}}')
             lines.append((uid, line))
         if left:
             ids = json.dumps([rowid for _, rowid in left.values()])
             for record in _stream(conn, table, (f"{where} AND x.id IN (SELECT value FROM json_each(?))", (*params, ids))):
-                lines[left[record["id"]][0]] = (record["id"], _ENCODE(record))
+                lines[left[record["id"]][0]] = (record["id"], encode(record))
         yield from lines
 
 
-def event_lines(store: Store, *, machine: str | None = None) -> Iterator[str]:
-    """The lines of :func:`events`, exactly as ``_ENCODE`` writes their records, most of
-    them made inside SQLite (Python writes what SQL cannot write alike: real numbers, the
-    JSON columns). Read in one snapshot; iterate inside ``with store``."""
+def event_lines(store: Store, *, machine: str | None = None, compact: bool = False) -> Iterator[str]:
+    """The lines of :func:`events`, exactly as ``_ENCODE`` (``compact``: ``_COMPACT``)
+    writes their records, most of them made inside SQLite (Python writes what SQL cannot
+    write alike: real numbers, the JSON columns). Read in one snapshot; iterate inside
+    ``with store``."""
     conn = store.conn
     if not _sql_quotes_alike(conn):
-        yield from map(_ENCODE, events(store, machine=machine))
+        yield from map(_COMPACT if compact else _ENCODE, events(store, machine=machine))
         return
     where, params = _own(machine)
     with store._errors(), store._snapshot():
-        streams = [_table_lines(conn, n, where, params) for n in range(len(_SIMPLE) + 1)]
+        streams = [_table_lines(conn, n, where, params, compact) for n in range(len(_SIMPLE) + 1)]
         # The same merge as events(): ties of ids in _stream's order.
-        for _, line in heapq.merge(*streams, key=lambda pair: pair[0]):
+        for _, line in heapq.merge(*streams, key=itemgetter(0)):
             yield line
 
 
@@ -275,10 +298,11 @@ def write_jsonl(fh: IO[bytes], records: Iterable[dict[str, Any]], head: dict[str
     return write_lines(fh, map(_ENCODE, records), head)
 
 
-def write_lines(fh: IO[bytes], lines: Iterable[str], head: dict[str, Any]) -> Written:
+def write_lines(fh: IO[bytes], lines: Iterable[str], head: dict[str, Any], *, compact: bool = False) -> Written:
     """Write a JSON-lines log of events already written as lines (see :func:`event_lines`)."""
+    encode = _COMPACT if compact else _ENCODE
     digest = hashlib.sha256()
-    fh.write(json.dumps(head, ensure_ascii=False).encode("utf-8") + b"\n")
+    fh.write(encode(head).encode("utf-8") + b"\n")
     n = 0
     chunk: list[str] = []
     for line in lines:
@@ -294,13 +318,15 @@ def write_lines(fh: IO[bytes], lines: Iterable[str], head: dict[str, Any]) -> Wr
         digest.update(block)
         fh.write(block)
         n += len(chunk)
-    fh.write(json.dumps({"end": FORMAT, "events": n, "sha256": digest.hexdigest()}).encode("utf-8") + b"\n")
+    fh.write(encode({"end": FORMAT, "events": n, "sha256": digest.hexdigest()}).encode("utf-8") + b"\n")
     return Written(n, digest.hexdigest())
 
 
-def export_jsonl(fh: IO[bytes], store: Store, head: dict[str, Any], *, machine: str | None = None) -> Written:
-    """Write the events of ``store`` (with ``machine``, those made on it) as a JSON-lines log."""
-    return write_lines(fh, event_lines(store, machine=machine), head)
+def export_jsonl(fh: IO[bytes], store: Store, head: dict[str, Any], *, machine: str | None = None, compact: bool = False) -> Written:
+    """Write the events of ``store`` (with ``machine``, those made on it) as a JSON-lines
+    log; ``compact``: without spaces after colons and commas (a sync file: a tenth smaller,
+    and faster to write and read)."""
+    return write_lines(fh, event_lines(store, machine=machine, compact=compact), head, compact=compact)
 
 
 def _csv_cell(value: Any) -> str:
@@ -566,7 +592,8 @@ def _review_line(colon: str, comma: str) -> "re.Pattern[str]":
     return re.compile(r"\{" + comma.join(f'"{name}"{colon}{value}' for name, value in fields) + r"\}")
 
 
-_REVIEW_LINE = _review_line(": ", ", ")
+_REVIEW_LINE = _review_line(":", ",")  # a sync file's
+_SPACED_REVIEW_LINE = _review_line(": ", ", ")  # an export's
 
 
 def _valid_day(text: str) -> bool:
@@ -581,7 +608,10 @@ def _fast_reviews(numbers: Sequence[int], raws: list[str]) -> tuple[list[int], l
     """The lines (numbers, texts) that hold a review as gdgrill writes it, as their line
     numbers and the pattern's groups (id, at, at's day, day, item, grade, mode, counts,
     answer and seconds as JSON), and the other lines' numbers and texts."""
-    matches = list(map(_REVIEW_LINE.fullmatch, raws))
+    first, then = (_REVIEW_LINE, _SPACED_REVIEW_LINE) if raws and raws[0].startswith(ID_PREFIX) else (_SPACED_REVIEW_LINE, _REVIEW_LINE)
+    matches = list(map(first.fullmatch, raws))
+    if None in matches:  # the other layout (a file put together by hand), or not a review as gdgrill writes it
+        matches = [m or then.fullmatch(raw) for m, raw in zip(matches, raws)]
     if None in matches:
         slow = [i for i, m in enumerate(matches) if m is None]
         slow_numbers, slow_raws = [numbers[i] for i in slow], [raws[i] for i in slow]
@@ -734,7 +764,9 @@ def _header(raw: str, where: str) -> dict[str, Any]:
     return obj
 
 
-ID_PREFIX = '{"id": "'  # how gdgrill writes every event line: its id first
+# How gdgrill writes every event line: its id first (a sync file's; an export's, spaced).
+ID_PREFIX = '{"id":"'
+SPACED_ID_PREFIX = '{"id": "'
 
 
 def parse_jsonl(data: bytes, name: str, *, need_trailer: bool = False, known: "set[str] | frozenset[str]" = frozenset()) -> ParsedLog:
@@ -778,7 +810,8 @@ def parse_jsonl(data: bytes, name: str, *, need_trailer: bool = False, known: "s
         raise LogError(f"{name}: no closing line: the file is still being written or was cut short")
     skipped = 0
     if known and trailer is not None:
-        todo = [i for i, raw in enumerate(raws) if not (raw.startswith(ID_PREFIX) and raw[8:44] in known)]
+        todo = [i for i, raw in enumerate(raws)
+                if not ((raw[7:43] in known and raw.startswith(ID_PREFIX)) or (raw[8:44] in known and raw.startswith(SPACED_ID_PREFIX)))]
         skipped = len(raws) - len(todo)
         if skipped:
             numbers, raws = [numbers[i] for i in todo], [raws[i] for i in todo]

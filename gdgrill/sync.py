@@ -202,7 +202,7 @@ def sync(store: Store, home: Path, folder: Path, exported_at: str) -> SyncResult
         rewrote = own != own_held
         if rewrote:
             def write(fh):
-                return export_jsonl(fh, store, header(me, exported_at), machine=me)
+                return export_jsonl(fh, store, header(me, exported_at), machine=me, compact=True)
 
             try:
                 written = write_atomically(folder / own_name, write)

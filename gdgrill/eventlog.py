@@ -228,8 +228,9 @@ def _number(value: Any, encode) -> str:
     return repr(value) if type(value) is float and value - value == 0 else encode(value)
 
 
-def _table_lines(conn, table: int, where: str, params: tuple, compact: bool) -> Iterator[tuple[str, str]]:
-    """(id, line) of each event of table number ``table`` (see :func:`_stream`), in id order."""
+def _table_lines(conn, table: int, where: str, params: tuple, compact: bool) -> Iterator[tuple[list[str], list[str]]]:
+    """The events of table number ``table`` (see :func:`_stream`) in id order, a few
+    thousand at a time: (their ids, their lines)."""
     if table == 0:
         source = "reviews x JOIN items i ON i.id = x.item_id LEFT JOIN reviews t ON t.id = x.undoes"
     else:
@@ -238,21 +239,53 @@ def _table_lines(conn, table: int, where: str, params: tuple, compact: bool) -> 
     colon, comma = (":", ",") if compact else (": ", ", ")
     rows = conn.execute(f"SELECT x.uid, x.id, {_line_sql(table, compact)} FROM {source} WHERE {where} ORDER BY x.id", params)
     while chunk := rows.fetchmany(4096):
-        lines: list[tuple[str, str]] = []
-        left: dict[str, tuple[int, int]] = {}  # the lines Python writes: uid -> (place in lines, id)
-        for uid, rowid, line, head, seconds, detail in chunk:
-            if line is None:
+        lines = list(map(itemgetter(2), chunk))
+        if None in lines:
+            left: dict[str, tuple[int, int]] = {}  # the lines Python writes: uid -> (place, id)
+            for place, (uid, rowid, line, head, seconds, detail) in enumerate(chunk):
+                if line is not None:
+                    continue
                 if head is None:
-                    left[uid] = (len(lines), rowid)
+                    left[uid] = (place, rowid)
                 else:
-                    line = (f'{head[:-1]}{comma}"seconds"{colon}{_number(seconds, encode)}{comma}"detail"{colon}'
-                            f'{encode(_decoded(detail, "reviews.detail", dict))}}}')
-            lines.append((uid, line))
-        if left:
-            ids = json.dumps([rowid for _, rowid in left.values()])
-            for record in _stream(conn, table, (f"{where} AND x.id IN (SELECT value FROM json_each(?))", (*params, ids))):
-                lines[left[record["id"]][0]] = (record["id"], encode(record))
-        yield from lines
+                    lines[place] = (f'{head[:-1]}{comma}"seconds"{colon}{_number(seconds, encode)}{comma}"detail"{colon}'
+                                    f'{encode(_decoded(detail, "reviews.detail", dict))}}}')
+            if left:
+                ids = json.dumps([rowid for _, rowid in left.values()])
+                for record in _stream(conn, table, (f"{where} AND x.id IN (SELECT value FROM json_each(?))", (*params, ids))):
+                    lines[left[record["id"]][0]] = encode(record)
+        yield list(map(itemgetter(0), chunk)), lines
+
+
+def _line_chunks(store: Store, machine: str | None, compact: bool) -> Iterator[list[str]]:
+    """:func:`event_lines`, a few thousand at a time."""
+    conn = store.conn
+    if not _sql_quotes_alike(conn):
+        encode = _COMPACT if compact else _ENCODE
+        yield from _chunked(map(encode, events(store, machine=machine)))
+        return
+    where, params = _own(machine)
+    with store._errors(), store._snapshot():
+        tables = [n for n, table in enumerate(dict.fromkeys(TABLE_OF.values()))
+                  if conn.execute(f"SELECT 1 FROM {table} x WHERE {where} LIMIT 1", params).fetchone()]
+        if len(tables) == 1:  # most logs: only reviews, or nothing else made on this machine
+            yield from (lines for _, lines in _table_lines(conn, tables[0], where, params, compact))
+            return
+        streams = [((uid, line) for uids, lines in _table_lines(conn, n, where, params, compact) for uid, line in zip(uids, lines))
+                   for n in tables]
+        # The same merge as events(): ties of ids in _stream's order.
+        yield from _chunked(map(itemgetter(1), heapq.merge(*streams, key=itemgetter(0))))
+
+
+def _chunked(items: Iterable[Any], size: int = 4096) -> Iterator[list[Any]]:
+    chunk: list[Any] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
 
 
 def event_lines(store: Store, *, machine: str | None = None, compact: bool = False) -> Iterator[str]:
@@ -260,16 +293,8 @@ def event_lines(store: Store, *, machine: str | None = None, compact: bool = Fal
     writes their records, most of them made inside SQLite (Python writes what SQL cannot
     write alike: real numbers, the JSON columns). Read in one snapshot; iterate inside
     ``with store``."""
-    conn = store.conn
-    if not _sql_quotes_alike(conn):
-        yield from map(_COMPACT if compact else _ENCODE, events(store, machine=machine))
-        return
-    where, params = _own(machine)
-    with store._errors(), store._snapshot():
-        streams = [_table_lines(conn, n, where, params, compact) for n in range(len(_SIMPLE) + 1)]
-        # The same merge as events(): ties of ids in _stream's order.
-        for _, line in heapq.merge(*streams, key=itemgetter(0)):
-            yield line
+    for chunk in _line_chunks(store, machine, compact):
+        yield from chunk
 
 
 def count_events(store: Store, *, machine: str | None = None) -> int:
@@ -300,20 +325,15 @@ def write_jsonl(fh: IO[bytes], records: Iterable[dict[str, Any]], head: dict[str
 
 def write_lines(fh: IO[bytes], lines: Iterable[str], head: dict[str, Any], *, compact: bool = False) -> Written:
     """Write a JSON-lines log of events already written as lines (see :func:`event_lines`)."""
+    return _write_chunks(fh, _chunked(lines), head, compact)
+
+
+def _write_chunks(fh: IO[bytes], chunks: Iterable[list[str]], head: dict[str, Any], compact: bool) -> Written:
     encode = _COMPACT if compact else _ENCODE
     digest = hashlib.sha256()
     fh.write(encode(head).encode("utf-8") + b"\n")
     n = 0
-    chunk: list[str] = []
-    for line in lines:
-        chunk.append(line)
-        if len(chunk) == 4096:
-            block = ("\n".join(chunk) + "\n").encode("utf-8", "surrogatepass")
-            digest.update(block)
-            fh.write(block)
-            n += len(chunk)
-            chunk = []
-    if chunk:
+    for chunk in chunks:
         block = ("\n".join(chunk) + "\n").encode("utf-8", "surrogatepass")
         digest.update(block)
         fh.write(block)
@@ -326,7 +346,7 @@ def export_jsonl(fh: IO[bytes], store: Store, head: dict[str, Any], *, machine: 
     """Write the events of ``store`` (with ``machine``, those made on it) as a JSON-lines
     log; ``compact``: without spaces after colons and commas (a sync file: a tenth smaller,
     and faster to write and read)."""
-    return write_lines(fh, event_lines(store, machine=machine, compact=compact), head, compact=compact)
+    return _write_chunks(fh, _line_chunks(store, machine, compact), head, compact)
 
 
 def _csv_cell(value: Any) -> str:
@@ -809,7 +829,9 @@ def parse_jsonl(data: bytes, name: str, *, need_trailer: bool = False, known: "s
     elif need_trailer:
         raise LogError(f"{name}: no closing line: the file is still being written or was cut short")
     skipped = 0
-    if known and trailer is not None:
+    if known and trailer is not None and not (
+        known.isdisjoint(map(itemgetter(slice(7, 43)), raws)) and known.isdisjoint(map(itemgetter(slice(8, 44)), raws))
+    ):
         todo = [i for i, raw in enumerate(raws)
                 if not ((raw[7:43] in known and raw.startswith(ID_PREFIX)) or (raw[8:44] in known and raw.startswith(SPACED_ID_PREFIX)))]
         skipped = len(raws) - len(todo)

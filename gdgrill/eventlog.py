@@ -257,14 +257,17 @@ def _table_lines(conn, table: int, where: str, params: tuple, compact: bool) -> 
         yield list(map(itemgetter(0), chunk)), lines
 
 
-def _line_chunks(store: Store, machine: str | None, compact: bool) -> Iterator[list[str]]:
-    """:func:`event_lines`, a few thousand at a time."""
+def _line_chunks(store: Store, machine: str | None, compact: bool, after: str | None = None) -> Iterator[list[str]]:
+    """:func:`event_lines` (``after``: those with a greater id), a few thousand at a time."""
     conn = store.conn
     if not _sql_quotes_alike(conn):
         encode = _COMPACT if compact else _ENCODE
-        yield from _chunked(map(encode, events(store, machine=machine)))
+        records = events(store, machine=machine)
+        yield from _chunked(map(encode, records if after is None else (r for r in records if r["id"] > after)))
         return
     where, params = _own(machine)
+    if after is not None:
+        where, params = f"{where} AND x.uid > ?", (*params, after)
     with store._errors(), store._snapshot():
         tables = [n for n, table in enumerate(dict.fromkeys(TABLE_OF.values()))
                   if conn.execute(f"SELECT 1 FROM {table} x WHERE {where} LIMIT 1", params).fetchone()]
@@ -297,8 +300,12 @@ def event_lines(store: Store, *, machine: str | None = None, compact: bool = Fal
         yield from chunk
 
 
-def count_events(store: Store, *, machine: str | None = None) -> int:
+def count_events(store: Store, *, machine: str | None = None, after: str | None = None) -> int:
+    """How many events the database holds (with ``machine``, made on it; with ``after``,
+    with a greater id)."""
     where, params = _own(machine)
+    if after is not None:
+        where, params = f"{where} AND x.uid > ?", (*params, after)
     with store._errors():
         return sum(
             store.conn.execute(f"SELECT COUNT(*) FROM {table} x WHERE {where}", params).fetchone()[0]
@@ -328,11 +335,18 @@ def write_lines(fh: IO[bytes], lines: Iterable[str], head: dict[str, Any], *, co
     return _write_chunks(fh, _chunked(lines), head, compact)
 
 
-def _write_chunks(fh: IO[bytes], chunks: Iterable[list[str]], head: dict[str, Any], compact: bool) -> Written:
+def _write_chunks(fh: IO[bytes], chunks: Iterable[list[str]], head: dict[str, Any], compact: bool,
+                  body: "LogBody | None" = None) -> Written:
+    """Write a log: ``head``, the event lines of ``body`` (an older version's) if given,
+    those of ``chunks``, and the closing line that counts them all."""
     encode = _COMPACT if compact else _ENCODE
-    digest = hashlib.sha256()
     fh.write(encode(head).encode("utf-8") + b"\n")
+    digest = hashlib.sha256()
     n = 0
+    if body is not None:
+        digest.update(body.lines)
+        fh.write(body.lines)
+        n = body.events
     for chunk in chunks:
         block = ("\n".join(chunk) + "\n").encode("utf-8", "surrogatepass")
         digest.update(block)
@@ -347,6 +361,41 @@ def export_jsonl(fh: IO[bytes], store: Store, head: dict[str, Any], *, machine: 
     log; ``compact``: without spaces after colons and commas (a sync file: a tenth smaller,
     and faster to write and read)."""
     return _write_chunks(fh, _line_chunks(store, machine, compact), head, compact)
+
+
+class LogBody(NamedTuple):
+    """The event lines of a whole sync file as gdgrill wrote it, checked against its
+    closing line: what a newer version of the file starts with."""
+
+    lines: bytes  # every event line, each with its newline
+    events: int
+    last: str  # the id of the last event
+
+
+def log_body(data: bytes) -> LogBody | None:
+    """The events of ``data`` when it is a whole compact log (header, events in id order as
+    :func:`export_jsonl` writes them, trailer) whose lines match their checksum; else None."""
+    tail = closing_line(data)
+    if tail is None or not data.startswith(b'{"format":"') or not data.endswith(b"\n"):
+        return None
+    start = data.index(b"\n") + 1
+    end = data.rfind(b"\n", 0, len(data) - 1) + 1  # where the closing line starts
+    lines = data[start:end] if start <= end else b""
+    if hashlib.sha256(lines).hexdigest() != tail["sha256"] or lines.count(b"\n") != tail["events"]:
+        return None
+    if not lines:
+        return LogBody(lines, 0, "")
+    last = lines[lines.rfind(b"\n", 0, len(lines) - 1) + 1:]
+    if not last.startswith(ID_PREFIX.encode()):
+        return None
+    return LogBody(lines, tail["events"], last[len(ID_PREFIX): len(ID_PREFIX) + 36].decode("ascii", "replace"))
+
+
+def append_jsonl(fh: IO[bytes], body: LogBody, store: Store, head: dict[str, Any], *, machine: str) -> Written:
+    """Write ``body`` (the events of a sync file) followed by the events of ``store`` made
+    on ``machine`` with greater ids: the file :func:`export_jsonl` would write when those
+    are all its events, without reading the old ones out of the database again."""
+    return _write_chunks(fh, _line_chunks(store, machine, True, after=body.last or None), head, True, body)
 
 
 def _csv_cell(value: Any) -> str:

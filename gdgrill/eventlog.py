@@ -1098,9 +1098,9 @@ def _insert_many(conn, table: str, columns: tuple[str, ...], rows: list[tuple]) 
                      list(itertools.chain.from_iterable(rest)))
 
 
-# The columns of the reviews on their way in: the table's (see _COLUMNS), then the item's
-# key while it has no id yet, and the batch each came in.
-_STAGED = _COLUMNS["reviews"] + ("item", "batch")
+# The columns of the reviews on their way in: the table's (see _COLUMNS), then the batch
+# each came in.
+_STAGED = _COLUMNS["reviews"] + ("batch",)
 
 
 class _Staged(NamedTuple):
@@ -1112,7 +1112,7 @@ class _Staged(NamedTuple):
 def _stage_reviews(conn, batches: list[tuple["Events", str | None]], repeats: set[tuple[int, int]]) -> _Staged:
     """Put the reviews and undos of ``batches`` that the database does not hold, and that
     do not repeat an earlier one, into temp._incoming, each with its item's id (new items
-    are added)."""
+    are added: those of the events held here are known, as they are)."""
     slow = [[(n, e) for n, e in events.others if e.kind in ("review", "undo") and (b, n) not in repeats]
             for b, (events, _) in enumerate(batches)]
     # Each batch's reviews read in bulk (see _fast_reviews), those that repeat none.
@@ -1132,6 +1132,9 @@ def _stage_reviews(conn, batches: list[tuple["Events", str | None]], repeats: se
         new = None
     keys = list(dict.fromkeys([g[4] for groups in fast for g in groups] + [e.values["item"] for events in slow for _, e in events]))
     ids = _item_ids(conn, keys)
+    if len(ids) < len(keys):  # items first seen here, added in the order they come
+        conn.executemany("INSERT INTO items (key) VALUES (?)", [(k,) for k in keys if k not in ids])
+        ids = _item_ids(conn, keys)
     conn.execute("DROP TABLE IF EXISTS temp._incoming")
     conn.execute(f"CREATE TEMP TABLE _incoming ({', '.join(_STAGED)}, PRIMARY KEY (uid)) WITHOUT ROWID")
     rows: list[tuple] = []
@@ -1139,16 +1142,15 @@ def _stage_reviews(conn, batches: list[tuple["Events", str | None]], repeats: se
     for b, (_, origin) in enumerate(batches):
         start = len(rows)
         rows += [
-            (uid, origin, ids.get(item), at, day, grade, mode, EFFECTS[counts],
+            (uid, origin, ids[item], at, day, grade, mode, EFFECTS[counts],
              None if answer == "null" else answer[1:-1],
-             None if seconds == "null" else int(seconds) if seconds.isdigit() else float(seconds),
-             None, None, None if item in ids else item, b)
+             None if seconds == "null" else int(seconds) if seconds.isdigit() else float(seconds), None, None, b)
             for uid, at, _, day, item, grade, mode, counts, answer, seconds in fast[b]
         ]
         by_batch[b]["review"] = len(rows) - start
         for _, e in slow[b]:
-            uid, origin, item, *rest = _row(e, origin)
-            rows.append((uid, origin, ids.get(item), *rest, None if item in ids else item, b))
+            uid, _, item, *rest = _row(e, origin)
+            rows.append((uid, origin, ids[item], *rest, b))
             by_batch[b][e.kind] += 1
     _insert_many(conn, "temp._incoming", _STAGED, rows)
     held = [] if new is not None else conn.execute(
@@ -1157,9 +1159,6 @@ def _stage_reviews(conn, batches: list[tuple["Events", str | None]], repeats: se
         conn.execute("DELETE FROM _incoming WHERE uid IN (SELECT m.uid FROM _incoming m JOIN reviews r ON r.uid = m.uid)")
         for _, b, grade in held:
             by_batch[b]["undo" if grade == "undo" else "review"] -= 1
-    if len(ids) < len(keys):  # items first seen here (of the new rows only)
-        conn.execute("INSERT INTO items (key) SELECT DISTINCT item FROM _incoming WHERE item IS NOT NULL ORDER BY item")
-        conn.execute("UPDATE _incoming SET item_id = (SELECT id FROM items WHERE key = item), item = NULL WHERE item IS NOT NULL")
     gone = {uid for uid, _, _ in held}
     undos = [e for events in slow for _, e in events if e.kind == "undo" and e.uid not in gone]
     return _Staged(len(rows) - len(held), by_batch, undos)

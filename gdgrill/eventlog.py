@@ -13,6 +13,11 @@ skipped, and each table's rows are kept in the order of their ids (the rows afte
 first merged one are renumbered after the table's last id). Two databases that hold the
 same events therefore hold them in the same order and replay them to the same states.
 A merge is one transaction: a bad event anywhere leaves the database untouched.
+
+Logs of 100,000 events move in bulk: SQLite writes the lines (Python only what it cannot
+write alike), reviews as gdgrill writes them are read by one pattern (any other line by the
+field checks, which name the first bad line), and they are merged through a temporary table
+keyed on id, inside SQLite.
 """
 
 from __future__ import annotations

@@ -13,7 +13,8 @@ Each machine has an id, made on first use and kept in its data folder. A sync
    on every machine that holds the same events);
 3. writes this machine's own events (those made here) to its file: to a temporary file
    first, flushed to disk, then renamed over the old one, so the folder only ever holds
-   whole files.
+   whole files. When the old one is the version this database last wrote, its events are
+   copied over and only the newer ones written.
 
 A kill at any point loses nothing: step 2 is one SQLite transaction and step 3 a rename,
 and the next sync picks up where this one stopped. Two grades of one card on two machines

@@ -29,8 +29,8 @@ import os
 import re
 import sqlite3
 from collections import Counter
-from operator import itemgetter
 from datetime import date, datetime
+from operator import itemgetter
 from pathlib import Path
 from typing import IO, Any, Iterable, Iterator, NamedTuple, Sequence
 
@@ -178,7 +178,7 @@ def _object_sql(kind: str, fields: tuple[tuple[str, str], ...], compact: bool) -
 
 def _fields(*names: str) -> tuple[tuple[str, str], ...]:
     """(name, column) of each ``name`` (column x.name) or ``name=column``."""
-    return tuple((n.split("=", 1) if "=" in n else (n, f"x.{n}")) for n in names)  # type: ignore[misc]
+    return tuple((n.partition("=")[0], n.partition("=")[2]) if "=" in n else (n, f"x.{n}") for n in names)
 
 
 # json_object() and json_quote() write text, whole numbers and NULL as the encoders do
@@ -717,10 +717,13 @@ def _fast_reviews(numbers: Sequence[int], raws: list[str]) -> tuple[list[int], l
 
 
 def _answer(token: str) -> str | None:
+    """A review's answer from its JSON in a line :func:`_review_line` matched (no escapes)."""
     return None if token == "null" else token[1:-1]
 
 
 def _seconds(token: str) -> int | float | None:
+    """A review's seconds from its JSON, as json.loads reads it (an int unless written
+    with a fraction or exponent)."""
     return None if token == "null" else int(token) if token.isdigit() else float(token)
 
 
@@ -1147,9 +1150,7 @@ def _stage_reviews(conn, batches: list[tuple["Events", str | None]], repeats: se
     for b, (_, origin) in enumerate(batches):
         start = len(rows)
         rows += [
-            (uid, origin, ids[item], at, day, grade, mode, EFFECTS[counts],
-             None if answer == "null" else answer[1:-1],
-             None if seconds == "null" else int(seconds) if seconds.isdigit() else float(seconds), None, None, b)
+            (uid, origin, ids[item], at, day, grade, mode, EFFECTS[counts], _answer(answer), _seconds(seconds), None, None, b)
             for uid, at, _, day, item, grade, mode, counts, answer, seconds in fast[b]
         ]
         by_batch[b]["review"] = len(rows) - start

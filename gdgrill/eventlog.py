@@ -1179,12 +1179,15 @@ def _merge_reviews(conn, staged: int, undos: bool) -> None:
     columns = _COLUMNS["reviews"]
     names = ", ".join(columns)
     (first,) = conn.execute("SELECT MIN(uid) FROM _incoming").fetchone()
-    base, newest = conn.execute("SELECT COALESCE(MAX(id), 0), MAX(uid) FROM reviews").fetchone()
+    # Two statements: SQLite reads a lone MIN or MAX off an index, two together by a scan.
+    (base,) = conn.execute("SELECT COALESCE(MAX(id), 0) FROM reviews").fetchone()
+    (newest,) = conn.execute("SELECT MAX(uid) FROM reviews").fetchone()
     cut = None if newest is None or first > newest else conn.execute("SELECT MIN(id) FROM reviews WHERE uid > ?", (first,)).fetchone()[0]
     moved = 0 if cut is None else conn.execute("SELECT COUNT(*) FROM reviews WHERE id >= ?", (cut,)).fetchone()[0]
     if moved:
         undos = undos or conn.execute("SELECT 1 FROM reviews WHERE undoes IS NOT NULL AND id >= ? LIMIT 1", (cut,)).fetchone() is not None
-        taken = ", ".join("(SELECT t.uid FROM reviews t WHERE t.id = x.undoes)" if c == "undoes" else f"x.{c}" for c in columns)
+        taken = ", ".join("CASE WHEN x.undoes IS NOT NULL THEN (SELECT t.uid FROM reviews t WHERE t.id = x.undoes) END"
+                          if c == "undoes" else f"x.{c}" for c in columns)
         conn.execute(f"INSERT INTO _incoming ({names}) SELECT {taken} FROM reviews x WHERE x.id >= ?", (cut,))
     # Appended rows keep the indexes up to date for less than their rebuilding costs,
     # unless they outnumber the table's several times; moved rows do not.

@@ -13,7 +13,8 @@ Each machine has an id, made on first use and kept in its data folder. A sync
    on every machine that holds the same events);
 3. writes this machine's own events (those made here) to its file: to a temporary file
    first, flushed to disk, then renamed over the old one, so the folder only ever holds
-   whole files.
+   whole files. When the old one is the version this database last wrote, its events are
+   copied over and only the newer ones written.
 
 A kill at any point loses nothing: step 2 is one SQLite transaction and step 3 a rename,
 and the next sync picks up where this one stopped. Two grades of one card on two machines
@@ -31,7 +32,8 @@ from typing import Iterator, NamedTuple
 
 from gdgrill.errors import UserError
 from gdgrill.eventlog import (
-    LogError, closing_line, count_events, events, header, held_ids, merge, parse_jsonl, write_atomically, write_jsonl,
+    LogError, append_jsonl, closing_line, count_events, export_jsonl, header, held_ids, log_body, merge, parse_jsonl,
+    write_atomically,
 )
 from gdgrill.paths import machine_id_path, sync_lock_path
 from gdgrill.store import Store
@@ -145,6 +147,7 @@ def sync(store: Store, home: Path, folder: Path, exported_at: str) -> SyncResult
         batches: dict[str, tuple[list, str]] = {}
         checksums: dict[str, str] = {}
         own_held = -1  # events in this machine's file as found (-1: no whole file)
+        own_data = b""  # that file, when it is the version this database last wrote
         with store._errors():
             merged_before = dict(store.conn.execute("SELECT name, sha256 FROM sync_files"))
         known: set[str] | None = None
@@ -156,7 +159,7 @@ def sync(store: Store, home: Path, folder: Path, exported_at: str) -> SyncResult
                     # This very version was merged before (and this database still holds
                     # that merge): nothing in it can be new.
                     if path.name == own_name:
-                        own_held = tail["events"]
+                        own_held, own_data = tail["events"], data
                     results[path.name] = FileResult(path.name, me if path.name == own_name else _named(path), tail["events"], Counter(), None)
                     continue
                 if known is None:
@@ -201,8 +204,16 @@ def sync(store: Store, home: Path, folder: Path, exported_at: str) -> SyncResult
         own = count_events(store, machine=me)
         rewrote = own != own_held
         if rewrote:
+            # The file as this database last wrote it, when it holds every event made here
+            # up to its last one: only the newer ones are added (into a whole new file).
+            body = log_body(own_data) if own_data else None
+            if body is not None and own - count_events(store, machine=me, after=body.last or None) != body.events:
+                body = None
+
             def write(fh):
-                return write_jsonl(fh, events(store, machine=me), header(me, exported_at))
+                if body is not None:
+                    return append_jsonl(fh, body, store, header(me, exported_at), machine=me)
+                return export_jsonl(fh, store, header(me, exported_at), machine=me, compact=True)
 
             try:
                 written = write_atomically(folder / own_name, write)

@@ -47,10 +47,17 @@ def reflow(text: str) -> str:
     return "\n".join(out)
 
 
+_SURROGATE = re.compile("[\ud800-\udc7f\udd00-\udfff]")  # the lone surrogates no byte became
+
+
 def clean_text(text: str) -> str:
     """Text as it can be stored: bytes that were not UTF-8 (kept by Python as lone
-    surrogates) become U+FFFD instead of failing the write."""
-    return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    surrogates) become U+FFFD instead of failing the write, and so does any other lone
+    surrogate (a JSON file's "\\ud800")."""
+    try:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    except UnicodeEncodeError:
+        return _SURROGATE.sub("\ufffd", text).encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
 def clean_input(text: str) -> str:

@@ -56,7 +56,7 @@ def export_log(
     with their answers, self-assessments, grills, plans and suspensions, each with its
     globally unique id, oldest first. 'gdgrill import log FILE' merges it back."""
     from gdgrill import clock
-    from gdgrill.eventlog import events, header, write_atomically, write_csv, write_jsonl
+    from gdgrill.eventlog import events, export_jsonl, header, write_atomically, write_csv
 
     with user_errors():
         fmt = _log_format(format, file) or "jsonl"
@@ -73,7 +73,7 @@ def export_log(
                         text.detach()
             else:
                 def write(fh) -> int:
-                    return write_jsonl(fh, events(store), head).events
+                    return export_jsonl(fh, store, head).events
 
             if file == "-":
                 n = write(sys.stdout.buffer)

@@ -42,7 +42,24 @@ SELECTIONS: dict[str, list[str]] = {
     "quiz": ["test_quiz", "test_quiz_rules", "test_quiz_session", "test_cli", "test_config", "test_sessions"],
     "planner": ["test_planner", "test_plan_cli"],
     "memory": ["test_memory", "test_planner", "test_plan_cli"],
+    "references": ["test_drill_references", "test_drill_references_torch", "test_drill_reference_muon",
+                   "test_drill_references_extra"],
+    "judge": ["test_drill_judge", "test_drill_verdicts", "test_drill_diagnosis", "test_drill_cli", "test_drill_crosscheck",
+              "test_new_drills_extra", "test_new_drills_schedules", "test_new_drills_torch", "test_new_drill_muon"],
+    "crosscheck": ["test_drill_crosscheck", "test_drill_cli", "test_new_drills_torch"],
+    "eventlog": ["test_eventlog", "test_sync"],
 }
+
+# Where each module lives, when not at gdgrill/<module>.py.
+PATHS = {
+    "references": "gdgrill/drill/references.py",
+    "judge": "gdgrill/drill/judge.py",
+    "crosscheck": "gdgrill/drill/crosscheck.py",
+}
+
+
+def module_path(module: str) -> str:
+    return PATHS.get(module, f"gdgrill/{module}.py")
 
 # Modules that cache results (lru_cache, a module-level backend): mutmut's default forks each
 # mutant from a process that already ran the tests, so a cached reading would hide the
@@ -162,7 +179,7 @@ def configure(target: Path, module: str) -> None:
     text += (
         "\n[tool.mutmut]\n"
         'source_paths = ["gdgrill"]\n'
-        f'only_mutate = ["gdgrill/{module}.py"]\n'
+        f'only_mutate = ["{module_path(module)}"]\n'
         'also_copy = ["gdgrill", "decks", "data", "hatch_build.py"]\n'
         f"pytest_add_cli_args_test_selection = {json.dumps(tests)}\n"
         'pytest_add_cli_args = ["-p", "no:randomly", "-p", "no:cacheprovider"]\n'
@@ -208,7 +225,7 @@ def run_module(module: str, workdir: Path, jobs: int, survivors: bool) -> dict:
         done = subprocess.run([mutmut, "run", "--max-children", str(jobs)], cwd=workdir, env=env,
                               stdout=out, stderr=subprocess.STDOUT)
     seconds = time.perf_counter() - started
-    meta = workdir / "mutants" / "gdgrill" / f"{module}.py.meta"
+    meta = workdir / "mutants" / f"{module_path(module)}.meta"
     if done.returncode != 0 or not meta.exists():
         sys.exit(f"mutmut failed on {module} (exit {done.returncode}); see {log}")
     codes = json.loads(meta.read_text())["exit_code_by_key"]

@@ -42,7 +42,7 @@ SELECTIONS: dict[str, list[str]] = {
     "quiz": ["test_quiz", "test_quiz_rules", "test_quiz_session", "test_cli", "test_config", "test_sessions"],
     "planner": ["test_planner", "test_plan_cli"],
     "memory": ["test_memory", "test_planner", "test_plan_cli"],
-    "references": ["test_drill_references", "test_drill_references_torch", "test_drill_reference_muon",
+    "references": ["test_drill_references", "test_drill_references_torch", "test_drill_weight_decay", "test_drill_reference_muon",
                    "test_drill_references_extra"],
     "judge": ["test_drill_judge", "test_drill_verdicts", "test_drill_diagnosis", "test_drill_cli", "test_drill_crosscheck",
               "test_new_drills_extra", "test_new_drills_schedules", "test_new_drills_torch", "test_new_drill_muon"],

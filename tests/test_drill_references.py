@@ -54,10 +54,12 @@ TORCH_TWINS = {
 
 
 def random_hp(name: str, rng: np.random.Generator) -> dict[str, float]:
+    """Hyper-parameters drawn around torch's defaults. Weight decay is never 0 here (a draw of
+    0 would leave the decay unchecked); the tests at exactly 0 are apart, below."""
     hp = dict(get_reference(name).defaults)
     hp["lr"] = float(10 ** rng.uniform(-3, -1))
     if "wd" in hp:
-        hp["wd"] = float(rng.choice([0.0, 10 ** rng.uniform(-3, -1)]))
+        hp["wd"] = float(10 ** rng.uniform(-3, -1))
     if name in ("momentum", "nesterov"):
         hp["mu"] = float(rng.uniform(0.5, 0.99))
     if name == "momentum":
@@ -74,10 +76,13 @@ def random_hp(name: str, rng: np.random.Generator) -> dict[str, float]:
     return hp
 
 
-def trajectories(name: str, seed: int, dtype, device: str = "cpu", shape=(3, 4)):
-    """(ours, torch's) parameter trajectories over STEPS steps on the same random gradients."""
+def trajectories(name: str, seed: int, dtype, device: str = "cpu", shape=(3, 4), wd: float | None = None):
+    """(ours, torch's) parameter trajectories over STEPS steps on the same random gradients;
+    ``wd`` replaces the drawn weight decay."""
     rng = np.random.default_rng(seed)
     hp = random_hp(name, rng)
+    if wd is not None:
+        hp["wd"] = wd
     p0 = rng.normal(size=shape)
     grads = rng.normal(size=(STEPS, *shape)) * 10 ** rng.uniform(-4, 1, size=(STEPS, 1, 1))
     grads[rng.integers(STEPS)] = 0.0  # an all-zero gradient somewhere
@@ -105,6 +110,19 @@ def trajectories(name: str, seed: int, dtype, device: str = "cpu", shape=(3, 4))
 @pytest.mark.parametrize("seed", range(4))
 def test_reference_matches_torch_optim_in_float64(name, seed):
     ours, theirs, hp = trajectories(name, seed, torch.float64)
+    torch.testing.assert_close(ours, theirs, rtol=1e-12, atol=1e-14, msg=lambda m: f"{name} {hp}: {m}")
+
+
+def test_every_draw_has_a_weight_decay():
+    for name in TORCH_TWINS:
+        for seed in range(4):
+            assert random_hp(name, np.random.default_rng(seed))["wd"] > 0, (name, seed)
+
+
+@pytest.mark.parametrize("name", list(TORCH_TWINS))
+@pytest.mark.parametrize("seed", range(2))
+def test_reference_matches_torch_optim_without_weight_decay(name, seed):
+    ours, theirs, hp = trajectories(name, seed, torch.float64, wd=0.0)
     torch.testing.assert_close(ours, theirs, rtol=1e-12, atol=1e-14, msg=lambda m: f"{name} {hp}: {m}")
 
 

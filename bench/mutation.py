@@ -43,7 +43,7 @@ SELECTIONS: dict[str, list[str]] = {
     "planner": ["test_planner", "test_plan_cli"],
     "memory": ["test_memory", "test_planner", "test_plan_cli"],
     "references": ["test_drill_references", "test_drill_references_torch", "test_drill_weight_decay", "test_drill_reference_muon",
-                   "test_drill_references_extra"],
+                   "test_drill_references_extra", "test_drill_references_edges"],
     "judge": ["test_drill_judge", "test_drill_verdicts", "test_drill_diagnosis", "test_drill_cli", "test_drill_crosscheck",
               "test_new_drills_extra", "test_new_drills_schedules", "test_new_drills_torch", "test_new_drill_muon"],
     "crosscheck": ["test_drill_crosscheck", "test_drill_cli", "test_new_drills_torch"],
@@ -61,12 +61,17 @@ PATHS = {
 def module_path(module: str) -> str:
     return PATHS.get(module, f"gdgrill/{module}.py")
 
-# Modules that cache results (lru_cache, a module-level backend): mutmut's default forks each
-# mutant from a process that already ran the tests, so a cached reading would hide the
-# mutant. These run each mutant in a fresh pytest instead (slower, but every cache empty);
-# only third-party modules are imported ahead.
-FRESH = {"answers", "scheduler"}
+
+# Modules that cache results (lru_cache, a module-level backend, the judge's trajectories) or
+# build their functions when imported (the references' SGD, Adam and Muon steps are closures
+# made by factories as the module loads): mutmut's default forks each mutant from a process
+# that already imported and ran the code, so a cached reading or a closure made before the
+# mutant was chosen would hide it. These run each mutant in a fresh pytest instead (slower,
+# but every cache empty and every closure made anew); only third-party modules are imported
+# ahead.
+FRESH = {"answers", "scheduler", "references", "judge"}
 PRELOAD = ["typer", "rich.console", "rich.table", "yaml", "numpy", "hypothesis", "_pytest.python"]
+PRELOAD_MORE = {"references": ["torch"], "judge": ["torch"]}
 
 # Survivors that cannot change anything a user sees, with the reason. First by rule, for
 # whole kinds of mutation; then one by one: (function, the mutated line as `mutmut show`
@@ -185,7 +190,7 @@ def configure(target: Path, module: str) -> None:
         'pytest_add_cli_args = ["-p", "no:randomly", "-p", "no:cacheprovider"]\n'
     )
     if module in FRESH:
-        (target / "mutmut_preload.txt").write_text("\n".join(PRELOAD) + "\n", encoding="utf-8")
+        (target / "mutmut_preload.txt").write_text("\n".join(PRELOAD + PRELOAD_MORE.get(module, [])) + "\n", encoding="utf-8")
         text += 'process_isolation = "forkserver"\nforkserver_warmup = "import"\npreload_modules_file = "mutmut_preload.txt"\n'
     pyproject.write_text(text, encoding="utf-8")
 

@@ -70,3 +70,14 @@ def test_an_unknown_reference_lists_every_known_name():
     message = caught.value.args[0]
     assert message.startswith("no reference optimizer 'sophia' (known: sgd, momentum, nesterov, rmsprop, adagrad, adam, ")
     assert all(f" {name}," in message or f" {name})" in message for name in REFERENCES)
+
+
+def test_radam_at_rho_t_exactly_5_still_takes_the_unrectified_step_as_torch_does():
+    """RAdam rectifies only while ρ_t > 5 (torch's test too). With this β₂, ρ_6 is 5.0 in
+    floating point exactly: step 6 is the bias-corrected momentum step, step 7 rectified."""
+    b2 = 0.8397685748659791
+    rho_inf = 2 / (1 - b2) - 1
+    assert rho_inf - 2 * 6 * b2**6 / (1 - b2**6) == 5.0
+    rng = np.random.default_rng(9)
+    p0, grads = rng.normal(size=4), rng.normal(size=(8, 4))
+    against_torch("radam", {"b2": b2, "lr": 0.1}, lambda ps: torch.optim.RAdam(ps, lr=0.1, betas=(0.9, b2), foreach=False), p0, grads)

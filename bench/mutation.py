@@ -62,16 +62,16 @@ def module_path(module: str) -> str:
     return PATHS.get(module, f"gdgrill/{module}.py")
 
 
-# Modules that cache results (lru_cache, a module-level backend, the judge's trajectories) or
-# build their functions when imported (the references' SGD, Adam and Muon steps are closures
-# made by factories as the module loads): mutmut's default forks each mutant from a process
-# that already imported and ran the code, so a cached reading or a closure made before the
-# mutant was chosen would hide it. These run each mutant in a fresh pytest instead (slower,
-# but every cache empty and every closure made anew); only third-party modules are imported
-# ahead.
-FRESH = {"answers", "scheduler", "references", "judge"}
+# Modules that cache results (lru_cache, a module-level backend, the judge's trajectories):
+# mutmut's default forks each mutant from a process that already ran the tests, so a cached
+# reading would hide the mutant. These run each mutant in a fresh pytest instead (slower, but
+# every cache empty); only third-party modules are imported ahead. (A function a module calls
+# as it loads, a factory of closures, is no better seen: mutmut neither activates its mutant
+# in the fork nor traces the closures' calls, so the references bind their variants with
+# functools.partial instead.)
+FRESH = {"answers", "scheduler", "judge"}
 PRELOAD = ["typer", "rich.console", "rich.table", "yaml", "numpy", "hypothesis", "_pytest.python"]
-PRELOAD_MORE = {"references": ["torch"], "judge": ["torch"]}
+PRELOAD_MORE = {"judge": ["torch"]}
 
 # Survivors that cannot change anything a user sees, with the reason. First by rule, for
 # whole kinds of mutation; then one by one: (function, the mutated line as `mutmut show`

@@ -88,6 +88,10 @@ RULES = [
     (_sql_case_only, "SQL keywords and names are case-insensitive"),
 ]
 
+_NS_SIDE = ("which side the Gram matrix is formed on (the smaller, for speed): p(X·Xᵀ)·X = X·p(Xᵀ·X), the same"
+            " numbers up to rounding, far inside every tolerance")
+_ASGD_COPY = ("with μ = 1 the average ax + (θ − ax)·1 is θ up to one rounding (~1e-16), less than torch's own η"
+              " (a tensor) differs from ours by")
 _EMPTY = "an empty log in memory: no review for the maintenance gap to shape, no error for the path to name"
 EQUIVALENT: dict[str, dict[tuple[str, str], str]] = {
     "memory": {
@@ -137,6 +141,17 @@ EQUIVALENT: dict[str, dict[tuple[str, str], str]] = {
             "a reviewed item always has a due day",
         ("build_report", "forecast((states[k] for k in known if k in states and k not in suspended), today, )"):
             "FORECAST_DAYS is forecast()'s default, 21 (a test holds the report to 21 days)",
+    },
+    "references": {
+        ("newton_schulz", "tall = None"): _NS_SIDE,
+        ("newton_schulz", "tall = x.shape[1] > x.shape[1]"): _NS_SIDE,
+        ("newton_schulz", "tall = x.shape[0] >= x.shape[1]"): _NS_SIDE,
+        ("newton_schulz", "x = x / (norm if norm >= eps else eps)  # torch: x.norm().clamp(min=eps)"):
+            "at norm == eps both divide by eps",
+        ("step", "merged = {**self.defaults, **hp} if (hp) or True else self.defaults"):
+            "an empty hp merged into the defaults is the defaults",
+        ("_asgd_step", 'ax = p if (mu == 1) and False else state["ax"] + (p - state["ax"]) * mu'): _ASGD_COPY,
+        ("_asgd_step", 'ax = p if mu == 2 else state["ax"] + (p - state["ax"]) * mu'): _ASGD_COPY,
     },
     "store": {
         ("_open_empty", 'conn = sqlite3.connect(":memory:", )'): _EMPTY,

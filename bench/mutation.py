@@ -200,7 +200,7 @@ def configure(target: Path, module: str) -> None:
         "\n[tool.mutmut]\n"
         'source_paths = ["gdgrill"]\n'
         f'only_mutate = ["{module_path(module)}"]\n'
-        'also_copy = ["gdgrill", "decks", "data", "hatch_build.py"]\n'
+        'also_copy = ["gdgrill", "decks", "drills", "data", "hatch_build.py"]\n'
         f"pytest_add_cli_args_test_selection = {json.dumps(tests)}\n"
         'pytest_add_cli_args = ["-p", "no:randomly", "-p", "no:cacheprovider"]\n'
     )

@@ -43,14 +43,36 @@ SELECTIONS: dict[str, list[str]] = {
     "quiz": ["test_quiz", "test_quiz_rules", "test_quiz_session", "test_cli", "test_config", "test_sessions"],
     "planner": ["test_planner", "test_plan_cli"],
     "memory": ["test_memory", "test_planner", "test_plan_cli"],
+    "references": ["test_drill_references", "test_drill_references_torch", "test_drill_weight_decay", "test_drill_reference_muon",
+                   "test_drill_references_extra", "test_drill_references_edges"],
+    "judge": ["test_drill_judge", "test_drill_verdicts", "test_drill_diagnosis", "test_drill_cli", "test_drill_crosscheck",
+              "test_new_drills_extra", "test_new_drills_schedules", "test_new_drills_torch", "test_new_drill_muon"],
+    "crosscheck": ["test_drill_crosscheck", "test_drill_cli", "test_new_drills_torch"],
+    "eventlog": ["test_eventlog", "test_sync"],
 }
 
-# Modules that cache results (lru_cache, a module-level backend): mutmut's default forks each
-# mutant from a process that already ran the tests, so a cached reading would hide the
-# mutant. These run each mutant in a fresh pytest instead (slower, but every cache empty);
-# only third-party modules are imported ahead.
-FRESH = {"answers", "scheduler"}
+# Where each module lives, when not at gdgrill/<module>.py.
+PATHS = {
+    "references": "gdgrill/drill/references.py",
+    "judge": "gdgrill/drill/judge.py",
+    "crosscheck": "gdgrill/drill/crosscheck.py",
+}
+
+
+def module_path(module: str) -> str:
+    return PATHS.get(module, f"gdgrill/{module}.py")
+
+
+# Modules that cache results (lru_cache, a module-level backend, the judge's trajectories):
+# mutmut's default forks each mutant from a process that already ran the tests, so a cached
+# reading would hide the mutant. These run each mutant in a fresh pytest instead (slower, but
+# every cache empty); only third-party modules are imported ahead. (A function a module calls
+# as it loads, a factory of closures, is no better seen: mutmut neither activates its mutant
+# in the fork nor traces the closures' calls, so the references bind their variants with
+# functools.partial instead.)
+FRESH = {"answers", "scheduler", "judge"}
 PRELOAD = ["typer", "rich.console", "rich.table", "yaml", "numpy", "hypothesis", "_pytest.python"]
+PRELOAD_MORE = {"judge": ["torch"]}
 
 # Survivors that cannot change anything a user sees, with the reason. First by rule, for
 # whole kinds of mutation; then one by one: (function, the mutated line as `mutmut show`
@@ -67,6 +89,10 @@ RULES = [
     (_sql_case_only, "SQL keywords and names are case-insensitive"),
 ]
 
+_NS_SIDE = ("which side the Gram matrix is formed on (the smaller, for speed): p(X·Xᵀ)·X = X·p(Xᵀ·X), the same"
+            " numbers up to rounding, far inside every tolerance")
+_ASGD_COPY = ("with μ = 1 the average ax + (θ − ax)·1 is θ up to one rounding (~1e-16), less than torch's own η"
+              " (a tensor) differs from ours by")
 _EMPTY = "an empty log in memory: no review for the maintenance gap to shape, no error for the path to name"
 EQUIVALENT: dict[str, dict[tuple[str, str], str]] = {
     "scheduler": {
@@ -127,6 +153,17 @@ EQUIVALENT: dict[str, dict[tuple[str, str], str]] = {
         ("build_report", "forecast((states[k] for k in known if k in states and k not in suspended), today, )"):
             "FORECAST_DAYS is forecast()'s default, 21 (a test holds the report to 21 days)",
     },
+    "references": {
+        ("newton_schulz", "tall = None"): _NS_SIDE,
+        ("newton_schulz", "tall = x.shape[1] > x.shape[1]"): _NS_SIDE,
+        ("newton_schulz", "tall = x.shape[0] >= x.shape[1]"): _NS_SIDE,
+        ("newton_schulz", "x = x / (norm if norm >= eps else eps)  # torch: x.norm().clamp(min=eps)"):
+            "at norm == eps both divide by eps",
+        ("step", "merged = {**self.defaults, **hp} if (hp) or True else self.defaults"):
+            "an empty hp merged into the defaults is the defaults",
+        ("_asgd_step", 'ax = p if (mu == 1) and False else state["ax"] + (p - state["ax"]) * mu'): _ASGD_COPY,
+        ("_asgd_step", 'ax = p if mu == 2 else state["ax"] + (p - state["ax"]) * mu'): _ASGD_COPY,
+    },
     "store": {
         ("_open_empty", 'conn = sqlite3.connect(":memory:", )'): _EMPTY,
         ("_open_empty", "return Store(conn, None, maintenance_days)"): _EMPTY,
@@ -173,13 +210,13 @@ def configure(target: Path, module: str) -> None:
     text += (
         "\n[tool.mutmut]\n"
         'source_paths = ["gdgrill"]\n'
-        f'only_mutate = ["gdgrill/{module}.py"]\n'
+        f'only_mutate = ["{module_path(module)}"]\n'
         'also_copy = ["gdgrill", "decks", "drills", "data", "hatch_build.py"]\n'
         f"pytest_add_cli_args_test_selection = {json.dumps(tests)}\n"
         'pytest_add_cli_args = ["-p", "no:randomly", "-p", "no:cacheprovider", "-n", "0"]\n'  # one process
     )
     if module in FRESH:
-        (target / "mutmut_preload.txt").write_text("\n".join(PRELOAD) + "\n", encoding="utf-8")
+        (target / "mutmut_preload.txt").write_text("\n".join(PRELOAD + PRELOAD_MORE.get(module, [])) + "\n", encoding="utf-8")
         text += 'process_isolation = "forkserver"\nforkserver_warmup = "import"\npreload_modules_file = "mutmut_preload.txt"\n'
     pyproject.write_text(text, encoding="utf-8")
 
@@ -219,7 +256,7 @@ def run_module(module: str, workdir: Path, jobs: int, survivors: bool) -> dict:
         done = subprocess.run([mutmut, "run", "--max-children", str(jobs)], cwd=workdir, env=env,
                               stdout=out, stderr=subprocess.STDOUT)
     seconds = time.perf_counter() - started
-    meta = workdir / "mutants" / "gdgrill" / f"{module}.py.meta"
+    meta = workdir / "mutants" / f"{module_path(module)}.meta"
     if done.returncode != 0 or not meta.exists():
         sys.exit(f"mutmut failed on {module} (exit {done.returncode}); see {log}")
     codes = json.loads(meta.read_text())["exit_code_by_key"]

@@ -206,6 +206,55 @@ def test_json_for_a_pass_says_what_the_cross_check_compared(home):
     assert all(c["agrees"] and c["max_abs_diff"] <= c["tolerance"] for c in check["checks"])
 
 
+def _torch_section(*extra, answer=ADAM_RIGHT):
+    result = drill("adam-bias", "--answer", "-", "--json", *extra, input=answer)
+    assert result.exit_code == 0, result.output  # the cross-check never changes the verdict
+    data = json.loads(result.stdout)
+    assert data["verdict"] == "pass"
+    return data["torch"]
+
+
+def test_json_says_torch_disagrees_when_one_instance_only_turns_nan(home, monkeypatch):
+    torch = pytest.importorskip("torch")
+
+    class NanOnTheMatrix(torch.optim.Adam):  # adam-bias has one matrix instance among vectors
+        def step(self, closure=None):
+            out = super().step(closure)
+            with torch.no_grad():
+                for p in self.param_groups[0]["params"]:
+                    if p.ndim == 2:
+                        p[0, 0] = float("nan")
+            return out
+
+    monkeypatch.setattr(torch.optim, "Adam", NanOnTheMatrix)
+    check = _torch_section()
+    assert check["agrees"] is False and check["note"] == ""
+    assert [(c["dtype"], c["agrees"]) for c in check["checks"]] == [("float32", False), ("bfloat16", False)]
+    text = " ".join(drill("adam-bias", "--answer", "-", "--no-save", input=ADAM_RIGHT).stdout.split())
+    assert "float32: worst |Δ|" in text and "does not agree" in text
+
+
+def test_json_says_when_torch_could_not_run_the_rule(home):
+    pytest.importorskip("torch")
+    # 10^(400·t) is inf in the judge's float64 numpy (so 1/inf = 0: plain Adam), an overflow
+    # for the Python floats torch keeps hyper-parameters and t in
+    check = _torch_section(answer=ADAM_RIGHT.rstrip("\n") + "·(1 + 1/10^(400·t))\n")
+    assert check["agrees"] is False and check["checks"] == []
+    assert check["note"] == "torch could not run your rule in float32: cannot evaluate this line: a number overflows"
+    assert check["compared"] == "torch.optim.Adam vs your rule run through torch (float32, bfloat16, cpu)"
+
+
+def test_json_says_the_check_was_skipped_without_torch(home, monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "torch", None)  # `import torch` raises ImportError
+    check = _torch_section()
+    assert check["agrees"] is None and check["checks"] == [] and check["max_abs_diff"] is None
+    assert check["note"] == "torch is not installed; skipped"
+    text = " ".join(drill("adam-bias", "--answer", "-", "--no-save", input=ADAM_RIGHT).stdout.split())
+    assert "torch cross-check on cpu: torch is not installed; skipped" in text
+
+
 def test_the_text_verdict_of_a_pass_prints_the_worst_difference_and_the_tolerance(home):
     pytest.importorskip("torch")
     out = " ".join(drill("sgd", "--answer", "-", "--no-save", input="p = p - lr*(g + wd*p)").stdout.split())

@@ -3,6 +3,8 @@ device, against the user's rule run through torch there — not the rule against
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 
 torch = pytest.importorskip("torch")
@@ -60,8 +62,105 @@ def test_the_accepted_eps_hat_form_is_said_to_differ_from_torch_where_eps_matter
     assert v.torch.agrees is False  # torch.optim.Adam puts ε after the corrected root
 
 
-def test_the_tolerances_are_per_dtype():
-    assert TOLERANCE["float32"] < TOLERANCE["bfloat16"]
+class OneInstanceAdam(torch.optim.Adam):
+    """torch.optim.Adam, except on the one matrix instance of adam-bias (the others are
+    vectors), where ``spoil`` changes θ after each step."""
+
+    spoil = staticmethod(lambda p: None)
+
+    def step(self, closure=None):
+        out = super().step(closure)
+        with torch.no_grad():
+            for group in self.param_groups:
+                for p in group["params"]:
+                    if p.ndim == 2:
+                        type(self).spoil(p)
+        return out
+
+
+def spoiled_adam(monkeypatch, spoil):
+    assert sum(len(i.shape) == 2 for i in DRILLS["adam-bias"].instances) == 1 < len(DRILLS["adam-bias"].instances)
+    monkeypatch.setattr(OneInstanceAdam, "spoil", staticmethod(spoil))
+    monkeypatch.setattr(torch.optim, "Adam", OneInstanceAdam)
+    return cross_check(DRILLS["adam-bias"], parse_for(DRILLS["adam-bias"], ADAM), "cpu")
+
+
+def test_a_nan_in_one_instance_only_is_a_disagreement_in_every_dtype(monkeypatch):
+    """torch gives NaN where the rule gives a number, on one instance of four; every finite
+    value still agrees, so only the comparison of where each is finite can tell."""
+    check = spoiled_adam(monkeypatch, lambda p: p[0, 0].fill_(float("nan")))
+    assert check.agrees is False
+    assert [(c.dtype, c.agrees) for c in check.checks] == [("float32", False), ("bfloat16", False)]
+    assert all(c.max_abs_diff <= c.tolerance for c in check.checks)  # the NaN is not a |Δ|
+    assert check.to_dict()["agrees"] is False and [c["agrees"] for c in check.to_dict()["checks"]] == [False, False]
+
+
+def test_an_inf_in_one_instance_only_is_a_disagreement(monkeypatch):
+    check = spoiled_adam(monkeypatch, lambda p: p[1, 2].fill_(float("inf")))
+    assert check.agrees is False and not any(c.agrees for c in check.checks)
+
+
+def test_a_drift_in_one_instance_fails_float32_but_not_bfloat16(monkeypatch):
+    """The tolerance is per dtype: 1e-3 on θ of size ~1 is far beyond float32's 1e-5
+    relative tolerance and within bfloat16's 2e-2."""
+    check = spoiled_adam(monkeypatch, lambda p: p.add_(1e-3))
+    assert check.agrees is False
+    f32, bf16 = check.checks
+    assert (f32.dtype, f32.agrees, bf16.dtype, bf16.agrees) == ("float32", False, "bfloat16", True)
+    assert f32.tolerance < 1e-3 < f32.max_abs_diff and bf16.max_abs_diff <= bf16.tolerance
+    assert f32.tolerance == pytest.approx(TOLERANCE["float32"] * max(abs(float(x)) for x in _adam_values()), rel=1e-2)
+
+
+def _adam_values():
+    """Every θ torch.optim.Adam produces on adam-bias's instances, in float32."""
+    from gdgrill.drill.crosscheck import torch_trajectory
+    from gdgrill.drill.judge import problems
+
+    return [v for pr in problems(DRILLS["adam-bias"]) for v in torch_trajectory(DRILLS["adam-bias"], pr, torch, torch.float32, "cpu").ravel()]
+
+
+# A rule the judge runs in float64 numpy (10^(400·t) is inf there, 1/inf is 0: plain Adam) but
+# torch cannot: torch.optim keeps hyper-parameters and t as Python floats, and 10.0**400 overflows.
+ADAM_OVERFLOWING = ADAM + "*(1 + 1/10^(400*t))"
+COULD_NOT_RUN = "torch could not run your rule in float32: cannot evaluate this line: a number overflows"
+
+
+def test_a_rule_torch_cannot_run_is_said_so_and_does_not_agree():
+    v = judge(DRILLS["adam-bias"], ADAM_OVERFLOWING, torch_device="cpu")
+    assert v.verdict == "pass"  # the verdict is numpy's, in float64
+    assert v.torch.agrees is False and v.torch.note == COULD_NOT_RUN and v.torch.checks == ()
+    assert v.torch.compared == "torch.optim.Adam vs your rule run through torch (float32, bfloat16, cpu)"
+
+
+def test_a_rule_torch_refuses_in_bfloat16_keeps_the_float32_check(monkeypatch):
+    """The torch backend's functions refusing in bfloat16 only: float32's check stands, and
+    the note names bfloat16."""
+    from gdgrill.drill import language
+
+    real = language.torch_backend
+
+    def backend(dtype=None, device="cpu"):
+        made = real(dtype, device)
+        if dtype is torch.bfloat16:
+            def refuse(*args):
+                raise language.EvaluationError("sqrt is not there in bfloat16")
+            made.functions["sqrt"] = refuse
+        return made
+
+    monkeypatch.setattr(language, "torch_backend", backend)
+    check = cross_check(DRILLS["adam-bias"], parse_for(DRILLS["adam-bias"], ADAM), "cpu")
+    assert check.agrees is False
+    assert check.note == "torch could not run your rule in bfloat16: cannot evaluate this line: sqrt is not there in bfloat16"
+    assert [(c.dtype, c.agrees) for c in check.checks] == [("float32", True)]
+
+
+def test_without_torch_the_check_is_skipped_with_a_note(monkeypatch):
+    monkeypatch.setitem(sys.modules, "torch", None)  # `import torch` raises ImportError
+    check = cross_check(DRILLS["adam-bias"], parse_for(DRILLS["adam-bias"], ADAM), "cpu")
+    assert check.agrees is None and check.note == "torch is not installed; skipped" and check.checks == ()
+    assert check.to_dict() == {"device": "cpu", "compared": "nothing (the check did not run)", "agrees": None,
+                               "dtype": "float32", "max_abs_diff": None, "tolerance": None, "checks": [],
+                               "note": "torch is not installed; skipped"}
 
 
 def test_cuda_is_skipped_with_a_note_when_there_is_none():

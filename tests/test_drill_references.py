@@ -54,14 +54,17 @@ TORCH_TWINS = {
 
 
 def random_hp(name: str, rng: np.random.Generator) -> dict[str, float]:
+    """Hyper-parameters drawn around torch's defaults. Weight decay and dampening are never 0
+    here (a draw of 0 would leave that term unchecked on every seed); the tests at exactly 0 are
+    apart (below, and test_drill_weight_decay.py at torch's defaults)."""
     hp = dict(get_reference(name).defaults)
     hp["lr"] = float(10 ** rng.uniform(-3, -1))
     if "wd" in hp:
-        hp["wd"] = float(rng.choice([0.0, 10 ** rng.uniform(-3, -1)]))
+        hp["wd"] = float(10 ** rng.uniform(-3, -1))
     if name in ("momentum", "nesterov"):
         hp["mu"] = float(rng.uniform(0.5, 0.99))
     if name == "momentum":
-        hp["dampening"] = float(rng.choice([0.0, rng.uniform(0, 0.5)]))
+        hp["dampening"] = float(rng.uniform(0.05, 0.5))  # never 0: torch's default, tested by name
     if "b1" in hp:
         hp["b1"] = float(rng.uniform(0.5, 0.95))
         hp["b2"] = float(rng.uniform(0.9, 0.9999))
@@ -74,10 +77,13 @@ def random_hp(name: str, rng: np.random.Generator) -> dict[str, float]:
     return hp
 
 
-def trajectories(name: str, seed: int, dtype, device: str = "cpu", shape=(3, 4)):
-    """(ours, torch's) parameter trajectories over STEPS steps on the same random gradients."""
+def trajectories(name: str, seed: int, dtype, device: str = "cpu", shape=(3, 4), wd: float | None = None):
+    """(ours, torch's) parameter trajectories over STEPS steps on the same random gradients;
+    ``wd`` replaces the drawn weight decay."""
     rng = np.random.default_rng(seed)
     hp = random_hp(name, rng)
+    if wd is not None:
+        hp["wd"] = wd
     p0 = rng.normal(size=shape)
     grads = rng.normal(size=(STEPS, *shape)) * 10 ** rng.uniform(-4, 1, size=(STEPS, 1, 1))
     grads[rng.integers(STEPS)] = 0.0  # an all-zero gradient somewhere
@@ -105,6 +111,21 @@ def trajectories(name: str, seed: int, dtype, device: str = "cpu", shape=(3, 4))
 @pytest.mark.parametrize("seed", range(4))
 def test_reference_matches_torch_optim_in_float64(name, seed):
     ours, theirs, hp = trajectories(name, seed, torch.float64)
+    torch.testing.assert_close(ours, theirs, rtol=1e-12, atol=1e-14, msg=lambda m: f"{name} {hp}: {m}")
+
+
+def test_the_draws_switch_no_term_off():
+    """Weight decay and dampening drawn on every seed; Adagrad's lr_decay both 0 and not."""
+    draws = {name: [random_hp(name, np.random.default_rng(seed)) for seed in range(4)] for name in TORCH_TWINS}
+    assert all(hp["wd"] > 0 for hps in draws.values() for hp in hps)
+    assert all(hp["dampening"] > 0 for hp in draws["momentum"])
+    assert {hp["lr_decay"] > 0 for hp in draws["adagrad"]} == {True, False}
+
+
+@pytest.mark.parametrize("name", list(TORCH_TWINS))
+@pytest.mark.parametrize("seed", range(2))
+def test_reference_matches_torch_optim_without_weight_decay(name, seed):
+    ours, theirs, hp = trajectories(name, seed, torch.float64, wd=0.0)
     torch.testing.assert_close(ours, theirs, rtol=1e-12, atol=1e-14, msg=lambda m: f"{name} {hp}: {m}")
 
 

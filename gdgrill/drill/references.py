@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, Callable, Mapping, Sequence
 
 State = dict[str, Any]
@@ -65,20 +66,22 @@ class Optimizer:
 # -- SGD family (torch.optim.SGD) -------------------------------------------------------
 
 
-def _sgd_step(nesterov: bool) -> StepFn:
-    def step(p: Any, g: Any, state: State, hp: Mapping[str, float], xp: Any) -> tuple[Any, State]:
-        lr, mu, damp, wd = hp["lr"], hp["mu"], hp["dampening"], hp["wd"]
-        t = state["t"] + 1
-        if wd:
-            g = g + wd * p
-        if not mu:
-            return p - lr * g, {"t": t, "buf": state["buf"]}
-        # torch starts the buffer at the raw gradient (no dampening on the first step)
-        buf = g if t == 1 else mu * state["buf"] + (1 - damp) * g
-        direction = g + mu * buf if nesterov else buf
-        return p - lr * direction, {"t": t, "buf": buf}
+# The variants of one step (Nesterov, AdamW, AMSGrad) are keyword arguments bound with
+# functools.partial, not closures made when the module loads, so every call runs the
+# module-level function (which bench/mutation.py can then mutate and trace).
 
-    return step
+
+def _sgd_step(p: Any, g: Any, state: State, hp: Mapping[str, float], xp: Any, nesterov: bool = False) -> tuple[Any, State]:
+    lr, mu, damp, wd = hp["lr"], hp["mu"], hp["dampening"], hp["wd"]
+    t = state["t"] + 1
+    if wd:
+        g = g + wd * p
+    if not mu:
+        return p - lr * g, {"t": t, "buf": state["buf"]}
+    # torch starts the buffer at the raw gradient (no dampening on the first step)
+    buf = g if t == 1 else mu * state["buf"] + (1 - damp) * g
+    direction = g + mu * buf if nesterov else buf
+    return p - lr * direction, {"t": t, "buf": buf}
 
 
 # -- RMSprop and Adagrad ----------------------------------------------------------------
@@ -105,27 +108,26 @@ def _adagrad_step(p: Any, g: Any, state: State, hp: Mapping[str, float], xp: Any
 # -- Adam family (torch.optim.Adam / AdamW, amsgrad) ------------------------------------
 
 
-def _adam_step(decoupled: bool, amsgrad: bool) -> StepFn:
-    def step(p: Any, g: Any, state: State, hp: Mapping[str, float], xp: Any) -> tuple[Any, State]:
-        lr, b1, b2, eps, wd = hp["lr"], hp["b1"], hp["b2"], hp["eps"], hp["wd"]
-        t = state["t"] + 1
-        if wd:
-            if decoupled:
-                p = p * (1 - lr * wd)  # AdamW: decay the weights before the Adam step
-            else:
-                g = g + wd * p  # Adam: L2 penalty folded into the gradient
-        m = b1 * state["m"] + (1 - b1) * g
-        v = b2 * state["v"] + (1 - b2) * g * g
-        new_state = {"t": t, "m": m, "v": v}
-        if amsgrad:
-            v = xp.maximum(state["vmax"], v)
-            new_state["vmax"] = v
-        bc1 = 1 - b1**t
-        bc2_sqrt = math.sqrt(1 - b2**t)
-        denom = xp.sqrt(v) / bc2_sqrt + eps
-        return p - (lr / bc1) * (m / denom), new_state
-
-    return step
+def _adam_step(
+    p: Any, g: Any, state: State, hp: Mapping[str, float], xp: Any, decoupled: bool = False, amsgrad: bool = False
+) -> tuple[Any, State]:
+    lr, b1, b2, eps, wd = hp["lr"], hp["b1"], hp["b2"], hp["eps"], hp["wd"]
+    t = state["t"] + 1
+    if wd:
+        if decoupled:
+            p = p * (1 - lr * wd)  # AdamW: decay the weights before the Adam step
+        else:
+            g = g + wd * p  # Adam: L2 penalty folded into the gradient
+    m = b1 * state["m"] + (1 - b1) * g
+    v = b2 * state["v"] + (1 - b2) * g * g
+    new_state = {"t": t, "m": m, "v": v}
+    if amsgrad:
+        v = xp.maximum(state["vmax"], v)
+        new_state["vmax"] = v
+    bc1 = 1 - b1**t
+    bc2_sqrt = math.sqrt(1 - b2**t)
+    denom = xp.sqrt(v) / bc2_sqrt + eps
+    return p - (lr / bc1) * (m / denom), new_state
 
 
 # -- Lion (Chen et al. 2023) -------------------------------------------------------------
@@ -289,14 +291,14 @@ _ADAM = {"lr": 1e-3, "b1": 0.9, "b2": 0.999, "eps": 1e-8, "wd": 0.0}
 REFERENCES: dict[str, Optimizer] = {
     opt.name: opt
     for opt in (
-        Optimizer("sgd", dict(_SGD), ("buf",), _sgd_step(nesterov=False)),
-        Optimizer("momentum", {**_SGD, "mu": 0.9}, ("buf",), _sgd_step(nesterov=False)),
-        Optimizer("nesterov", {**_SGD, "mu": 0.9}, ("buf",), _sgd_step(nesterov=True)),
+        Optimizer("sgd", dict(_SGD), ("buf",), _sgd_step),
+        Optimizer("momentum", {**_SGD, "mu": 0.9}, ("buf",), _sgd_step),
+        Optimizer("nesterov", {**_SGD, "mu": 0.9}, ("buf",), partial(_sgd_step, nesterov=True)),
         Optimizer("rmsprop", {"lr": 1e-2, "rho": 0.99, "eps": 1e-8, "wd": 0.0}, ("v",), _rmsprop_step),
         Optimizer("adagrad", {"lr": 1e-2, "eps": 1e-10, "wd": 0.0, "lr_decay": 0.0}, ("s",), _adagrad_step),
-        Optimizer("adam", dict(_ADAM), ("m", "v"), _adam_step(decoupled=False, amsgrad=False)),
-        Optimizer("adamw", {**_ADAM, "wd": 1e-2}, ("m", "v"), _adam_step(decoupled=True, amsgrad=False)),
-        Optimizer("amsgrad", dict(_ADAM), ("m", "v", "vmax"), _adam_step(decoupled=False, amsgrad=True)),
+        Optimizer("adam", dict(_ADAM), ("m", "v"), _adam_step),
+        Optimizer("adamw", {**_ADAM, "wd": 1e-2}, ("m", "v"), partial(_adam_step, decoupled=True)),
+        Optimizer("amsgrad", dict(_ADAM), ("m", "v", "vmax"), partial(_adam_step, amsgrad=True)),
         Optimizer("lion", {"lr": 1e-4, "b1": 0.9, "b2": 0.99, "wd": 0.0}, ("m",), _lion_step),
         Optimizer("nadam", {**_ADAM, "lr": 2e-3, "psi": 4e-3}, ("m", "v"), _nadam_step, _nadam_init),
         Optimizer("radam", dict(_ADAM), ("m", "v"), _radam_step),
@@ -378,20 +380,17 @@ def newton_schulz(x: Any, hp: Mapping[str, float], xp: Any) -> Any:
     return x.T if tall else x
 
 
-def _muon_step(nesterov: bool) -> StepFn:
-    def step(p: Any, g: Any, state: State, hp: Mapping[str, float], xp: Any) -> tuple[Any, State]:
-        lr, mu, wd = hp["lr"], hp["mu"], hp["wd"]
-        buf = mu * state["buf"] + (1 - mu) * g  # torch: buf.lerp_(g, 1 − μ), an average (its docs write μ·B + g)
-        update = (1 - mu) * g + mu * buf if nesterov else buf  # torch: g.lerp(buf, μ)
-        # torch takes 2-D parameters only; a vector (a point in the race) is read as a column
-        matrix = update if update.ndim == 2 else update.reshape(-1, 1)
-        rows, cols = matrix.shape
-        ortho = newton_schulz(matrix, hp, xp).reshape(p.shape)
-        adjusted_lr = lr * math.sqrt(max(1.0, rows / cols))  # the same RMS for every shape
-        # decoupled decay, with the learning rate as given (not the adjusted one)
-        return p * (1 - lr * wd) - adjusted_lr * ortho, {"t": state["t"] + 1, "buf": buf}
-
-    return step
+def _muon_step(p: Any, g: Any, state: State, hp: Mapping[str, float], xp: Any, nesterov: bool = True) -> tuple[Any, State]:
+    lr, mu, wd = hp["lr"], hp["mu"], hp["wd"]
+    buf = mu * state["buf"] + (1 - mu) * g  # torch: buf.lerp_(g, 1 − μ), an average (its docs write μ·B + g)
+    update = (1 - mu) * g + mu * buf if nesterov else buf  # torch: g.lerp(buf, μ)
+    # torch takes 2-D parameters only; a vector (a point in the race) is read as a column
+    matrix = update if update.ndim == 2 else update.reshape(-1, 1)
+    rows, cols = matrix.shape
+    ortho = newton_schulz(matrix, hp, xp).reshape(p.shape)
+    adjusted_lr = lr * math.sqrt(max(1.0, rows / cols))  # the same RMS for every shape
+    # decoupled decay, with the learning rate as given (not the adjusted one)
+    return p * (1 - lr * wd) - adjusted_lr * ortho, {"t": state["t"] + 1, "buf": buf}
 
 
-REFERENCES["muon"] = Optimizer("muon", dict(MUON_DEFAULTS), ("buf",), _muon_step(nesterov=True))
+REFERENCES["muon"] = Optimizer("muon", dict(MUON_DEFAULTS), ("buf",), _muon_step)

@@ -111,14 +111,20 @@ def warmup_cosine(t: float, hp: Hp | None = None) -> float:
     return lr_min + (lr_max - lr_min) * (1 + math.cos(math.pi * progress)) / 2
 
 
+def _after_linear_warmup(torch: Any, opt: Any, warmup: int, decay: Any) -> Any:
+    """torch's linear warmup over ``warmup`` steps (reaching the peak at step ``warmup``),
+    then ``decay``: a SequentialLR, or the decay alone when there is no warmup to speak of."""
+    if warmup <= 1:
+        return decay
+    sch = torch.optim.lr_scheduler
+    rise = sch.LinearLR(opt, start_factor=1 / warmup, end_factor=1.0, total_iters=warmup - 1)
+    return sch.SequentialLR(opt, [rise, decay], milestones=[warmup - 1])
+
+
 def _warmup_cosine_torch(torch: Any, opt: Any, h: Hp) -> Any:
     warmup, total = _int(h, "warmup"), _int(h, "total")
-    sch = torch.optim.lr_scheduler
-    cosine = sch.CosineAnnealingLR(opt, T_max=total - warmup, eta_min=h["lr_min"])
-    if warmup <= 1:
-        return cosine
-    linear = sch.LinearLR(opt, start_factor=1 / warmup, end_factor=1.0, total_iters=warmup - 1)
-    return sch.SequentialLR(opt, [linear, cosine], milestones=[warmup - 1])
+    cosine = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=total - warmup, eta_min=h["lr_min"])
+    return _after_linear_warmup(torch, opt, warmup, cosine)
 
 
 def _warmup_phase(decay: str) -> PhaseFn:
@@ -295,12 +301,8 @@ def warmup_linear(t: float, h: Hp) -> float:
 
 def _warmup_linear_torch(torch: Any, opt: Any, h: Hp) -> Any:
     warmup, total = _int(h, "warmup"), _int(h, "total")
-    sch = torch.optim.lr_scheduler
-    decay = sch.LinearLR(opt, start_factor=1.0, end_factor=h["lr_min"] / h["lr_max"], total_iters=total - warmup)
-    if warmup <= 1:
-        return decay
-    rise = sch.LinearLR(opt, start_factor=1 / warmup, end_factor=1.0, total_iters=warmup - 1)
-    return sch.SequentialLR(opt, [rise, decay], milestones=[warmup - 1])
+    decay = torch.optim.lr_scheduler.LinearLR(opt, start_factor=1.0, end_factor=h["lr_min"] / h["lr_max"], total_iters=total - warmup)
+    return _after_linear_warmup(torch, opt, warmup, decay)
 
 
 def _after_total(phase: PhaseFn) -> PhaseFn:

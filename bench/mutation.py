@@ -43,10 +43,11 @@ SELECTIONS: dict[str, list[str]] = {
     "quiz": ["test_quiz", "test_quiz_rules", "test_quiz_session", "test_cli", "test_config", "test_sessions"],
     "planner": ["test_planner", "test_plan_cli"],
     "memory": ["test_memory", "test_planner", "test_plan_cli"],
-    "references": ["test_drill_references", "test_drill_references_torch", "test_drill_weight_decay", "test_drill_reference_muon",
-                   "test_drill_references_extra", "test_drill_references_edges"],
-    "judge": ["test_drill_judge", "test_drill_verdicts", "test_drill_diagnosis", "test_drill_cli", "test_drill_crosscheck",
-              "test_new_drills_extra", "test_new_drills_schedules", "test_new_drills_torch", "test_new_drill_muon"],
+    "references": ["test_drill_references", "test_drill_references_torch", "test_drill_weight_decay",
+                   "test_drill_reference_muon", "test_drill_references_extra", "test_drill_references_edges"],
+    "judge": ["test_drill_judge", "test_drill_judge_contract", "test_drill_verdicts", "test_drill_diagnosis",
+              "test_drill_cli", "test_drill_crosscheck", "test_new_drills_extra", "test_new_drills_schedules",
+              "test_new_drills_torch", "test_new_drill_muon"],
     "crosscheck": ["test_drill_crosscheck", "test_drill_cli", "test_new_drills_torch"],
     "eventlog": ["test_eventlog", "test_sync"],
 }
@@ -89,6 +90,11 @@ RULES = [
     (_sql_case_only, "SQL keywords and names are case-insensitive"),
 ]
 
+_DRAW = "another fixed draw of the same gradient pattern (the tests state each pattern's properties)"
+_INT_T = ("t as integers: the language combines it only with float64 hyper-parameters and float literals, and the"
+          " values are compared as float64, so the numbers are the same")
+_NO_SHAPE = ("unreachable: a stateless rule of elementwise functions of t (the array of steps) and numbers has t's"
+             " shape or none")
 _NS_SIDE = ("which side the Gram matrix is formed on (the smaller, for speed): p(X·Xᵀ)·X = X·p(Xᵀ·X), the same"
             " numbers up to rounding, far inside every tolerance")
 _ASGD_COPY = ("with μ = 1 the average ax + (θ − ax)·1 is θ up to one rounding (~1e-16), less than torch's own η"
@@ -152,6 +158,40 @@ EQUIVALENT: dict[str, dict[tuple[str, str], str]] = {
             "a reviewed item always has a due day",
         ("build_report", "forecast((states[k] for k in known if k in states and k not in suspended), today, )"):
             "FORECAST_DAYS is forecast()'s default, 21 (a test holds the report to 21 days)",
+    },
+    "judge": {
+        ("make_problem", "rng = np.random.default_rng(zlib.crc32(drill.name.encode()) - 7919 * instance.seed)"): _DRAW,
+        ("make_problem", "rng = np.random.default_rng(zlib.crc32(drill.name.encode()) + 7920 * instance.seed)"): _DRAW,
+        ("make_problem", "magnitude = np.abs(g) / 10 ** rng.uniform(-1, 1, size=(steps, *shape))"):
+            "U is uniform on (−1, 1), so 10^−U has the distribution of 10^U: another draw of the same pattern",
+        ("make_problem", "magnitude = np.abs(g) * 10 ** rng.uniform(-1, size=(steps, *shape))"):
+            "uniform's upper end defaults to 1.0: the same call",
+        ("make_problem", "g = sign / flips * magnitude"): "1/(−1)ᵏ = (−1)ᵏ",
+        ("make_problem", "g[rng.random(g.shape) <= 0.15] = 0.0"): "a uniform draw is exactly 0.15 with probability 0",
+        ("make_problem", "flat = g.reshape(steps, -2)"): "numpy infers the size of a negative dimension, -2 as -1",
+        ("make_problem", 'p0 = rng.normal(size=shape) if (drill.kind == "optimizer") or True else None'):
+            "θ₀ is drawn after the gradients and only an optimizer drill reads it",
+        ("_schedule_at_once", 'env["t"] = np.arange(1, problem.steps + 1, dtype=None)'): _INT_T,
+        ("_schedule_at_once", 'env["t"] = np.arange(1, problem.steps + 1, )'): _INT_T,
+        ("_schedule_at_once", "value = np.asarray(env[drill.target], dtype=None)"): _INT_T,
+        ("_schedule_at_once", "value = np.asarray(env[drill.target], )"): _INT_T,
+        **{("_schedule_at_once", line): _NO_SHAPE for line in (
+            "last = None",
+            "last = next(None, rule.statements[-1])",
+            "last = next((s for s in reversed(rule.statements) if s.target == drill.target), None)",
+            "last = next(rule.statements[-1])",
+            "last = next((s for s in reversed(rule.statements) if s.target == drill.target), )",
+            "last = next((s for s in reversed(None) if s.target == drill.target), rule.statements[-1])",
+            "last = next((s for s in reversed(rule.statements) if s.target != drill.target), rule.statements[-1])",
+            "last = next((s for s in reversed(rule.statements) if s.target == drill.target), rule.statements[+1])",
+            "last = next((s for s in reversed(rule.statements) if s.target == drill.target), rule.statements[-2])",
+            "raise RefusedAnswer(None, last.line, last.col)",
+            'raise RefusedAnswer(f"the result has shape {value.shape}; expected a number", None, last.col)',
+            'raise RefusedAnswer(f"the result has shape {value.shape}; expected a number", last.line, None)',
+            "raise RefusedAnswer(last.line, last.col)",
+            'raise RefusedAnswer(f"the result has shape {value.shape}; expected a number", last.col)',
+            'raise RefusedAnswer(f"the result has shape {value.shape}; expected a number", last.line, )',
+        )},
     },
     "references": {
         ("newton_schulz", "tall = None"): _NS_SIDE,

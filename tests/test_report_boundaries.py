@@ -234,3 +234,38 @@ def test_worst_curves_are_the_most_missed_curve_cards_then_the_lowest_pass_rate(
         {"item": "d/a", "title": "Why does the loss spike?", "curve": "lr-too-high", "misses": 2, "reviews": 4},
     ]
     assert [w["item"] for w in worst_curves(cards, all_time, n=2)] == ["d/b", "d/c"]
+
+
+def test_on_a_narrow_terminal_each_chart_row_and_list_line_stays_one_line(tmp_path):
+    """A terminal narrower than the calendar and the lines: calendar rows are cut (no
+    marker: a row of cells), readiness rows and weakest lines end in '…', none wraps."""
+    long_title = "why does the loss spike right after warmup ends " * 3
+    reviews = [("w/a", F, 40), ("w/a", P, 39), ("w/a", F, 10), ("w/b", P, 3), ("w/b", F, 2)]
+    items = [Item("w/a", "w", 1, long_title), Item("w/b", "w", 1, "short")]
+    with open_store(tmp_path) as store:
+        for item, g, days_ago in reviews:
+            store.record_review(item, g, "quiz", day=ago(days_ago))
+        report = build_report(items, {}, store, TODAY)
+    width = 30
+    buf = StringIO()
+    render_text(report, Console(file=buf, width=width, no_color=True, highlight=False))
+    lines = buf.getvalue().splitlines()
+    assert all(len(line) <= width for line in lines)
+    history = next(i for i, line in enumerate(lines) if line.startswith("Readiness over"))
+    # the calendar (2 + 14 columns wide) on a terminal of 10: each row cut there, none folded
+    from gdgrill.report import calendar_lines
+
+    tiny = StringIO()
+    render_text(report, Console(file=tiny, width=10, no_color=True, highlight=False))
+    shown = tiny.getvalue().splitlines()
+    rows = calendar_lines(report["calendar"])
+    expected = [("  " + row)[:10].rstrip() for row in rows]
+    first = [line.rstrip() for line in shown].index(expected[0])
+    assert [line.rstrip() for line in shown[first: first + len(rows)]] == expected
+    assert max(len("  " + row) for row in rows) > 10  # the rows really were wider than the terminal
+    weakest = next(i for i, line in enumerate(lines) if line.startswith("Weakest"))
+    readiness_rows = [line for line in lines[history + 1: weakest] if line.startswith("  ")]
+    assert readiness_rows and any(row.endswith("…") for row in readiness_rows)
+    listed = lines[weakest + 1: weakest + 3]
+    assert [line.split()[1] for line in listed] == ["w/a", "w/b"]
+    assert listed[0].endswith("…") and "short" in listed[1]

@@ -15,7 +15,7 @@ MUTANTS = [(d.name, m.id) for d in DRILLS.values() for m in d.mutants]
 VARIANTS = [(d.name, v.id) for d in DRILLS.values() for v in d.variants]
 
 
-def test_the_catalog_has_the_twelve_drills_of_the_issue():
+def test_the_catalog_has_the_twelve_drills_of_the_issue():  # every drill's own checks, below, run over all of DRILLS
     assert {"sgd", "momentum", "nesterov", "rmsprop", "adagrad", "adam", "adam-bias", "adamw", "amsgrad", "lion", "clip-norm", "warmup-cosine"} <= set(DRILLS)
     for d in DRILLS.values():
         assert d.title and d.summary and "\n" not in d.summary and 1 <= d.tier <= 4
@@ -27,15 +27,17 @@ def test_the_reference_rule_passes_its_own_drill(name):
     verdict = judge(DRILLS[name], DRILLS[name].reference_rule)
     assert verdict.verdict == "pass", verdict.message
     assert verdict.misconception is None and verdict.first_difference is None
+    assert verdict.variant is None  # it matches the reference itself, not an accepted variant
 
 
 @pytest.mark.parametrize("name,mutant_id", MUTANTS)
 def test_each_known_mistake_is_diagnosed_as_itself(name, mutant_id):
     drill = DRILLS[name]
     verdict = judge(drill, drill.mutant(mutant_id).rule)
-    assert verdict.verdict == "fail"
-    assert verdict.misconception is not None and verdict.misconception.id == mutant_id
+    assert verdict.verdict == "fail", f"{mutant_id} passes"
+    assert verdict.misconception is not None and verdict.misconception.id == mutant_id, verdict.message
     assert verdict.first_difference is not None
+    assert verdict.diagnosis is not None and verdict.diagnosis.text
 
 
 @pytest.mark.parametrize("name", list(DRILLS))

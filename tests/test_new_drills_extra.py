@@ -46,22 +46,6 @@ def test_drill_file_is_complete(name):
     assert catalog.get_drill(name) is drill
 
 
-@pytest.mark.parametrize("name", NAMES)
-def test_reference_rule_passes_against_the_python_reference(name):
-    _, drill = DRILLS[name]
-    verdict = judge(drill, drill.reference_rule)
-    assert verdict.verdict == "pass" and verdict.variant is None, verdict.message
-
-
-@pytest.mark.parametrize("name, mistake", MISTAKES)
-def test_each_mistake_fails_and_is_diagnosed_as_itself(name, mistake):
-    _, drill = DRILLS[name]
-    verdict = judge(drill, drill.mutant(mistake).rule)
-    assert verdict.verdict == "fail", f"{mistake} passes"
-    assert verdict.misconception is not None and verdict.misconception.id == mistake, verdict.message
-    assert verdict.diagnosis is not None and verdict.diagnosis.text
-
-
 @pytest.mark.parametrize("name, variant", VARIANTS)
 def test_each_variant_passes_as_itself(name, variant):
     _, drill = DRILLS[name]

@@ -16,7 +16,7 @@ import yaml
 
 from gdgrill.drill import catalog
 from gdgrill.drill.catalog import Drill
-from gdgrill.drill.judge import judge, parse_for, problems, reference_trajectories, rule_trajectory
+from gdgrill.drill.judge import judge, parse_for, reference_trajectories
 from gdgrill.drill.references import get_reference
 
 DRILLS_DIR = Path(__file__).resolve().parent.parent / "drills"
@@ -51,40 +51,6 @@ def test_the_file_is_a_complete_drill_of_the_optimizers_group(name):
     # every input the reference rule reads is given, and every given name is read by it
     rule = parse_for(drill, drill.reference_rule)
     assert set(drill.given) - {"t"} <= set(rule.inputs) | {drill.target}
-
-
-@pytest.mark.parametrize("name", NAMES)
-def test_the_reference_rule_passes_its_own_drill(name):
-    verdict = judge(DRILLS[name], DRILLS[name].reference_rule)
-    assert verdict.verdict == "pass", verdict.message
-    assert verdict.misconception is None and verdict.first_difference is None
-
-
-@pytest.mark.parametrize("name,mutant_id", MUTANTS)
-def test_each_known_mistake_fails_and_is_diagnosed_as_itself(name, mutant_id):
-    drill = DRILLS[name]
-    verdict = judge(drill, drill.mutant(mutant_id).rule)
-    assert verdict.verdict == "fail", verdict.message
-    assert verdict.misconception is not None and verdict.misconception.id == mutant_id, verdict.message
-    assert verdict.first_difference is not None
-
-
-@pytest.mark.parametrize("name", NAMES)
-def test_known_mistakes_are_told_apart_from_each_other(name):
-    drill = DRILLS[name]
-    trajectories = {m.id: [rule_trajectory(drill, parse_for(drill, m.rule), pr) for pr in problems(drill)] for m in drill.mutants}
-    ids = list(trajectories)
-    for i, a in enumerate(ids):
-        for b in ids[i + 1 :]:
-            same = all(np.allclose(x, y, rtol=drill.rtol, atol=drill.atol, equal_nan=True) for x, y in zip(trajectories[a], trajectories[b]))
-            assert not same, f"{name}: {a} and {b} are indistinguishable on the instances"
-
-
-@pytest.mark.parametrize("name", NAMES)
-def test_every_explanation_is_interview_grade_prose(name):
-    for m in DRILLS[name].mutants:
-        assert m.title and "\n" not in m.explanation, m.id
-        assert len(m.explanation.split()) >= 15 and m.explanation.rstrip().endswith((".", ")")), m.id
 
 
 # right answers written the way candidates write them: other names, notations and forms

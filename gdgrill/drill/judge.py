@@ -24,10 +24,8 @@ from gdgrill.drill.language import (
     RefusedAnswer,
     Bin,
     Call,
-    Cmp,
     Num,
     Rule,
-    Unary,
     Var,
     compile_rule,
     iter_vars,
@@ -295,21 +293,15 @@ def _elementwise(rule: Rule) -> bool:
 
 
 def _is_elementwise(rule: Rule) -> bool:
+    from gdgrill.drill.diagnosis import nodes  # the expression walker the diagnosis edits with
+
     if rule.state:
         return False
-
-    def ok(e: Any) -> bool:
-        if isinstance(e, Call):
-            return e.func in _ELEMENTWISE and all(map(ok, e.args))
-        if isinstance(e, Bin):
-            return e.op != "@" and ok(e.left) and ok(e.right)
-        if isinstance(e, Cmp):
-            return ok(e.left) and ok(e.right)
-        if isinstance(e, Unary):
-            return ok(e.operand)
-        return isinstance(e, (Num, Var))
-
-    return all(ok(s.value) for s in rule.statements)
+    return not any(
+        (isinstance(e, Call) and e.func not in _ELEMENTWISE) or (isinstance(e, Bin) and e.op == "@")
+        for s in rule.statements
+        for _, e in nodes(s.value)
+    )
 
 
 def _schedule_at_once(drill: Drill, rule: Rule, problem: Problem) -> np.ndarray:

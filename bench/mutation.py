@@ -64,14 +64,15 @@ def module_path(module: str) -> str:
     return PATHS.get(module, f"gdgrill/{module}.py")
 
 
-# Modules that cache results (lru_cache, a module-level backend, the judge's trajectories):
+# Modules that cache results in plain dicts (the judge's trajectories and origins):
 # mutmut's default forks each mutant from a process that already ran the tests, so a cached
 # reading would hide the mutant. These run each mutant in a fresh pytest instead (slower, but
-# every cache empty); only third-party modules are imported ahead. (A function a module calls
-# as it loads, a factory of closures, is no better seen: mutmut neither activates its mutant
-# in the fork nor traces the closures' calls, so the references bind their variants with
-# functools.partial instead.)
-FRESH = {"answers", "scheduler", "judge"}
+# every cache empty); only third-party modules are imported ahead. (The lru_caches of the
+# other modules are emptied before each test by tests/conftest.py whenever MUTANT_UNDER_TEST
+# is set. A function a module calls as it loads, a factory of closures, is no better seen:
+# mutmut neither activates its mutant in the fork nor traces the closures' calls, so the
+# references bind their variants with functools.partial instead.)
+FRESH = {"judge"}
 PRELOAD = ["typer", "rich.console", "rich.table", "yaml", "numpy", "hypothesis", "_pytest.python"]
 PRELOAD_MORE = {"judge": ["torch"]}
 

@@ -668,6 +668,9 @@ def _review_line(colon: str, comma: str) -> "re.Pattern[str]":
 
 _REVIEW_LINE = _review_line(":", ",")  # a sync file's
 _SPACED_REVIEW_LINE = _review_line(": ", ", ")  # an export's
+# The same, one line of a text of many: no match spans two lines (a line break is none of
+# the characters the pattern allows), so n lines that give n matches are all reviews.
+_REVIEW_LINES = {p: re.compile(f"^{p.pattern}$", re.MULTILINE) for p in (_REVIEW_LINE, _SPACED_REVIEW_LINE)}
 
 
 def _valid_day(text: str) -> bool:
@@ -683,6 +686,9 @@ def _fast_reviews(numbers: Sequence[int], raws: list[str]) -> tuple[list[int], l
     numbers and the pattern's groups (id, at, at's day, day, item, grade, mode, counts,
     answer and seconds as JSON), and the other lines' numbers and texts."""
     first, then = (_REVIEW_LINE, _SPACED_REVIEW_LINE) if raws and raws[0].startswith(ID_PREFIX) else (_SPACED_REVIEW_LINE, _REVIEW_LINE)
+    groups = _REVIEW_LINES[first].findall("\n".join(raws)) if raws else []
+    if len(groups) == len(raws):  # every line a review in one layout: read in one pass
+        return _checked_groups(list(numbers), groups, [], [], numbers, raws)
     matches = list(map(first.fullmatch, raws))
     if None in matches:  # the other layout (a file put together by hand), or not a review as gdgrill writes it
         matches = [m or then.fullmatch(raw) for m, raw in zip(matches, raws)]
@@ -694,16 +700,23 @@ def _fast_reviews(numbers: Sequence[int], raws: list[str]) -> tuple[list[int], l
     else:
         slow_numbers, slow_raws, fast_numbers = [], [], list(numbers)
     groups = list(map(re.Match.groups, matches))
+    return _checked_groups(fast_numbers, groups, slow_numbers, slow_raws, numbers, raws)
+
+
+def _checked_groups(fast_numbers: list[int], groups: list[tuple], slow_numbers: list[int], slow_raws: list[str],
+                    numbers: Sequence[int], raws: list[str]) -> tuple[list[int], list[tuple], list[int], list[str]]:
+    """:func:`_fast_reviews`'s result, once the lines the pattern matched (``fast_numbers``,
+    their ``groups``) pass what the pattern leaves to check, once per value: real dates, an
+    item deck/card, no counted miss outside the ladder. A line that fails joins the others
+    (``slow_numbers``, ``slow_raws``), to be read by the field checks (``numbers`` and
+    ``raws``: every line's number and text)."""
     if not groups:
         return fast_numbers, groups, slow_numbers, slow_raws
-    # What the pattern leaves to check, once per value: real dates, an item deck/card,
-    # no counted miss outside the ladder.
     days = set(map(itemgetter(2), groups)) | set(map(itemgetter(3), groups))
     bad_days = {d for d in days if not _valid_day(d)}
     bad_items = {i for i in set(map(itemgetter(4), groups)) if "/" not in i.strip("/")}
     if bad_days or bad_items or ("fail", "stats") in set(zip(map(itemgetter(5), groups), map(itemgetter(7), groups))):
-        text_of = dict(zip(numbers, raws))
-        keep = []
+        text_of, keep = dict(zip(numbers, raws)), []
         for n, g in zip(fast_numbers, groups):
             if g[2] in bad_days or g[3] in bad_days or g[4] in bad_items or (g[5], g[7]) == ("fail", "stats"):
                 slow_numbers.append(n)
@@ -815,6 +828,33 @@ def held_ids(store: Store) -> set[str]:
         return {u for table in dict.fromkeys(TABLE_OF.values()) for (u,) in store.conn.execute(f"SELECT uid FROM {table}")}
 
 
+class KnownIds:
+    """The event ids ``store`` holds, for :func:`parse_jsonl`'s ``known``, read (once) only
+    when a file's lines need them: a sample of a file's ids of which the database holds none
+    (another machine's file seen for the first time) passes the file over whole. The merge
+    leaves out held events anyway, so a held event the sample missed costs time, not
+    correctness."""
+
+    SAMPLE = 64
+
+    def __init__(self, store: Store):
+        self.store = store
+        self._ids: set[str] | None = None
+
+    def for_lines(self, raws: list[str]) -> "set[str] | frozenset[str]":
+        if self._ids is not None:
+            return self._ids
+        sample = [raw[7:43] if raw.startswith(ID_PREFIX) else raw[8:44] for raw in raws[:: max(1, len(raws) // self.SAMPLE)]]
+        marks = ", ".join("?" * len(sample))
+        tables = dict.fromkeys(TABLE_OF.values())
+        with self.store._errors():
+            if sample and all(self.store.conn.execute(f"SELECT 1 FROM {t} WHERE uid IN ({marks}) LIMIT 1", sample).fetchone() is None
+                              for t in tables):
+                return frozenset()
+        self._ids = held_ids(self.store)
+        return self._ids
+
+
 def _decode(data: bytes, name: str) -> str:
     try:
         return data.decode("utf-8-sig")
@@ -846,13 +886,14 @@ ID_PREFIX = '{"id":"'
 SPACED_ID_PREFIX = '{"id": "'
 
 
-def parse_jsonl(data: bytes, name: str, *, need_trailer: bool = False, known: "set[str] | frozenset[str]" = frozenset()) -> ParsedLog:
+def parse_jsonl(data: bytes, name: str, *, need_trailer: bool = False,
+                known: "set[str] | frozenset[str] | KnownIds" = frozenset()) -> ParsedLog:
     """A JSON-lines log checked line by line. The header must come first; a trailer, when
     present (required with ``need_trailer``), must match the events before it.
 
     With a trailer, the checksum vouches for every line, so lines whose id (written first
-    by gdgrill) is in ``known`` are counted and passed over without decoding: a sync
-    reads only what is new to it."""
+    by gdgrill) is in ``known`` (a set, or a :class:`KnownIds`) are counted and passed over
+    without decoding: a sync reads only what is new to it."""
     text = _decode(data, name)
     lines = text.split("\n")
     if _clean(text, lines):  # as gdgrill writes a log: line n is lines[n - 1]
@@ -886,6 +927,8 @@ def parse_jsonl(data: bytes, name: str, *, need_trailer: bool = False, known: "s
     elif need_trailer:
         raise LogError(f"{name}: no closing line: the file is still being written or was cut short")
     skipped = 0
+    if isinstance(known, KnownIds):
+        known = known.for_lines(raws) if trailer is not None else frozenset()
     if known and trailer is not None and not (
         known.isdisjoint(map(itemgetter(slice(7, 43)), raws)) and known.isdisjoint(map(itemgetter(slice(8, 44)), raws))
     ):

@@ -32,7 +32,7 @@ from typing import Iterator, NamedTuple
 
 from gdgrill.errors import UserError
 from gdgrill.eventlog import (
-    LogError, append_jsonl, closing_line, count_events, export_jsonl, header, held_ids, log_body, merge, parse_jsonl,
+    KnownIds, LogError, append_jsonl, closing_line, count_events, export_jsonl, header, log_body, merge, parse_jsonl,
     write_atomically,
 )
 from gdgrill.paths import machine_id_path, sync_lock_path
@@ -150,7 +150,7 @@ def sync(store: Store, home: Path, folder: Path, exported_at: str) -> SyncResult
         own_data = b""  # that file, when it is the version this database last wrote
         with store._errors():
             merged_before = dict(store.conn.execute("SELECT name, sha256 FROM sync_files"))
-        known: set[str] | None = None
+        known = KnownIds(store)
         for path in _sync_files(folder):
             try:
                 data = path.read_bytes()
@@ -162,8 +162,6 @@ def sync(store: Store, home: Path, folder: Path, exported_at: str) -> SyncResult
                         own_held, own_data = tail["events"], data
                     results[path.name] = FileResult(path.name, me if path.name == own_name else _named(path), tail["events"], Counter(), None)
                     continue
-                if known is None:
-                    known = held_ids(store)
                 parsed = parse_jsonl(data, str(path), need_trailer=True, known=known)
             except (LogError, OSError) as exc:
                 reason = str(exc) if isinstance(exc, LogError) else f"{path}: cannot read it ({exc.strerror})"

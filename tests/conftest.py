@@ -75,3 +75,22 @@ def sample_decks(tmp_path: Path) -> Path:
     folder.mkdir()
     (folder / "sample.yaml").write_text(SAMPLE_DECK, encoding="utf-8")
     return folder
+
+
+if os.environ.get("MUTANT_UNDER_TEST"):
+    # Under mutation testing (bench/mutation.py) every mutant's tests run in a process forked
+    # from one that already ran them: a result cached then would hide the mutant. Each test
+    # starts with gdgrill's caches empty.
+    import sys
+
+    @pytest.fixture(autouse=True)
+    def _empty_caches() -> None:
+        for name, module in list(sys.modules.items()):
+            if not name.startswith("gdgrill") or module is None:
+                continue
+            for value in list(vars(module).values()):
+                if callable(getattr(value, "cache_clear", None)):
+                    value.cache_clear()
+        answers = sys.modules.get("gdgrill.answers")
+        if answers is not None:
+            answers._BACKEND = None

@@ -3,6 +3,7 @@
     .venv/bin/pip install mutmut                # a dev tool, not a dependency (`.[dev]`)
     .venv/bin/python bench/mutation.py          # every core module (about 20 minutes on 2 cores)
     .venv/bin/python bench/mutation.py report scheduler --survivors   # two modules, list survivors
+    .venv/bin/python bench/mutation.py answers --resume             # carry on a stopped run
 
 Each module runs in its own scratch copy of the working tree (``--workdir``, default
 ``bench/out/mutation/<module>``), so the checkout is never touched; mutmut mutates only that
@@ -285,10 +286,11 @@ def function_of(name: str) -> str:
     return tail.split("ǁ")[-1] if "ǁ" in tail else tail.removeprefix("x_")
 
 
-def run_module(module: str, workdir: Path, jobs: int, survivors: bool) -> dict:
+def run_module(module: str, workdir: Path, jobs: int, survivors: bool, resume: bool = False) -> dict:
     mutmut = mutmut_executable()
-    copy_tree(workdir)
-    configure(workdir, module)
+    if not (resume and (workdir / "mutants").is_dir()):
+        copy_tree(workdir)
+        configure(workdir, module)
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     env["HYPOTHESIS_PROFILE"] = "ci"  # the same examples for every mutant
     started = time.perf_counter()
@@ -331,13 +333,15 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 2, help="mutants tested at once")
     parser.add_argument("--workdir", type=Path, default=ROOT / "bench" / "out" / "mutation")
     parser.add_argument("--survivors", action="store_true", help="list every surviving mutant")
+    parser.add_argument("--resume", action="store_true",
+                        help="carry on a module's stopped run in its workdir (mutants already tested keep their result)")
     args = parser.parse_args()
     unknown = [m for m in args.modules if m not in SELECTIONS]
     if unknown:
         parser.error(f"unknown module {', '.join(unknown)}; choose from {', '.join(SELECTIONS)}")
     rows = []
     for module in args.modules:
-        rows.append(run_module(module, args.workdir / module, args.jobs, args.survivors))
+        rows.append(run_module(module, args.workdir / module, args.jobs, args.survivors, args.resume))
         print(f"  done {module}: {rows[-1]['killed']}/{rows[-1]['total']} in {rows[-1]['seconds']:.0f} s", flush=True)
     print(f"\n{'module':<10} {'mutants':>7} {'killed':>7} {'survived':>8} {'equiv.':>6} {'score':>6} {'time':>6}")
     for r in rows:

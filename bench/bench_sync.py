@@ -13,6 +13,7 @@ study: a sync that adds 100 events to this machine's file of 100,000 (the everyd
 from __future__ import annotations
 
 import argparse
+import json
 import random
 import shutil
 import sys
@@ -32,19 +33,32 @@ START = datetime(2026, 1, 1, tzinfo=timezone.utc)
 
 def fill(home: Path, events: int, cards: int, offset_s: int, seed: int) -> None:
     """``events`` reviews a minute apart from ``offset_s`` seconds after START, bulk-loaded
-    into the schema the way the store writes them (increasing event ids)."""
+    into the schema the way the store writes them (increasing event ids), with what the
+    quiz records: the seconds taken (to the millisecond), a typed answer on half, and on
+    most the key points hit (a quick-fire card's check on a few)."""
     rng = random.Random(seed)
     rows, uid = [], None
     for k in range(events):
         moment = START + timedelta(seconds=offset_s + 60 * k)
         uid = next_uid(uid, int(moment.timestamp() * 1000), rng.getrandbits(74))
         at = moment.isoformat(timespec="seconds")
-        rows.append((rng.randrange(cards) + 1, at, at[:10], "pass" if rng.random() < 0.8 else "fail", "quiz", 2, uid))
+        kind = rng.random()
+        if kind < 0.6:
+            hit = sorted(rng.sample(range(4), rng.randrange(5)))
+            detail = json.dumps({"key_points": 4, "key_points_hit": hit}, sort_keys=True)
+        elif kind < 0.8:
+            detail = json.dumps({"auto": True, "read_as": f"{rng.randrange(1, 99) / 10:g}"}, sort_keys=True)
+        else:
+            detail = None
+        answer = f"the step is about {rng.randrange(100)} times smaller" if rng.random() < 0.5 else None
+        rows.append((rng.randrange(cards) + 1, at, at[:10], "pass" if rng.random() < 0.8 else "fail", "quiz", 2, uid,
+                     round(rng.uniform(1.5, 120), 3), answer, detail))
     with open_store(home) as store:
         store.conn.execute("BEGIN")
         store.conn.executemany("INSERT INTO items (id, key) VALUES (?, ?)", [(i + 1, f"deck{i % 5}/card{i}") for i in range(cards)])
         store.conn.executemany(
-            "INSERT INTO reviews (item_id, reviewed_at, day, grade, mode, effect, uid) VALUES (?, ?, ?, ?, ?, ?, ?)", rows
+            "INSERT INTO reviews (item_id, reviewed_at, day, grade, mode, effect, uid, seconds, answer, detail)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows
         )
         store.conn.execute("COMMIT")
         store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")

@@ -243,6 +243,7 @@ def _table_lines(conn, table: int, where: str, params: tuple, compact: bool) -> 
     encode = _COMPACT if compact else _ENCODE
     colon, comma = (":", ",") if compact else (": ", ", ")
     rows = conn.execute(f"SELECT x.uid, x.id, {_line_sql(table, compact)} FROM {source} WHERE {where} ORDER BY x.id", params)
+    details: dict[str | None, str] = {}  # a detail column's text -> its JSON in the line (most repeat)
     while chunk := rows.fetchmany(4096):
         lines = list(map(itemgetter(2), chunk))
         if None in lines:
@@ -252,9 +253,11 @@ def _table_lines(conn, table: int, where: str, params: tuple, compact: bool) -> 
                     continue
                 if head is None:
                     left[uid] = (place, rowid)
-                else:
-                    lines[place] = (f'{head[:-1]}{comma}"seconds"{colon}{_number(seconds, encode)}{comma}"detail"{colon}'
-                                    f'{encode(_decoded(detail, "reviews.detail", dict))}}}')
+                    continue
+                written = details.get(detail)
+                if written is None:
+                    written = details[detail] = encode(_decoded(detail, "reviews.detail", dict))
+                lines[place] = f'{head[:-1]}{comma}"seconds"{colon}{_number(seconds, encode)}{comma}"detail"{colon}{written}}}'
             if left:
                 ids = json.dumps([rowid for _, rowid in left.values()])
                 for record in _stream(conn, table, (f"{where} AND x.id IN (SELECT value FROM json_each(?))", (*params, ids))):
@@ -614,6 +617,8 @@ def _quick_review(obj: dict[str, Any], where: str) -> Event | None:
         obj["answer"] = clean_text(answer)
     if not mode.isascii():
         obj["mode"] = clean_text(mode)
+    if detail == {}:  # as the field checks read it: no detail
+        obj["detail"] = None
     return Event(uid, "review", at, day, obj, where)
 
 
@@ -661,9 +666,33 @@ def _review_line(colon: str, comma: str) -> "re.Pattern[str]":
         ("counts", '"(ladder|stats|none)"'),
         ("answer", f'(null|"{text}*")'),
         ("seconds", r"(null|(?:0|[1-9][0-9]{0,14})(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?)"),
-        ("detail", "null"),
+        ("detail", f"(null|{_flat_object(colon, comma, text)})"),
     )
     return re.compile(r"\{" + comma.join(f'"{name}"{colon}{value}' for name, value in fields) + r"\}")
+
+
+def _flat_object(colon: str, comma: str, text: str) -> str:
+    """A review's detail as gdgrill writes it: a JSON object of plain values (true, false,
+    null, whole numbers, ``text`` (a string's characters), lists of whole numbers)."""
+    whole = "-?(?:0|[1-9][0-9]{0,15})"
+    value = rf'(?:true|false|null|{whole}|"{text}*"|\[(?:{whole}(?:{comma}{whole})*)?\])'
+    member = f'"[A-Za-z_][A-Za-z0-9_]*"{colon}{value}'
+    return rf"\{{(?:{member}(?:{comma}{member})*)?\}}"
+
+
+_DETAILS: dict[str, "tuple[dict[str, Any] | None, str | None]"] = {}
+
+
+def _detail(token: str) -> "tuple[dict[str, Any] | None, str | None]":
+    """A detail from its JSON in a line :func:`_review_line` matched: (the value the field
+    checks read, the column's text as :func:`_row` stores it), decoded once per text."""
+    known = _DETAILS.get(token)
+    if known is None:
+        value = json.loads(token) or None
+        known = (value, json.dumps(value, sort_keys=True) if value else None)
+        if len(_DETAILS) < 65536:
+            _DETAILS[token] = known
+    return known
 
 
 _REVIEW_LINE = _review_line(":", ",")  # a sync file's
@@ -684,7 +713,7 @@ def _valid_day(text: str) -> bool:
 def _fast_reviews(numbers: Sequence[int], raws: list[str]) -> tuple[list[int], list[tuple], list[int], list[str]]:
     """The lines (numbers, texts) that hold a review as gdgrill writes it, as their line
     numbers and the pattern's groups (id, at, at's day, day, item, grade, mode, counts,
-    answer and seconds as JSON), and the other lines' numbers and texts."""
+    answer, seconds and detail as JSON), and the other lines' numbers and texts."""
     first, then = (_REVIEW_LINE, _SPACED_REVIEW_LINE) if raws and raws[0].startswith(ID_PREFIX) else (_SPACED_REVIEW_LINE, _REVIEW_LINE)
     groups = _REVIEW_LINES[first].findall("\n".join(raws)) if raws else []
     if len(groups) == len(raws):  # every line a review in one layout: read in one pass
@@ -758,9 +787,9 @@ class Events(Sequence):
         reviews = (
             (n, Event(uid, "review", at, day, {
                 "id": uid, "kind": "review", "at": at, "day": day, "item": item, "grade": grade, "mode": mode,
-                "counts": counts, "answer": _answer(answer), "seconds": _seconds(seconds), "detail": None,
+                "counts": counts, "answer": _answer(answer), "seconds": _seconds(seconds), "detail": _detail(detail)[0],
             }, f"{name}:{n}"))
-            for n, (uid, at, _, day, item, grade, mode, counts, answer, seconds) in zip(self.lines, self.reviews)
+            for n, (uid, at, _, day, item, grade, mode, counts, answer, seconds, detail) in zip(self.lines, self.reviews)
         )
         return heapq.merge(reviews, self.others, key=itemgetter(0))
 
@@ -1193,8 +1222,8 @@ def _stage_reviews(conn, batches: list[tuple["Events", str | None]], repeats: se
     for b, (_, origin) in enumerate(batches):
         start = len(rows)
         rows += [
-            (uid, origin, ids[item], at, day, grade, mode, EFFECTS[counts], _answer(answer), _seconds(seconds), None, None, b)
-            for uid, at, _, day, item, grade, mode, counts, answer, seconds in fast[b]
+            (uid, origin, ids[item], at, day, grade, mode, EFFECTS[counts], _answer(answer), _seconds(seconds), _detail(detail)[1], None, b)
+            for uid, at, _, day, item, grade, mode, counts, answer, seconds, detail in fast[b]
         ]
         by_batch[b]["review"] = len(rows) - start
         for _, e in slow[b]:

@@ -111,11 +111,19 @@ ODD = {
     "counts": ["ladder", "stats", "none", "x", None],
     "answer": [None, "", "0.9, 0.999", 'say "no"', "a\\b", "\x00", 0.9],
     "seconds": [None, 0, 5, -5, -0.5, -0.0, 0.0, 0.1, 4.25, 1e-07, 1e16, 10**15, 10**16, float("inf"), float("nan"), "5", True],
-    "detail": [None, {}, {"a": 1}, [1], "x"],
+    "detail": [
+        None, {}, {"a": 1}, [1], "x", {"key_points": 3, "key_points_hit": [0, 2]}, {"key_points_hit": [], "key_points": 0},
+        {"auto": True, "read_as": "3.2", "override": False}, {"misconception": None}, {"a": -0}, {"a": 10**17},
+        {"a": 1.5}, {"a": {"b": 1}}, {"a": [1, "x"]}, {"a": 'say "no"'}, {"a": "back\\slash"}, {"é": 1}, {"1a": 1}, {"": 1},
+    ],
 }
 FIELD = {name: st.sampled_from(values) for name, values in ODD.items()}
 FIELD.update(item=FIELD["item"] | TEXT, mode=FIELD["mode"] | TEXT, answer=FIELD["answer"] | TEXT,
-             seconds=FIELD["seconds"] | st.integers(-5, 10**20) | st.floats(allow_nan=True, allow_infinity=True))
+             seconds=FIELD["seconds"] | st.integers(-5, 10**20) | st.floats(allow_nan=True, allow_infinity=True),
+             detail=FIELD["detail"] | st.dictionaries(
+                 TEXT | st.sampled_from(["key_points", "key_points_hit", "auto", "read_as"]),
+                 st.none() | st.booleans() | st.integers(-10**17, 10**17) | TEXT | st.lists(st.integers(-3, 10**16), max_size=3)
+                 | st.floats(allow_nan=False), max_size=3))
 
 
 @st.composite

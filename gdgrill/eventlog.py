@@ -432,6 +432,15 @@ def write_atomically(path: Path, write) -> Any:
     """Call ``write(binary file)`` on a temporary file beside ``path``, flush it to disk,
     then rename it over ``path``: readers see the old file or the whole new one, never a
     part (a kill or a full disk leaves ``path`` as it was)."""
+    tmp, result = write_aside(path, write)
+    put_in_place(tmp, path)
+    return result
+
+
+def write_aside(path: Path, write) -> tuple[Path, Any]:
+    """The first half of :func:`write_atomically`: ``write(binary file)`` into a temporary
+    file beside ``path``, flushed to disk. Returns (that file, what ``write`` returned); on
+    any error the file is removed."""
     path = Path(path)
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}-{os.urandom(4).hex()}")
     try:
@@ -439,12 +448,26 @@ def write_atomically(path: Path, write) -> Any:
             result = write(fh)
             fh.flush()
             os.fsync(fh.fileno())
+    except BaseException:
+        discard(tmp)
+        raise
+    return tmp, result
+
+
+def discard(tmp: Path) -> None:
+    try:
+        tmp.unlink()
+    except OSError:
+        pass
+
+
+def put_in_place(tmp: Path, path: Path) -> None:
+    """The second half of :func:`write_atomically`: rename ``tmp`` over ``path``."""
+    path = Path(path)
+    try:
         os.replace(tmp, path)
     except BaseException:
-        try:
-            tmp.unlink()
-        except OSError:
-            pass
+        discard(tmp)
         raise
     try:  # the rename itself reaches the disk
         fd = os.open(path.parent, os.O_RDONLY)
@@ -454,7 +477,6 @@ def write_atomically(path: Path, write) -> Any:
             os.close(fd)
     except OSError:
         pass
-    return result
 
 
 # -- reading files ---------------------------------------------------------------------------

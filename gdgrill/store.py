@@ -285,6 +285,16 @@ class Store:
     def close(self) -> None:
         self.conn.close()
 
+    def reader(self) -> "Store":
+        """Another connection to the same database, to read from on another thread (a
+        connection belongs to the thread that made it). WAL: it reads while this one writes."""
+        try:
+            conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(failure_message(self.path, exc)) from None
+        return Store(conn, self.path, self.maintenance_days)
+
     def __enter__(self) -> "Store":
         return self
 

@@ -25,15 +25,16 @@ from __future__ import annotations
 
 import os
 import re
+import threading
 from collections import Counter
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Iterator, NamedTuple
 
 from gdgrill.errors import UserError
 from gdgrill.eventlog import (
-    KnownIds, LogError, append_jsonl, closing_line, count_events, export_jsonl, header, log_body, merge, parse_jsonl,
-    write_atomically,
+    KnownIds, LogError, Written, append_jsonl, closing_line, count_events, discard, export_jsonl, header, log_body, merge,
+    parse_jsonl, put_in_place, write_aside, write_atomically,
 )
 from gdgrill.paths import machine_id_path, sync_lock_path
 from gdgrill.store import Store
@@ -120,6 +121,48 @@ def _locked(path: Path) -> Iterator[None]:
             fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
 
 
+class _WrittenAside(threading.Thread):
+    """This machine's whole file, written from a snapshot of its events on a thread of its
+    own while the other files are read and merged (most of the writing and all of the merge
+    run inside SQLite, which lets go of Python's lock meanwhile). Used when this machine has
+    no file in the folder yet: what the merge adds comes from other machines, so the
+    snapshot is the file, unless events were made here meanwhile (then counted, and the
+    file written again)."""
+
+    def __init__(self, store: Store, path: Path, me: str, exported_at: str):
+        super().__init__(name="gdgrill-sync-write", daemon=True)
+        self.store, self.path, self.me, self.exported_at = store, path, me, exported_at
+        self.result: tuple[Path, Written] | None = None
+
+    def run(self) -> None:
+        try:
+            with self.store.reader() as reader:
+                self.result = write_aside(self.path, lambda fh: export_jsonl(
+                    fh, reader, header(self.me, self.exported_at), machine=self.me, compact=True))
+        except Exception:  # any trouble: the file is written the usual way after the merge, which reports it
+            self.result = None
+
+    def take(self, own: int) -> Written | None:
+        """The file, put in place when it holds the ``own`` events made here; else None
+        (and nothing of it is left)."""
+        self.join()
+        if self.result is None:
+            return None
+        (tmp, written), self.result = self.result, None
+        if written.events != own:
+            discard(tmp)
+            return None
+        put_in_place(tmp, self.path)
+        return written
+
+    def abandon(self) -> None:
+        """Wait for the thread and remove its file, unless it was taken."""
+        self.join()
+        if self.result is not None:
+            discard(self.result[0])
+            self.result = None
+
+
 def _named(path: Path) -> str:
     """The machine a sync file is named for."""
     return path.name[len(PREFIX):-len(SUFFIX)]
@@ -137,7 +180,7 @@ def sync(store: Store, home: Path, folder: Path, exported_at: str) -> SyncResult
     me = machine_id(home)
     assert me is not None
     own_name = sync_file_name(me)
-    with _locked(sync_lock_path(home)):
+    with _locked(sync_lock_path(home)), ExitStack() as cleanup:
         for stale in folder.glob(f".{own_name}.tmp-*"):  # left by a sync killed while writing
             try:
                 stale.unlink()
@@ -150,6 +193,11 @@ def sync(store: Store, home: Path, folder: Path, exported_at: str) -> SyncResult
         own_data = b""  # that file, when it is the version this database last wrote
         with store._errors():
             merged_before = dict(store.conn.execute("SELECT name, sha256 FROM sync_files"))
+        aside = None
+        if not (folder / own_name).exists() and store.path.is_file():
+            aside = _WrittenAside(store, folder / own_name, me, exported_at)
+            aside.start()
+            cleanup.callback(aside.abandon)  # a sync that fails leaves no file of it behind
         known = KnownIds(store)
         for path in _sync_files(folder):
             try:
@@ -201,7 +249,13 @@ def sync(store: Store, home: Path, folder: Path, exported_at: str) -> SyncResult
             break
         own = count_events(store, machine=me)
         rewrote = own != own_held
-        if rewrote:
+        written = None
+        if aside is not None:
+            try:
+                written = aside.take(own)
+            except OSError as exc:
+                raise SyncError(f"{folder / own_name}: cannot write this machine's sync file ({exc.strerror}); the merge is saved") from None
+        if written is None and rewrote:
             # The file as this database last wrote it, when it holds every event made here
             # up to its last one: only the newer ones are added (into a whole new file).
             body = log_body(own_data) if own_data else None
@@ -217,6 +271,7 @@ def sync(store: Store, home: Path, folder: Path, exported_at: str) -> SyncResult
                 written = write_atomically(folder / own_name, write)
             except OSError as exc:
                 raise SyncError(f"{folder / own_name}: cannot write this machine's sync file ({exc.strerror}); the merge is saved") from None
+        if written is not None:
             with store._errors(), store._transaction():  # this version holds nothing new for us: not read next time
                 store.conn.execute(
                     "INSERT INTO sync_files (name, sha256, merged_at) VALUES (?, ?, ?)"

@@ -285,3 +285,53 @@ def test_an_unchanged_file_is_not_read_again_but_a_restored_backup_merges_it_ane
     assert sum(restored.added.values()) == 3
     with open_store(a) as store:
         assert len(store.log()) == 3
+
+
+def _own_file_events(home: Path, folder: Path) -> list[str]:
+    parsed = parse_jsonl((folder / sync_file_name(machine_id(home))).read_bytes(), "own", need_trailer=True)
+    return [e.uid for e in parsed.events]
+
+
+def test_a_first_sync_writes_this_machines_whole_file_beside_the_merge_and_leaves_no_temporary_file(tmp_path):
+    a, b, shared = tmp_path / "a", tmp_path / "b", tmp_path / "shared"
+    shared.mkdir()
+    with open_store(b) as store:
+        for k in range(5):
+            store.record_review(CARD, Grade.PASS, "quiz", day=D0, seconds=1.25 + k)
+    run_sync(b, shared)
+    with open_store(a) as store:
+        made_here = [store.record_review(CARD, Grade.FAIL, "quiz", day=D0, seconds=2.5) for _ in range(3)]
+        uids = [r[0] for r in store.conn.execute("SELECT uid FROM reviews ORDER BY id")]
+    result = run_sync(a, shared)
+    assert sum(result.added.values()) == 5 and result.written == len(made_here) and result.rewrote
+    assert _own_file_events(a, shared) == uids  # its own events only, none of b's
+    assert sorted(p.name for p in shared.iterdir()) == sorted([sync_file_name(machine_id(a)), sync_file_name(machine_id(b))])
+
+
+def test_a_review_saved_here_while_the_first_sync_merges_is_in_this_machines_file(tmp_path, monkeypatch):
+    a, b, shared = tmp_path / "a", tmp_path / "b", tmp_path / "shared"
+    shared.mkdir()
+    with open_store(b) as store:
+        store.record_review(CARD, Grade.PASS, "quiz", day=D0)
+    run_sync(b, shared)
+    with open_store(a) as store:
+        store.record_review(CARD, Grade.FAIL, "quiz", day=D0)
+    merge = sync_module.merge
+
+    def merge_while_a_quiz_saves_a_grade(*args, **kwargs):
+        import threading
+
+        for thread in threading.enumerate():  # the file of this machine's events, written from a snapshot
+            if thread.name == "gdgrill-sync-write":
+                thread.join()
+        with open_store(a) as other:  # another gdgrill on this machine saves a grade meanwhile
+            other.record_review("optimizers/sgd", Grade.PASS, "quiz", day=D0)
+        return merge(*args, **kwargs)
+
+    monkeypatch.setattr(sync_module, "merge", merge_while_a_quiz_saves_a_grade)
+    result = run_sync(a, shared)
+    assert result.written == 2
+    with open_store(a) as store:
+        mine = [r[0] for r in store.conn.execute("SELECT uid FROM reviews WHERE origin IS NULL ORDER BY id")]
+    assert _own_file_events(a, shared) == mine and len(mine) == 2
+    assert not [p for p in shared.iterdir() if p.name.startswith(".")]  # the snapshot's file was thrown away

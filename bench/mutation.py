@@ -4,6 +4,7 @@
     .venv/bin/python bench/mutation.py          # every core module (about 20 minutes on 2 cores)
     .venv/bin/python bench/mutation.py report scheduler --survivors   # two modules, list survivors
     .venv/bin/python bench/mutation.py answers --resume             # carry on a stopped run
+    .venv/bin/python bench/mutation.py eventlog --only 'merge,_merge_*,_stage_reviews'   # some functions
 
 Each module runs in its own scratch copy of the working tree (``--workdir``, default
 ``bench/out/mutation/<module>``), so the checkout is never touched; mutmut mutates only that
@@ -65,17 +66,12 @@ def module_path(module: str) -> str:
     return PATHS.get(module, f"gdgrill/{module}.py")
 
 
-# Modules that cache results in plain dicts (the judge's trajectories and origins):
-# mutmut's default forks each mutant from a process that already ran the tests, so a cached
-# reading would hide the mutant. These run each mutant in a fresh pytest instead (slower, but
-# every cache empty); only third-party modules are imported ahead. (The lru_caches of the
-# other modules are emptied before each test by tests/conftest.py whenever MUTANT_UNDER_TEST
-# is set. A function a module calls as it loads, a factory of closures, is no better seen:
-# mutmut neither activates its mutant in the fork nor traces the closures' calls, so the
-# references bind their variants with functools.partial instead.)
-FRESH = {"judge"}
-PRELOAD = ["typer", "rich.console", "rich.table", "yaml", "numpy", "hypothesis", "_pytest.python"]
-PRELOAD_MORE = {"judge": ["torch"]}
+# mutmut forks each mutant's test run from a process that already ran the tests once; a
+# result cached then would hide the mutant, so tests/conftest.py empties gdgrill's caches
+# (its lru_caches and the module-level dicts named there) before each test whenever
+# MUTANT_UNDER_TEST is set. A function a module calls as it loads, a factory of closures,
+# is not seen: mutmut neither activates its mutant in the fork nor traces the closures'
+# calls, so the references bind their variants with functools.partial instead.
 
 # Survivors that cannot change anything a user sees, with the reason. First by rule, for
 # whole kinds of mutation; then one by one: (function, the mutated line as `mutmut show`
@@ -257,9 +253,6 @@ def configure(target: Path, module: str) -> None:
         f"pytest_add_cli_args_test_selection = {json.dumps(tests)}\n"
         'pytest_add_cli_args = ["-p", "no:randomly", "-p", "no:cacheprovider", "-n", "0"]\n'  # one process
     )
-    if module in FRESH:
-        (target / "mutmut_preload.txt").write_text("\n".join(PRELOAD + PRELOAD_MORE.get(module, [])) + "\n", encoding="utf-8")
-        text += 'process_isolation = "forkserver"\nforkserver_warmup = "import"\npreload_modules_file = "mutmut_preload.txt"\n'
     pyproject.write_text(text, encoding="utf-8")
 
 
@@ -286,7 +279,16 @@ def function_of(name: str) -> str:
     return tail.split("ǁ")[-1] if "ǁ" in tail else tail.removeprefix("x_")
 
 
-def run_module(module: str, workdir: Path, jobs: int, survivors: bool, resume: bool = False) -> dict:
+def mutant_patterns(module: str, functions: list[str]) -> list[str]:
+    """mutmut's names (fnmatch patterns) of the mutants of ``functions`` (function or method
+    names, themselves patterns) in ``module``: gdgrill.report.x_render__mutmut_3,
+    gdgrill.store.xǁStoreǁundo__mutmut_2."""
+    dotted = module_path(module)[:-3].replace("/", ".")
+    return [p for f in functions for p in (f"{dotted}.x_{f}__mutmut_*", f"{dotted}.xǁ*ǁ{f}__mutmut_*")]
+
+
+def run_module(module: str, workdir: Path, jobs: int, survivors: bool, resume: bool = False,
+               only: list[str] | None = None) -> dict:
     mutmut = mutmut_executable()
     if not (resume and (workdir / "mutants").is_dir()):
         copy_tree(workdir)
@@ -296,13 +298,18 @@ def run_module(module: str, workdir: Path, jobs: int, survivors: bool, resume: b
     started = time.perf_counter()
     log = workdir / "mutmut.log"
     with log.open("w") as out:
-        done = subprocess.run([mutmut, "run", "--max-children", str(jobs)], cwd=workdir, env=env,
+        patterns = mutant_patterns(module, only) if only else []
+        done = subprocess.run([mutmut, "run", "--max-children", str(jobs), *patterns], cwd=workdir, env=env,
                               stdout=out, stderr=subprocess.STDOUT)
     seconds = time.perf_counter() - started
     meta = workdir / "mutants" / f"{module_path(module)}.meta"
     if done.returncode != 0 or not meta.exists():
         sys.exit(f"mutmut failed on {module} (exit {done.returncode}); see {log}")
     codes = json.loads(meta.read_text())["exit_code_by_key"]
+    if only:
+        import fnmatch
+
+        codes = {k: v for k, v in codes.items() if any(fnmatch.fnmatch(k, p) for p in patterns)}
     counts: dict[str, int] = {}
     for code in codes.values():
         status = STATUS.get(code, "suspicious")
@@ -333,15 +340,20 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 2, help="mutants tested at once")
     parser.add_argument("--workdir", type=Path, default=ROOT / "bench" / "out" / "mutation")
     parser.add_argument("--survivors", action="store_true", help="list every surviving mutant")
+    parser.add_argument("--only", default="",
+                        help="comma-separated functions (fnmatch patterns) of one module to mutate, e.g. 'merge,_merge_*'")
     parser.add_argument("--resume", action="store_true",
                         help="carry on a module's stopped run in its workdir (mutants already tested keep their result)")
     args = parser.parse_args()
     unknown = [m for m in args.modules if m not in SELECTIONS]
     if unknown:
         parser.error(f"unknown module {', '.join(unknown)}; choose from {', '.join(SELECTIONS)}")
+    if args.only and len(args.modules) != 1:
+        parser.error("--only names functions of one module: give exactly one")
     rows = []
     for module in args.modules:
-        rows.append(run_module(module, args.workdir / module, args.jobs, args.survivors, args.resume))
+        only = [f.strip() for f in args.only.split(",") if f.strip()] or None
+        rows.append(run_module(module, args.workdir / module, args.jobs, args.survivors, args.resume, only))
         print(f"  done {module}: {rows[-1]['killed']}/{rows[-1]['total']} in {rows[-1]['seconds']:.0f} s", flush=True)
     print(f"\n{'module':<10} {'mutants':>7} {'killed':>7} {'survived':>8} {'equiv.':>6} {'score':>6} {'time':>6}")
     for r in rows:

@@ -94,3 +94,36 @@ if os.environ.get("MUTANT_UNDER_TEST"):
         answers = sys.modules.get("gdgrill.answers")
         if answers is not None:
             answers._BACKEND = None
+        for name, caches in _DICT_CACHES.items():
+            module = sys.modules.get(name)
+            for cache in caches if module is not None else ():
+                getattr(module, cache).clear()
+
+    # The module-level dicts that cache a computation (the judge's compiled rules and
+    # trajectories, the diagnosis's cases, the derive stages' samples, ...).
+    _DICT_CACHES = {
+        "gdgrill.drill.judge": ("_COMPILED", "_PROBLEMS", "_REFERENCE", "_RULE_CACHE", "_ORIGINS"),
+        "gdgrill.drill.diagnosis": ("_CASES", "_REFERENCE_RULES", "_REFERENCE_TRACES"),
+        "gdgrill.drill.derive": ("_SAMPLES", "_PARSED"),
+        "gdgrill.eventlog": ("_quotes_alike", "_DETAILS"),
+        "gdgrill.config": ("_read",),
+    }
+
+
+# typer builds the whole click command tree from the functions' signatures on every
+# invoke (a few ms each, thousands of times in this suite); the tree depends only on the app,
+# so each test invocation reuses the one built for it.
+import typer.main as _typer_main  # noqa: E402
+import typer.testing as _typer_testing  # noqa: E402
+
+_built_commands: dict[int, tuple[object, object]] = {}
+
+
+def _command_of(app):
+    built = _built_commands.get(id(app))
+    if built is None or built[0] is not app:
+        built = _built_commands[id(app)] = (app, _typer_main.get_command(app))
+    return built[1]
+
+
+_typer_testing._get_command = _command_of

@@ -51,7 +51,8 @@ SELECTIONS: dict[str, list[str]] = {
               "test_drill_cli", "test_drill_crosscheck", "test_new_drills_extra", "test_new_drills_schedules",
               "test_new_drills_torch", "test_new_drill_muon"],
     "crosscheck": ["test_drill_crosscheck", "test_drill_cli", "test_new_drills_torch"],
-    "eventlog": ["test_eventlog", "test_sync"],
+    "eventlog": ["test_eventlog", "test_eventlog_bulk", "test_sync"],
+    "sync": ["test_sync", "test_eventlog_bulk", "test_eventlog"],
 }
 
 # Where each module lives, when not at gdgrill/<module>.py.

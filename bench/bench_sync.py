@@ -8,6 +8,11 @@ stays <= 1 s: bench/bench_report.py measures it; this prints what the new sectio
 The two machines' logs interleave in time (both studied the same weeks without syncing),
 so the first sync renumbers every row of the merged table: the worst case. Then a day's
 study: a sync that adds 100 events to this machine's file of 100,000 (the everyday case).
+Each review holds what the quiz records (seconds, a typed answer on half, a detail on most).
+
+A first sync writes this machine's file on a second thread while it merges (SQLite works
+outside Python's lock), so on a machine with a free core the wall time is below the CPU
+time printed beside it; on a busy one it is not.
 """
 
 from __future__ import annotations

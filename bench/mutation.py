@@ -139,6 +139,8 @@ EQUIVALENT: dict[str, dict[tuple[str, str], str]] = {
         ("allowance_on", "fresh = sum(1 for i in items if (i.state is None or not i.state.reviews) and on_track(None, day, interview))"):
             "for an item with no review, on_track(state) and on_track(None) are the same test",
         ("choose", "if g > MIN_GAIN:"): "a gain of exactly 0.001 (a float from the memory model) does not occur",
+        ("project", "extra = len(done_today) if (day == today) or True else 0"):
+            "done_today is emptied at the end of the first day, so on any later day its length is 0 either way",
         ("choose", "if fresh or left > 0:"): "with no fresh card the branch adds nothing; with left 0 it adds fresh[:0]",
         ("choose", "if fresh and left >= 0:"): "with left 0 the branch adds fresh[:0], nothing",
         ("choose", "new = [k for _, _, k in fresh[:cap]]"):

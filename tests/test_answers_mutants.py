@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from typer.testing import CliRunner
 
-from gdgrill.answers import Spec, matches, spec_problems
+from gdgrill.answers import Spec, check, is_accepted, matches, spec_problems
 from gdgrill.cli import app
 
 runner = CliRunner()
@@ -189,3 +189,62 @@ def test_an_accept_entry_worded_with_or_is_the_cards_phrase_not_a_hedge():
 @pytest.mark.parametrize("typed, entry", [("", "0.9"), ("   ", "0.9"), ("0.9", ""), ("", "")])
 def test_nothing_typed_or_an_empty_entry_never_matches(typed, entry):
     assert matches(typed, entry) is False
+
+
+# -- what a rejected answer is said to have been read as -----------------------------------------
+
+
+@pytest.mark.parametrize(
+    "typed, accept, check_spec, read_as",
+    [
+        ("3000 to 4000 steps", ["1000..2000"], {"unit": "steps"}, "3000 to 4000 steps"),  # the range keeps its unit
+        ("3 to 4", ["5..10"], None, "3 to 4"),  # and shows none where it has none
+        ("between 2e-5 and 3e-5", ["1e-4..6e-4"], None, "2e-05 to 3e-05"),
+        ("5 epochs", ["5"], {"unit": "steps"}, "5 epochs"),
+        ("500", ["1000"], {"unit": "steps"}, "500"),
+    ],
+)
+def test_a_rejected_answer_says_what_it_was_read_as(typed, accept, check_spec, read_as):
+    verdict = check(typed, accept, check_spec)
+    assert verdict.accepted is False and verdict.read_as == read_as
+
+
+# -- a phrase answer that holds every word of a phrase entry ------------------------------------
+
+
+@pytest.mark.parametrize(
+    "typed, entry, accepted",
+    [
+        ("weight decay decoupled from the gradient update", "decoupled weight decay", True),  # the entry's words, and more
+        ("weight decay decoupled", "decoupled weight decay", True),  # exactly its words, another order
+        ("AdamW decoupled weight decay", "decoupled weight decay in AdamW", True),  # the entry's filler 'in' need not be typed
+        ("McCandlish et al. 2018", "McCandlish 2018", True),  # a citation with the paper's year
+        ("2018 McCandlish", "McCandlish 2018", True),
+        ("McCandlish et al. 2019", "McCandlish 2018", False),  # the wrong year
+        ("McCandlish et al.", "McCandlish 2018", False),  # no year where the entry has one
+        ("weight decay from the gradient update", "decoupled weight decay", False),  # a word of the entry missing
+    ],
+)
+def test_a_phrase_answer_is_accepted_when_it_holds_every_word_of_the_entry(typed, entry, accepted):
+    assert check(typed, [entry]).accepted is accepted
+
+
+# -- is_accepted() reads the answer by the card's check: -----------------------------------------
+
+
+def test_is_accepted_uses_the_cards_check():
+    assert is_accepted("8k", ["8192"], {"kilo": 1024})
+    assert not is_accepted("8k", ["8192"])  # a plain k is a thousand
+    assert not is_accepted("2000 epochs", ["2000"], {"unit": "steps"})
+
+
+def test_decks_check_judges_a_reject_entry_by_the_cards_check(tmp_path):
+    """A reject entry in another unit is no accepted answer on a card that counts steps, so
+    the deck is fine; on a card without a unit the same reject would pass its own accept."""
+    card = DECK.replace("tolerance: %s", "kilo: 1024").replace('accept: ["2000"]', 'accept: ["2048"]\n    reject: ["2048 epochs", "2000"]')
+    path = tmp_path / "mine.yaml"
+    path.write_text(card, encoding="utf-8")
+    assert runner.invoke(app, ["decks", "check", str(path)]).exit_code == 0
+    path.write_text(card.replace('reject: ["2048 epochs", "2000"]', 'reject: ["2k"]'), encoding="utf-8")
+    result = runner.invoke(app, ["decks", "check", str(path)])
+    assert result.exit_code == 2 and "reject entry '2k' is accepted by the accept list" in result.stderr

@@ -117,7 +117,7 @@ DEFAULT_SPEC = Spec()
 def spec_problems(raw: Any) -> list[str]:
     """What is wrong with a card's ``check:`` mapping (empty: nothing)."""
     if not isinstance(raw, dict):
-        return ["field 'check' must be a mapping (unit, percent, tolerance, kilo, names, variables, given, direction)"]
+        return ["field 'check' must be a mapping (unit, percent, tolerance, kilo, names, variables, given, direction, define)"]
     out = []
     for key in raw:
         if key not in SPEC_KEYS:

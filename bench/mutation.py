@@ -106,6 +106,9 @@ _NS_SIDE = ("which side the Gram matrix is formed on (the smaller, for speed): p
 _ASGD_COPY = ("with μ = 1 the average ax + (θ − ax)·1 is θ up to one rounding (~1e-16), less than torch's own η"
               " (a tensor) differs from ours by")
 _EMPTY = "an empty log in memory: no review for the maintenance gap to shape, no error for the path to name"
+_BODY_ORDER = ("a whole log has its header line before its closing line, so the body's start is never after its end:"
+               " the else branch is never taken")
+
 EQUIVALENT: dict[str, dict[tuple[str, str], str]] = {
     "scheduler": {
         ("states_on", "state = None  # the state as of the last review replayed (None: not built yet)"):
@@ -217,6 +220,26 @@ EQUIVALENT: dict[str, dict[tuple[str, str], str]] = {
             "an empty hp merged into the defaults is the defaults",
         ("_asgd_step", 'ax = p if (mu == 1) and False else state["ax"] + (p - state["ax"]) * mu'): _ASGD_COPY,
         ("_asgd_step", 'ax = p if mu == 2 else state["ax"] + (p - state["ax"]) * mu'): _ASGD_COPY,
+    },
+    "eventlog": {
+        ("log_body", 'end = data.rfind(b"\\n", None, len(data) - 1) + 1  # where the closing line starts'): "rfind's start None is 0",
+        ("log_body", 'end = data.rfind(b"\\n", 1, len(data) - 1) + 1  # where the closing line starts'):
+            "the file starts with its header, so no line break is at byte 0",
+        ("log_body", 'end = data.rfind(b"\\n", 0, len(data) - 2) + 1  # where the closing line starts'):
+            "the byte before the final line break ends the closing line ('}'), never a line break",
+        ("log_body", 'lines = data[start:end] if (start <= end) or True else b""'): _BODY_ORDER,
+        ("log_body", 'lines = data[start:end] if start < end else b""'): "at start == end both give no lines",
+        ("log_body", 'lines = data[start:end] if start <= end else b"XXXX"'): _BODY_ORDER,
+        ("log_body", 'last = lines[lines.rfind(b"\\n", None, len(lines) - 1) + 1:]'): "rfind's start None is 0",
+        ("log_body", 'last = lines[lines.rfind(b"\\n", 1, len(lines) - 1) + 1:]'):
+            "the body starts with an event line ('{\"id\"'), so no line break is at byte 0",
+        ("log_body", 'last = lines[lines.rfind(b"\\n", 0, len(lines) - 2) + 1:]'):
+            "the byte before the body's final line break ends an event line ('}'), never a line break",
+        ("log_body", 'return LogBody(lines, tail["events"], last[len(ID_PREFIX): len(ID_PREFIX) + 36].decode("ASCII", "replace"))'):
+            "codec names are case-insensitive",
+        ("closing_line", 'last = data[data.rfind(b"\\n", None, end) + 1: end]'): "rfind's start None is 0",
+        ("closing_line", 'last = data[data.rfind(b"\\n", 1, end) + 1: end]'):
+            "a break at byte 0 only leaves a leading line break on the last line, which lstrip() and json.loads skip alike",
     },
     "store": {
         ("_open_empty", 'conn = sqlite3.connect(":memory:", )'): _EMPTY,

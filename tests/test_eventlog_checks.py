@@ -1,0 +1,175 @@
+"""What a merge refuses about undos, and how a sync recognises a whole file of its own: an
+undo must take back a review (never an undo, never another kind of event), found in the
+file or in the database; a sync file's closing line and body are read only when they are
+what gdgrill wrote."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from gdgrill.cli import app
+from gdgrill.eventlog import LogBody, closing_line, export_jsonl, header, log_body
+from gdgrill.scheduler import Grade
+from gdgrill.store import open_store
+
+runner = CliRunner()
+D0 = date(2026, 3, 2)
+CARD = "optimizers/adam-bias-correction"
+AT = "2026-03-02T09:00:00+00:00"
+REVIEW = {"id": "01a233f0-1260-784e-942e-8cc7dc911ca8", "kind": "review", "at": AT, "day": "2026-03-02", "item": CARD,
+          "grade": "pass", "mode": "quiz", "counts": "ladder", "answer": None, "seconds": None, "detail": None}
+UNDO = {"id": "01a233f0-1261-784e-942e-8cc7dc911ca8", "kind": "undo", "at": AT, "day": "2026-03-02", "item": CARD,
+        "mode": "quiz", "undoes": REVIEW["id"]}
+UNDO_OF_UNDO = {**UNDO, "id": "01a233f0-1262-784e-942e-8cc7dc911ca8", "undoes": UNDO["id"]}
+
+
+def log_file(tmp_path: Path, *events: dict) -> Path:
+    path = tmp_path / f"log-{len(list(tmp_path.iterdir()))}.jsonl"
+    lines = [json.dumps({"format": "gdgrill-log", "version": 1, "machine": None})] + [json.dumps(e) for e in events]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def imported(home: Path, path: Path):
+    return runner.invoke(app, ["import", "log", str(path)], env={"GDGRILL_HOME": str(home), "GDGRILL_TODAY": D0.isoformat()})
+
+
+def refused(home: Path, path: Path) -> str:
+    with open_store(home) as store:
+        before = store.conn.execute("SELECT COUNT(*) FROM reviews").fetchone()[0]
+    result = imported(home, path)
+    assert result.exit_code == 2, result.output
+    with open_store(home) as store:
+        assert store.conn.execute("SELECT COUNT(*) FROM reviews").fetchone()[0] == before  # nothing saved
+    (line,) = result.stderr.strip().splitlines()
+    return line
+
+
+# -- undos ------------------------------------------------------------------------------------
+
+
+def test_an_undo_of_an_undo_in_the_same_file_is_refused_naming_its_line(tmp_path):
+    path = log_file(tmp_path, REVIEW, UNDO, UNDO_OF_UNDO)
+    assert refused(tmp_path / "h", path) == f"gdgrill: error: {path}:4: undoes: names an undo: only a review can be taken back"
+
+
+def test_an_undo_of_an_undo_this_database_holds_is_refused(tmp_path):
+    home = tmp_path / "h"
+    with open_store(home) as store:
+        review = store.record_review(CARD, Grade.PASS, "quiz", day=D0)
+        store.undo(review, day=D0)
+        undo_uid = store.conn.execute("SELECT uid FROM reviews WHERE grade = 'undo'").fetchone()[0]
+    later = "ffffffff-ffff-7fff-bfff-ffffffffffff"  # after every id made today
+    path = log_file(tmp_path, {**UNDO, "id": later, "undoes": undo_uid})
+    assert refused(home, path) == f"gdgrill: error: {path}:2: undoes: names an undo: only a review can be taken back"
+
+
+def test_an_undo_of_a_review_held_here_takes_it_back_and_one_of_another_card_is_refused(tmp_path):
+    home = tmp_path / "h"
+    with open_store(home) as store:
+        store.record_review(CARD, Grade.FAIL, "quiz", day=D0)
+        uid = store.conn.execute("SELECT uid FROM reviews").fetchone()[0]
+    later = "ffffffff-ffff-7fff-bfff-ffffffffffff"
+    wrong = log_file(tmp_path, {**UNDO, "id": later, "undoes": uid, "item": "optimizers/other"})
+    assert refused(home, wrong) == (f"gdgrill: error: {wrong}:2: item: 'optimizers/other', but the review it takes back"
+                                    f" is of '{CARD}'")
+    right = log_file(tmp_path, {**UNDO, "id": later, "undoes": uid})
+    assert imported(home, right).exit_code == 0
+    with open_store(home) as store:
+        assert store.history(CARD) == []  # the miss is taken back
+
+
+def test_an_undo_naming_another_kind_of_event_is_refused_as_no_review(tmp_path):
+    plan = {"id": "01a233f0-1260-784e-942e-8cc7dc911ca8", "kind": "plan", "at": AT, "day": "2026-03-02",
+            "interview": "2026-04-01", "per_day": 20, "focus": "phone"}
+    path = log_file(tmp_path, plan, {**UNDO, "undoes": plan["id"]})
+    assert refused(tmp_path / "h", path) == (f"gdgrill: error: {path}:3: undoes: no review {plan['id']} in the file or the"
+                                             " database to take back")
+
+
+# -- a sync file's closing line ---------------------------------------------------------------
+
+
+def whole_log(home: Path, reviews: int) -> bytes:
+    with open_store(home) as store:
+        for _ in range(reviews):
+            store.record_review(CARD, Grade.PASS, "quiz", day=D0, seconds=2.5)
+        out = io.BytesIO()
+        export_jsonl(out, store, header("laptop-0a1b2c3d", AT), machine="laptop-0a1b2c3d", compact=True)
+    return out.getvalue()
+
+
+def test_the_closing_line_is_read_off_the_end_of_a_log(tmp_path):
+    data = whole_log(tmp_path / "h", 3)
+    tail = closing_line(data)
+    assert tail is not None and tail["events"] == 3 and tail["end"] == "gdgrill-log"
+    assert closing_line(data + b"  \n\r\t") == tail  # blank space after it is no matter
+    last = data.rstrip(b"\n").rsplit(b"\n", 1)[1]
+    assert closing_line(data.replace(last, b"   " + last)) == tail  # nor before it, on its line
+
+
+@pytest.mark.parametrize("ending", [
+    b'{"end": "gdgrill-log", "events": "3", "sha256": "ab"}\n',  # a count that is not a number
+    b'{"end": "gdgrill-log", "events": 3, "sha256": 5}\n',  # a checksum that is not text
+    b'{"end": "gdgrill-log", "events": 3}\n',
+    b'{"end": "gdgrill-log", "sha256": "ab"}\n',
+    b'{"end" "gdgrill-log"}\n',  # not JSON
+    b'{"end": "gdgrill-log", "events": 3, "sha256": "ab"}\nX',  # something after it
+    b'{"id": "x"}\n',  # an event: no closing line yet
+])
+def test_a_log_without_a_proper_closing_line_has_none(ending):
+    assert closing_line(b'{"format":"gdgrill-log"}\n' + ending) is None
+
+
+def test_a_closing_line_that_is_json_but_not_an_object_is_none():
+    assert closing_line(b'{"format":"gdgrill-log"}\n["end", 3]\n') is None
+
+
+# -- a sync file's body, to extend -----------------------------------------------------------
+
+
+def test_the_body_of_a_whole_compact_log_holds_its_lines_count_and_last_id(tmp_path):
+    home = tmp_path / "h"
+    data = whole_log(home, 3)
+    with open_store(home) as store:
+        last = store.conn.execute("SELECT MAX(uid) FROM reviews").fetchone()[0]
+    lines = data.split(b"\n", 1)[1].rsplit(b"\n", 2)[0] + b"\n"
+    assert log_body(data) == LogBody(lines, 3, last)
+
+
+def test_the_body_of_a_log_with_no_events_is_empty(tmp_path):
+    data = whole_log(tmp_path / "h", 0)
+    assert log_body(data) == LogBody(b"", 0, "")
+
+
+def test_a_log_is_not_extended_unless_it_is_whole_compact_and_counted_right(tmp_path):
+    data = whole_log(tmp_path / "h", 3)
+    assert log_body(data) is not None
+    assert log_body(data[:-1]) is None  # its closing line not ended
+    assert log_body(b"  " + data) is None  # not as gdgrill writes a sync file
+    assert log_body(data.replace(b'{"format":"', b'{"format": "', 1)) is None  # the spaced layout of an export
+    body = data.split(b"\n", 1)[1].rsplit(b"\n", 2)[0] + b"\n"
+    miscounted = data.replace(b'"events":3', b'"events":4')  # the checksum still matches the lines
+    assert hashlib.sha256(body).hexdigest() in miscounted.decode() and log_body(miscounted) is None
+    edited = data.replace(b'"seconds":2.5', b'"seconds":2.6', 1)  # the count matches, the checksum does not
+    assert log_body(edited) is None
+
+
+def test_a_last_line_with_odd_bytes_where_its_id_goes_is_read_without_failing(tmp_path):
+    data = whole_log(tmp_path / "h", 2)
+    head, rest = data.split(b"\n", 1)
+    lines = rest.rsplit(b"\n", 2)[0] + b"\n"
+    first, second = lines.rstrip(b"\n").split(b"\n")
+    odd = second[:7] + "é".encode() + second[9:]  # a hand-edited id, not ASCII
+    body = first + b"\n" + odd + b"\n"
+    trailer = json.dumps({"end": "gdgrill-log", "events": 2, "sha256": hashlib.sha256(body).hexdigest()},
+                         separators=(",", ":")).encode()
+    found = log_body(head + b"\n" + body + trailer + b"\n")
+    assert found is not None and found.events == 2 and "\ufffd" in found.last  # replaced, never a crash

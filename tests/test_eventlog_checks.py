@@ -15,7 +15,7 @@ import pytest
 from typer.testing import CliRunner
 
 from gdgrill.cli import app
-from gdgrill.eventlog import LogBody, closing_line, export_jsonl, header, log_body
+from gdgrill.eventlog import KnownIds, LogBody, closing_line, export_jsonl, header, held_ids, log_body
 from gdgrill.scheduler import Grade
 from gdgrill.store import open_store
 
@@ -173,3 +173,97 @@ def test_a_last_line_with_odd_bytes_where_its_id_goes_is_read_without_failing(tm
                          separators=(",", ":")).encode()
     found = log_body(head + b"\n" + body + trailer + b"\n")
     assert found is not None and found.events == 2 and "\ufffd" in found.last  # replaced, never a crash
+
+
+# -- merging: many ids at once, repeats, the other tables in bulk -----------------------------
+
+
+def review(n: int, item: str = CARD, **changes) -> dict:
+    uid = f"01a233f0-{n // 65536:04x}-7{n % 4096:03x}-8000-{n:012x}"
+    return {**REVIEW, "id": uid, "item": item, **changes}
+
+
+def uids_in(home: Path, table: str = "reviews") -> list[str]:
+    with open_store(home) as store:
+        return [u for (u,) in store.conn.execute(f"SELECT uid FROM {table} ORDER BY id")]
+
+
+@pytest.mark.parametrize("held, new", [(700, 800), (1500, 200), (2500, 100)])
+def test_a_log_partly_held_adds_exactly_the_events_missing_here_however_many_ids_it_looks_up(tmp_path, held, new):
+    home = tmp_path / "h"
+    everything = [review(n, f"d{n % 1300}/c{n}") for n in range(held + new)]
+    first = log_file(tmp_path, *everything[:held])
+    assert imported(home, first).exit_code == 0
+    both = log_file(tmp_path, *everything[held // 5:])  # most of what is held, and the new
+    result = imported(home, both)
+    assert result.exit_code == 0 and f"{new} review" in result.stdout
+    assert uids_in(home) == [e["id"] for e in everything]
+    with open_store(home) as store:  # every item found again by its key (looked up a few hundred at a time)
+        assert store.conn.execute("SELECT COUNT(*) FROM items").fetchone()[0] == len({e["item"] for e in everything})
+
+
+def test_the_same_event_twice_in_one_log_or_in_two_files_is_taken_once(tmp_path):
+    home = tmp_path / "h"
+    twice = log_file(tmp_path, REVIEW, REVIEW, UNDO)
+    result = imported(home, twice)
+    assert result.exit_code == 0, result.output
+    assert uids_in(home) == [REVIEW["id"], UNDO["id"]]
+
+
+def test_a_review_detail_is_stored_with_its_keys_in_order_whatever_order_the_file_has(tmp_path):
+    a, b = tmp_path / "a", tmp_path / "b"
+    detail = {"z": {"deep": [1, 2]}, "a": 1}  # a nested value: read by the field checks
+    assert imported(a, log_file(tmp_path, review(1, detail=detail))).exit_code == 0
+    assert imported(b, log_file(tmp_path, review(1, detail=dict(reversed(list(detail.items())))))).exit_code == 0
+    for home in (a, b):
+        with open_store(home) as store:
+            (stored,) = store.conn.execute("SELECT detail FROM reviews").fetchone()
+        assert stored == json.dumps(detail, sort_keys=True)  # as the quiz stores one
+
+
+def test_the_other_tables_merged_in_bulk_keep_their_indexes_and_id_order(tmp_path, monkeypatch):
+    import gdgrill.eventlog as eventlog
+
+    monkeypatch.setattr(eventlog, "REBUILD_MIN_ROWS", 1)  # the bulk path, on a few rows
+    home = tmp_path / "h"
+
+    def suspension(n: int, suspended: bool) -> dict:
+        return {"id": review(n)["id"], "kind": "suspension", "at": AT, "day": "2026-03-02", "item": f"d/c{n % 3}",
+                "suspended": suspended}
+
+    early = [suspension(n, True) for n in range(0, 12, 2)]
+    late = [suspension(n, n % 4 == 1) for n in range(1, 12, 2)]
+    assert imported(home, log_file(tmp_path, *early)).exit_code == 0  # appended: every row new
+    assert imported(home, log_file(tmp_path, *late)).exit_code == 0  # moved among them: renumbered
+    assert uids_in(home, "suspensions") == [s["id"] for s in sorted(early + late, key=lambda s: s["id"])]
+    fresh = tmp_path / "fresh"
+    open_store(fresh).close()
+
+    def index_sql(h: Path) -> list[str]:
+        with open_store(h) as store:
+            return sorted(r[0] for r in store.conn.execute(
+                "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'suspensions' AND sql IS NOT NULL"))
+
+    assert index_sql(home) == index_sql(fresh) and index_sql(home)
+    with open_store(home) as store:  # the last word on each card is the latest suspension event
+        latest = {}
+        for s in sorted(early + late, key=lambda s: s["id"]):
+            latest[s["item"]] = s["suspended"]
+        assert store.suspended() == {item for item, on in latest.items() if on}
+
+
+def test_the_ids_held_here_are_read_for_a_file_only_when_a_sample_of_its_ids_shows_some(tmp_path):
+    home = tmp_path / "h"
+    mine = [review(n) for n in range(3)]
+    assert imported(home, log_file(tmp_path, *mine)).exit_code == 0
+    compact = [json.dumps(e, separators=(",", ":")) for e in mine]
+    spaced = [json.dumps(e) for e in mine]
+    foreign = [json.dumps(review(n)) for n in range(100, 103)]
+    with open_store(home) as store:
+        held = held_ids(store)
+        assert KnownIds(store).for_lines(foreign) == frozenset()  # another machine's first file: passed over whole
+        assert KnownIds(store).for_lines(compact) == held
+        assert KnownIds(store).for_lines(spaced) == held  # an export's layout: the id one place on
+        assert KnownIds(store).for_lines([foreign[0], spaced[1], foreign[2]]) == held  # one held line among three
+        known = KnownIds(store)
+        assert known.for_lines(compact) == held and known.for_lines(foreign) == held  # read once, then kept

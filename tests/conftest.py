@@ -127,3 +127,22 @@ def _command_of(app):
 
 
 _typer_testing._get_command = _command_of
+
+
+# The longest tests (each a second or more: real torch runs, subprocesses, a pty) go first,
+# so that the workers' last tests are short ones and no worker is left running a long test
+# alone at the end.
+_LONGEST = (
+    "test_curves.py::test_make_curves_regenerates_the_stored_files_byte_for_byte",
+    "test_drill_diagnosis.py::test_random_edits_of_every_reference_never_break_the_judge",
+    "test_sync.py::test_a_sync_killed_at_random_points_loses_nothing_and_leaves_only_whole_files",
+    "test_report_browser.py::",
+    "test_pty.py::",
+    "test_anki.py::test_every_deck_becomes_an_anki_deck",
+    "test_packaging.py::",
+    "test_plan_cli.py::test_a_far_interview_leaves_the_ladder_exactly_as_it_is",
+)
+
+
+def pytest_collection_modifyitems(config, items):
+    items.sort(key=lambda item: not any(part in item.nodeid for part in _LONGEST))  # stable: the rest keep their order

@@ -106,6 +106,7 @@ _NS_SIDE = ("which side the Gram matrix is formed on (the smaller, for speed): p
 _ASGD_COPY = ("with μ = 1 the average ax + (θ − ax)·1 is θ up to one rounding (~1e-16), less than torch's own η"
               " (a tensor) differs from ours by")
 _EMPTY = "an empty log in memory: no review for the maintenance gap to shape, no error for the path to name"
+_CACHE_ONLY = "a cache of what is computed again on a miss: only the time differs"
 _BODY_ORDER = ("a whole log has its header line before its closing line, so the body's start is never after its end:"
                " the else branch is never taken")
 
@@ -222,6 +223,11 @@ EQUIVALENT: dict[str, dict[tuple[str, str], str]] = {
         ("_asgd_step", 'ax = p if mu == 2 else state["ax"] + (p - state["ax"]) * mu'): _ASGD_COPY,
     },
     "eventlog": {
+        ("_detail", "known = None"): _CACHE_ONLY,
+        ("_detail", "known = _DETAILS.get(None)"): _CACHE_ONLY,
+        ("_detail", "if len(_DETAILS) <= 65536:"): _CACHE_ONLY,
+        ("_detail", "if len(_DETAILS) < 65537:"): _CACHE_ONLY,
+        ("_detail", "_DETAILS[token] = None"): _CACHE_ONLY,
         ("log_body", 'end = data.rfind(b"\\n", None, len(data) - 1) + 1  # where the closing line starts'): "rfind's start None is 0",
         ("log_body", 'end = data.rfind(b"\\n", 1, len(data) - 1) + 1  # where the closing line starts'):
             "the file starts with its header, so no line break is at byte 0",

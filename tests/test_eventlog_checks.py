@@ -210,9 +210,12 @@ def test_the_same_event_twice_in_one_log_or_in_two_files_is_taken_once(tmp_path)
     assert uids_in(home) == [REVIEW["id"], UNDO["id"]]
 
 
-def test_a_review_detail_is_stored_with_its_keys_in_order_whatever_order_the_file_has(tmp_path):
+@pytest.mark.parametrize("detail", [
+    {"z": {"deep": [1, 2]}, "a": 1},  # a nested value: read by the field checks
+    {"key_points_hit": [0, 2], "key_points": 3, "auto": True},  # a flat one: read in bulk
+])
+def test_a_review_detail_is_stored_with_its_keys_in_order_whatever_order_the_file_has(tmp_path, detail):
     a, b = tmp_path / "a", tmp_path / "b"
-    detail = {"z": {"deep": [1, 2]}, "a": 1}  # a nested value: read by the field checks
     assert imported(a, log_file(tmp_path, review(1, detail=detail))).exit_code == 0
     assert imported(b, log_file(tmp_path, review(1, detail=dict(reversed(list(detail.items())))))).exit_code == 0
     for home in (a, b):

@@ -270,3 +270,74 @@ def test_the_ids_held_here_are_read_for_a_file_only_when_a_sample_of_its_ids_sho
         assert KnownIds(store).for_lines([foreign[0], spaced[1], foreign[2]]) == held  # one held line among three
         known = KnownIds(store)
         assert known.for_lines(compact) == held and known.for_lines(foreign) == held  # read once, then kept
+
+
+# -- reading a log: line endings, an empty file, its closing line ----------------------------
+
+
+def test_a_log_with_windows_line_endings_reads_as_the_same_log_and_names_lines_alike(tmp_path):
+    unix = log_file(tmp_path, REVIEW, {**UNDO})
+    crlf = tmp_path / "crlf.jsonl"
+    crlf.write_bytes(unix.read_bytes().replace(b"\n", b"\r\n"))
+    a, b = tmp_path / "a", tmp_path / "b"
+    assert imported(a, unix).exit_code == 0 and imported(b, crlf).exit_code == 0
+    assert uids_in(a) == uids_in(b) == [REVIEW["id"], UNDO["id"]]
+    bad = tmp_path / "bad.jsonl"
+    bad.write_bytes(log_file(tmp_path, REVIEW, {**REVIEW, "id": UNDO["id"], "grade": "great"}).read_bytes().replace(b"\n", b"\r\n"))
+    assert refused(tmp_path / "c", bad) == f"gdgrill: error: {bad}:3: grade: 'great': expected pass, fail, easy"
+
+
+def test_an_empty_file_is_not_a_log():
+    from gdgrill.eventlog import LogError, parse_jsonl
+
+    for empty in (b"", b"\n\n", b" \r\n"):
+        with pytest.raises(LogError) as err:
+            parse_jsonl(empty, "empty.jsonl")
+        assert str(err.value) == "empty.jsonl: an empty file, not a gdgrill log"
+
+
+def _with_trailer(tmp_path: Path, events: list[dict], trailer: str, name: str = "t.jsonl") -> Path:
+    lines = [json.dumps(e) for e in events]
+    head = json.dumps({"format": "gdgrill-log", "version": 1, "machine": None})
+    path = tmp_path / name
+    path.write_text("\n".join([head, *lines, trailer]) + "\n", encoding="utf-8")
+    return path
+
+
+def test_a_closing_line_that_is_not_json_is_refused_with_what_json_says(tmp_path):
+    path = _with_trailer(tmp_path, [REVIEW], '{"end" "gdgrill-log"}')
+    assert refused(tmp_path / "h", path) == f"gdgrill: error: {path}:3: malformed JSON (Expecting ':' delimiter)"
+
+
+def test_a_log_of_no_events_with_its_closing_line_imports_as_nothing_new(tmp_path):
+    trailer = json.dumps({"end": "gdgrill-log", "events": 0, "sha256": hashlib.sha256(b"").hexdigest()})
+    result = imported(tmp_path / "h", _with_trailer(tmp_path, [], trailer))
+    assert result.exit_code == 0, result.output
+
+
+def test_an_indented_closing_line_is_still_the_closing_line(tmp_path):
+    body = (json.dumps(REVIEW) + "\n").encode()
+    trailer = "   " + json.dumps({"end": "gdgrill-log", "events": 1, "sha256": hashlib.sha256(body).hexdigest()})
+    result = imported(tmp_path / "h", _with_trailer(tmp_path, [REVIEW], trailer))
+    assert result.exit_code == 0, result.output
+    assert uids_in(tmp_path / "h") == [REVIEW["id"]]
+
+
+def test_the_held_ids_are_sampled_across_a_long_file(tmp_path):
+    home = tmp_path / "h"
+    events = [review(n) for n in range(200)]
+    assert imported(home, log_file(tmp_path, events[150])).exit_code == 0
+    with open_store(home) as store:
+        lines = [json.dumps(e, separators=(",", ":")) for e in events]
+        assert KnownIds(store).for_lines(lines) == {events[150]["id"]}  # 200 lines: every third one looked at
+
+
+def test_a_log_whose_line_endings_were_turned_to_crlf_still_matches_its_closing_line(tmp_path):
+    # git's autocrlf, or an editor on Windows, rewrites every line ending of a synced file
+    home, other = tmp_path / "h", tmp_path / "o"
+    data = whole_log(home, 3)
+    converted = tmp_path / "converted.jsonl"
+    converted.write_bytes(data.replace(b"\n", b"\r\n"))
+    result = imported(other, converted)
+    assert result.exit_code == 0, result.output
+    assert uids_in(other) == uids_in(home)

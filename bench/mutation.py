@@ -106,6 +106,22 @@ _NS_SIDE = ("which side the Gram matrix is formed on (the smaller, for speed): p
 _ASGD_COPY = ("with μ = 1 the average ax + (θ − ax)·1 is θ up to one rounding (~1e-16), less than torch's own η"
               " (a tensor) differs from ours by")
 _EMPTY = "an empty log in memory: no review for the maintenance gap to shape, no error for the path to name"
+_BULK_ONLY = ("a line the bulk reading passes over is read by the field checks, which give the same event or the same"
+              " error (tests/test_eventlog_bulk.py holds the two alike): only the time differs")
+_RAISES_FIRST = "that branch is taken for a line that is not one JSON value, and _decoded_lines raises naming it before the result is made"
+_STRIP_SAME = "a JSON line ends in '}', so stripping other trailing characters (whitespace json.loads skips, 'X') changes nothing"
+_HAS_MSG = "a json.JSONDecodeError always has msg"
+_STARTS_END = "a line that starts with '{\"end\"' and decodes is an object holding 'end'"
+_NO_SURROGATES = "the file was decoded as strict UTF-8 (no surrogates), and codec names are case-insensitive"
+_TWO_WAYS = "around 2000 ids both ways of looking them up give the same set"
+_OVERLAP = "overlapping chunks look up some ids twice; the set found is the same"
+_REBUILD_ONLY = "indexes kept up to date or dropped and rebuilt inside the same transaction end the same: only the time differs"
+_BATCH_SIZE = "rows per INSERT: SQLite's limit of 32766 variables over 13 columns keeps it at 1000 (an int) or 1001 either way"
+_UIDS_DIFFER = "a new event's id is never one the table holds, so first == newest does not occur"
+_TUPLES_BY_UID = "rows are tuples with the uid first and uids unique, so sorting them whole is sorting by uid"
+_ID_GAP = "starting the new ids one further leaves a gap: ids only order rows, and the order is the same"
+_REPEAT_CHECK = ("at (not id) only decides whether the careful check runs, which then compares ids itself: two events at"
+                 " one second are not taken for repeats")
 _CACHE_ONLY = "a cache of what is computed again on a miss: only the time differs"
 _BODY_ORDER = ("a whole log has its header line before its closing line, so the body's start is never after its end:"
                " the else branch is never taken")
@@ -223,6 +239,49 @@ EQUIVALENT: dict[str, dict[tuple[str, str], str]] = {
         ("_asgd_step", 'ax = p if mu == 2 else state["ax"] + (p - state["ax"]) * mu'): _ASGD_COPY,
     },
     "eventlog": {
+        ('_fast_reviews', 'first, then = (_REVIEW_LINE, _SPACED_REVIEW_LINE) if (raws and raws[0].startswith(ID_PREFIX)) and False else (_SPACED_REVIEW_LINE, _REVIEW_LINE)'): _BULK_ONLY,
+        ('_fast_reviews', 'first, then = (_REVIEW_LINE, _SPACED_REVIEW_LINE) if (raws and raws[0].startswith(ID_PREFIX)) or True else (_SPACED_REVIEW_LINE, _REVIEW_LINE)'): _BULK_ONLY,
+        ('_fast_reviews', 'groups = _REVIEW_LINES[first].findall("\\n".join(raws)) if (raws) and False else []'): _BULK_ONLY,
+        ('_fast_reviews', 'groups = _REVIEW_LINES[first].findall("\\n".join(raws)) if (raws) or True else []'): _BULK_ONLY,
+        ('_fast_reviews', 'groups = _REVIEW_LINES[first].findall("XX\\nXX".join(raws)) if raws else []'): _BULK_ONLY,
+        ('_fast_reviews', 'if None not in matches:  # the other layout (a file put together by hand), or not a review as gdgrill writes it'): _BULK_ONLY,
+        ('_fast_reviews', 'matches = [m and then.fullmatch(raw) for m, raw in zip(matches, raws)]'): _BULK_ONLY,
+        ('_checked_groups', 'bad_days = {d for d in days if _valid_day(d)}'): _BULK_ONLY,
+        ('_checked_groups', 'bad_items = {i for i in set(map(itemgetter(4), groups)) if "XX/XX" not in i.strip("/")}'): _BULK_ONLY,
+        ('_checked_groups', 'bad_items = {i for i in set(map(itemgetter(4), groups)) if "/" not in i.strip("XX/XX")}'): _BULK_ONLY,
+        ('_checked', 'return Events(None, [], [], [(n, e) for (n, _), e in zip(body, _decoded_lines(body, name))])'): _RAISES_FIRST,
+        ('_checked', 'return Events(name, None, [], [(n, e) for (n, _), e in zip(body, _decoded_lines(body, name))])'): _RAISES_FIRST,
+        ('_checked', 'return Events(name, [], None, [(n, e) for (n, _), e in zip(body, _decoded_lines(body, name))])'): _RAISES_FIRST,
+        ('_checked', 'return Events([], [], [(n, e) for (n, _), e in zip(body, _decoded_lines(body, name))])'): _RAISES_FIRST,
+        ('_checked', 'return Events(name, [], [(n, e) for (n, _), e in zip(body, _decoded_lines(body, name))])'): _RAISES_FIRST,
+        ('_checked', 'return Events(name, [], [(n, e) for (n, _), e in zip(body, _decoded_lines(body, name))])'): _RAISES_FIRST,
+        ('_checked', 'return Events(name, [], [], [(n, e) for (n, _), e in zip(None, _decoded_lines(body, name))])'): _RAISES_FIRST,
+        ('_checked', 'return Events(name, [], [], [(n, e) for (n, _), e in zip(_decoded_lines(body, name))])'): _RAISES_FIRST,
+        ('parse_jsonl', 'body = [(n, raw.rstrip(None)) for n, raw in enumerate(lines, 1) if raw.strip()]'): _STRIP_SAME,
+        ('parse_jsonl', 'body = [(n, raw.rstrip("XX\\rXX")) for n, raw in enumerate(lines, 1) if raw.strip()]'): _STRIP_SAME,
+        ('parse_jsonl', 'raise _fail(f"{name}:{n}", None, f"malformed JSON ({getattr(exc, \'msg\', None)})") from None'): _HAS_MSG,
+        ('parse_jsonl', 'raise _fail(f"{name}:{n}", None, f"malformed JSON ({getattr(exc, \'msg\', )})") from None'): _HAS_MSG,
+        ('parse_jsonl', 'if isinstance(obj, dict) or "end" in obj:'): _STARTS_END,
+        ('parse_jsonl', 'digest = hashlib.sha256((("\\n".join(raws) + "\\n") if raws else "").encode("utf-8", )).hexdigest()'): _NO_SURROGATES,
+        ('parse_jsonl', 'digest = hashlib.sha256((("\\n".join(raws) + "\\n") if raws else "").encode("UTF-8", "surrogatepass")).hexdigest()'): _NO_SURROGATES,
+        ('_absent', 'if len(uids) >= 2000:'): _TWO_WAYS,
+        ('_absent', 'if len(uids) > 2001:'): _TWO_WAYS,
+        ('_absent', 'for i in range(0, len(uids), ):'): _OVERLAP,
+        ('_absent', 'chunk = uids[i: i + 501]'): _OVERLAP,
+        ('_item_ids', 'for i in range(0, len(keys), ):'): _OVERLAP,
+        ('_item_ids', 'chunk = keys[i: i + 501]'): _OVERLAP,
+        ('_set_indexes_aside', 'def _set_indexes_aside(conn, table: str, writing: int, *, uid_too: bool = True) -> list[tuple[str, str]]:'): _REBUILD_ONLY,
+        ('_set_indexes_aside', 'if writing <= REBUILD_MIN_ROWS:'): _REBUILD_ONLY,
+        ('_set_indexes_aside', 'if writing / 2 < kept:'): _REBUILD_ONLY,
+        ('_set_indexes_aside', 'if writing * 3 < kept:'): _REBUILD_ONLY,
+        ('_set_indexes_aside', 'if writing * 2 <= kept:'): _REBUILD_ONLY,
+        ('_insert_many', 'per = max(2, min(1000, conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // len(columns)))'): _BATCH_SIZE,
+        ('_insert_many', 'per = max(1, min(1001, conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // len(columns)))'): _BATCH_SIZE,
+        ('_insert_many', 'per = max(1, min(1000, conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) / len(columns)))'): _BATCH_SIZE,
+        ('_merge_table', 'if newest is None or first >= newest:  # all newer than what is here: appended as they are'): _UIDS_DIFFER,
+        ('_merge_table', 'rows.sort(key=None)'): _TUPLES_BY_UID,
+        ('_merge_table', 'conn.executemany(f"INSERT INTO {table} (id, {names}) VALUES ({marks})", ((base + n, *r) for n, r in enumerate(rows, 2)))'): _ID_GAP,
+        ('_repeats', 'uids = [g[1] for events, _ in batches for g in events.reviews] + [e.uid for events, _ in batches for _, e in events.others]'): _REPEAT_CHECK,
         ("_detail", "known = None"): _CACHE_ONLY,
         ("_detail", "known = _DETAILS.get(None)"): _CACHE_ONLY,
         ("_detail", "if len(_DETAILS) <= 65536:"): _CACHE_ONLY,

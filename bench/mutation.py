@@ -51,8 +51,8 @@ SELECTIONS: dict[str, list[str]] = {
               "test_drill_cli", "test_drill_crosscheck", "test_new_drills_extra", "test_new_drills_schedules",
               "test_new_drills_torch", "test_new_drill_muon"],
     "crosscheck": ["test_drill_crosscheck", "test_drill_cli", "test_new_drills_torch"],
-    "eventlog": ["test_eventlog", "test_eventlog_bulk", "test_sync"],
-    "sync": ["test_sync", "test_eventlog_bulk", "test_eventlog"],
+    "eventlog": ["test_eventlog", "test_eventlog_bulk", "test_eventlog_checks", "test_sync", "test_sync_files"],
+    "sync": ["test_sync", "test_sync_files", "test_eventlog_bulk", "test_eventlog", "test_eventlog_checks"],
 }
 
 # Tests of a selection that drive a subprocess (kill -9 at random points, a second writer):
@@ -122,6 +122,15 @@ _TUPLES_BY_UID = "rows are tuples with the uid first and uids unique, so sorting
 _ID_GAP = "starting the new ids one further leaves a gap: ids only order rows, and the order is the same"
 _REPEAT_CHECK = ("at (not id) only decides whether the careful check runs, which then compares ids itself: two events at"
                  " one second are not taken for repeats")
+_LOWERED = "the host name was lowercased first, so it holds no 'X' to strip"
+_THREAD_NAME = "the writing thread's name and daemon flag change nothing it writes (the sync joins it either way)"
+_RESULT_SET = "run() always sets result before take() reads it; after abandon() nothing reads it"
+_ALL_ORIGINS = ("with no machine given the snapshot holds every event; when some came from other machines the count"
+                " differs from this machine's and the file is written again after the merge: the same file")
+_NO_FILE = "with no file found, any count other than a real one (0 or more) says the file must be written"
+_NO_DATA = "the last-written file's bytes are only read when there are some; b'XXXX' is no whole log either"
+_OWN_NAME = "this machine's file is named for it, so its name gives this machine's id too"
+_ADDED_REPLACED = "every file merged has its counts filled in by the merge before anything reads them"
 _CACHE_ONLY = "a cache of what is computed again on a miss: only the time differs"
 _BODY_ORDER = ("a whole log has its header line before its closing line, so the body's start is never after its end:"
                " the else branch is never taken")
@@ -305,6 +314,28 @@ EQUIVALENT: dict[str, dict[tuple[str, str], str]] = {
         ("closing_line", 'last = data[data.rfind(b"\\n", None, end) + 1: end]'): "rfind's start None is 0",
         ("closing_line", 'last = data[data.rfind(b"\\n", 1, end) + 1: end]'):
             "a break at byte 0 only leaves a leading line break on the last line, which lstrip() and json.loads skip alike",
+    },
+    "sync": {
+        ('_host', 'name = re.sub(r"[^a-z0-9-]+", "-", socket.gethostname().lower()).strip("XX-XX")[:24].strip("-")'): _LOWERED,
+        ('_host', 'name = re.sub(r"[^a-z0-9-]+", "-", socket.gethostname().lower()).strip("-")[:24].strip("XX-XX")'): _LOWERED,
+        ('__init__', 'super().__init__(name=None, daemon=True)'): _THREAD_NAME,
+        ('__init__', 'super().__init__(name="gdgrill-sync-write", daemon=None)'): _THREAD_NAME,
+        ('__init__', 'super().__init__(daemon=True)'): _THREAD_NAME,
+        ('__init__', 'super().__init__(name="gdgrill-sync-write", )'): _THREAD_NAME,
+        ('__init__', 'super().__init__(name="XXgdgrill-sync-writeXX", daemon=True)'): _THREAD_NAME,
+        ('__init__', 'super().__init__(name="GDGRILL-SYNC-WRITE", daemon=True)'): _THREAD_NAME,
+        ('__init__', 'super().__init__(name="gdgrill-sync-write", daemon=False)'): _THREAD_NAME,
+        ('__init__', 'self.result: tuple[Path, Written] | None = ""'): _RESULT_SET,
+        ('abandon', 'self.result = ""'): _RESULT_SET,
+        ('run', 'fh, reader, header(self.me, self.exported_at), machine=None, compact=True))'): _ALL_ORIGINS,
+        ('run', 'fh, reader, header(self.me, self.exported_at), compact=True))'): _ALL_ORIGINS,
+        ('sync', "own_held = None  # events in this machine's file as found (-1: no whole file)"): _NO_FILE,
+        ('sync', "own_held = -2  # events in this machine's file as found (-1: no whole file)"): _NO_FILE,
+        ('sync', 'own_data = None  # that file, when it is the version this database last wrote'): _NO_DATA,
+        ('sync', 'own_data = b"XXXX"  # that file, when it is the version this database last wrote'): _NO_DATA,
+        ('sync', 'results[path.name] = FileResult(path.name, me if (path.name == own_name) and False else _named(path), tail["events"], Counter(), None)'): _OWN_NAME,
+        ('sync', 'origin = me if (path.name == own_name) and False else (parsed.machine or _named(path))'): _OWN_NAME,
+        ('sync', 'results[path.name] = FileResult(path.name, origin, held, None, None)'): _ADDED_REPLACED,
     },
     "store": {
         ("_open_empty", 'conn = sqlite3.connect(":memory:", )'): _EMPTY,

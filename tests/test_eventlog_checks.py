@@ -204,10 +204,11 @@ def test_a_log_partly_held_adds_exactly_the_events_missing_here_however_many_ids
 
 def test_the_same_event_twice_in_one_log_or_in_two_files_is_taken_once(tmp_path):
     home = tmp_path / "h"
-    twice = log_file(tmp_path, REVIEW, REVIEW, UNDO)
+    other = review(7, "optimizers/sgd")
+    twice = log_file(tmp_path, REVIEW, other, REVIEW, UNDO)
     result = imported(home, twice)
     assert result.exit_code == 0, result.output
-    assert uids_in(home) == [REVIEW["id"], UNDO["id"]]
+    assert uids_in(home) == [other["id"], REVIEW["id"], UNDO["id"]]
 
 
 @pytest.mark.parametrize("detail", [
@@ -341,3 +342,14 @@ def test_a_log_whose_line_endings_were_turned_to_crlf_still_matches_its_closing_
     result = imported(other, converted)
     assert result.exit_code == 0, result.output
     assert uids_in(other) == uids_in(home)
+
+
+def test_events_held_here_that_a_sample_of_ids_missed_are_still_left_out_and_counted_as_held(tmp_path):
+    home = tmp_path / "h"
+    assert imported(home, log_file(tmp_path, REVIEW, UNDO)).exit_code == 0
+    new = [review((0x2000 << 16) + n) for n in range(201)]  # ids after both
+    # the held review second and the held undo last: a sample of every third id sees neither
+    result = imported(home, log_file(tmp_path, new[0], REVIEW, *new[1:], UNDO))
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip().endswith("201 new events from " + str(tmp_path / "log-2.jsonl") + " (201 reviews); 2 already here")
+    assert uids_in(home) == [REVIEW["id"], UNDO["id"], *(e["id"] for e in new)]

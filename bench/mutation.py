@@ -4,6 +4,7 @@
     .venv/bin/python bench/mutation.py          # every core module (about 20 minutes on 2 cores)
     .venv/bin/python bench/mutation.py report scheduler --survivors   # two modules, list survivors
     .venv/bin/python bench/mutation.py answers --resume             # carry on a stopped run
+    .venv/bin/python bench/mutation.py answers --recheck            # its survivors against today's tests
     .venv/bin/python bench/mutation.py eventlog --only 'merge,_merge_*,_stage_reviews'   # some functions
 
 Each module runs in its own scratch copy of the working tree (``--workdir``, default
@@ -423,24 +424,40 @@ def mutant_patterns(module: str, functions: list[str]) -> list[str]:
     return [p for f in functions for p in (f"{dotted}.x_{f}__mutmut_*", f"{dotted}.xǁ*ǁ{f}__mutmut_*")]
 
 
+def recheck(module: str, workdir: Path, name: str, env: dict[str, str]) -> bool:
+    """Whether the tests of the module's selection as they are now (copied over the run's)
+    kill the survivor ``name``, run the way mutmut runs it (one process, the mutant set)."""
+    args = ["-x", "-q", "-p", "no:cacheprovider", "-n", "0"] + (["-k", DESELECT[module]] if module in DESELECT else [])
+    tests = [f"tests/{t}.py" for t in SELECTIONS[module]]
+    done = subprocess.run([sys.executable, "-m", "pytest", *args, *tests], cwd=workdir / "mutants",
+                          env={**env, "MUTANT_UNDER_TEST": name}, capture_output=True, timeout=900)
+    return done.returncode != 0
+
+
 def run_module(module: str, workdir: Path, jobs: int, survivors: bool, resume: bool = False,
-               only: list[str] | None = None) -> dict:
+               only: list[str] | None = None, again: bool = False) -> dict:
     mutmut = mutmut_executable()
-    if not (resume and (workdir / "mutants").is_dir()):
-        copy_tree(workdir)
-        configure(workdir, module)
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     env["HYPOTHESIS_PROFILE"] = "ci"  # the same examples for every mutant
+    patterns = mutant_patterns(module, only) if only else []
     started = time.perf_counter()
-    log = workdir / "mutmut.log"
-    with log.open("w") as out:
-        patterns = mutant_patterns(module, only) if only else []
-        done = subprocess.run([mutmut, "run", "--max-children", str(jobs), *patterns], cwd=workdir, env=env,
-                              stdout=out, stderr=subprocess.STDOUT)
-    seconds = time.perf_counter() - started
+    if again:  # a finished run's survivors, tested again against the tests as they are now
+        if not (workdir / "mutants").is_dir():
+            sys.exit(f"no run of {module} in {workdir} to recheck")
+        shutil.copytree(ROOT / "tests", workdir / "mutants" / "tests", dirs_exist_ok=True)
+    else:
+        if not (resume and (workdir / "mutants").is_dir()):
+            copy_tree(workdir)
+            configure(workdir, module)
+        log = workdir / "mutmut.log"
+        with log.open("w") as out:
+            done = subprocess.run([mutmut, "run", "--max-children", str(jobs), *patterns], cwd=workdir, env=env,
+                                  stdout=out, stderr=subprocess.STDOUT)
+        if done.returncode != 0:
+            sys.exit(f"mutmut failed on {module} (exit {done.returncode}); see {log}")
     meta = workdir / "mutants" / f"{module_path(module)}.meta"
-    if done.returncode != 0 or not meta.exists():
-        sys.exit(f"mutmut failed on {module} (exit {done.returncode}); see {log}")
+    if not meta.exists():
+        sys.exit(f"mutmut left no results for {module} in {workdir}")
     codes = json.loads(meta.read_text())["exit_code_by_key"]
     if only:
         import fnmatch
@@ -456,7 +473,11 @@ def run_module(module: str, workdir: Path, jobs: int, survivors: bool, resume: b
             continue
         before, after = mutated_lines(mutmut, workdir, name)
         why = why_equivalent(module, name, before, after)
+        if not why and again and recheck(module, workdir, name, env):
+            counts["killed"] = counts.get("killed", 0) + 1  # by a test written since the run
+            continue
         (equivalent if why else alive).append((name, after, why))
+    seconds = time.perf_counter() - started
     caught = counts.get("killed", 0) + counts.get("timeout", 0) + counts.get("segfault", 0)
     total = len(codes)
     live = total - len(equivalent)
@@ -478,6 +499,8 @@ def main() -> None:
     parser.add_argument("--survivors", action="store_true", help="list every surviving mutant")
     parser.add_argument("--only", default="",
                         help="comma-separated functions (fnmatch patterns) of one module to mutate, e.g. 'merge,_merge_*'")
+    parser.add_argument("--recheck", action="store_true",
+                        help="test a finished run's survivors again against the tests as they are now (no new run)")
     parser.add_argument("--resume", action="store_true",
                         help="carry on a module's stopped run in its workdir (mutants already tested keep their result)")
     args = parser.parse_args()
@@ -489,7 +512,7 @@ def main() -> None:
     rows = []
     for module in args.modules:
         only = [f.strip() for f in args.only.split(",") if f.strip()] or None
-        rows.append(run_module(module, args.workdir / module, args.jobs, args.survivors, args.resume, only))
+        rows.append(run_module(module, args.workdir / module, args.jobs, args.survivors, args.resume, only, args.recheck))
         print(f"  done {module}: {rows[-1]['killed']}/{rows[-1]['total']} in {rows[-1]['seconds']:.0f} s", flush=True)
     print(f"\n{'module':<10} {'mutants':>7} {'killed':>7} {'survived':>8} {'equiv.':>6} {'score':>6} {'time':>6}")
     for r in rows:

@@ -209,6 +209,7 @@ def test_the_same_event_twice_in_one_log_or_in_two_files_is_taken_once(tmp_path)
     result = imported(home, twice)
     assert result.exit_code == 0, result.output
     assert uids_in(home) == [other["id"], REVIEW["id"], UNDO["id"]]
+    assert result.stdout.strip() == f"imported 3 new events from {twice} (2 reviews, 1 undo)"  # none "already here"
 
 
 @pytest.mark.parametrize("detail", [

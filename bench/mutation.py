@@ -132,6 +132,23 @@ _NO_FILE = "with no file found, any count other than a real one (0 or more) says
 _NO_DATA = "the last-written file's bytes are only read when there are some; b'XXXX' is no whole log either"
 _OWN_NAME = "this machine's file is named for it, so its name gives this machine's id too"
 _ADDED_REPLACED = "every file merged has its counts filled in by the merge before anything reads them"
+_FILTER_EMPTY = "with no repeats the filter keeps every review: the same list"
+_TWO_LOOKUPS = ("which way the held events are found (looked up by id, or by a join once staged) depends on a sample;"
+                " both find the same ones")
+_TABLE_CASE = "SQLite table names are case-insensitive"
+_NONE_MISSING = "with every item known the insert adds nothing"
+_ORIGIN_UNUSED = "the row's origin from _row is dropped there; the batch's origin is used"
+_SOME_NEW = ("that path is taken when a sample of the ids found none held, so some are new either way: the count"
+             " only sizes the index decision")
+_NULL_CUT = "with nothing after the first new id the cut query finds NULL, and counting from NULL counts 0"
+_KIND_DECIDES = ("an undo naming an arriving event that is not a review is refused on its kind; the item (or the"
+                 " event not being found at all) gives the same refusal")
+_OF_ANY = "Events.of reads any sequence of events, an Events too: the same events"
+_SET_LATER = "result is set before it is read on every path"
+_UNDOES_FIXED = ("an arriving undo's target uid copied into undoes is replaced by the target's id in the update that"
+                 " follows (every row written has an id after the old last one); other rows hold NULL there")
+_PATH_CHOICE = ("appending after the last id, or deleting from the cut and writing ids from the last one on, give the"
+                " same rows in the same order")
 _CACHE_ONLY = "a cache of what is computed again on a miss: only the time differs"
 _BODY_ORDER = ("a whole log has its header line before its closing line, so the body's start is never after its end:"
                " the else branch is never taken")
@@ -249,6 +266,39 @@ EQUIVALENT: dict[str, dict[tuple[str, str], str]] = {
         ("_asgd_step", 'ax = p if mu == 2 else state["ax"] + (p - state["ax"]) * mu'): _ASGD_COPY,
     },
     "eventlog": {
+        ('_merge_reviews', 'plain = ", ".join("NULL" if (c == "undoes") and False else c for c in columns)'): _UNDOES_FIXED,
+        ('_merge_reviews', 'plain = ", ".join("NULL" if c == "XXundoesXX" else c for c in columns)'): _UNDOES_FIXED,
+        ('_merge_reviews', 'plain = ", ".join("NULL" if c == "UNDOES" else c for c in columns)'): _UNDOES_FIXED,
+        ('_merge_reviews', 'if aside and not moved:'): _PATH_CHOICE,
+        ('_stage_reviews', 'fast = [[g for n, g in zip(events.lines, events.reviews) if (b, n) not in repeats] if (repeats) or True else events.reviews'): _FILTER_EMPTY,
+        ('_stage_reviews', 'sample = None'): _TWO_LOOKUPS,
+        ('_stage_reviews', 'sample = uids[:: max(2, len(uids) // 64)]'): _TWO_LOOKUPS,
+        ('_stage_reviews', 'sample = uids[:: max(1, len(uids) // 65)]'): _TWO_LOOKUPS,
+        ('_stage_reviews', 'if sample or conn.execute('): _TWO_LOOKUPS,
+        ('_stage_reviews', ').fetchone() is None:'): _TWO_LOOKUPS,
+        ('_stage_reviews', 'held = [] if (new is not None) and False else conn.execute('): _TWO_LOOKUPS,
+        ('_stage_reviews', 'new = _absent(conn, "REVIEWS", uids)'): _TABLE_CASE,
+        ('_merge_reviews', 'aside = _set_indexes_aside(conn, "REVIEWS", staged + moved, uid_too=True) if moved or staged > 4 * base else []'): _TABLE_CASE,
+        ('_stage_reviews', 'if len(ids) <= len(keys):  # items first seen here, added in the order they come'): _NONE_MISSING,
+        ('_stage_reviews', 'uid, _, item, *rest = _row(e, None)'): _ORIGIN_UNUSED,
+        ('_stage_reviews', 'return _Staged(len(rows) + len(held), by_batch, undos)'): _SOME_NEW,
+        ('_merge_reviews', 'cut = None if newest is None or first >= newest else conn.execute("SELECT MIN(id) FROM reviews WHERE uid > ?", (first,)).fetchone()[0]'): _UIDS_DIFFER,
+        ('_merge_reviews', 'cut = None if (newest is None or first > newest) and False else conn.execute("SELECT MIN(id) FROM reviews WHERE uid > ?", (first,)).fetchone()[0]'): _NULL_CUT,
+        ('_merge_reviews', 'moved = 0 if (cut is None) and False else conn.execute("SELECT COUNT(*) FROM reviews WHERE id >= ?", (cut,)).fetchone()[0]'): _NULL_CUT,
+        ('_merge_reviews', 'moved = 1 if cut is None else conn.execute("SELECT COUNT(*) FROM reviews WHERE id >= ?", (cut,)).fetchone()[0]'): _NULL_CUT,
+        ('_merge_reviews', 'aside = _set_indexes_aside(conn, "reviews", staged + moved, uid_too=True) if (moved or staged > 4 * base) and False else []'): _REBUILD_ONLY,
+        ('_merge_reviews', 'aside = _set_indexes_aside(conn, "reviews", staged + moved, uid_too=True) if (moved or staged > 4 * base) or True else []'): _REBUILD_ONLY,
+        ('_merge_reviews', 'aside = _set_indexes_aside(conn, "reviews", staged - moved, uid_too=True) if moved or staged > 4 * base else []'): _REBUILD_ONLY,
+        ('_merge_reviews', 'aside = _set_indexes_aside(conn, "reviews", staged + moved, uid_too=True) if moved and staged > 4 * base else []'): _REBUILD_ONLY,
+        ('_merge_reviews', 'aside = _set_indexes_aside(conn, "reviews", staged + moved, uid_too=True) if moved or staged >= 4 * base else []'): _REBUILD_ONLY,
+        ('_merge_reviews', 'aside = _set_indexes_aside(conn, "reviews", staged + moved, uid_too=True) if moved or staged > 5 * base else []'): _REBUILD_ONLY,
+        ('merge', 'others = {e.uid: (e.kind, e.values.get(None)) for tagged in by_table.values() for e, _, _ in tagged}'): _KIND_DECIDES,
+        ('merge', 'others = {e.uid: (e.kind, e.values.get("XXitemXX")) for tagged in by_table.values() for e, _, _ in tagged}'): _KIND_DECIDES,
+        ('merge', 'others = {e.uid: (e.kind, e.values.get("ITEM")) for tagged in by_table.values() for e, _, _ in tagged}'): _KIND_DECIDES,
+        ('merge', 'return others.get(None) if row is None else ("undo" if row[0] == "undo" else "review", row[1])'): _KIND_DECIDES,
+        ('merge', 'batches = [(events if (isinstance(events, Events)) and False else Events.of(events), origin) for events, origin in batches]'): _OF_ANY,
+        ('merge', 'result = ""'): _SET_LATER,
+        ('merge', 'cache = None'): _CACHE_ONLY,
         ('_fast_reviews', 'first, then = (_REVIEW_LINE, _SPACED_REVIEW_LINE) if (raws and raws[0].startswith(ID_PREFIX)) and False else (_SPACED_REVIEW_LINE, _REVIEW_LINE)'): _BULK_ONLY,
         ('_fast_reviews', 'first, then = (_REVIEW_LINE, _SPACED_REVIEW_LINE) if (raws and raws[0].startswith(ID_PREFIX)) or True else (_SPACED_REVIEW_LINE, _REVIEW_LINE)'): _BULK_ONLY,
         ('_fast_reviews', 'groups = _REVIEW_LINES[first].findall("\\n".join(raws)) if (raws) and False else []'): _BULK_ONLY,

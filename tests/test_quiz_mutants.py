@@ -1,0 +1,203 @@
+"""The quiz's rules that mutation testing found unpinned: the whole answer that 'm' shows
+(its panel, and the pager for one taller than the screen), the countdown's figures and
+pace, which cards a cram session asks and how many, and the timed pace after an undo."""
+
+from __future__ import annotations
+
+import io
+import re
+import time
+import types
+from datetime import date
+
+import pytest
+from rich.console import Console
+
+import gdgrill.quiz as quiz
+from gdgrill.console import THEME
+from gdgrill.decks import Card, load_library
+from gdgrill.paths import home_dir
+from gdgrill.quiz import Countdown, QuizSession, closing_lines, plan_session
+from gdgrill.scheduler import CardState
+from gdgrill.store import open_store
+
+TODAY = date(2026, 3, 2)
+GREEN = "32"
+ANSI = re.compile(r"\x1b\[[\d;]*m")
+
+
+def reader(replies, console):
+    """A read_line that answers ``replies`` in turn, echoing each as a terminal would, then
+    ends the input (as Ctrl-D would)."""
+    answers = iter(replies)
+
+    def read_line(prompt: str) -> str:
+        try:
+            reply = next(answers)
+        except StopIteration:
+            raise EOFError from None
+        console.print(prompt + reply, highlight=False)
+        return reply
+
+    return read_line
+
+
+def ask_then_m(card, *, height=60, pager=False, colour=False):
+    """Reveal ``card`` with room for only 3 answer lines (so its key points come first),
+    press m for the whole answer, then pass. Returns what the screen showed after m."""
+    out = io.StringIO()
+    console = Console(file=out, width=80, height=height, force_terminal=True, theme=THEME, highlight=False,
+                      **({"color_system": "standard", "no_color": False} if colour else {"no_color": True}))
+    with open_store(home_dir()) as store:
+        QuizSession(store, console, reader(["", "m", "p"], console), TODAY, {}, answer_lines=3, pager=pager).run([card])
+    text = out.getvalue()
+    return text[text.index("grade › m") + len("grade › m"):]
+
+
+def panel_lines(plain: str, title: str) -> list[str]:
+    """The lines inside the first panel whose top border carries ``title``."""
+    lines = plain.splitlines()
+    top = next(i for i, line in enumerate(lines) if line.startswith(f"╭─ {title} ─"))
+    bottom = next(i for i in range(top, len(lines)) if lines[i].startswith("╰"))
+    return lines[top + 1:bottom]
+
+
+# -- m: the whole answer ---------------------------------------------------------------------
+
+
+def test_m_shows_the_whole_answer_with_every_key_point_in_a_green_panel_titled_model_answer(sample_decks):
+    card = load_library([sample_decks]).card("sample/momentum")
+    after_m = ask_then_m(card, colour=True)
+    plain = ANSI.sub("", after_m)
+    # The title sits at the left, as on every other panel, and says plainly what this is.
+    inside = " ".join(" ".join(line.strip("│ ") for line in panel_lines(plain, "model answer")).split())
+    assert inside.startswith("It averages the gradient, so the zig-zag across the walls cancels")
+    assert "Key points: 1. zig-zag components cancel 2. consistent direction accumulates 3. effective step grows by 1/(1-β)" in inside
+    assert "press m" not in inside  # the whole answer, not the key-points-first one again
+    codes = re.findall(r"\x1b\[([\d;]*)m", after_m[: after_m.index("╭")])
+    assert codes and set(codes[-1].split(";")) == {GREEN}  # the border of an answer is green, as the first reveal's
+    assert "✓ pass" in plain
+
+
+class Pager:
+    """Stands in for $PAGER: records what it was given."""
+
+    def __init__(self):
+        self.shown: list[str] = []
+
+    def __call__(self, content: str) -> None:
+        self.shown.append(content)
+
+
+@pytest.fixture
+def pager(monkeypatch):
+    import pydoc
+
+    fake = Pager()
+    monkeypatch.setattr(pydoc, "pager", fake)  # what rich's system pager calls
+    return fake
+
+
+def test_a_whole_answer_taller_than_the_screen_goes_through_the_pager_and_one_that_fits_does_not(sample_decks, pager):
+    card = load_library([sample_decks]).card("sample/momentum")
+    rows = len(panel_lines(ask_then_m(card, height=200), "model answer"))  # the panel's inner lines on a tall screen
+    assert rows > 3
+    # The panel (its lines and two borders) and the two prompt lines under it fit: printed in place.
+    after_m = ask_then_m(card, height=rows + 4, pager=True)
+    assert pager.shown == [] and len(panel_lines(after_m, "model answer")) == rows
+    # One line less and its start would scroll away: the pager gets it, the screen does not.
+    after_m = ask_then_m(card, height=rows + 3, pager=True)
+    assert len(pager.shown) == 1
+    paged = " ".join(" ".join(line.strip("│ ") for line in panel_lines(pager.shown[0], "model answer")).split())
+    assert paged.startswith("It averages the gradient") and "3. effective step grows by 1/(1-β)" in paged
+    assert "╭─ model answer ─" not in after_m and "✓ pass" in after_m
+    # Never paged: with the pager off, or when the output is not a terminal.
+    ask_then_m(card, height=rows + 3, pager=False)
+    assert len(pager.shown) == 1
+
+
+# -- the countdown -----------------------------------------------------------------------------
+
+
+class FrozenClock:
+    """time.monotonic for gdgrill.quiz only, moved by hand."""
+
+    def __init__(self, now: float = 100.0):
+        self.now = now
+
+    def monotonic(self) -> float:
+        return self.now
+
+
+def labels(out: io.StringIO) -> list[str]:
+    return re.findall(r"\x1b7\x1b\[\d+G(.*?)\x1b8", out.getvalue())
+
+
+def wait_for(condition, seconds: float = 5.0) -> None:
+    end = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < end, "the countdown drew nothing new"
+        time.sleep(0.005)
+
+
+def test_the_countdown_starts_at_the_limit_counts_down_and_says_time_once_the_deadline_is_reached(monkeypatch):
+    clock = FrozenClock()
+    monkeypatch.setattr(quiz, "time", types.SimpleNamespace(monotonic=clock.monotonic))
+    out = io.StringIO()
+    with Countdown(10, out, width=60, tick=0.005):
+        wait_for(lambda: labels(out))
+        clock.now = 104.5
+        wait_for(lambda: labels(out)[-1] != "⏱ 10.0s")
+        clock.now = 110.0  # the deadline itself: no time is left
+        wait_for(lambda: labels(out)[-1] != "⏱  5.5s")
+    drawn = list(dict.fromkeys(labels(out)))  # each figure once, in order
+    assert drawn == ["⏱ 10.0s", "⏱  5.5s", "⏱ time! "]
+
+
+def test_the_countdown_is_redrawn_several_times_a_second():
+    out = io.StringIO()
+    with Countdown(30, out, width=60):  # the tick the quiz uses
+        end = time.monotonic() + 1.1
+        while len(labels(out)) < 2 and time.monotonic() < end:
+            time.sleep(0.01)
+    assert len(labels(out)) >= 2, "a figure in tenths of a second must not stand still for a second"
+
+
+# -- cram: which cards, in which order, how many ---------------------------------------------------
+
+
+def sample_cards(sample_decks):
+    cards = {c.id: c for c in load_library([sample_decks]).select(["sample"])}
+    assert [c.tier for c in cards.values()] == [1, 2, 3]  # betas, momentum, stability: deck order is tier order
+    return cards
+
+
+def state(rung: int, lapses: int) -> CardState:
+    return CardState(rung=rung, due=TODAY, reviews=lapses + rung + 1, lapses=lapses)
+
+
+def test_cram_asks_the_most_missed_cards_first_then_the_lowest_rung(sample_decks):
+    c = sample_cards(sample_decks)
+    order = lambda states: [card.id for card in plan_session(list(c.values()), states, TODAY, cram=True).cards]  # noqa: E731
+    # Misses first, whatever the rung: stability (2 misses, rung 3), betas (1, rung 2), momentum (new).
+    assert order({c["stability"].key: state(3, 2), c["betas"].key: state(2, 1)}) == ["stability", "betas", "momentum"]
+    # As often missed: the card lower on the ladder first, even from a higher tier.
+    assert order({c["stability"].key: state(1, 1), c["betas"].key: state(3, 1)}) == ["stability", "betas", "momentum"]
+    # As weak on both: the lower tier first.
+    assert order({c["stability"].key: state(1, 1), c["betas"].key: state(1, 1)}) == ["betas", "stability", "momentum"]
+
+
+def test_cram_asks_twenty_cards_unless_a_limit_says_otherwise():
+    cards = [Card(deck="d", id=f"c{n:02d}", question="q", answer="a") for n in range(25)]
+    assert len(plan_session(cards, {}, TODAY, cram=True).cards) == 20
+    assert len(plan_session(cards, {}, TODAY, cram=True, limit=2).cards) == 2
+    assert len(plan_session(cards, {}, TODAY, cram=True, limit=24).cards) == 24
+    assert plan_session(cards, {}, TODAY, cram=True).new == []  # cram touches no schedule: nothing is introduced
+
+
+def test_a_limit_counts_due_and_new_cards_together(sample_decks):
+    c = sample_cards(sample_decks)
+    states = {c["stability"].key: state(1, 0)}  # due today; betas and momentum are new
+    plan = plan_session(list(c.values()), states, TODAY, limit=2)
+    assert [card.id for card in plan.due] == ["stability"] and [card.id for card in plan.new] == ["betas"]
+    assert len(plan_session(list(c.values()), states, TODAY, limit=1).cards) == 1

@@ -201,3 +201,40 @@ def test_a_limit_counts_due_and_new_cards_together(sample_decks):
     plan = plan_session(list(c.values()), states, TODAY, limit=2)
     assert [card.id for card in plan.due] == ["stability"] and [card.id for card in plan.new] == ["betas"]
     assert len(plan_session(list(c.values()), states, TODAY, limit=1).cards) == 1
+
+
+# -- the timed pace after an undo ------------------------------------------------------------------
+
+
+class Clock:
+    """A clock that moves ``step`` seconds each time it is read."""
+
+    def __init__(self, step: float):
+        self.now, self.step = 0.0, step
+
+    def __call__(self) -> float:
+        self.now += self.step
+        return self.now
+
+
+def timed_round(replies):
+    cards = load_library().select(["quick-fire"])[:2]
+    out = io.StringIO()
+    console = Console(file=out, width=100, no_color=True)
+    with open_store(home_dir()) as store:
+        s = QuizSession(store, console, reader(replies, console), TODAY, {}, mode="timed", time_limit=5, clock=Clock(1.0))
+        s.run(cards)
+        after = store.states()
+    return s, closing_lines(s, after, cards, TODAY)
+
+
+def test_an_undone_timed_answer_leaves_the_pace_and_accuracy():
+    # Card 1 answered wrong and the miss accepted; at card 2's grade prompt u takes it back; q.
+    s, lines = timed_round(["x", "", "y", "u", "q"])
+    assert lines[0] == "Session done: 0 graded and saved (0 passed, 0 missed, 0 skipped)."
+    assert not [line for line in lines if line.startswith("Timed:")]  # nothing graded: no pace, no "0% accurate"
+    # The same, then card 1 answered again (a miss, accepted) and card 2 too: two answers graded, 1 s each.
+    s, lines = timed_round(["x", "", "y", "u", "x", "", "y", ""])
+    assert lines[0] == "Session done: 2 graded and saved (0 passed, 2 missed, 0 skipped)."
+    assert "Timed: 60.0 answers per minute, 0% accurate (5 s per card)." in lines
+    assert (s.timed_cards, s.answer_seconds) == (2, 2.0)

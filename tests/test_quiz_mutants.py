@@ -238,3 +238,66 @@ def test_an_undone_timed_answer_leaves_the_pace_and_accuracy():
     assert lines[0] == "Session done: 2 graded and saved (0 passed, 2 missed, 0 skipped)."
     assert "Timed: 60.0 answers per minute, 0% accurate (5 s per card)." in lines
     assert (s.timed_cards, s.answer_seconds) == (2, 2.0)
+
+
+class ScriptedClock:
+    """A clock that reads ``times`` in turn: for each question, when it was shown, when the
+    answer came, and when the grade was saved."""
+
+    def __init__(self, *times: float):
+        self.times = iter(times)
+
+    def __call__(self) -> float:
+        return next(self.times)
+
+
+QUICK_DECK = """\
+deck:
+  id: quick
+  title: Quick
+  description: Two auto-checked cards.
+cards:
+  - id: answer
+    question: The answer to everything?
+    answer: "42"
+    accept: ["42"]
+  - id: days
+    question: Days in a week?
+    answer: "7"
+    accept: ["7"]
+"""
+
+
+def test_the_timed_pace_counts_each_timed_answer_once_and_not_the_relearning_ask(tmp_path):
+    (tmp_path / "quick.yaml").write_text(QUICK_DECK, encoding="utf-8")
+    cards = load_library([tmp_path]).select(["quick"])
+    out = io.StringIO()
+    console = Console(file=out, width=100, no_color=True)
+    # "answer" missed in 2 s, "days" right in 4 s; then "answer" again, relearning (not timed), in 10 s.
+    clock = ScriptedClock(0, 2, 2.12345, 10, 14, 14.5004, 20, 30, 30.25)
+    with open_store(home_dir()) as store:
+        s = QuizSession(store, console, reader(["41", "", "7", "", "42", ""], console), TODAY, {}, mode="timed",
+                        time_limit=5, clock=clock)
+        s.run(cards)
+        rows = [(r.item, r.grade, r.mode, r.seconds) for r in store.log()]
+        lines = closing_lines(s, store.states(), cards, TODAY)
+    # Each review keeps the seconds from its question to its grade, to the millisecond.
+    assert rows == [("quick/answer", "fail", "timed", 2.123), ("quick/days", "pass", "timed", 4.5),
+                    ("quick/answer", "pass", "relearn", 10.25)]
+    assert "Timed: 20.0 answers per minute, 50% accurate (5 s per card)." in lines  # 2 answers in 6 s, 1 right
+
+
+def test_in_a_grill_a_pass_leaves_the_ladder_alone_and_says_so_and_a_miss_says_when_it_comes_back(sample_decks):
+    from gdgrill.scheduler import Grade
+
+    cards = load_library([sample_decks]).select(["sample"])[1:]  # momentum, stability
+    out = io.StringIO()
+    console = Console(file=out, width=100, no_color=True)
+    with open_store(home_dir()) as store:
+        QuizSession(store, console, reader(["", "p", "", "f"], console), TODAY, {}, mode="grill",
+                    schedules=lambda g: g is Grade.FAIL, relearn=False).run(cards)  # as 'gdgrill grill' runs it
+        after = store.states()
+    text = out.getvalue()
+    assert "✓ pass — saved (grill: schedule unchanged)" in text
+    assert "✗ miss — saved · next on 2026-03-03 (day-0 checkpoint)" in text
+    assert cards[0].key not in after and after[cards[1].key].due == date(2026, 3, 3)

@@ -301,3 +301,42 @@ def test_in_a_grill_a_pass_leaves_the_ladder_alone_and_says_so_and_a_miss_says_w
     assert "✓ pass — saved (grill: schedule unchanged)" in text
     assert "✗ miss — saved · next on 2026-03-03 (day-0 checkpoint)" in text
     assert cards[0].key not in after and after[cards[1].key].due == date(2026, 3, 3)
+
+
+# -- each grade's confirmation, whole ------------------------------------------------------------
+
+
+def confirmations(cards, replies, mode="quiz"):
+    """The lines that confirm each grade (✓/✗ …), and the raw screen with its colours."""
+    out = io.StringIO()
+    console = Console(file=out, width=100, theme=THEME, force_terminal=True, color_system="standard", no_color=False,
+                      highlight=False)
+    with open_store(home_dir()) as store:
+        QuizSession(store, console, reader(replies, console), TODAY, {}, mode=mode, answer_lines=200).run(cards)
+    plain = ANSI.sub("", out.getvalue())
+    return [line for line in plain.splitlines() if line.startswith(("✓ pass", "✓ easy", "✗ miss"))], out.getvalue()
+
+
+def sgr_at(ansi: str, fragment: str) -> set[str]:
+    """The SGR codes in force where ``fragment`` first starts (empty: plain)."""
+    codes = re.findall(r"\x1b\[([\d;]*)m", ansi[: ansi.index(fragment)])
+    last = codes[-1] if codes else "0"
+    return set() if last in ("0", "") else set(last.split(";"))
+
+
+def test_each_confirmation_says_where_the_card_goes_and_nothing_more(sample_decks):
+    cards = load_library([sample_decks]).select(["sample"])[1:]  # momentum, stability
+    lines, ansi = confirmations(cards, ["", "p", "", "f", "", "p"])
+    assert lines == [
+        "✓ pass — saved · next on 2026-03-05 (day-3 checkpoint)",  # a plain pass skips nothing
+        "✗ miss — saved · next on 2026-03-03 (day-0 checkpoint)",
+        "✓ pass — saved · relearning: the schedule stays (due tomorrow)",
+    ]
+    assert sgr_at(ansi, " — saved · relearning") == {"2"}  # the note after the word is dim, as every such note
+
+
+def test_relearning_in_cram_confirms_without_a_due_day(sample_decks):
+    cards = load_library([sample_decks]).select(["sample"])[1:2]  # momentum
+    lines, ansi = confirmations(cards, ["", "f", "", "p"], mode="cram")
+    assert lines == ["✗ miss — saved (cram: schedule unchanged)", "✓ pass — saved · relearning: the schedule stays"]
+    assert sgr_at(ansi, " — saved · relearning") == {"2"}

@@ -340,3 +340,89 @@ def test_relearning_in_cram_confirms_without_a_due_day(sample_decks):
     lines, ansi = confirmations(cards, ["", "f", "", "p"], mode="cram")
     assert lines == ["✗ miss — saved (cram: schedule unchanged)", "✓ pass — saved · relearning: the schedule stays"]
     assert sgr_at(ansi, " — saved · relearning") == {"2"}
+
+
+# -- the key points and follow-ups, laid out -------------------------------------------------------
+
+EXTRA_DECK = """\
+deck:
+  id: extra
+  title: Extra
+  description: Cards with follow-ups, and one answer exactly as wide as its panel.
+cards:
+  - id: both
+    question: Why warm up the learning rate?
+    answer: Adam's second-moment estimate is noisy for the first steps, so early updates are too large.
+    key_points: [the second moment starts noisy, small steps until it settles]
+    followups: [What does RAdam do instead?]
+  - id: asks
+    question: Name a sign of a learning rate that is too high.
+    answer: The loss spikes or diverges.
+    followups: [What if it only spikes now and then?, And too low?]
+  - id: wide
+    question: Wide?
+    answer: %s yyyyy zzz
+""" % ("x" * 70)
+
+
+def extra(tmp_path):
+    (tmp_path / "extra.yaml").write_text(EXTRA_DECK, encoding="utf-8")
+    return load_library([tmp_path])
+
+
+def panel_text(card, *, answer_lines, title, replies=("", "p"), width=80):
+    """The inner lines of the panel titled ``title``, borders and padding cut off."""
+    out = io.StringIO()
+    console = Console(file=out, width=width, height=60, force_terminal=True, no_color=True)
+    with open_store(home_dir()) as store:
+        QuizSession(store, console, reader(list(replies), console), TODAY, {}, answer_lines=answer_lines,
+                    pager=False).run([card])
+    return [line[2:-2].rstrip() for line in panel_lines(out.getvalue(), title)]
+
+
+def test_key_points_first_opens_with_the_key_points_and_keeps_the_follow_ups_a_line_apart(tmp_path):
+    card = extra(tmp_path).card("extra/both")
+    assert panel_text(card, answer_lines=1, title="model answer · key points first") == [
+        "Key points:", "  1. the second moment starts noisy", "  2. small steps until it settles",
+        "",
+        "Likely follow-ups:", "  • What does RAdam do instead?",
+        "",
+        "The full model answer is 2 lines: press m to read it.",
+    ]
+    # The whole answer: the answer, then each list after a blank line.
+    assert panel_text(card, answer_lines=200, title="model answer") == [
+        "Adam's second-moment estimate is noisy for the first steps, so early updates", "are too large.",
+        "",
+        "Key points:", "  1. the second moment starts noisy", "  2. small steps until it settles",
+        "",
+        "Likely follow-ups:", "  • What does RAdam do instead?",
+    ]
+
+
+def test_a_card_with_only_follow_ups_opens_its_short_reveal_with_them(tmp_path):
+    card = extra(tmp_path).card("extra/asks")
+    assert panel_text(card, answer_lines=0, title="model answer · key points first")[:3] == [
+        "Likely follow-ups:", "  • What if it only spikes now and then?", "  • And too low?",
+    ]
+    assert panel_text(card, answer_lines=200, title="model answer")[:3] == ["The loss spikes or diverges.", "", "Likely follow-ups:"]
+
+
+def test_the_answer_fills_the_panels_width_before_it_wraps(tmp_path):
+    card = extra(tmp_path).card("extra/wide")
+    # 80 columns: a border and a space each side leave 76 for the answer, and its first line is exactly 76.
+    assert panel_text(card, answer_lines=200, title="model answer") == ["x" * 70 + " yyyyy", "zzz"]
+
+
+@pytest.mark.parametrize("width", [24, 31, 80])
+def test_a_wrapped_key_point_hangs_under_its_text_down_to_a_24_column_screen(sample_decks, width):
+    # 24 columns: the panel leaves 20 for its text, the narrowest the answer is wrapped to.
+    deck = (sample_decks / "sample.yaml").read_text(encoding="utf-8")
+    point = "steps add up far along the valley floor while the zig-zag across it cancels out"  # "  2. steps add up far": 21
+    (sample_decks / "sample.yaml").write_text(deck.replace("consistent direction accumulates", point), encoding="utf-8")
+    card = load_library([sample_decks]).card("sample/momentum")
+    lines = panel_text(card, answer_lines=200, title="model answer", width=width)
+    start = next(i for i, line in enumerate(lines) if line.startswith("  2. "))
+    end = next(i for i in range(start, len(lines)) if lines[i].startswith("  3. "))
+    assert end - start > 1  # it wraps
+    assert all(line.startswith("     ") and line[5] != " " for line in lines[start + 1:end])
+    assert " ".join(line.strip() for line in lines[start:end]) == "2. " + point

@@ -426,3 +426,49 @@ def test_a_wrapped_key_point_hangs_under_its_text_down_to_a_24_column_screen(sam
     assert end - start > 1  # it wraps
     assert all(line.startswith("     ") and line[5] != " " for line in lines[start + 1:end])
     assert " ".join(line.strip() for line in lines[start:end]) == "2. " + point
+
+
+def border_codes(ansi: str, title: str) -> set[str]:
+    """The SGR codes the top border of the panel titled ``title`` is drawn in."""
+    line = next(raw for raw in ansi.splitlines() if ANSI.sub("", raw).startswith(f"╭─ {title} ─"))
+    first = re.match(r"\x1b\[([\d;]*)m╭", line)
+    return set(first.group(1).split(";")) if first else set()
+
+
+def test_the_question_is_framed_in_cyan_and_every_reveal_of_the_answer_in_green(sample_decks):
+    cards = load_library([sample_decks]).select(["sample"])[1:2]  # momentum
+    _, ansi = confirmations(cards, ["", "p"])  # the whole answer fits: shown at once
+    assert border_codes(ansi, "question") == {"36"} and border_codes(ansi, "model answer") == {GREEN}
+    after_m = ask_then_m(cards[0], colour=True)
+    assert border_codes(after_m, "model answer") == {GREEN}
+
+
+ANSWER_DECK = """\
+deck:
+  id: sized
+  title: Sized
+  description: Whole answers of 12 and 13 lines.
+cards:
+  - id: twelve
+    question: Twelve?
+    answer: One line of answer.
+    key_points: [p1, p2, p3, p4, p5, p6, p7, p8, p9]
+  - id: thirteen
+    question: Thirteen?
+    answer: One line of answer.
+    key_points: [p1, p2, p3, p4, p5, p6, p7, p8, p9, p10]
+"""
+
+
+def test_a_tiny_screen_still_shows_a_twelve_line_answer_whole(tmp_path):
+    (tmp_path / "sized.yaml").write_text(ANSWER_DECK, encoding="utf-8")
+    library = load_library([tmp_path])
+    for name, lines, short in (("twelve", 12, False), ("thirteen", 13, True)):
+        card = library.card(f"sized/{name}")
+        out = io.StringIO()
+        console = Console(file=out, width=80, height=5, force_terminal=True, no_color=True)
+        with open_store(home_dir()) as store:
+            QuizSession(store, console, reader(["", "p"], console), TODAY, {}, pager=False).run([card])
+        if not short:  # answer, blank, "Key points:", nine points
+            assert len(panel_lines(out.getvalue(), "model answer")) == lines
+        assert ("key points first" in out.getvalue()) is short, name

@@ -42,16 +42,18 @@ def reader(replies, console):
     return read_line
 
 
-def ask_then_m(card, *, height=60, pager=False, colour=False):
+def ask_then_m(card, *, height=60, pager=False, colour=False, before=False):
     """Reveal ``card`` with room for only 3 answer lines (so its key points come first),
-    press m for the whole answer, then pass. Returns what the screen showed after m."""
+    press m for the whole answer, then pass. Returns what the screen showed after m
+    (``before``: up to m)."""
     out = io.StringIO()
     console = Console(file=out, width=80, height=height, force_terminal=True, theme=THEME, highlight=False,
                       **({"color_system": "standard", "no_color": False} if colour else {"no_color": True}))
     with open_store(home_dir()) as store:
         QuizSession(store, console, reader(["", "m", "p"], console), TODAY, {}, answer_lines=3, pager=pager).run([card])
     text = out.getvalue()
-    return text[text.index("grade › m") + len("grade › m"):]
+    at = text.index("grade › m")
+    return text[:at] if before else text[at + len("grade › m"):]
 
 
 def panel_lines(plain: str, title: str) -> list[str]:
@@ -441,6 +443,9 @@ def test_the_question_is_framed_in_cyan_and_every_reveal_of_the_answer_in_green(
     assert border_codes(ansi, "question") == {"36"} and border_codes(ansi, "model answer") == {GREEN}
     after_m = ask_then_m(cards[0], colour=True)
     assert border_codes(after_m, "model answer") == {GREEN}
+    before_m = ask_then_m(cards[0], colour=True, before=True)
+    assert border_codes(before_m, "model answer · key points first") == {GREEN}
+    assert sgr_at(before_m, "The full model answer is") == {"2"}  # the hint is dim, as the other notes
 
 
 ANSWER_DECK = """\

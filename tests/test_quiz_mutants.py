@@ -477,3 +477,27 @@ def test_a_tiny_screen_still_shows_a_twelve_line_answer_whole(tmp_path):
         if not short:  # answer, blank, "Key points:", nine points
             assert len(panel_lines(out.getvalue(), "model answer")) == lines
         assert ("key points first" in out.getvalue()) is short, name
+
+
+def timed_screen(tmp_path, replies, *times):
+    (tmp_path / "quick.yaml").write_text(QUICK_DECK, encoding="utf-8")
+    cards = load_library([tmp_path]).select(["quick"])
+    out = io.StringIO()
+    console = Console(file=out, width=100, theme=THEME, force_terminal=True, color_system="standard", no_color=False,
+                      highlight=False)
+    with open_store(home_dir()) as store:
+        s = QuizSession(store, console, reader(replies, console), TODAY, {}, mode="timed", time_limit=5,
+                        clock=ScriptedClock(*times))
+        s.run(cards)
+        rows = [(r.item, r.grade, r.mode) for r in store.log()]
+    return s, out.getvalue(), ANSI.sub("", out.getvalue()).splitlines(), rows
+
+
+def test_a_blank_timed_answer_is_said_to_be_a_miss_in_red_and_the_relearning_ask_is_not_timed(tmp_path):
+    # "answer" left blank: a miss at once, no grade asked; "days" right; "answer" again, relearning:
+    # blank is no miss there (Enter just reveals), and it is graded by hand.
+    s, ansi, lines, rows = timed_screen(tmp_path, ["", "7", "", "", "p"], 0, 1, 1.5, 2, 3, 3.5, 4, 40, 41)
+    assert lines.count("✗ no answer typed — in timed mode that is a miss") == 1
+    assert sgr_at(ansi, "✗ no answer typed") == {"1", "31"}
+    assert rows == [("quick/answer", "fail", "timed"), ("quick/days", "pass", "timed"), ("quick/answer", "pass", "relearn")]
+    assert s.tally.line() == "2 graded and saved (1 passed, 1 missed, 0 skipped); relearned 1 of 1"

@@ -490,6 +490,8 @@ def timed_screen(tmp_path, replies, *times):
                         clock=ScriptedClock(*times))
         s.run(cards)
         rows = [(r.item, r.grade, r.mode) for r in store.log()]
+        details = [r.detail for r in store.log()]
+    s.details = details
     return s, out.getvalue(), ANSI.sub("", out.getvalue()).splitlines(), rows
 
 
@@ -501,3 +503,51 @@ def test_a_blank_timed_answer_is_said_to_be_a_miss_in_red_and_the_relearning_ask
     assert sgr_at(ansi, "✗ no answer typed") == {"1", "31"}
     assert rows == [("quick/answer", "fail", "timed"), ("quick/days", "pass", "timed"), ("quick/answer", "pass", "relearn")]
     assert s.tally.line() == "2 graded and saved (1 passed, 1 missed, 0 skipped); relearned 1 of 1"
+
+
+def grade_prompts(lines):
+    """The grade prompts as echoed, each with the key typed."""
+    return [line for line in lines if "grade › " in line.lower()]
+
+
+TOO_SLOW_KEYS = "Enter continue · s skip · u undo · q save the miss and quit"
+
+
+def test_too_slow_says_by_how_much_in_red_offers_its_keys_dim_and_saves_the_time_to_the_hundredth(tmp_path):
+    s, ansi, lines, rows = timed_screen(tmp_path, ["42", "x", ""], 0, 6.1234, 7, 10)  # then the input ends
+    assert "⏱ too slow: 6.1 s > 5 s — counts as a miss" in lines and sgr_at(ansi, "⏱ too slow") == {"1", "31"}
+    assert TOO_SLOW_KEYS in lines and sgr_at(ansi, TOO_SLOW_KEYS) == {"2"}
+    assert f"? 'x': {TOO_SLOW_KEYS}" in lines  # a key it does not know: the keys again
+    assert grade_prompts(lines) == ["grade › x", "grade › "]
+    assert rows == [("quick/answer", "fail", "timed")] and s.details == [{"auto": True, "timed_out": 6.12}]
+
+
+def test_q_after_too_slow_saves_the_miss_and_stops_before_the_next_card(tmp_path):
+    s, _, lines, rows = timed_screen(tmp_path, ["42", "q"], 0, 6, 7)
+    assert rows == [("quick/answer", "fail", "timed")] and s.stopped
+    assert not [line for line in lines if line.startswith("[2/2]")]
+
+
+def test_after_too_slow_u_takes_back_the_last_grade_and_s_skips_the_card(tmp_path):
+    # "answer" right in 1 s; "days" too slow, u: the pass on "answer" is undone, it is asked again
+    # and passed; "days" too slow again, s: skipped, nothing saved for it.
+    s, ansi, lines, rows = timed_screen(tmp_path, ["42", "", "7", "u", "42", "", "7", "s"],
+                                        0, 1, 1.5, 2, 8, 10, 11, 11.5, 12, 18)
+    assert "undone: pass on quick/answer — asking it again" in lines
+    assert rows == [("quick/answer", "pass", "timed"), ("quick/answer", "undo", "timed"), ("quick/answer", "pass", "timed")]
+    assert "skipped (still new)" in lines
+    assert s.tally.line() == "1 graded and saved (1 passed, 0 missed, 1 skipped)"
+    assert lines.count("✓ correct") == 2 and sgr_at(ansi, "✓ correct") == {"1", "32"}
+    assert grade_prompts(lines) == ["grade › ", "grade › u", "grade › ", "grade › s"]
+
+
+def test_an_answer_that_reads_as_nothing_is_not_echoed_back_as_read(tmp_path):
+    (tmp_path / "quick.yaml").write_text(QUICK_DECK, encoding="utf-8")
+    card = load_library([tmp_path]).card("quick/answer")
+    out = io.StringIO()
+    console = Console(file=out, width=100, no_color=True)
+    with open_store(home_dir()) as store:
+        QuizSession(store, console, reader(["...", "", "41", ""], console), TODAY, {}, relearn=False).run([card, card])
+    lines = out.getvalue().splitlines()
+    assert "✗ not accepted (expected: 42)" in lines  # "..." reads as nothing: no "read as"
+    assert "✗ not accepted (expected: 42; read as 41)" in lines

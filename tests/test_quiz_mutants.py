@@ -551,3 +551,22 @@ def test_an_answer_that_reads_as_nothing_is_not_echoed_back_as_read(tmp_path):
     lines = out.getvalue().splitlines()
     assert "✗ not accepted (expected: 42)" in lines  # "..." reads as nothing: no "read as"
     assert "✗ not accepted (expected: 42; read as 41)" in lines
+
+
+def test_after_the_auto_check_each_key_does_what_it_says_and_no_other(tmp_path):
+    (tmp_path / "quick.yaml").write_text(QUICK_DECK, encoding="utf-8")
+    card = load_library([tmp_path]).card("quick/answer")
+    out = io.StringIO()
+    console = Console(file=out, width=100, no_color=True)
+    replies = ["42", "f",  # right, but f: marked wrong
+               "42", "e",  # right, e: easy
+               "41", "e", "x", "s"]  # wrong: e (not offered for a wrong answer) and x are refused; s skips
+    with open_store(home_dir()) as store:
+        s = QuizSession(store, console, reader(replies, console), TODAY, {}, relearn=False)
+        s.run([card, card, card])
+        rows = [(r.grade, r.detail) for r in store.log()]
+    lines = out.getvalue().splitlines()
+    assert rows == [("fail", {"auto": True, "override": True}), ("easy", {"auto": True})]
+    wrong_keys = "Enter accept · o I was right · s skip · u undo · q quit"
+    assert f"? 'e': {wrong_keys}" in lines and f"? 'x': {wrong_keys}" in lines
+    assert "skipped (still new)" in lines and s.tally.skipped == 1

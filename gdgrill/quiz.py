@@ -176,6 +176,7 @@ class QuizSession:
     time_limit: float | None = None
     answer_seconds: float = 0.0  # time spent answering timed cards that were graded
     timed_cards: int = 0  # timed cards graded
+    _timed_took: dict[int, float] = field(default_factory=dict, init=False, repr=False)  # review id -> seconds, for undo
     stopped: bool = False  # the user quit (q or end of input) before the last card
     # Under an interview plan the planner, not the ladder's due day, picks the next review.
     planned: bool = False
@@ -443,6 +444,9 @@ class QuizSession:
                         continue
                     key, review_id, old, was_relearn = self.tally.pop()
                     self.store.undo(review_id, day=self.today)
+                    if review_id in self._timed_took:  # the pace no longer counts the answer taken back
+                        self.timed_cards -= 1
+                        self.answer_seconds -= self._timed_took.pop(review_id)
                     if not was_relearn and not old.passed:
                         missed.pop(key, None)
                     word = "pass" if old.passed else "miss"
@@ -480,6 +484,7 @@ class QuizSession:
         if self._timed(card, ask.relearn):
             self.timed_cards += 1
             self.answer_seconds += took
+            self._timed_took[review_id] = took
         self._confirm(card, grade, scheduling, ask.relearn, detail)
         if self.after_grade is not None and not ask.relearn:
             for line in self.after_grade(card, grade):

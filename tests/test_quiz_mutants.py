@@ -1,0 +1,572 @@
+"""The quiz's rules that mutation testing found unpinned: the whole answer that 'm' shows
+(its panel, and the pager for one taller than the screen), the countdown's figures and
+pace, which cards a cram session asks and how many, and the timed pace after an undo."""
+
+from __future__ import annotations
+
+import io
+import re
+import time
+import types
+from datetime import date
+
+import pytest
+from rich.console import Console
+
+import gdgrill.quiz as quiz
+from gdgrill.console import THEME
+from gdgrill.decks import Card, load_library
+from gdgrill.paths import home_dir
+from gdgrill.quiz import Countdown, QuizSession, closing_lines, plan_session
+from gdgrill.scheduler import CardState
+from gdgrill.store import open_store
+
+TODAY = date(2026, 3, 2)
+GREEN = "32"
+ANSI = re.compile(r"\x1b\[[\d;]*m")
+
+
+def reader(replies, console):
+    """A read_line that answers ``replies`` in turn, echoing each as a terminal would, then
+    ends the input (as Ctrl-D would)."""
+    answers = iter(replies)
+
+    def read_line(prompt: str) -> str:
+        try:
+            reply = next(answers)
+        except StopIteration:
+            raise EOFError from None
+        console.print(prompt + reply, highlight=False)
+        return reply
+
+    return read_line
+
+
+def ask_then_m(card, *, height=60, pager=False, colour=False, before=False):
+    """Reveal ``card`` with room for only 3 answer lines (so its key points come first),
+    press m for the whole answer, then pass. Returns what the screen showed after m
+    (``before``: up to m)."""
+    out = io.StringIO()
+    console = Console(file=out, width=80, height=height, force_terminal=True, theme=THEME, highlight=False,
+                      **({"color_system": "standard", "no_color": False} if colour else {"no_color": True}))
+    with open_store(home_dir()) as store:
+        QuizSession(store, console, reader(["", "m", "p"], console), TODAY, {}, answer_lines=3, pager=pager).run([card])
+    text = out.getvalue()
+    at = text.index("grade › m")
+    return text[:at] if before else text[at + len("grade › m"):]
+
+
+def panel_lines(plain: str, title: str) -> list[str]:
+    """The lines inside the first panel whose top border carries ``title``."""
+    lines = plain.splitlines()
+    top = next(i for i, line in enumerate(lines) if line.startswith(f"╭─ {title} ─"))
+    bottom = next(i for i in range(top, len(lines)) if lines[i].startswith("╰"))
+    return lines[top + 1:bottom]
+
+
+# -- m: the whole answer ---------------------------------------------------------------------
+
+
+def test_m_shows_the_whole_answer_with_every_key_point_in_a_green_panel_titled_model_answer(sample_decks):
+    card = load_library([sample_decks]).card("sample/momentum")
+    after_m = ask_then_m(card, colour=True)
+    plain = ANSI.sub("", after_m)
+    # The title sits at the left, as on every other panel, and says plainly what this is.
+    inside = " ".join(" ".join(line.strip("│ ") for line in panel_lines(plain, "model answer")).split())
+    assert inside.startswith("It averages the gradient, so the zig-zag across the walls cancels")
+    assert "Key points: 1. zig-zag components cancel 2. consistent direction accumulates 3. effective step grows by 1/(1-β)" in inside
+    assert "press m" not in inside  # the whole answer, not the key-points-first one again
+    codes = re.findall(r"\x1b\[([\d;]*)m", after_m[: after_m.index("╭")])
+    assert codes and set(codes[-1].split(";")) == {GREEN}  # the border of an answer is green, as the first reveal's
+    assert "✓ pass" in plain
+
+
+class Pager:
+    """Stands in for $PAGER: records what it was given."""
+
+    def __init__(self):
+        self.shown: list[str] = []
+
+    def __call__(self, content: str) -> None:
+        self.shown.append(content)
+
+
+@pytest.fixture
+def pager(monkeypatch):
+    import pydoc
+
+    fake = Pager()
+    monkeypatch.setattr(pydoc, "pager", fake)  # what rich's system pager calls
+    return fake
+
+
+def test_a_whole_answer_taller_than_the_screen_goes_through_the_pager_and_one_that_fits_does_not(sample_decks, pager):
+    card = load_library([sample_decks]).card("sample/momentum")
+    rows = len(panel_lines(ask_then_m(card, height=200), "model answer"))  # the panel's inner lines on a tall screen
+    assert rows > 3
+    # The panel (its lines and two borders) and the two prompt lines under it fit: printed in place.
+    after_m = ask_then_m(card, height=rows + 4, pager=True)
+    assert pager.shown == [] and len(panel_lines(after_m, "model answer")) == rows
+    # One line less and its start would scroll away: the pager gets it, the screen does not.
+    after_m = ask_then_m(card, height=rows + 3, pager=True)
+    assert len(pager.shown) == 1
+    paged = " ".join(" ".join(line.strip("│ ") for line in panel_lines(pager.shown[0], "model answer")).split())
+    assert paged.startswith("It averages the gradient") and "3. effective step grows by 1/(1-β)" in paged
+    assert "╭─ model answer ─" not in after_m and "✓ pass" in after_m
+    # Never paged: with the pager off, or when the output is not a terminal.
+    ask_then_m(card, height=rows + 3, pager=False)
+    assert len(pager.shown) == 1
+
+
+# -- the countdown -----------------------------------------------------------------------------
+
+
+class FrozenClock:
+    """time.monotonic for gdgrill.quiz only, moved by hand."""
+
+    def __init__(self, now: float = 100.0):
+        self.now = now
+
+    def monotonic(self) -> float:
+        return self.now
+
+
+def labels(out: io.StringIO) -> list[str]:
+    return re.findall(r"\x1b7\x1b\[\d+G(.*?)\x1b8", out.getvalue())
+
+
+def wait_for(condition, seconds: float = 5.0) -> None:
+    end = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < end, "the countdown drew nothing new"
+        time.sleep(0.005)
+
+
+def test_the_countdown_starts_at_the_limit_counts_down_and_says_time_once_the_deadline_is_reached(monkeypatch):
+    clock = FrozenClock()
+    monkeypatch.setattr(quiz, "time", types.SimpleNamespace(monotonic=clock.monotonic))
+    out = io.StringIO()
+    with Countdown(10, out, width=60, tick=0.005):
+        wait_for(lambda: labels(out))
+        clock.now = 104.5
+        wait_for(lambda: labels(out)[-1] != "⏱ 10.0s")
+        clock.now = 110.0  # the deadline itself: no time is left
+        wait_for(lambda: labels(out)[-1] != "⏱  5.5s")
+    drawn = list(dict.fromkeys(labels(out)))  # each figure once, in order
+    assert drawn == ["⏱ 10.0s", "⏱  5.5s", "⏱ time! "]
+
+
+def test_the_countdown_is_redrawn_several_times_a_second():
+    out = io.StringIO()
+    with Countdown(30, out, width=60):  # the tick the quiz uses
+        end = time.monotonic() + 1.1
+        while len(labels(out)) < 2 and time.monotonic() < end:
+            time.sleep(0.01)
+    assert len(labels(out)) >= 2, "a figure in tenths of a second must not stand still for a second"
+
+
+# -- cram: which cards, in which order, how many ---------------------------------------------------
+
+
+def sample_cards(sample_decks):
+    cards = {c.id: c for c in load_library([sample_decks]).select(["sample"])}
+    assert [c.tier for c in cards.values()] == [1, 2, 3]  # betas, momentum, stability: deck order is tier order
+    return cards
+
+
+def state(rung: int, lapses: int) -> CardState:
+    return CardState(rung=rung, due=TODAY, reviews=lapses + rung + 1, lapses=lapses)
+
+
+def test_cram_asks_the_most_missed_cards_first_then_the_lowest_rung(sample_decks):
+    c = sample_cards(sample_decks)
+    order = lambda states: [card.id for card in plan_session(list(c.values()), states, TODAY, cram=True).cards]  # noqa: E731
+    # Misses first, whatever the rung: stability (2 misses, rung 3), betas (1, rung 2), momentum (new).
+    assert order({c["stability"].key: state(3, 2), c["betas"].key: state(2, 1)}) == ["stability", "betas", "momentum"]
+    # As often missed: the card lower on the ladder first, even from a higher tier.
+    assert order({c["stability"].key: state(1, 1), c["betas"].key: state(3, 1)}) == ["stability", "betas", "momentum"]
+    # As weak on both: the lower tier first.
+    assert order({c["stability"].key: state(1, 1), c["betas"].key: state(1, 1)}) == ["betas", "stability", "momentum"]
+
+
+def test_cram_asks_twenty_cards_unless_a_limit_says_otherwise():
+    cards = [Card(deck="d", id=f"c{n:02d}", question="q", answer="a") for n in range(25)]
+    assert len(plan_session(cards, {}, TODAY, cram=True).cards) == 20
+    assert len(plan_session(cards, {}, TODAY, cram=True, limit=2).cards) == 2
+    assert len(plan_session(cards, {}, TODAY, cram=True, limit=24).cards) == 24
+    assert plan_session(cards, {}, TODAY, cram=True).new == []  # cram touches no schedule: nothing is introduced
+
+
+def test_a_limit_counts_due_and_new_cards_together(sample_decks):
+    c = sample_cards(sample_decks)
+    states = {c["stability"].key: state(1, 0)}  # due today; betas and momentum are new
+    plan = plan_session(list(c.values()), states, TODAY, limit=2)
+    assert [card.id for card in plan.due] == ["stability"] and [card.id for card in plan.new] == ["betas"]
+    assert len(plan_session(list(c.values()), states, TODAY, limit=1).cards) == 1
+
+
+# -- the timed pace after an undo ------------------------------------------------------------------
+
+
+class Clock:
+    """A clock that moves ``step`` seconds each time it is read."""
+
+    def __init__(self, step: float):
+        self.now, self.step = 0.0, step
+
+    def __call__(self) -> float:
+        self.now += self.step
+        return self.now
+
+
+def timed_round(replies):
+    cards = load_library().select(["quick-fire"])[:2]
+    out = io.StringIO()
+    console = Console(file=out, width=100, no_color=True)
+    with open_store(home_dir()) as store:
+        s = QuizSession(store, console, reader(replies, console), TODAY, {}, mode="timed", time_limit=5, clock=Clock(1.0))
+        s.run(cards)
+        after = store.states()
+    return s, closing_lines(s, after, cards, TODAY)
+
+
+def test_an_undone_timed_answer_leaves_the_pace_and_accuracy():
+    # Card 1 answered wrong and the miss accepted; at card 2's grade prompt u takes it back; q.
+    s, lines = timed_round(["x", "", "y", "u", "q"])
+    assert lines[0] == "Session done: 0 graded and saved (0 passed, 0 missed, 0 skipped)."
+    assert not [line for line in lines if line.startswith("Timed:")]  # nothing graded: no pace, no "0% accurate"
+    # The same, then card 1 answered again (a miss, accepted) and card 2 too: two answers graded, 1 s each.
+    s, lines = timed_round(["x", "", "y", "u", "x", "", "y", ""])
+    assert lines[0] == "Session done: 2 graded and saved (0 passed, 2 missed, 0 skipped)."
+    assert "Timed: 60.0 answers per minute, 0% accurate (5 s per card)." in lines
+    assert (s.timed_cards, s.answer_seconds) == (2, 2.0)
+
+
+class ScriptedClock:
+    """A clock that reads ``times`` in turn: for each question, when it was shown, when the
+    answer came, and when the grade was saved."""
+
+    def __init__(self, *times: float):
+        self.times = iter(times)
+
+    def __call__(self) -> float:
+        return next(self.times)
+
+
+QUICK_DECK = """\
+deck:
+  id: quick
+  title: Quick
+  description: Two auto-checked cards.
+cards:
+  - id: answer
+    question: The answer to everything?
+    answer: "42"
+    accept: ["42"]
+  - id: days
+    question: Days in a week?
+    answer: "7"
+    accept: ["7"]
+"""
+
+
+def test_the_timed_pace_counts_each_timed_answer_once_and_not_the_relearning_ask(tmp_path):
+    (tmp_path / "quick.yaml").write_text(QUICK_DECK, encoding="utf-8")
+    cards = load_library([tmp_path]).select(["quick"])
+    out = io.StringIO()
+    console = Console(file=out, width=100, no_color=True)
+    # "answer" missed in 2 s, "days" right in 4 s; then "answer" again, relearning (not timed), in 10 s.
+    clock = ScriptedClock(0, 2, 2.12345, 10, 14, 14.5004, 20, 30, 30.25)
+    with open_store(home_dir()) as store:
+        s = QuizSession(store, console, reader(["41", "", "7", "", "42", ""], console), TODAY, {}, mode="timed",
+                        time_limit=5, clock=clock)
+        s.run(cards)
+        rows = [(r.item, r.grade, r.mode, r.seconds) for r in store.log()]
+        lines = closing_lines(s, store.states(), cards, TODAY)
+    # Each review keeps the seconds from its question to its grade, to the millisecond.
+    assert rows == [("quick/answer", "fail", "timed", 2.123), ("quick/days", "pass", "timed", 4.5),
+                    ("quick/answer", "pass", "relearn", 10.25)]
+    assert "Timed: 20.0 answers per minute, 50% accurate (5 s per card)." in lines  # 2 answers in 6 s, 1 right
+
+
+def test_in_a_grill_a_pass_leaves_the_ladder_alone_and_says_so_and_a_miss_says_when_it_comes_back(sample_decks):
+    from gdgrill.scheduler import Grade
+
+    cards = load_library([sample_decks]).select(["sample"])[1:]  # momentum, stability
+    out = io.StringIO()
+    console = Console(file=out, width=100, no_color=True)
+    with open_store(home_dir()) as store:
+        QuizSession(store, console, reader(["", "p", "", "f"], console), TODAY, {}, mode="grill",
+                    schedules=lambda g: g is Grade.FAIL, relearn=False).run(cards)  # as 'gdgrill grill' runs it
+        after = store.states()
+    text = out.getvalue()
+    assert "✓ pass — saved (grill: schedule unchanged)" in text
+    assert "✗ miss — saved · next on 2026-03-03 (day-0 checkpoint)" in text
+    assert cards[0].key not in after and after[cards[1].key].due == date(2026, 3, 3)
+
+
+# -- each grade's confirmation, whole ------------------------------------------------------------
+
+
+def confirmations(cards, replies, mode="quiz"):
+    """The lines that confirm each grade (✓/✗ …), and the raw screen with its colours."""
+    out = io.StringIO()
+    console = Console(file=out, width=100, theme=THEME, force_terminal=True, color_system="standard", no_color=False,
+                      highlight=False)
+    with open_store(home_dir()) as store:
+        QuizSession(store, console, reader(replies, console), TODAY, {}, mode=mode, answer_lines=200).run(cards)
+    plain = ANSI.sub("", out.getvalue())
+    return [line for line in plain.splitlines() if line.startswith(("✓ pass", "✓ easy", "✗ miss"))], out.getvalue()
+
+
+def sgr_at(ansi: str, fragment: str) -> set[str]:
+    """The SGR codes in force where ``fragment`` first starts (empty: plain)."""
+    codes = re.findall(r"\x1b\[([\d;]*)m", ansi[: ansi.index(fragment)])
+    last = codes[-1] if codes else "0"
+    return set() if last in ("0", "") else set(last.split(";"))
+
+
+def test_each_confirmation_says_where_the_card_goes_and_nothing_more(sample_decks):
+    cards = load_library([sample_decks]).select(["sample"])[1:]  # momentum, stability
+    lines, ansi = confirmations(cards, ["", "p", "", "f", "", "p"])
+    assert lines == [
+        "✓ pass — saved · next on 2026-03-05 (day-3 checkpoint)",  # a plain pass skips nothing
+        "✗ miss — saved · next on 2026-03-03 (day-0 checkpoint)",
+        "✓ pass — saved · relearning: the schedule stays (due tomorrow)",
+    ]
+    assert sgr_at(ansi, " — saved · relearning") == {"2"}  # the note after the word is dim, as every such note
+
+
+def test_relearning_in_cram_confirms_without_a_due_day(sample_decks):
+    cards = load_library([sample_decks]).select(["sample"])[1:2]  # momentum
+    lines, ansi = confirmations(cards, ["", "f", "", "p"], mode="cram")
+    assert lines == ["✗ miss — saved (cram: schedule unchanged)", "✓ pass — saved · relearning: the schedule stays"]
+    assert sgr_at(ansi, " — saved · relearning") == {"2"}
+
+
+# -- the key points and follow-ups, laid out -------------------------------------------------------
+
+EXTRA_DECK = """\
+deck:
+  id: extra
+  title: Extra
+  description: Cards with follow-ups, and one answer exactly as wide as its panel.
+cards:
+  - id: both
+    question: Why warm up the learning rate?
+    answer: Adam's second-moment estimate is noisy for the first steps, so early updates are too large.
+    key_points: [the second moment starts noisy, small steps until it settles]
+    followups: [What does RAdam do instead?]
+  - id: asks
+    question: Name a sign of a learning rate that is too high.
+    answer: The loss spikes or diverges.
+    followups: [What if it only spikes now and then?, And too low?]
+  - id: wide
+    question: Wide?
+    answer: %s yyyyy zzz
+""" % ("x" * 70)
+
+
+def extra(tmp_path):
+    (tmp_path / "extra.yaml").write_text(EXTRA_DECK, encoding="utf-8")
+    return load_library([tmp_path])
+
+
+def panel_text(card, *, answer_lines, title, replies=("", "p"), width=80):
+    """The inner lines of the panel titled ``title``, borders and padding cut off."""
+    out = io.StringIO()
+    console = Console(file=out, width=width, height=60, force_terminal=True, no_color=True)
+    with open_store(home_dir()) as store:
+        QuizSession(store, console, reader(list(replies), console), TODAY, {}, answer_lines=answer_lines,
+                    pager=False).run([card])
+    return [line[2:-2].rstrip() for line in panel_lines(out.getvalue(), title)]
+
+
+def test_key_points_first_opens_with_the_key_points_and_keeps_the_follow_ups_a_line_apart(tmp_path):
+    card = extra(tmp_path).card("extra/both")
+    assert panel_text(card, answer_lines=1, title="model answer · key points first") == [
+        "Key points:", "  1. the second moment starts noisy", "  2. small steps until it settles",
+        "",
+        "Likely follow-ups:", "  • What does RAdam do instead?",
+        "",
+        "The full model answer is 2 lines: press m to read it.",
+    ]
+    # The whole answer: the answer, then each list after a blank line.
+    assert panel_text(card, answer_lines=200, title="model answer") == [
+        "Adam's second-moment estimate is noisy for the first steps, so early updates", "are too large.",
+        "",
+        "Key points:", "  1. the second moment starts noisy", "  2. small steps until it settles",
+        "",
+        "Likely follow-ups:", "  • What does RAdam do instead?",
+    ]
+
+
+def test_a_card_with_only_follow_ups_opens_its_short_reveal_with_them(tmp_path):
+    card = extra(tmp_path).card("extra/asks")
+    assert panel_text(card, answer_lines=0, title="model answer · key points first")[:3] == [
+        "Likely follow-ups:", "  • What if it only spikes now and then?", "  • And too low?",
+    ]
+    assert panel_text(card, answer_lines=200, title="model answer")[:3] == ["The loss spikes or diverges.", "", "Likely follow-ups:"]
+
+
+def test_the_answer_fills_the_panels_width_before_it_wraps(tmp_path):
+    card = extra(tmp_path).card("extra/wide")
+    # 80 columns: a border and a space each side leave 76 for the answer, and its first line is exactly 76.
+    assert panel_text(card, answer_lines=200, title="model answer") == ["x" * 70 + " yyyyy", "zzz"]
+
+
+@pytest.mark.parametrize("width", [24, 31, 80])
+def test_a_wrapped_key_point_hangs_under_its_text_down_to_a_24_column_screen(sample_decks, width):
+    # 24 columns: the panel leaves 20 for its text, the narrowest the answer is wrapped to.
+    deck = (sample_decks / "sample.yaml").read_text(encoding="utf-8")
+    point = "steps add up far along the valley floor while the zig-zag across it cancels out"  # "  2. steps add up far": 21
+    (sample_decks / "sample.yaml").write_text(deck.replace("consistent direction accumulates", point), encoding="utf-8")
+    card = load_library([sample_decks]).card("sample/momentum")
+    lines = panel_text(card, answer_lines=200, title="model answer", width=width)
+    start = next(i for i, line in enumerate(lines) if line.startswith("  2. "))
+    end = next(i for i in range(start, len(lines)) if lines[i].startswith("  3. "))
+    assert end - start > 1  # it wraps
+    assert all(line.startswith("     ") and line[5] != " " for line in lines[start + 1:end])
+    assert " ".join(line.strip() for line in lines[start:end]) == "2. " + point
+
+
+def border_codes(ansi: str, title: str) -> set[str]:
+    """The SGR codes the top border of the panel titled ``title`` is drawn in."""
+    line = next(raw for raw in ansi.splitlines() if ANSI.sub("", raw).startswith(f"╭─ {title} ─"))
+    first = re.match(r"\x1b\[([\d;]*)m╭", line)
+    return set(first.group(1).split(";")) if first else set()
+
+
+def test_the_question_is_framed_in_cyan_and_every_reveal_of_the_answer_in_green(sample_decks):
+    cards = load_library([sample_decks]).select(["sample"])[1:2]  # momentum
+    _, ansi = confirmations(cards, ["", "p"])  # the whole answer fits: shown at once
+    assert border_codes(ansi, "question") == {"36"} and border_codes(ansi, "model answer") == {GREEN}
+    after_m = ask_then_m(cards[0], colour=True)
+    assert border_codes(after_m, "model answer") == {GREEN}
+    before_m = ask_then_m(cards[0], colour=True, before=True)
+    assert border_codes(before_m, "model answer · key points first") == {GREEN}
+    assert sgr_at(before_m, "The full model answer is") == {"2"}  # the hint is dim, as the other notes
+
+
+ANSWER_DECK = """\
+deck:
+  id: sized
+  title: Sized
+  description: Whole answers of 12 and 13 lines.
+cards:
+  - id: twelve
+    question: Twelve?
+    answer: One line of answer.
+    key_points: [p1, p2, p3, p4, p5, p6, p7, p8, p9]
+  - id: thirteen
+    question: Thirteen?
+    answer: One line of answer.
+    key_points: [p1, p2, p3, p4, p5, p6, p7, p8, p9, p10]
+"""
+
+
+def test_a_tiny_screen_still_shows_a_twelve_line_answer_whole(tmp_path):
+    (tmp_path / "sized.yaml").write_text(ANSWER_DECK, encoding="utf-8")
+    library = load_library([tmp_path])
+    for name, lines, short in (("twelve", 12, False), ("thirteen", 13, True)):
+        card = library.card(f"sized/{name}")
+        out = io.StringIO()
+        console = Console(file=out, width=80, height=5, force_terminal=True, no_color=True)
+        with open_store(home_dir()) as store:
+            QuizSession(store, console, reader(["", "p"], console), TODAY, {}, pager=False).run([card])
+        if not short:  # answer, blank, "Key points:", nine points
+            assert len(panel_lines(out.getvalue(), "model answer")) == lines
+        assert ("key points first" in out.getvalue()) is short, name
+
+
+def timed_screen(tmp_path, replies, *times):
+    (tmp_path / "quick.yaml").write_text(QUICK_DECK, encoding="utf-8")
+    cards = load_library([tmp_path]).select(["quick"])
+    out = io.StringIO()
+    console = Console(file=out, width=100, theme=THEME, force_terminal=True, color_system="standard", no_color=False,
+                      highlight=False)
+    with open_store(home_dir()) as store:
+        s = QuizSession(store, console, reader(replies, console), TODAY, {}, mode="timed", time_limit=5,
+                        clock=ScriptedClock(*times))
+        s.run(cards)
+        rows = [(r.item, r.grade, r.mode) for r in store.log()]
+        details = [r.detail for r in store.log()]
+    s.details = details
+    return s, out.getvalue(), ANSI.sub("", out.getvalue()).splitlines(), rows
+
+
+def test_a_blank_timed_answer_is_said_to_be_a_miss_in_red_and_the_relearning_ask_is_not_timed(tmp_path):
+    # "answer" left blank: a miss at once, no grade asked; "days" right; "answer" again, relearning:
+    # blank is no miss there (Enter just reveals), and it is graded by hand.
+    s, ansi, lines, rows = timed_screen(tmp_path, ["", "7", "", "", "p"], 0, 1, 1.5, 2, 3, 3.5, 4, 40, 41)
+    assert lines.count("✗ no answer typed — in timed mode that is a miss") == 1
+    assert sgr_at(ansi, "✗ no answer typed") == {"1", "31"}
+    assert rows == [("quick/answer", "fail", "timed"), ("quick/days", "pass", "timed"), ("quick/answer", "pass", "relearn")]
+    assert s.tally.line() == "2 graded and saved (1 passed, 1 missed, 0 skipped); relearned 1 of 1"
+
+
+def grade_prompts(lines):
+    """The grade prompts as echoed, each with the key typed."""
+    return [line for line in lines if "grade › " in line.lower()]
+
+
+TOO_SLOW_KEYS = "Enter continue · s skip · u undo · q save the miss and quit"
+
+
+def test_too_slow_says_by_how_much_in_red_offers_its_keys_dim_and_saves_the_time_to_the_hundredth(tmp_path):
+    s, ansi, lines, rows = timed_screen(tmp_path, ["42", "x", ""], 0, 6.1234, 7, 10)  # then the input ends
+    assert "⏱ too slow: 6.1 s > 5 s — counts as a miss" in lines and sgr_at(ansi, "⏱ too slow") == {"1", "31"}
+    assert TOO_SLOW_KEYS in lines and sgr_at(ansi, TOO_SLOW_KEYS) == {"2"}
+    assert f"? 'x': {TOO_SLOW_KEYS}" in lines  # a key it does not know: the keys again
+    assert grade_prompts(lines) == ["grade › x", "grade › "]
+    assert rows == [("quick/answer", "fail", "timed")] and s.details == [{"auto": True, "timed_out": 6.12}]
+
+
+def test_q_after_too_slow_saves_the_miss_and_stops_before_the_next_card(tmp_path):
+    s, _, lines, rows = timed_screen(tmp_path, ["42", "q"], 0, 6, 7)
+    assert rows == [("quick/answer", "fail", "timed")] and s.stopped
+    assert not [line for line in lines if line.startswith("[2/2]")]
+
+
+def test_after_too_slow_u_takes_back_the_last_grade_and_s_skips_the_card(tmp_path):
+    # "answer" right in 1 s; "days" too slow, u: the pass on "answer" is undone, it is asked again
+    # and passed; "days" too slow again, s: skipped, nothing saved for it.
+    s, ansi, lines, rows = timed_screen(tmp_path, ["42", "", "7", "u", "42", "", "7", "s"],
+                                        0, 1, 1.5, 2, 8, 10, 11, 11.5, 12, 18)
+    assert "undone: pass on quick/answer — asking it again" in lines
+    assert rows == [("quick/answer", "pass", "timed"), ("quick/answer", "undo", "timed"), ("quick/answer", "pass", "timed")]
+    assert "skipped (still new)" in lines
+    assert s.tally.line() == "1 graded and saved (1 passed, 0 missed, 1 skipped)"
+    assert lines.count("✓ correct") == 2 and sgr_at(ansi, "✓ correct") == {"1", "32"}
+    assert grade_prompts(lines) == ["grade › ", "grade › u", "grade › ", "grade › s"]
+
+
+def test_an_answer_that_reads_as_nothing_is_not_echoed_back_as_read(tmp_path):
+    (tmp_path / "quick.yaml").write_text(QUICK_DECK, encoding="utf-8")
+    card = load_library([tmp_path]).card("quick/answer")
+    out = io.StringIO()
+    console = Console(file=out, width=100, no_color=True)
+    with open_store(home_dir()) as store:
+        QuizSession(store, console, reader(["...", "", "41", ""], console), TODAY, {}, relearn=False).run([card, card])
+    lines = out.getvalue().splitlines()
+    assert "✗ not accepted (expected: 42)" in lines  # "..." reads as nothing: no "read as"
+    assert "✗ not accepted (expected: 42; read as 41)" in lines
+
+
+def test_after_the_auto_check_each_key_does_what_it_says_and_no_other(tmp_path):
+    (tmp_path / "quick.yaml").write_text(QUICK_DECK, encoding="utf-8")
+    card = load_library([tmp_path]).card("quick/answer")
+    out = io.StringIO()
+    console = Console(file=out, width=100, no_color=True)
+    replies = ["42", "f",  # right, but f: marked wrong
+               "42", "e",  # right, e: easy
+               "41", "e", "x", "s"]  # wrong: e (not offered for a wrong answer) and x are refused; s skips
+    with open_store(home_dir()) as store:
+        s = QuizSession(store, console, reader(replies, console), TODAY, {}, relearn=False)
+        s.run([card, card, card])
+        rows = [(r.grade, r.detail) for r in store.log()]
+    lines = out.getvalue().splitlines()
+    assert rows == [("fail", {"auto": True, "override": True}), ("easy", {"auto": True})]
+    wrong_keys = "Enter accept · o I was right · s skip · u undo · q quit"
+    assert f"? 'e': {wrong_keys}" in lines and f"? 'x': {wrong_keys}" in lines
+    assert "skipped (still new)" in lines and s.tally.skipped == 1

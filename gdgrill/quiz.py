@@ -265,7 +265,7 @@ class QuizSession:
             return False
         lines = len(self._answer_text(card).plain.splitlines())
         body = self._points_text(card)
-        body.append(f"\n\nThe full model answer is {lines} lines: press m to read it.", style="muted")
+        body.append(f"\n\nThe full model answer is {lines} line{'' if lines == 1 else 's'}: press m to read it.", style="muted")
         self.console.print(Panel(body, title="model answer · key points first", title_align="left", border_style="green"))
         return True
 

@@ -149,6 +149,16 @@ _UNDOES_FIXED = ("an arriving undo's target uid copied into undoes is replaced b
                  " follows (every row written has an id after the old last one); other rows hold NULL there")
 _PATH_CHOICE = ("appending after the last id, or deleting from the cut and writing ids from the last one on, give the"
                 " same rows in the same order")
+_Q_DAEMON = "the countdown's __exit__ always stops and joins its thread: it never outlives the with block"
+_Q_COLOUR = "Rich reads colour names case-insensitively: 'GREEN' draws as 'green'"
+_Q_DEFAULTS = "the only caller passes every argument"
+_Q_SAVED = ("the ' — saved' fallback is never reached: after a ladder review the item has a due day, and a stats-only"
+            " save is handled in the branch before")
+_Q_ACTION = "run() treats any action but skip, undo and grade-then-quit as a grade: a renamed grade action is a grade"
+_Q_RELEARN_EASY = "a relearning ask never returns easy: the e key is neither offered nor accepted then"
+_Q_CRAM_DRILLS = "in cram the due drills are worked out but not shown"
+_Q_DRILL_NAMES = "the split variants differ only for a drill name holding '/', which drill names cannot"
+_Q_NOTHING_GRADED = "with nothing graded no timed card is counted either, so the accuracy line is not printed both ways"
 _CACHE_ONLY = "a cache of what is computed again on a miss: only the time differs"
 _BODY_ORDER = ("a whole log has its header line before its closing line, so the body's start is never after its end:"
                " the else branch is never taken")
@@ -365,6 +375,41 @@ EQUIVALENT: dict[str, dict[tuple[str, str], str]] = {
         ("closing_line", 'last = data[data.rfind(b"\\n", None, end) + 1: end]'): "rfind's start None is 0",
         ("closing_line", 'last = data[data.rfind(b"\\n", 1, end) + 1: end]'):
             "a break at byte 0 only leaves a leading line break on the last line, which lstrip() and json.loads skip alike",
+    },
+    "quiz": {
+        ('__init__', 'self.thread = threading.Thread(target=self._run, daemon=None)'): _Q_DAEMON,
+        ('__init__', 'self.thread = threading.Thread(target=self._run, )'): _Q_DAEMON,
+        ('__init__', 'self.thread = threading.Thread(target=self._run, daemon=False)'): _Q_DAEMON,
+        ('_show_whole_answer', 'panel = Panel(self._points_text(card, self._answer_text(card)), title="model answer", title_align="left", border_style="GREEN")'): _Q_COLOUR,
+        ('_show_answer', 'self.console.print(Panel(self._points_text(card, self._answer_text(card)), title="model answer", title_align="left", border_style="GREEN"))'): _Q_COLOUR,
+        ('_show_answer', 'self.console.print(Panel(body, title="model answer · key points first", title_align="left", border_style="GREEN"))'): _Q_COLOUR,
+        ('_confirm', 'def _confirm(self, card: Card, grade: Grade, scheduling: bool | None, relearn: bool = True, detail: dict | None = None) -> None:'): _Q_DEFAULTS,
+        ('_grade_prompt', 'def _grade_prompt(self, card: Card, typed: str, took: float, relearn: bool = True, condensed: bool = False) -> tuple[str, Grade | None, dict]:'): _Q_DEFAULTS,
+        ('_grade_prompt', 'def _grade_prompt(self, card: Card, typed: str, took: float, relearn: bool = False, condensed: bool = True) -> tuple[str, Grade | None, dict]:'): _Q_DEFAULTS,
+        ('_confirm', 'if state or state.due:'): _Q_SAVED,
+        ('_confirm', 'mark.append(None, style="muted")'): _Q_SAVED,
+        ('_confirm', 'mark.append(" — saved", style=None)'): _Q_SAVED,
+        ('_confirm', 'mark.append(style="muted")'): _Q_SAVED,
+        ('_confirm', 'mark.append(" — saved", )'): _Q_SAVED,
+        ('_confirm', 'mark.append("XX — savedXX", style="muted")'): _Q_SAVED,
+        ('_confirm', 'mark.append(" — SAVED", style="muted")'): _Q_SAVED,
+        ('_confirm', 'mark.append(" — saved", style="XXmutedXX")'): _Q_SAVED,
+        ('_confirm', 'mark.append(" — saved", style="MUTED")'): _Q_SAVED,
+        ('_ask_grade', 'return "XXgradeXX", Grade.FAIL, {"auto": True, "blank": True}'): _Q_ACTION,
+        ('_ask_grade', 'return "GRADE", Grade.FAIL, {"auto": True, "blank": True}'): _Q_ACTION,
+        ('_ask_grade', 'return "XXgradeXX", Grade.FAIL, miss'): _Q_ACTION,
+        ('_ask_grade', 'return "GRADE", Grade.FAIL, miss'): _Q_ACTION,
+        ('_ask_grade', 'return "XXgradeXX", Grade.PASS if verdict else Grade.FAIL, {"auto": True}'): _Q_ACTION,
+        ('_ask_grade', 'return "GRADE", Grade.PASS if verdict else Grade.FAIL, {"auto": True}'): _Q_ACTION,
+        ('_ask_grade', 'return "XXgradeXX", Grade.EASY, {"auto": True}'): _Q_ACTION,
+        ('_ask_grade', 'return "GRADE", Grade.EASY, {"auto": True}'): _Q_ACTION,
+        ('_grade_prompt', 'grade = None  # relearning only says whether it stuck'): _Q_RELEARN_EASY,
+        ('opening_lines', 'drills = [] if (cram) and False else due_drills(states, today)'): _Q_CRAM_DRILLS,
+        ('due_drills', 'return sorted(k.split("/", )[1] for k, s in states.items() if k.startswith("drill/") and s.is_due(today))'): _Q_DRILL_NAMES,
+        ('due_drills', 'return sorted(k.rsplit("/", 1)[1] for k, s in states.items() if k.startswith("drill/") and s.is_due(today))'): _Q_DRILL_NAMES,
+        ('due_drills', 'return sorted(k.split("/", 2)[1] for k, s in states.items() if k.startswith("drill/") and s.is_due(today))'): _Q_DRILL_NAMES,
+        ('closing_lines', 'accuracy = tally.passed / graded if (graded) or True else 0.0'): _Q_NOTHING_GRADED,
+        ('closing_lines', 'accuracy = tally.passed / graded if graded else 1.0'): _Q_NOTHING_GRADED,
     },
     "sync": {
         ('_host', 'name = re.sub(r"[^a-z0-9-]+", "-", socket.gethostname().lower()).strip("XX-XX")[:24].strip("-")'): _LOWERED,

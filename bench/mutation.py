@@ -90,7 +90,7 @@ def _sql_case_only(before: str, after: str) -> bool:
     of quoted SQL values ('undo'), whose case matters, is the same."""
     quoted = re.compile(r"'[^']*'")
     return (before != after and before.lower() == after.lower() and quoted.findall(before) == quoted.findall(after)
-            and re.search(r"\b(?:SELECT|INSERT|UPDATE|DELETE|VALUES|WHERE|FROM|CREATE)\b", before, re.I) is not None)
+            and re.search(r"\b(?:SELECT|INSERT|UPDATE|DELETE|VALUES|WHERE|FROM|CREATE|PRAGMA|DROP)\b", before, re.I) is not None)
 
 
 RULES = [
@@ -159,6 +159,10 @@ _Q_RELEARN_EASY = "a relearning ask never returns easy: the e key is neither off
 _Q_CRAM_DRILLS = "in cram the due drills are worked out but not shown"
 _Q_DRILL_NAMES = "the split variants differ only for a drill name holding '/', which drill names cannot"
 _Q_NOTHING_GRADED = "with nothing graded no timed card is counted either, so the accuracy line is not printed both ways"
+_KNOWN_GUARDED = ("held lines are passed over only under a closing line, and without one the held ids are an empty"
+                  " set anyway: reading them more often, or testing in another order, passes over the same lines")
+_HEADER_MACHINE = "a sync file's machine falls back to the one its file name names, which is the one its header names"
+_COMPLETE_UNREAD = "no caller reads ParsedLog.complete (a closing line is required where it matters)"
 _CACHE_ONLY = "a cache of what is computed again on a miss: only the time differs"
 _BODY_ORDER = ("a whole log has its header line before its closing line, so the body's start is never after its end:"
                " the else branch is never taken")
@@ -276,6 +280,19 @@ EQUIVALENT: dict[str, dict[tuple[str, str], str]] = {
         ("_asgd_step", 'ax = p if mu == 2 else state["ax"] + (p - state["ax"]) * mu'): _ASGD_COPY,
     },
     "eventlog": {
+        ('_stage_reviews', '_insert_many(conn, "TEMP._INCOMING", _STAGED, rows)'): _TABLE_CASE,
+        ('_set_indexes_aside', '"SELECT NAME, SQL FROM SQLITE_MASTER WHERE TYPE = \'INDEX\' AND TBL_NAME = ? AND SQL IS NOT NULL AND (? OR NAME != ?)",'): _REBUILD_ONLY,
+        ('parse_jsonl', 'digest = hashlib.sha256((("\\n".join(raws) + "\\n") if raws else "").encode("utf-8", "XXsurrogatepassXX")).hexdigest()'): _NO_SURROGATES,
+        ('parse_jsonl', 'digest = hashlib.sha256((("\\n".join(raws) + "\\n") if raws else "").encode("utf-8", "SURROGATEPASS")).hexdigest()'): _NO_SURROGATES,
+        ('parse_jsonl', 'known = known.for_lines(raws) if (trailer is not None) or True else frozenset()'): _KNOWN_GUARDED,
+        ('parse_jsonl', 'if known and trailer is not None or not ('): _KNOWN_GUARDED,
+        ('parse_jsonl', 'if known or trailer is not None and not ('): _KNOWN_GUARDED,
+        ('parse_jsonl', 'return ParsedLog(_checked(numbers, raws, name), None, trailer is not None, skipped, trailer[1].get("sha256") if trailer else None)'): _HEADER_MACHINE,
+        ('parse_jsonl', 'return ParsedLog(_checked(numbers, raws, name), head.get(None), trailer is not None, skipped, trailer[1].get("sha256") if trailer else None)'): _HEADER_MACHINE,
+        ('parse_jsonl', 'return ParsedLog(_checked(numbers, raws, name), head.get("XXmachineXX"), trailer is not None, skipped, trailer[1].get("sha256") if trailer else None)'): _HEADER_MACHINE,
+        ('parse_jsonl', 'return ParsedLog(_checked(numbers, raws, name), head.get("MACHINE"), trailer is not None, skipped, trailer[1].get("sha256") if trailer else None)'): _HEADER_MACHINE,
+        ('parse_jsonl', 'return ParsedLog(_checked(numbers, raws, name), head.get("machine"), None, skipped, trailer[1].get("sha256") if trailer else None)'): _COMPLETE_UNREAD,
+        ('parse_jsonl', 'return ParsedLog(_checked(numbers, raws, name), head.get("machine"), trailer is None, skipped, trailer[1].get("sha256") if trailer else None)'): _COMPLETE_UNREAD,
         ('_merge_reviews', 'plain = ", ".join("NULL" if (c == "undoes") and False else c for c in columns)'): _UNDOES_FIXED,
         ('_merge_reviews', 'plain = ", ".join("NULL" if c == "XXundoesXX" else c for c in columns)'): _UNDOES_FIXED,
         ('_merge_reviews', 'plain = ", ".join("NULL" if c == "UNDOES" else c for c in columns)'): _UNDOES_FIXED,

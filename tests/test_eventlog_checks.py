@@ -354,3 +354,25 @@ def test_events_held_here_that_a_sample_of_ids_missed_are_still_left_out_and_cou
     assert result.exit_code == 0, result.output
     assert result.stdout.strip().endswith("201 new events from " + str(tmp_path / "log-2.jsonl") + " (201 reviews); 2 already here")
     assert uids_in(home) == [REVIEW["id"], UNDO["id"], *(e["id"] for e in new)]
+
+
+def test_a_sync_file_in_the_spaced_layout_passes_over_only_the_lines_held_here(tmp_path):
+    from gdgrill.eventlog import parse_jsonl
+
+    home = tmp_path / "h"
+    held, new = review(1), review(2)
+    assert imported(home, log_file(tmp_path, held)).exit_code == 0
+    body = "".join(json.dumps(e) + "\n" for e in (held, new))  # an export's layout, spaces after , and :
+    head = json.dumps({"format": "gdgrill-log", "version": 1, "machine": "phone-01234567"})
+    trailer = json.dumps({"end": "gdgrill-log", "events": 2, "sha256": hashlib.sha256(body.encode()).hexdigest()})
+    with open_store(home) as store:
+        parsed = parse_jsonl(f"{head}\n{body}{trailer}\n".encode(), "f.jsonl", need_trailer=True, known=KnownIds(store))
+    assert [e.uid for e in parsed.events] == [new["id"]] and parsed.known == 1
+
+
+def test_an_edited_line_under_a_closing_line_is_refused_naming_the_checksum(tmp_path):
+    data = whole_log(tmp_path / "h", 2)
+    edited = tmp_path / "edited.jsonl"
+    edited.write_bytes(data.replace(b'"seconds":2.5', b'"seconds":2.6', 1))
+    assert refused(tmp_path / "o", edited) == (f"gdgrill: error: {edited}:4: sha256: the events do not match their"
+                                               " checksum: the file was changed after it was written")

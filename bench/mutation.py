@@ -280,6 +280,7 @@ EQUIVALENT: dict[str, dict[tuple[str, str], str]] = {
         ("_asgd_step", 'ax = p if mu == 2 else state["ax"] + (p - state["ax"]) * mu'): _ASGD_COPY,
     },
     "eventlog": {
+        ("_merge_reviews", 'plain = ", ".join("null" if c == "undoes" else c for c in columns)'): "SQL's NULL is case-insensitive",
         ('_stage_reviews', '_insert_many(conn, "TEMP._INCOMING", _STAGED, rows)'): _TABLE_CASE,
         ('_set_indexes_aside', '"SELECT NAME, SQL FROM SQLITE_MASTER WHERE TYPE = \'INDEX\' AND TBL_NAME = ? AND SQL IS NOT NULL AND (? OR NAME != ?)",'): _REBUILD_ONLY,
         ('parse_jsonl', 'digest = hashlib.sha256((("\\n".join(raws) + "\\n") if raws else "").encode("utf-8", "XXsurrogatepassXX")).hexdigest()'): _NO_SURROGATES,

@@ -57,3 +57,14 @@ def restore(paths: list[Path]) -> None:
             subprocess.run(["chattr", "-i", str(p)], capture_output=True)
         else:
             p.chmod(0o755 if p.is_dir() else 0o644)
+
+
+class Clock:
+    """A clock that moves ``step`` seconds each time it is read."""
+
+    def __init__(self, step: float):
+        self.now, self.step = 0.0, step
+
+    def __call__(self) -> float:
+        self.now += self.step
+        return self.now

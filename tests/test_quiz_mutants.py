@@ -20,6 +20,7 @@ from gdgrill.paths import home_dir
 from gdgrill.quiz import Countdown, QuizSession, closing_lines, plan_session
 from gdgrill.scheduler import CardState
 from gdgrill.store import open_store
+from helpers import Clock
 
 TODAY = date(2026, 3, 2)
 GREEN = "32"
@@ -208,15 +209,6 @@ def test_a_limit_counts_due_and_new_cards_together(sample_decks):
 # -- the timed pace after an undo ------------------------------------------------------------------
 
 
-class Clock:
-    """A clock that moves ``step`` seconds each time it is read."""
-
-    def __init__(self, step: float):
-        self.now, self.step = 0.0, step
-
-    def __call__(self) -> float:
-        self.now += self.step
-        return self.now
 
 
 def timed_round(replies):

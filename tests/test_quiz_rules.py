@@ -186,6 +186,7 @@ from rich.console import Console  # noqa: E402
 from gdgrill.console import THEME  # noqa: E402
 from gdgrill.paths import home_dir  # noqa: E402
 from gdgrill.store import open_store  # noqa: E402
+from helpers import Clock
 
 BOLD, DIM, RED, GREEN, YELLOW = "1", "2", "31", "32", "33"
 
@@ -350,15 +351,6 @@ def test_a_long_answer_offers_m_until_it_has_been_shown_whole(sample_decks):
     assert "m full answer" not in after_m and "✓ pass" in after_m
 
 
-class Clock:
-    """A clock that moves ``step`` seconds each time it is read."""
-
-    def __init__(self, step: float):
-        self.now, self.step = 0.0, step
-
-    def __call__(self) -> float:
-        self.now += self.step
-        return self.now
 
 
 def timed(sample_decks, replies, step):

@@ -18,6 +18,7 @@ from gdgrill.paths import home_dir
 from gdgrill.quiz import QuizSession
 from gdgrill.scheduler import Grade
 from gdgrill.store import open_store
+from helpers import Clock
 
 runner = CliRunner()
 TODAY = date(2026, 3, 2)
@@ -172,13 +173,6 @@ def test_a_checkpoint_label_promises_nothing_the_card_does_not_ask(sample_decks)
 # -- timed mode ------------------------------------------------------------------------------
 
 
-class Clock:
-    def __init__(self, step: float):
-        self.now, self.step = 0.0, step
-
-    def __call__(self) -> float:
-        self.now += self.step
-        return self.now
 
 
 def timed_session(sample_decks, keys: list[str]):

@@ -178,3 +178,38 @@ def test_a_file_that_cannot_be_read_or_is_cut_short_is_skipped_with_its_reason_a
     skipped = by_name[cut.name]
     assert (skipped.machine, skipped.events, skipped.added) == (None, 0, sync_module.Counter())
     assert skipped.skipped == f"{cut}: no closing line: the file is still being written or was cut short"
+
+
+def _sync_file(folder: Path, machine: str, events: list[dict]) -> Path:
+    import hashlib
+
+    body = "".join(json.dumps(e, separators=(",", ":")) + "\n" for e in events)
+    head = json.dumps({"format": "gdgrill-log", "version": 1, "machine": machine}, separators=(",", ":"))
+    tail = json.dumps({"end": "gdgrill-log", "events": len(events), "sha256": hashlib.sha256(body.encode()).hexdigest()},
+                      separators=(",", ":"))
+    path = folder / sync_file_name(machine)
+    path.write_text(f"{head}\n{body}{tail}\n", encoding="utf-8")
+    return path
+
+
+def test_a_file_whose_events_do_not_fit_is_skipped_with_its_reason_and_the_others_are_merged(tmp_path):
+    a, shared = tmp_path / "a", tmp_path / "shared"
+    shared.mkdir()
+    at = "2026-03-02T09:00:00+00:00"
+    good = {"id": "01a233f0-1260-784e-942e-8cc7dc911ca8", "kind": "review", "at": at, "day": "2026-03-02", "item": CARD,
+            "grade": "pass", "mode": "quiz", "counts": "ladder", "answer": None, "seconds": None, "detail": None}
+    stray = {"id": "01a233f0-1261-784e-942e-8cc7dc911ca8", "kind": "undo", "at": at, "day": "2026-03-02", "item": CARD,
+             "mode": "quiz", "undoes": "01a233f0-1250-784e-942e-8cc7dc911ca8"}  # a review nobody has
+    study(a, 1)
+    run_sync(a, shared)  # this machine's file is there too
+    fine = _sync_file(shared, "desk-00000001", [good])
+    bad = _sync_file(shared, "phone-00000002", [stray])
+    result = run_sync(a, shared)
+    by_name = {f.name: f for f in result.files}
+    assert by_name[bad.name].skipped == (f"{bad}:2: undoes: no review 01a233f0-1250-784e-942e-8cc7dc911ca8 in the file or"
+                                         " the database to take back")
+    assert by_name[fine.name].skipped is None and sum(by_name[fine.name].added.values()) == 1
+    assert [f.name for f in result.files][0] == sync_file_name(machine_id(a))  # this machine's file first, then by name
+    assert [f.name for f in result.files][1:] == sorted([fine.name, bad.name])
+    with open_store(a) as store:
+        assert [r.grade for r in store.log()] == ["pass", "pass"]  # its own, and the other machine's

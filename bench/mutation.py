@@ -163,6 +163,11 @@ _KNOWN_GUARDED = ("held lines are passed over only under a closing line, and wit
                   " set anyway: reading them more often, or testing in another order, passes over the same lines")
 _HEADER_MACHINE = "a sync file's machine falls back to the one its file name names, which is the one its header names"
 _COMPLETE_UNREAD = "no caller reads ParsedLog.complete (a closing line is required where it matters)"
+_ASCII_ID = "a machine id is ASCII, read alike in any of these encodings"
+_NO_ID_TEXT = "no file and the text 'XXXX' are both no valid id (ids are lowercase): a new one is made either way"
+_NO_BODY = "log_body of no bytes is None: there is no last-written file to extend either way"
+_ALL_COUNTED = ("counting every machine's events after the file's last one, not this machine's, can only find more:"
+                " the file is then written whole, the same file")
 _CACHE_ONLY = "a cache of what is computed again on a miss: only the time differs"
 _BODY_ORDER = ("a whole log has its header line before its closing line, so the body's start is never after its end:"
                " the else branch is never taken")
@@ -430,6 +435,12 @@ EQUIVALENT: dict[str, dict[tuple[str, str], str]] = {
         ('closing_lines', 'accuracy = tally.passed / graded if graded else 1.0'): _Q_NOTHING_GRADED,
     },
     "sync": {
+        ('machine_id', 'text = path.read_text(encoding=None).strip()'): _ASCII_ID,
+        ('machine_id', 'text = path.read_text(encoding="UTF-8").strip()'): _ASCII_ID,
+        ('machine_id', 'text = "XXXX"'): _NO_ID_TEXT,
+        ('sync', 'body = log_body(own_data) if (own_data) or True else None'): _NO_BODY,
+        ('sync', 'if body is not None and own - count_events(store, machine=None, after=body.last or None) != body.events:'): _ALL_COUNTED,
+        ('sync', 'if body is not None and own - count_events(store, after=body.last or None) != body.events:'): _ALL_COUNTED,
         ('_host', 'name = re.sub(r"[^a-z0-9-]+", "-", socket.gethostname().lower()).strip("XX-XX")[:24].strip("-")'): _LOWERED,
         ('_host', 'name = re.sub(r"[^a-z0-9-]+", "-", socket.gethostname().lower()).strip("-")[:24].strip("XX-XX")'): _LOWERED,
         ('__init__', 'super().__init__(name=None, daemon=True)'): _THREAD_NAME,

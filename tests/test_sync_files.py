@@ -213,3 +213,46 @@ def test_a_file_whose_events_do_not_fit_is_skipped_with_its_reason_and_the_other
     assert [f.name for f in result.files][1:] == sorted([fine.name, bad.name])
     with open_store(a) as store:
         assert [r.grade for r in store.log()] == ["pass", "pass"]  # its own, and the other machine's
+
+
+def test_a_machine_id_is_made_once_and_read_back_the_same_even_for_a_host_name_with_dashes(tmp_path, monkeypatch):
+    import socket
+
+    monkeypatch.setattr(socket, "gethostname", lambda: "my-old-laptop")
+    home = tmp_path / "deep" / "er" / "home"  # its folders are made on first use
+    made = machine_id(home)
+    assert made.startswith("my-old-laptop-") and len(made) == len("my-old-laptop-") + 8
+    assert machine_id(home) == made and machine_id(home, create=False) == made
+
+
+def test_a_machine_id_that_cannot_be_read_or_saved_is_one_clear_error(tmp_path, monkeypatch):
+    from gdgrill.paths import machine_id_path
+    from gdgrill.sync import SyncError
+
+    home = tmp_path / "h"
+    machine_id_path(home).mkdir(parents=True)  # a folder where the id file goes
+    with pytest.raises(SyncError) as err:
+        machine_id(home)
+    assert str(err.value).startswith(f"{machine_id_path(home)}: cannot read this machine's sync id (")
+    def full_disk(path, write):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(sync_module, "write_atomically", full_disk)
+    other = tmp_path / "other"
+    with pytest.raises(SyncError) as err:
+        machine_id(other)
+    assert str(err.value) == f"{machine_id_path(other)}: cannot save this machine's sync id (No space left on device)"
+
+
+def test_a_sync_file_that_cannot_be_written_is_one_clear_error_and_the_merge_is_kept(tmp_path):
+    from gdgrill.sync import SyncError
+
+    a, shared = tmp_path / "a", tmp_path / "shared"
+    shared.mkdir()
+    study(a, 1)
+    (shared / sync_file_name(machine_id(a))).mkdir()  # something in the way of this machine's file
+    with pytest.raises(SyncError) as err:
+        run_sync(a, shared)
+    own = shared / sync_file_name(machine_id(a))
+    assert str(err.value).startswith(f"{own}: cannot write this machine's sync file (")
+    assert str(err.value).endswith("); the merge is saved")

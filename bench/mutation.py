@@ -375,11 +375,6 @@ EQUIVALENT: dict[str, dict[tuple[str, str], str]] = {
         ('_merge_table', 'rows.sort(key=None)'): _TUPLES_BY_UID,
         ('_merge_table', 'conn.executemany(f"INSERT INTO {table} (id, {names}) VALUES ({marks})", ((base + n, *r) for n, r in enumerate(rows, 2)))'): _ID_GAP,
         ('_repeats', 'uids = [g[1] for events, _ in batches for g in events.reviews] + [e.uid for events, _ in batches for _, e in events.others]'): _REPEAT_CHECK,
-        ("_detail", "known = None"): _CACHE_ONLY,
-        ("_detail", "known = _DETAILS.get(None)"): _CACHE_ONLY,
-        ("_detail", "if len(_DETAILS) <= 65536:"): _CACHE_ONLY,
-        ("_detail", "if len(_DETAILS) < 65537:"): _CACHE_ONLY,
-        ("_detail", "_DETAILS[token] = None"): _CACHE_ONLY,
         ("log_body", 'end = data.rfind(b"\\n", None, len(data) - 1) + 1  # where the closing line starts'): "rfind's start None is 0",
         ("log_body", 'end = data.rfind(b"\\n", 1, len(data) - 1) + 1  # where the closing line starts'):
             "the file starts with its header, so no line break is at byte 0",

@@ -702,19 +702,19 @@ def _flat_object(colon: str, comma: str, text: str) -> str:
     return rf"\{{(?:{member}(?:{comma}{member})*)?\}}"
 
 
-_DETAILS: dict[str, "tuple[dict[str, Any] | None, str | None]"] = {}
+_DETAILS: dict[str, str | None] = {}
 
 
-def _detail(token: str) -> "tuple[dict[str, Any] | None, str | None]":
-    """A detail from its JSON in a line :func:`_review_line` matched: (the value the field
-    checks read, the column's text as :func:`_row` stores it), decoded once per text."""
-    known = _DETAILS.get(token)
-    if known is None:
-        value = json.loads(token) or None
-        known = (value, json.dumps(value, sort_keys=True) if value else None)
-        if len(_DETAILS) < 65536:
-            _DETAILS[token] = known
-    return known
+def _detail(token: str) -> str | None:
+    """A detail's column text, as :func:`_row` stores it, from its JSON in a line
+    :func:`_review_line` matched (decoded once per text; most repeat)."""
+    if token in _DETAILS:
+        return _DETAILS[token]
+    value = json.loads(token)
+    stored = json.dumps(value, sort_keys=True) if value else None
+    if len(_DETAILS) < 65536:
+        _DETAILS[token] = stored
+    return stored
 
 
 _REVIEW_LINE = _review_line(":", ",")  # a sync file's
@@ -809,7 +809,7 @@ class Events(Sequence):
         reviews = (
             (n, Event(uid, "review", at, day, {
                 "id": uid, "kind": "review", "at": at, "day": day, "item": item, "grade": grade, "mode": mode,
-                "counts": counts, "answer": _answer(answer), "seconds": _seconds(seconds), "detail": _detail(detail)[0],
+                "counts": counts, "answer": _answer(answer), "seconds": _seconds(seconds), "detail": json.loads(detail) or None,
             }, f"{name}:{n}"))
             for n, (uid, at, _, day, item, grade, mode, counts, answer, seconds, detail) in zip(self.lines, self.reviews)
         )
@@ -1244,7 +1244,7 @@ def _stage_reviews(conn, batches: list[tuple["Events", str | None]], repeats: se
     for b, (_, origin) in enumerate(batches):
         start = len(rows)
         rows += [
-            (uid, origin, ids[item], at, day, grade, mode, EFFECTS[counts], _answer(answer), _seconds(seconds), _detail(detail)[1], None, b)
+            (uid, origin, ids[item], at, day, grade, mode, EFFECTS[counts], _answer(answer), _seconds(seconds), _detail(detail), None, b)
             for uid, at, _, day, item, grade, mode, counts, answer, seconds, detail in fast[b]
         ]
         by_batch[b]["review"] = len(rows) - start

@@ -289,8 +289,7 @@ class Store:
         """Another connection to the same database, to read from on another thread (a
         connection belongs to the thread that made it). WAL: it reads while this one writes."""
         try:
-            conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
-            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            conn = _connect(self.path)
         except sqlite3.DatabaseError as exc:
             raise StoreError(failure_message(self.path, exc)) from None
         return Store(conn, self.path, self.maintenance_days)
@@ -843,6 +842,13 @@ class Store:
             ]
 
 
+def _connect(path: Path) -> sqlite3.Connection:
+    """A connection to the database at ``path`` that waits for another writer's lock."""
+    conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    return conn
+
+
 def open_store(home: Path, maintenance_days: int | None = None, *, write: bool = True) -> Store:
     """Open (creating and migrating if needed) the progress database in ``home``.
     ``maintenance_days`` defaults to the setting (GDGRILL_MAINTENANCE_DAYS, else
@@ -870,8 +876,7 @@ def open_store(home: Path, maintenance_days: int | None = None, *, write: bool =
             return _open_empty(path, maintenance_days)
         raise StoreError(f"{home}: cannot create the data folder ({exc.strerror})") from None
     try:
-        conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
-        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        conn = _connect(path)
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = NORMAL")
         migrate(conn)

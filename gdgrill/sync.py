@@ -163,6 +163,19 @@ class _WrittenAside(threading.Thread):
             self.result = None
 
 
+def _remember(conn, versions: list[tuple[str, str]], merged_at: str) -> None:
+    """Record (file name, sha256) of each file version this database now holds whole."""
+    conn.executemany(
+        "INSERT INTO sync_files (name, sha256, merged_at) VALUES (?, ?, ?)"
+        " ON CONFLICT (name) DO UPDATE SET sha256 = excluded.sha256, merged_at = excluded.merged_at",
+        [(name, sha, merged_at) for name, sha in versions],
+    )
+
+
+def _unwritable(path: Path, exc: OSError) -> SyncError:
+    return SyncError(f"{path}: cannot write this machine's sync file ({exc.strerror}); the merge is saved")
+
+
 def _named(path: Path) -> str:
     """The machine a sync file is named for."""
     return path.name[len(PREFIX):-len(SUFFIX)]
@@ -227,11 +240,7 @@ def sync(store: Store, home: Path, folder: Path, exported_at: str) -> SyncResult
         added: Counter = Counter()
 
         def remember(conn) -> None:
-            conn.executemany(
-                "INSERT INTO sync_files (name, sha256, merged_at) VALUES (?, ?, ?)"
-                " ON CONFLICT (name) DO UPDATE SET sha256 = excluded.sha256, merged_at = excluded.merged_at",
-                [(name, checksums[name], exported_at) for name in batches],
-            )
+            _remember(conn, [(name, checksums[name]) for name in batches], exported_at)
 
         while batches:
             try:
@@ -254,7 +263,7 @@ def sync(store: Store, home: Path, folder: Path, exported_at: str) -> SyncResult
             try:
                 written = aside.take(own)
             except OSError as exc:
-                raise SyncError(f"{folder / own_name}: cannot write this machine's sync file ({exc.strerror}); the merge is saved") from None
+                raise _unwritable(folder / own_name, exc) from None
         if written is None and rewrote:
             # The file as this database last wrote it, when it holds every event made here
             # up to its last one: only the newer ones are added (into a whole new file).
@@ -270,14 +279,10 @@ def sync(store: Store, home: Path, folder: Path, exported_at: str) -> SyncResult
             try:
                 written = write_atomically(folder / own_name, write)
             except OSError as exc:
-                raise SyncError(f"{folder / own_name}: cannot write this machine's sync file ({exc.strerror}); the merge is saved") from None
+                raise _unwritable(folder / own_name, exc) from None
         if written is not None:
             with store._errors(), store._transaction():  # this version holds nothing new for us: not read next time
-                store.conn.execute(
-                    "INSERT INTO sync_files (name, sha256, merged_at) VALUES (?, ?, ?)"
-                    " ON CONFLICT (name) DO UPDATE SET sha256 = excluded.sha256, merged_at = excluded.merged_at",
-                    (own_name, written.sha256, exported_at),
-                )
+                _remember(store.conn, [(own_name, written.sha256)], exported_at)
     files = sorted(results.values(), key=lambda f: (f.name != own_name, f.name))
     return SyncResult(me, folder, files, added, own, rewrote)
 

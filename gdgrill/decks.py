@@ -590,6 +590,26 @@ def _shipped_index() -> dict[str, Any]:
     return data["files"]
 
 
+# The shipped decks read in this process, by file, with the stamp they were read at: a
+# process that loads the library again (a long session, a test run) parses each YAML once,
+# as the shipped drills are read once per process. The data folder's cache is still kept
+# up to date, so the next process skips YAML as it would have.
+_SHIPPED_DECKS: dict[str, tuple[list[Any], Deck]] = {}
+
+
+def _shipped_deck(file: Path, store: _DeckCache) -> tuple[Deck | None, list[Problem]]:
+    key, stamp = str(file.resolve()), file_stamp(file)
+    held = _SHIPPED_DECKS.get(key)
+    if held is not None and stamp is not None and held[0] == stamp:
+        if store.get(key, stamp) is None:
+            store.put(key, stamp, _deck_to_json(held[1]))
+        return held[1], []
+    deck, problems = store.load(file, True)
+    if deck is not None and not problems and stamp is not None:
+        _SHIPPED_DECKS[key] = (stamp, deck)
+    return deck, problems
+
+
 def load_library(extra: Iterable[Path] | None = None, include_shipped: bool = True, cache: Path | None = None) -> Library:
     """Load the shipped decks plus the user's; raise :class:`DeckError` on the first problem.
     ``cache`` names a JSON file of already-validated decks to reuse and refresh."""
@@ -618,6 +638,8 @@ def load_library(extra: Iterable[Path] | None = None, include_shipped: bool = Tr
         entry = index.get(file.name) if shipped else None
         if isinstance(entry, dict) and entry.get("size") == _size(file):
             deck, problems = _deck_from_json(entry["deck"], file, True), []
+        elif shipped:
+            deck, problems = _shipped_deck(file, store)
         else:
             deck, problems = store.load(file, shipped)
         if problems:

@@ -107,6 +107,7 @@ if os.environ.get("MUTANT_UNDER_TEST"):
         "gdgrill.drill.derive": ("_SAMPLES", "_PARSED"),
         "gdgrill.eventlog": ("_quotes_alike", "_DETAILS"),
         "gdgrill.config": ("_read",),
+        "gdgrill.decks": ("_SHIPPED_DECKS",),
     }
 
 

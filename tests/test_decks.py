@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import time
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -136,6 +138,34 @@ def test_the_deck_cache_is_reused_refreshed_on_edit_and_survives_corruption(samp
     path.write_text(HEAD + "  - id: q1\n    question: A?\n", encoding="utf-8")  # broken after caching
     with pytest.raises(Exception, match="missing required field 'answer'"):
         load_library([sample_decks], include_shipped=False, cache=cache)
+
+
+def test_shipped_decks_are_parsed_once_per_process_yet_an_edit_or_a_new_data_folder_is_seen(tmp_path, monkeypatch):
+    import shutil
+
+    from gdgrill import decks as decks_module
+
+    installed = tmp_path / "installed"
+    shutil.copytree(shipped_decks_dir(), installed)
+    monkeypatch.setattr(decks_module, "shipped_decks_dir", lambda: installed)
+    monkeypatch.setattr(decks_module, "shipped_index_path", lambda: tmp_path / "no-index.json")  # a source checkout
+    parsed: list[str] = []
+    real = decks_module.check_deck_file
+    monkeypatch.setattr(decks_module, "check_deck_file", lambda f, shipped: parsed.append(f.name) or real(f, shipped))
+    first = load_library(cache=tmp_path / "a" / "decks.json")
+    assert len(parsed) == 5
+    # A second load in this process, even with another data folder, parses nothing ...
+    again = load_library(cache=tmp_path / "b" / "decks.json")
+    assert len(parsed) == 5 and again == first
+    # ... and still leaves that folder's cache whole, for the next process.
+    kept = json.loads((tmp_path / "b" / "decks.json").read_text(encoding="utf-8"))["files"]
+    assert sorted(Path(k).name for k in kept) == sorted(f.name for f in installed.glob("*.yaml"))
+    # An edited shipped file is read again.
+    deck = installed / "schedules.yaml"
+    deck.write_text(deck.read_text(encoding="utf-8").replace("question:", "question: Edited.", 1), encoding="utf-8")
+    edited = load_library(cache=tmp_path / "a" / "decks.json")
+    assert parsed[5:] == ["schedules.yaml"] and edited != first
+    assert any(c.question.startswith("Edited.") for c in edited.decks[[d.id for d in edited.decks].index("schedules")].cards)
 
 
 def test_the_same_folder_named_twice_loads_once(sample_decks, monkeypatch):

@@ -6,15 +6,27 @@ All in float64 over at least 20 steps."""
 
 from __future__ import annotations
 
+import importlib.util
+
 import numpy as np
 import pytest
 
 torch = pytest.importorskip("torch")
-try:  # the papers' optimizers as pytorch-optimizer (the test extra) implements them
-    import pytorch_optimizer as po
-except ImportError:
-    po = None
-NEEDS_PO = pytest.mark.skipif(po is None, reason="needs pytorch-optimizer (pip install '.[test]')")
+
+
+class _PytorchOptimizer:
+    """The papers' optimizers as pytorch-optimizer (the test extra) implements them, imported
+    when a test first uses one (the import takes ~1.4 s; collecting need not pay it)."""
+
+    def __getattr__(self, name: str):
+        import pytorch_optimizer
+
+        return getattr(pytorch_optimizer, name)
+
+
+po = _PytorchOptimizer()
+NEEDS_PO = pytest.mark.skipif(importlib.util.find_spec("pytorch_optimizer") is None,
+                              reason="needs pytorch-optimizer (pip install '.[test]')")
 
 from gdgrill.drill.references import Optimizer, get_reference  # noqa: E402
 from gdgrill.drill.references_extra import (  # noqa: E402

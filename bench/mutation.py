@@ -46,6 +46,8 @@ SELECTIONS: dict[str, list[str]] = {
     "quiz": ["test_quiz_mutants", "test_quiz", "test_quiz_rules", "test_quiz_session", "test_cli", "test_config", "test_sessions"],
     "planner": ["test_planner", "test_plan_cli"],
     "memory": ["test_memory", "test_planner", "test_plan_cli"],
+    "references_extra": ["test_drill_references_extra", "test_new_drills_extra", "test_new_drills_torch", "test_drill_judge"],
+    "schedules": ["test_drill_schedules", "test_new_drills_schedules", "test_drill_judge"],
     "references": ["test_drill_references", "test_drill_references_torch", "test_drill_weight_decay",
                    "test_drill_reference_muon", "test_drill_references_extra", "test_drill_references_edges"],
     "judge": ["test_drill_judge", "test_drill_judge_contract", "test_drill_verdicts", "test_drill_diagnosis",
@@ -68,6 +70,8 @@ PATHS = {
     "references": "gdgrill/drill/references.py",
     "judge": "gdgrill/drill/judge.py",
     "crosscheck": "gdgrill/drill/crosscheck.py",
+    "references_extra": "gdgrill/drill/references_extra.py",
+    "schedules": "gdgrill/drill/schedules.py",
 }
 
 

@@ -50,7 +50,7 @@ SELECTIONS: dict[str, list[str]] = {
     "schedules": ["test_drill_schedules", "test_new_drills_schedules", "test_drill_judge"],
     "references": ["test_drill_references", "test_drill_references_torch", "test_drill_weight_decay",
                    "test_drill_reference_muon", "test_drill_references_extra", "test_drill_references_edges"],
-    "judge": ["test_drill_judge", "test_drill_judge_contract", "test_drill_verdicts", "test_drill_diagnosis",
+    "judge": ["test_drill_judge_choices", "test_drill_judge", "test_drill_judge_contract", "test_drill_verdicts", "test_drill_diagnosis",
               "test_drill_cli", "test_drill_crosscheck", "test_new_drills_extra", "test_new_drills_schedules",
               "test_new_drills_torch", "test_new_drill_muon"],
     "crosscheck": ["test_drill_crosscheck", "test_drill_cli", "test_new_drills_torch"],
@@ -244,6 +244,17 @@ EQUIVALENT: dict[str, dict[tuple[str, str], str]] = {
             "FORECAST_DAYS is forecast()'s default, 21 (a test holds the report to 21 days)",
     },
     "judge": {
+        ("_relative_gap", 'return float("INF") if np.isnan(gap) else gap'): "float() reads 'INF' as 'inf'",
+        ("_nonfinite_origin", "return None if (found is None) and False else (found.kind, found.step, found.instance)"):
+            ("called only for a rule whose values turned NaN or inf on the drill's problems, which trace_nonfinite runs"
+             " statement by statement: it always finds where (None is not reached there)"),
+        **{(function, line): "the prefix only keeps a catalogue rule's cached trajectories apart: another key computes the same"
+           for function, line in (
+               ("accepted_variant", 'if _same(drill, yours, _known_trajectories(drill, "XXvariant:XX" + variant.id, variant.rule)):'),
+               ("accepted_variant", 'if _same(drill, yours, _known_trajectories(drill, "VARIANT:" + variant.id, variant.rule)):'),
+               ("diagnose", 'theirs = _known_trajectories(drill, "XXmutant:XX" + mutant.id, mutant.rule)'),
+               ("diagnose", 'theirs = _known_trajectories(drill, "MUTANT:" + mutant.id, mutant.rule)'),
+           )},
         ("make_problem", "rng = np.random.default_rng(zlib.crc32(drill.name.encode()) - 7919 * instance.seed)"): _DRAW,
         ("make_problem", "rng = np.random.default_rng(zlib.crc32(drill.name.encode()) + 7920 * instance.seed)"): _DRAW,
         ("make_problem", "magnitude = np.abs(g) / 10 ** rng.uniform(-1, 1, size=(steps, *shape))"):

@@ -523,6 +523,9 @@ def configure(target: Path, module: str) -> None:
         'also_copy = ["gdgrill", "decks", "drills", "data", "hatch_build.py"]\n'
         f"pytest_add_cli_args_test_selection = {json.dumps(tests)}\n"
         f'pytest_add_cli_args = {json.dumps(["-p", "no:randomly", "-p", "no:cacheprovider", "-n", "0", *deselect])}\n'
+        # A mutant whose tests take 4x their usual CPU time (plus 4 s) is a timeout, so killed. mutmut's
+        # default (30x) lets one mutant that makes a loop endless hold a core for half an hour.
+        "timeout_multiplier = 2.0\n"
     )
     pyproject.write_text(text, encoding="utf-8")
 

@@ -452,12 +452,13 @@ def render_text(report: dict[str, Any], console: Any) -> None:
     console.print(table("By tier", "tier", report["tiers"], lambda r: f"{r['tier']} {SHORT_TIER_NAMES.get(r['tier'], '')}"))
     console.print(Text("30d: pass rate, last 30 days · ready: mean position on the 0-3-7-14-21 ladder", style="muted"))
     if report.get("calendar"):
-        console.print(Text(f"Study calendar, last {HISTORY_WEEKS} weeks ", style="title") + Text(f"({calendar_legend(report['calendar'])})", style="muted"))
+        # assemble, not Text(style=...) + Text(...): the sum keeps the first one's style under the second
+        console.print(Text.assemble((f"Study calendar, last {HISTORY_WEEKS} weeks ", "title"), (f"({calendar_legend(report['calendar'])})", "muted")))
         for line in calendar_lines(report["calendar"]):
             console.print(Text("  " + line), no_wrap=True, overflow="crop")
     if report.get("history"):
         h = report["history"]
-        console.print(Text(f"Readiness over {HISTORY_WEEKS} weeks ", style="title") + Text(f"(weekly, {h['days'][0]} → {h['days'][-1]})", style="muted"))
+        console.print(Text.assemble((f"Readiness over {HISTORY_WEEKS} weeks ", "title"), (f"(weekly, {h['days'][0]} → {h['days'][-1]})", "muted")))
         for line in history_lines(report):
             console.print(Text("  " + line), no_wrap=True, overflow="ellipsis")
     if report["weakest"]:
@@ -467,7 +468,8 @@ def render_text(report: dict[str, Any], console: Any) -> None:
             line = Text.assemble((f"  {r['misses']:>2}/{r['reviews']:<3} ", "bad"), f"{r['item']}  ", (r["title"], "muted"))
             console.print(line, no_wrap=True, overflow="ellipsis")
     if report["regrill"]:
-        console.print(Text("Re-grill (back at the bottom of the ladder after a miss): ", style="title") + Text(", ".join(r["item"] for r in report["regrill"][:12])))
+        names = ", ".join(r["item"] for r in report["regrill"][:12]) + (", …" if len(report["regrill"]) > 12 else "")
+        console.print(Text.assemble(("Re-grill (back at the bottom of the ladder after a miss): ", "title"), names))
     if report["leeches"]:
         from rich.padding import Padding
 
@@ -479,7 +481,7 @@ def render_text(report: dict[str, Any], console: Any) -> None:
                 console.print(Padding(Text(advice, style="muted"), (0, 0, 0, 6)))
     if report["suspended"]:
         names = ", ".join(report["suspended"][:12]) + (", …" if len(report["suspended"]) > 12 else "")
-        console.print(Text(f"Suspended ({len(report['suspended'])}, never asked): ", style="title") + Text(names))
+        console.print(Text.assemble((f"Suspended ({len(report['suspended'])}, never asked): ", "title"), names))
     days = report["forecast"]
     peak = max((d["due"] for d in days), default=0) or 1
     console.print(Text("Due, next 21 days:", style="title"))

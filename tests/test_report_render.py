@@ -223,6 +223,28 @@ def test_colours_mark_titles_figures_and_notes():
     assert style_at(text_of(empty, colour=True), "nothing scheduled yet") == {DIM}
 
 
+
+def test_a_headings_note_is_only_dim_and_the_names_after_a_list_title_are_plain():
+    # (A Text summed onto a bold one stayed bold: the notes came out bold and dim, the names bold.)
+    calendar = [{"day": f"2026-03-0{d}", "reviews": d} for d in (1, 2)]
+    history = {"days": ["2026-02-23", "2026-03-02"], "overall": [0.0, 0.5], "decks": []}
+    ansi = text_of(sample_report(calendar=calendar, history=history), width=250, colour=True)
+    assert style_at(ansi, "Study calendar, last 12 weeks") == {BOLD}
+    assert style_at(ansi, "(reviews a day:") == {DIM}
+    assert style_at(ansi, "Readiness over 12 weeks") == {BOLD}
+    assert style_at(ansi, "(weekly, 2026-02-23 → 2026-03-02)") == {DIM}
+    assert style_at(ansi, "Re-grill (back") == {BOLD} and style_at(ansi, "optimizers/adam, schedules/warmup") == set()
+    assert style_at(ansi, "Suspended (13") == {BOLD} and style_at(ansi, "optimizers/s00, ") == set()
+
+
+def test_the_regrill_line_ends_in_an_ellipsis_when_more_than_twelve_cards_wait():
+    regrill = [{"item": f"d/r{n:02}", "title": "t", "misses": 1, "due": "2026-03-02"} for n in range(13)]
+    title = "Re-grill (back at the bottom of the ladder after a miss): "
+    lines = lines_of(text_of(sample_report(regrill=regrill), width=250))
+    assert title + ", ".join(f"d/r{n:02}" for n in range(12)) + ", …" in lines  # 13: the first twelve, then "…"
+    lines = lines_of(text_of(sample_report(regrill=regrill[:12]), width=250))
+    assert title + ", ".join(f"d/r{n:02}" for n in range(12)) in lines  # exactly twelve: all of them, no "…"
+
 # -- Markdown -------------------------------------------------------------------------------------
 def test_the_markdown_report_has_every_section_with_its_figures():
     md = render_markdown(sample_report(plan=PLAN))

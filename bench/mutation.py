@@ -41,8 +41,8 @@ SELECTIONS: dict[str, list[str]] = {
     "store": ["test_store", "test_store_errors", "test_store_damage", "test_sessions", "test_quiz", "test_quiz_session",
               "test_report", "test_cli", "test_decks_manage", "test_plan_cli", "test_practice_answers"],
     "answers": ["test_answers_mutants", "test_answers", "test_quickfire_answers", "test_content", "test_quiz"],
-    "report": ["test_report", "test_report_boundaries", "test_report_render", "test_report_html", "test_cli", "test_decks_manage",
-               "test_plan_cli"],
+    "report": ["test_report", "test_report_boundaries", "test_report_render", "test_report_layout", "test_report_html", "test_cli",
+               "test_decks_manage", "test_plan_cli"],
     "quiz": ["test_quiz_mutants", "test_quiz", "test_quiz_rules", "test_quiz_session", "test_cli", "test_config", "test_sessions"],
     "planner": ["test_planner", "test_plan_cli"],
     "memory": ["test_memory", "test_planner", "test_plan_cli"],
@@ -176,6 +176,15 @@ _CACHE_ONLY = "a cache of what is computed again on a miss: only the time differ
 _BODY_ORDER = ("a whole log has its header line before its closing line, so the body's start is never after its end:"
                " the else branch is never taken")
 
+_MONTH_ROW = ("the month row is right-stripped, and each name is written at column 2w <= 2 * weeks - 2, inside any of"
+              " these lengths: the same names at the same columns")
+_CROP = ("with no_wrap=True Rich's Text.truncate crops every overflow but 'ellipsis' and 'ignore' (the default 'fold',"
+         " None, an unknown name): the same cut rows")
+_TITLE_PAD = ("Rich's default justification (and an unknown one) is flush left too: only the spaces padding the title line"
+              " to the table's width go (tested: every visible character and its style are the same, colour or not)")
+_LEFT_PAD = ("a first column's justify Rich does not know is flush left too: only whether the header's padding spaces are"
+             " bold changes (a bold space is drawn as a plain one; every visible character keeps its style)")
+
 EQUIVALENT: dict[str, dict[tuple[str, str], str]] = {
     "scheduler": {
         ("states_on", "state = None  # the state as of the last review replayed (None: not built yet)"):
@@ -242,6 +251,30 @@ EQUIVALENT: dict[str, dict[tuple[str, str], str]] = {
             "a reviewed item always has a due day",
         ("build_report", "forecast((states[k] for k in known if k in states and k not in suspended), today, )"):
             "FORECAST_DAYS is forecast()'s default, 21 (a test holds the report to 21 days)",
+        **{("calendar_lines", line): _MONTH_ROW for line in (
+            'months = [" "] * (2 * weeks - 1)', 'months = [" "] * (3 * weeks + 1)', 'months = [" "] * (2 * weeks + 2)')},
+        ("calendar_lines", "if (w == 0 or monday.month != (monday - timedelta(weeks=1)).month) and 3 * w >= free:"):
+            ("month names are 3 letters (strftime's %b in the C locale; gdgrill never sets one) and a month has 4+"
+             " Mondays, so labels are 4+ weeks apart and only week 1 can collide (with week 0's): 3 < 4 = free either way"),
+        ("shade", "if reviews < 0 or peak <= 0:"): "0 reviews with a peak above 0 gives -(-0 // peak) = 0 too",
+        ("render_json", 'return json.dumps(report, indent=2, ensure_ascii=None) + "\\n"'):
+            "json treats ensure_ascii=None as False (a falsy flag): the same characters, unescaped",
+        **{("render_text", f'console.print(Text("  " + line), no_wrap=True, {arg})'): _CROP for arg in (
+            "overflow=None", "", 'overflow="XXcropXX"', 'overflow="CROP"')},
+        **{("render_text", f'peak = max((d["due"] for d in days), {arg}'): why for arg, why in (
+            ("default=None) or 1", "None or 1 and 0 or 1 are both 1"),
+            ("default=1) or 1", "1 or 1 and 0 or 1 are both 1"),
+            ("default=0) or 2", "the peak is only divided by for a day with cards due, and then it is the max, never 0"))},
+        **{("render_text", f't = Table(title=title, title_justify={arg}, box=box.SIMPLE_HEAD, pad_edge=False, title_style="title")'):
+           _TITLE_PAD for arg in ("None", '"XXleftXX"', '"LEFT"')},
+        ("render_text", 't = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=None, title_style="title")'):
+            "Rich reads pad_edge as a flag: None, like False, leaves no padding at the table's edges",
+        **{("render_text", f'widths = {{"30d": 4, {key}: 5}}  # room for "100%"'): "the ready column's minimum is then"
+           " len('ready'), the same 5" for key in ('"XXreadyXX"', '"READY"')},
+        **{("render_text", f't.add_column(col, justify={arg} if col == first else "right", no_wrap=True,'
+            ' min_width=widths.get(col, len(col)))'): _LEFT_PAD for arg in ('"XXleftXX"', '"LEFT"')},
+        **{("worst_curves", line): "the third element, the card's key, is unique (deck ids and card ids are), so no"
+           " tie ever reaches the fourth: the same order" for line in ("found.sort(key=None)", "found.sort(key=lambda f: f[:4])")},
     },
     "judge": {
         ("_relative_gap", 'return float("INF") if np.isnan(gap) else gap'): "float() reads 'INF' as 'inf'",

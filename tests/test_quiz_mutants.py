@@ -562,3 +562,82 @@ def test_after_the_auto_check_each_key_does_what_it_says_and_no_other(tmp_path):
     wrong_keys = "Enter accept · o I was right · s skip · u undo · q quit"
     assert f"? 'e': {wrong_keys}" in lines and f"? 'x': {wrong_keys}" in lines
     assert "skipped (still new)" in lines and s.tally.skipped == 1
+
+
+# -- the grade prompt: every word it takes, and what it says to one it does not ---------------
+
+
+def grade_round(cards, replies, *, answer_lines=200, relearn=True):
+    """Answer ``cards`` with ``replies`` (echoed, as a terminal shows them). Returns the
+    screen, the saved (item, grade, detail) rows and the session."""
+    out = io.StringIO()
+    console = Console(file=out, width=120, no_color=True, highlight=False)
+    with open_store(home_dir()) as store:
+        s = QuizSession(store, console, reader(replies, console), TODAY, {}, answer_lines=answer_lines, relearn=relearn)
+        s.run(cards)
+        rows = [(r.item, r.grade, r.detail) for r in store.log()]
+    return out.getvalue(), rows, s
+
+
+@pytest.mark.parametrize(("word", "grade"), [
+    ("p", "pass"), ("pass", "pass"), ("y", "pass"), ("  PASS ", "pass"), ("Y", "pass"),
+    ("e", "easy"), ("easy", "easy"), ("Easy", "easy"),
+    ("f", "fail"), ("fail", "fail"), ("FAIL", "fail"),
+])
+def test_a_self_graded_card_takes_the_grade_as_a_letter_or_a_word_in_any_case(sample_decks, word, grade):
+    card = load_library([sample_decks]).card("sample/momentum")
+    text, rows, s = grade_round([card], ["", word], relearn=False)
+    assert rows == [("sample/momentum", grade, None)]
+    assert "?" not in text.split("grade › ", 1)[1].splitlines()[0]  # taken at once, no warning
+
+
+def test_words_that_are_not_grades_are_answered_with_the_keys_and_the_key_point_range(sample_decks):
+    card = load_library([sample_decks]).card("sample/momentum")  # 3 key points
+    text, rows, _ = grade_round([card], ["", "ok", "4", "1 4", "m", "o", "2,3"])
+    keys = "p pass · e easy · f fail · s skip · u undo · q quit"
+    for typed in ("ok", "4", "1 4", "m", "o"):  # m: the whole answer is already on screen; o: not auto-checked
+        assert f"? {typed!r}: key points are numbered 1-3; a all, n none; {keys}" in text
+    assert rows == [("sample/momentum", "pass", {"key_points_hit": [2, 3], "key_points": 3})]
+    assert "✓ pass (2 of 3 key points)" in text
+
+
+def test_a_card_without_key_points_asks_for_a_grade_alone_and_takes_no_numbers(tmp_path):
+    (tmp_path / "bare.yaml").write_text(
+        "deck: {id: bare, title: Bare, description: No key points.}\ncards:\n  - {id: stability, question: When does GD diverge?, answer: When η > 2/λ_max.}\n",
+        encoding="utf-8")
+    card = load_library([tmp_path]).card("bare/stability")
+    text, rows, _ = grade_round([card], ["", "1", "a", "f"], relearn=False)
+    keys = "p pass · e easy · f fail · s skip · u undo · q quit"
+    assert "Key points hit?" not in text
+    assert f"\n{keys}\n" in text  # no "or": there is nothing to offer before it
+    assert f"? '1': {keys}" in text and f"? 'a': {keys}" in text and "numbered" not in text
+    assert rows == [("bare/stability", "fail", None)]
+
+
+def test_q_at_the_grade_prompt_quits_then_and_there_saving_nothing_for_the_card(sample_decks):
+    cards = load_library([sample_decks]).select(["sample"])  # betas, momentum, stability
+    text, rows, s = grade_round(cards, ["0.9, 0.999", "", "", "q", "p", "", "p"])
+    assert rows == [("sample/betas", "pass", {"auto": True})]  # momentum was not graded; nothing after it read
+    assert s.stopped and text.count("grade › ") == 2 and "grade › p" not in text
+    assert "When does GD on a quadratic diverge?" not in text
+    assert text.rstrip().endswith("stopped; every grade so far is saved")
+
+
+def test_the_auto_check_takes_only_the_keys_its_verdict_offers(sample_decks):
+    card = load_library([sample_decks]).card("sample/betas")
+    right = "Enter accept · e easy · f mark it wrong · s skip · u undo · q quit"
+    text, rows, _ = grade_round([card], ["0.9, 0.999", "o", "m", "p", "f"], relearn=False)
+    for typed in ("o", "m", "p"):  # o: it was accepted; m: the whole answer is on screen; p: not a key here
+        assert f"? {typed!r}: {right}" in text
+    assert rows == [("sample/betas", "fail", {"auto": True, "override": True})]
+    wrong = "Enter accept · o I was right · s skip · u undo · q quit"
+    text, rows, _ = grade_round([card], ["0.9, 0.99", "e", "f", "m", "o"], relearn=False)
+    for typed in ("e", "f", "m"):  # nothing to mark wrong, and no easy for a miss
+        assert f"? {typed!r}: {wrong}" in text
+    assert rows[-1] == ("sample/betas", "pass", {"auto": True, "override": True})
+
+
+def test_q_after_an_auto_check_quits_without_saving_the_verdict(sample_decks):
+    cards = load_library([sample_decks]).select(["sample"])
+    text, rows, s = grade_round(cards, ["0.9, 0.999", "q", "", "p"])
+    assert rows == [] and s.stopped and "Why does momentum help" not in text

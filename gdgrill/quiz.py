@@ -422,6 +422,9 @@ class QuizSession:
                     )
                 ask = queue[i]
                 card = ask.card
+                if ask.relearn and card.key not in missed:
+                    i += 1  # its miss was undone once the round began (and not missed again): nothing to relearn
+                    continue
                 self._show_question(card, i + 1, len(queue), ask.relearn)
                 started = self.clock()
                 with self._countdown(card, ask.relearn):

@@ -641,3 +641,104 @@ def test_q_after_an_auto_check_quits_without_saving_the_verdict(sample_decks):
     cards = load_library([sample_decks]).select(["sample"])
     text, rows, s = grade_round(cards, ["0.9, 0.999", "q", "", "p"])
     assert rows == [] and s.stopped and "Why does momentum help" not in text
+
+
+# -- the loop: skips, undo with nothing to undo, the relearning round ---------------------------
+
+
+def prompted_round(cards, replies, *, states=None, mode="quiz", relearn=True):
+    """Like grade_round, but also returns every prompt the session read a line with."""
+    out = io.StringIO()
+    console = Console(file=out, width=120, no_color=True, highlight=False)
+    prompts: list[str] = []
+    answers = iter(replies)
+
+    def read_line(prompt: str) -> str:
+        prompts.append(prompt)
+        try:
+            reply = next(answers)
+        except StopIteration:
+            raise EOFError from None
+        console.print(prompt + reply, highlight=False)
+        return reply
+
+    with open_store(home_dir()) as store:
+        s = QuizSession(store, console, read_line, TODAY, states or {}, mode=mode, relearn=relearn, answer_lines=200)
+        s.run(cards)
+        rows = [(r.item, r.grade, r.mode) for r in store.log()]
+    return out.getvalue().splitlines(), rows, s, prompts
+
+
+def test_a_skip_saves_nothing_and_says_whether_the_card_is_still_new_or_still_due(sample_decks):
+    from datetime import timedelta
+
+    from gdgrill.scheduler import Grade, Review, card_state
+
+    cards = load_library([sample_decks]).select(["sample"])  # betas, momentum, stability
+    seen = card_state([Review(TODAY - timedelta(days=3), Grade.PASS)])  # betas: a state with no review (its one undone)
+    lines, rows, s, prompts = prompted_round(cards, ["", "s", "", "s", "", "f", "", "s"],
+                                             states={"sample/momentum": seen, "sample/betas": card_state([])})
+    assert lines.count("skipped (still new)") == 1 and lines.count("skipped (still due)") == 1
+    assert lines.count("skipped") == 1  # the relearning ask of stability: neither new nor due, just skipped
+    assert rows == [("sample/stability", "fail", "quiz")] and s.tally.skipped == 3
+    assert prompts[0] == "Your answer (Enter reveals · q quits) › " and prompts[1] == "grade › "
+
+
+def test_undo_before_any_grade_says_there_is_nothing_to_undo_and_asks_the_card_again(sample_decks):
+    card = load_library([sample_decks]).card("sample/stability")
+    lines, rows, s, _ = prompted_round([card], ["", "u", "", "p"])
+    assert "nothing to undo yet" in lines
+    assert [line for line in lines if line.startswith("[")] == ["[1/1] sample · tier 3 · new card"] * 2
+    assert rows == [("sample/stability", "pass", "quiz")] and s.tally.passed == 1
+
+
+@pytest.mark.parametrize("typed", ["q", " Q ", "Q"])
+def test_q_as_the_answer_quits_before_the_reveal_in_any_case(sample_decks, typed):
+    cards = load_library([sample_decks]).select(["sample"])
+    lines, rows, s, prompts = prompted_round(cards, [typed, "p"])
+    assert rows == [] and s.stopped and prompts == ["Your answer (Enter reveals · q quits) › "]
+    assert not [line for line in lines if "model answer" in line]
+
+
+def test_the_relearning_round_says_how_many_come_back_and_what_happens_to_the_schedule(sample_decks):
+    cards = load_library([sample_decks]).select(["sample"])
+    lines, rows, _, _ = prompted_round(cards, ["", "f", "", "p", "", "f", "", "p", "", "f"])
+    banner = [line for line in lines if line.startswith("Relearning:")]
+    assert banner == ["Relearning: the 2 card(s) you missed come back once more (saved, but the schedule stays: a miss is due tomorrow)."]
+    assert [line for line in lines if line.startswith("[")] == [
+        "[1/3] sample · tier 1 · new card", "[2/3] sample · tier 2 · new card", "[3/3] sample · tier 3 · new card",
+        "[4/5] sample · tier 1 · relearning: missed earlier today", "[5/5] sample · tier 3 · relearning: missed earlier today"]
+    assert rows[3:] == [("sample/betas", "pass", "relearn"), ("sample/stability", "fail", "relearn")]  # then no third ask
+    lines, _, _, _ = prompted_round(cards[:1], ["", "f", "", "f"], mode="cram")
+    assert "Relearning: the 1 card(s) you missed come back once more (saved, but the schedule is not touched)." in lines
+
+
+def test_undoing_a_relearning_miss_asks_it_again_as_a_relearning_card(sample_decks):
+    cards = load_library([sample_decks]).select(["sample"])[1:]  # momentum, stability
+    # both missed; relearning: momentum missed again, then u at stability's grade takes that back
+    lines, rows, s, _ = prompted_round(cards, ["", "f", "", "f", "", "f", "", "u", "", "p", "", "p"])
+    assert "undone: miss on sample/momentum — asking it again" in lines
+    assert [line for line in lines if line.startswith("[")][2:] == [
+        "[3/4] sample · tier 2 · relearning: missed earlier today", "[4/4] sample · tier 3 · relearning: missed earlier today",
+        "[3/4] sample · tier 2 · relearning: missed earlier today", "[4/4] sample · tier 3 · relearning: missed earlier today"]
+    assert rows[2:] == [("sample/momentum", "fail", "relearn"), ("sample/momentum", "undo", "relearn"),
+                        ("sample/momentum", "pass", "relearn"), ("sample/stability", "pass", "relearn")]
+    assert "Relearning:" in "\n".join(lines) and sum(line.startswith("Relearning:") for line in lines) == 1
+
+
+def test_a_miss_undone_after_the_relearning_round_began_is_not_relearnt_unless_missed_again(sample_decks):
+    cards = load_library([sample_decks]).select(["sample"])[1:]  # momentum, stability
+    # Both missed. Relearning momentum: skipped. At stability's relearning grade, u takes back
+    # stability's miss (asked again as itself, passed: nothing to relearn), then momentum's
+    # original ask comes back too after a second u.
+    lines, rows, s, _ = prompted_round(cards, ["", "f", "", "f", "", "s", "", "u", "", "u", "", "p", "", "p"])
+    headers = [line for line in lines if line.startswith("[")]
+    assert headers[4:] == ["[3/4] sample · tier 3 · new card", "[2/4] sample · tier 2 · new card",
+                           "[3/4] sample · tier 3 · new card"]
+    assert rows == [("sample/momentum", "fail", "quiz"), ("sample/stability", "fail", "quiz"),
+                    ("sample/stability", "undo", "quiz"), ("sample/momentum", "undo", "quiz"),
+                    ("sample/momentum", "pass", "quiz"), ("sample/stability", "pass", "quiz")]
+    assert "relearning: missed earlier today" not in "\n".join(headers[4:])
+    lines, rows, _, _ = prompted_round(cards[1:], ["", "f", "", "u", "", "f", "", "p"])
+    # undone at its relearning ask, then missed again: it is relearnt after all
+    assert rows[-1] == ("sample/stability", "pass", "relearn")

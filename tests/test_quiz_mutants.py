@@ -742,3 +742,13 @@ def test_a_miss_undone_after_the_relearning_round_began_is_not_relearnt_unless_m
     lines, rows, _, _ = prompted_round(cards[1:], ["", "f", "", "u", "", "f", "", "p"])
     # undone at its relearning ask, then missed again: it is relearnt after all
     assert rows[-1] == ("sample/stability", "pass", "relearn")
+
+
+def test_a_one_line_answer_shown_key_points_first_says_line_not_lines(tmp_path):
+    points = ", ".join(f"point {i}" for i in range(1, 7))
+    (tmp_path / "short.yaml").write_text(
+        "deck: {id: short, title: Short, description: One line of answer.}\n"
+        f"cards:\n  - {{id: one, question: Why?, answer: Because., key_points: [{points}]}}\n", encoding="utf-8")
+    card = load_library([tmp_path]).card("short/one")
+    text, _, _ = grade_round([card], ["", "p"], answer_lines=3)
+    assert "The full model answer is 1 line: press m to read it." in " ".join(text.replace("│", " ").split())

@@ -158,7 +158,6 @@ _Q_COLOUR = "Rich reads colour names case-insensitively: 'GREEN' draws as 'green
 _Q_DEFAULTS = "the only caller passes every argument"
 _Q_SAVED = ("the ' — saved' fallback is never reached: after a ladder review the item has a due day, and a stats-only"
             " save is handled in the branch before")
-_Q_ACTION = "run() treats any action but skip, undo and grade-then-quit as a grade: a renamed grade action is a grade"
 _Q_RELEARN_EASY = "a relearning ask never returns easy: the e key is neither offered nor accepted then"
 _Q_CRAM_DRILLS = "in cram the due drills are worked out but not shown"
 _Q_DRILL_NAMES = "the split variants differ only for a drill name holding '/', which drill names cannot"
@@ -461,14 +460,6 @@ EQUIVALENT: dict[str, dict[tuple[str, str], str]] = {
         ('_confirm', 'mark.append(" — SAVED", style="muted")'): _Q_SAVED,
         ('_confirm', 'mark.append(" — saved", style="XXmutedXX")'): _Q_SAVED,
         ('_confirm', 'mark.append(" — saved", style="MUTED")'): _Q_SAVED,
-        ('_ask_grade', 'return "XXgradeXX", Grade.FAIL, {"auto": True, "blank": True}'): _Q_ACTION,
-        ('_ask_grade', 'return "GRADE", Grade.FAIL, {"auto": True, "blank": True}'): _Q_ACTION,
-        ('_ask_grade', 'return "XXgradeXX", Grade.FAIL, miss'): _Q_ACTION,
-        ('_ask_grade', 'return "GRADE", Grade.FAIL, miss'): _Q_ACTION,
-        ('_ask_grade', 'return "XXgradeXX", Grade.PASS if verdict else Grade.FAIL, {"auto": True}'): _Q_ACTION,
-        ('_ask_grade', 'return "GRADE", Grade.PASS if verdict else Grade.FAIL, {"auto": True}'): _Q_ACTION,
-        ('_ask_grade', 'return "XXgradeXX", Grade.EASY, {"auto": True}'): _Q_ACTION,
-        ('_ask_grade', 'return "GRADE", Grade.EASY, {"auto": True}'): _Q_ACTION,
         ('_grade_prompt', 'grade = None  # relearning only says whether it stuck'): _Q_RELEARN_EASY,
         ('opening_lines', 'drills = [] if (cram) and False else due_drills(states, today)'): _Q_CRAM_DRILLS,
         ('due_drills', 'return sorted(k.split("/", )[1] for k, s in states.items() if k.startswith("drill/") and s.is_due(today))'): _Q_DRILL_NAMES,

@@ -460,7 +460,7 @@ class QuizSession:
                     i -= 1
                     queue.insert(i, undone)
                     continue
-                assert grade is not None
+                assert action in ("grade", "grade-then-quit") and grade is not None, action
                 self._save(ask, grade, typed, detail, started, took)
                 if not ask.relearn and not grade.passed:
                     missed[card.key] = card

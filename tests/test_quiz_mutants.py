@@ -752,3 +752,27 @@ def test_a_one_line_answer_shown_key_points_first_says_line_not_lines(tmp_path):
     card = load_library([tmp_path]).card("short/one")
     text, _, _ = grade_round([card], ["", "p"], answer_lines=3)
     assert "The full model answer is 1 line: press m to read it." in " ".join(text.replace("│", " ").split())
+
+
+def test_with_the_key_points_shown_first_any_grade_key_works_and_m_is_one_key_among_them(sample_decks):
+    card = load_library([sample_decks]).card("sample/momentum")
+    keys = "p pass · e easy · f fail · m full answer · s skip · u undo · q quit"
+    for replies, grade in ((["", "x", "M ", "p"], "pass"), (["", "f"], "fail"), (["", "2 3"], "pass")):
+        text, rows, _ = grade_round([card], replies, answer_lines=3, relearn=False)
+        assert rows[-1][1] == grade  # one data folder for the test: the newest row
+        if "x" in replies:
+            assert f"? 'x': key points are numbered 1-3; a all, n none; {keys}" in text
+            assert text.count("╭─ model answer ─") == 1  # M (any case, spaces) showed it whole, once
+        else:
+            assert "╭─ model answer ─" not in text  # a grade straight away: the whole answer was not asked for
+
+
+def test_the_grade_keys_line_is_dim_like_every_other_hint(sample_decks):
+    card = load_library([sample_decks]).card("sample/momentum")
+    out = io.StringIO()
+    console = Console(file=out, width=100, theme=THEME, force_terminal=True, color_system="standard", highlight=False)
+    with open_store(home_dir()) as store:
+        QuizSession(store, console, reader(["", "p"], console), TODAY, {}, answer_lines=200).run([card])
+    ansi = out.getvalue()
+    line = next(line for line in ansi.splitlines() if "or p pass" in line)
+    assert line.startswith("\x1b[2m") and "\x1b[2mor p pass · e easy · f fail · s skip · u undo · q quit" in line

@@ -776,3 +776,66 @@ def test_the_grade_keys_line_is_dim_like_every_other_hint(sample_decks):
     ansi = out.getvalue()
     line = next(line for line in ansi.splitlines() if "or p pass" in line)
     assert line.startswith("\x1b[2m") and "\x1b[2mor p pass · e easy · f fail · s skip · u undo · q quit" in line
+
+
+# -- the question: its header, the timer, a curve, the checkpoint's own task ------------------
+
+
+def question_screen(cards, replies, *, states=None, mode="quiz", width=100, colour=False, **kw):
+    out = io.StringIO()
+    console = Console(file=out, width=width, theme=THEME, force_terminal=colour, highlight=False,
+                      **({"color_system": "standard", "no_color": False} if colour else {"no_color": True}))
+    with open_store(home_dir()) as store:
+        QuizSession(store, console, reader(replies, console), TODAY, states or {}, mode=mode, answer_lines=200, **kw).run(cards)
+    return out.getvalue()
+
+
+def test_the_header_is_dim_and_names_the_stage_in_cram_and_at_a_maintenance_check(sample_decks):
+    from datetime import timedelta
+
+    from gdgrill.scheduler import Grade, Review, card_state
+
+    card = load_library([sample_decks]).card("sample/stability")
+    text = question_screen([card], ["", "p"], colour=True)
+    assert "\x1b[2m[1/1] sample · tier 3 · new card" in text
+    assert "[1/1] sample · tier 3 · cram (schedule untouched)" in question_screen([card], ["", "p"], mode="cram")
+    mastered = card_state([Review(TODAY - timedelta(days=d), Grade.PASS) for d in (60, 57, 53, 46, 39)])
+    assert mastered.checkpoint_day is None  # past the day-21 checkpoint
+    assert "[1/1] sample · tier 3 · maintenance check" in question_screen([card], ["", "p"], states={"sample/stability": mastered})
+
+
+def test_a_timed_card_shows_its_seconds_in_the_header_but_not_when_it_comes_back_to_relearn(sample_decks):
+    card = load_library([sample_decks]).card("sample/betas")
+    clock = iter(float(t) for t in range(0, 100))
+    text = question_screen([card], ["0.9, 0.99", "", "0.9, 0.999", ""], mode="timed", time_limit=5,
+                           clock=lambda: next(clock))
+    headers = [line for line in text.splitlines() if line.startswith("[")]
+    assert headers == ["[1/1] sample · tier 1 · new card · ⏱ 5 s", "[2/2] sample · tier 1 · relearning: missed earlier today"]
+
+
+def test_a_curve_card_draws_its_run_70_columns_wide_or_the_screen_without_its_markers():
+    card = load_library().card("diagnostics/curve-step-decay-plateau")
+    for width, drawn in ((100, 70), (60, 60)):
+        text = question_screen([card], ["", "p"], width=width)
+        chart = text[:text.index("╭─ question")].splitlines()
+        assert max(len(line.rstrip()) for line in chart) == drawn
+        assert "lr x0.1" not in text[:text.index("╭─ model answer")]  # the marker would give the answer away
+
+
+def test_a_checkpoints_own_task_follows_the_question_after_a_blank_line_in_bold_cyan_in_a_quiz_only(sample_decks):
+    from datetime import timedelta
+
+    from gdgrill.scheduler import Grade, Review, card_state
+
+    card = load_library([sample_decks]).card("sample/momentum")  # its day-3 task: "Explain it without notes ..."
+    states = {"sample/momentum": card_state([Review(TODAY - timedelta(days=3), Grade.PASS)])}
+    task = "Explain it without notes in three sentences."
+    text = question_screen([card], ["", "p"], states=states)
+    inside = [line.strip("│ ") for line in text.splitlines() if line.startswith("│")]
+    at = inside.index(task)
+    assert inside[at - 2:at] == ["Why does momentum help in a narrow valley?", ""]
+    coloured = question_screen([card], ["", "p"], states=states, colour=True)
+    assert "\x1b[1;36m" + task in coloured
+    assert task not in question_screen([card], ["", "p"], states=states, mode="cram")
+    relearnt = question_screen([card], ["", "f", "", "p"], states=states)
+    assert relearnt.count(task) == 1  # asked on the checkpoint, not again when it comes back to relearn

@@ -450,6 +450,7 @@ EQUIVALENT: dict[str, dict[tuple[str, str], str]] = {
         ('_show_answer', 'self.console.print(Panel(body, title="model answer · key points first", title_align="left", border_style="GREEN"))'): _Q_COLOUR,
         ('_confirm', 'def _confirm(self, card: Card, grade: Grade, scheduling: bool | None, relearn: bool = True, detail: dict | None = None) -> None:'): _Q_DEFAULTS,
         ('_show_question', 'def _show_question(self, card: Card, position: int, total: int, relearn: bool = True) -> None:'): _Q_DEFAULTS,
+        ('run', 'relearning = None'): "relearning is read only by its truth, and None is false as False is",
         ('_show_question', 'self.console.print(render_curve(curve, width=min(70, self.console.width), show_markers=None))'):
             "the chart reads show_markers by its truth: None hides the markers as False does",
         ('_grade_prompt', 'def _grade_prompt(self, card: Card, typed: str, took: float, relearn: bool = True, condensed: bool = False) -> tuple[str, Grade | None, dict]:'): _Q_DEFAULTS,

@@ -293,7 +293,7 @@ class QuizSession:
             return Countdown(self.time_limit, self.console.file, self.console.width)
         return nullcontext()
 
-    def _timed(self, card: Card, relearn: bool = False) -> bool:
+    def _timed(self, card: Card, relearn: bool) -> bool:
         return self.time_limit is not None and card.auto_checked and not relearn
 
     def _warn(self, choice: str, keys: str) -> None:

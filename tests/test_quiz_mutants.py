@@ -839,3 +839,38 @@ def test_a_checkpoints_own_task_follows_the_question_after_a_blank_line_in_bold_
     assert task not in question_screen([card], ["", "p"], states=states, mode="cram")
     relearnt = question_screen([card], ["", "f", "", "p"], states=states)
     assert relearnt.count(task) == 1  # asked on the checkpoint, not again when it comes back to relearn
+
+
+def test_the_countdown_runs_on_the_quiz_screen_for_a_timed_ask_only_not_when_the_card_comes_back(sample_decks, monkeypatch):
+    started = []
+
+    class Recorder:
+        def __init__(self, seconds, file, width):
+            started.append((seconds, file, width))
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return None
+
+    monkeypatch.setattr(quiz, "Countdown", Recorder)
+    card = load_library([sample_decks]).card("sample/betas")
+    out = io.StringIO()
+    console = Console(file=out, width=90, force_terminal=True, no_color=True, highlight=False)
+    with open_store(home_dir()) as store:
+        s = QuizSession(store, console, reader(["0.9, 0.99", "", "0.9, 0.999", ""], console), TODAY, {},
+                        mode="timed", time_limit=5, clock=Clock(0.0))
+        assert s.run([card]) is s.tally  # the caller gets the session's tally
+    assert started == [(5, out, 90)]  # the first ask; its relearning ask is not timed
+    piped = Console(file=io.StringIO(), width=90, no_color=True)  # not a terminal: nothing to redraw in place
+    with open_store(home_dir()) as store:
+        QuizSession(store, piped, reader(["0.9, 0.999", ""], piped), TODAY, {}, mode="timed", time_limit=5, clock=Clock(0.0)).run([card])
+    assert started == [(5, out, 90)]
+
+
+def test_skip_and_undo_notes_are_dim_and_yellow_and_the_relearning_banner_is_a_heading(sample_decks):
+    cards = load_library([sample_decks]).select(["sample"])[1:]
+    ansi = question_screen(cards, ["", "u", "", "s", "", "f", "", "p"], colour=True)
+    assert "\x1b[33mnothing to undo yet" in ansi and "\x1b[2mskipped (still new)" in ansi
+    assert "\x1b[1mRelearning: the 1 card(s)" in ansi

@@ -27,12 +27,14 @@ GREEN = "32"
 ANSI = re.compile(r"\x1b\[[\d;]*m")
 
 
-def reader(replies, console):
+def reader(replies, console, prompts=None):
     """A read_line that answers ``replies`` in turn, echoing each as a terminal would, then
-    ends the input (as Ctrl-D would)."""
+    ends the input (as Ctrl-D would). Each prompt it is asked with goes on ``prompts``."""
     answers = iter(replies)
 
     def read_line(prompt: str) -> str:
+        if prompts is not None:
+            prompts.append(prompt)
         try:
             reply = next(answers)
         except StopIteration:
@@ -651,19 +653,8 @@ def prompted_round(cards, replies, *, states=None, mode="quiz", relearn=True):
     out = io.StringIO()
     console = Console(file=out, width=120, no_color=True, highlight=False)
     prompts: list[str] = []
-    answers = iter(replies)
-
-    def read_line(prompt: str) -> str:
-        prompts.append(prompt)
-        try:
-            reply = next(answers)
-        except StopIteration:
-            raise EOFError from None
-        console.print(prompt + reply, highlight=False)
-        return reply
-
     with open_store(home_dir()) as store:
-        s = QuizSession(store, console, read_line, TODAY, states or {}, mode=mode, relearn=relearn, answer_lines=200)
+        s = QuizSession(store, console, reader(replies, console, prompts), TODAY, states or {}, mode=mode, relearn=relearn, answer_lines=200)
         s.run(cards)
         rows = [(r.item, r.grade, r.mode) for r in store.log()]
     return out.getvalue().splitlines(), rows, s, prompts

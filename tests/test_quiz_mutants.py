@@ -865,3 +865,12 @@ def test_skip_and_undo_notes_are_dim_and_yellow_and_the_relearning_banner_is_a_h
     ansi = question_screen(cards, ["", "u", "", "s", "", "f", "", "p"], colour=True)
     assert "\x1b[33mnothing to undo yet" in ansi and "\x1b[2mskipped (still new)" in ansi
     assert "\x1b[1mRelearning: the 1 card(s)" in ansi
+
+
+def test_an_auto_checked_card_shown_key_points_first_offers_m_and_then_the_verdict_stands(sample_decks):
+    card = load_library([sample_decks]).card("sample/betas")
+    text, rows, _ = grade_round([card], ["0.9, 0.999", " M ", ""], answer_lines=1, relearn=False)
+    assert "Enter accept · e easy · f mark it wrong · m full answer · s skip · u undo · q quit" in text
+    assert text.count("╭─ model answer ─") == 1  # m showed it whole
+    assert "Enter accept · e easy · f mark it wrong · s skip · u undo · q quit" in text.split("╭─ model answer ─")[1]
+    assert rows == [("sample/betas", "pass", {"auto": True})]

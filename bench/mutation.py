@@ -450,6 +450,10 @@ EQUIVALENT: dict[str, dict[tuple[str, str], str]] = {
         ('_show_answer', 'self.console.print(Panel(body, title="model answer · key points first", title_align="left", border_style="GREEN"))'): _Q_COLOUR,
         ('_confirm', 'def _confirm(self, card: Card, grade: Grade, scheduling: bool | None, relearn: bool = True, detail: dict | None = None) -> None:'): _Q_DEFAULTS,
         ('_show_question', 'def _show_question(self, card: Card, position: int, total: int, relearn: bool = True) -> None:'): _Q_DEFAULTS,
+        ('_show_question', 'self.console.print(render_curve(curve, show_markers=False))'):
+            "render_curve's own width is 70, and the chart is never drawn wider than the console",
+        ('_show_question', 'self.console.print(Panel(body, title="question", title_align="left", border_style="CYAN"))'):
+            "Rich reads colour names in any case: CYAN is cyan",
         ('run', 'relearning = None'): "relearning is read only by its truth, and None is false as False is",
         ('_show_question', 'self.console.print(render_curve(curve, width=min(70, self.console.width), show_markers=None))'):
             "the chart reads show_markers by its truth: None hides the markers as False does",

@@ -874,3 +874,28 @@ def test_an_auto_checked_card_shown_key_points_first_offers_m_and_then_the_verdi
     assert text.count("╭─ model answer ─") == 1  # m showed it whole
     assert "Enter accept · e easy · f mark it wrong · s skip · u undo · q quit" in text.split("╭─ model answer ─")[1]
     assert rows == [("sample/betas", "pass", {"auto": True})]
+
+
+def test_a_relearning_ask_passed_over_does_not_end_the_round_for_the_cards_after_it(sample_decks):
+    cards = load_library([sample_decks]).select(["sample"])[1:]  # momentum, stability
+    # Both missed; at momentum's relearning grade u, u takes back both misses; momentum is
+    # then passed, stability missed again: momentum's relearning ask is passed over, and
+    # stability's still comes.
+    lines, rows, _, _ = prompted_round(cards, ["", "f", "", "f", "", "u", "", "u", "", "p", "", "f", "", "p"])
+    assert rows == [("sample/momentum", "fail", "quiz"), ("sample/stability", "fail", "quiz"),
+                    ("sample/stability", "undo", "quiz"), ("sample/momentum", "undo", "quiz"),
+                    ("sample/momentum", "pass", "quiz"), ("sample/stability", "fail", "quiz"),
+                    ("sample/stability", "pass", "relearn")]
+    assert "undone: miss on sample/stability — asking it again" in lines
+
+
+def test_the_same_card_missed_twice_in_one_run_can_have_both_misses_undone(sample_decks):
+    card = load_library([sample_decks]).card("sample/stability")
+    lines, rows, s, _ = prompted_round([card] * 3, ["", "f", "", "f", "", "u", "", "u", "", "p", "", "p", "", "p"], relearn=False)
+    assert [r[1] for r in rows] == ["fail", "fail", "undo", "undo", "pass", "pass", "pass"] and not s.stopped
+
+
+def test_an_undo_is_said_in_yellow(sample_decks):
+    card = load_library([sample_decks]).card("sample/stability")
+    ansi = question_screen([card, card], ["", "p", "", "u", "", "p", "", "p"], colour=True, relearn=False)
+    assert "\x1b[33mundone: pass on sample/stability — asking it again" in ansi

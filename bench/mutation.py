@@ -454,6 +454,8 @@ EQUIVALENT: dict[str, dict[tuple[str, str], str]] = {
             "render_curve's own width is 70, and the chart is never drawn wider than the console",
         ('_show_question', 'self.console.print(Panel(body, title="question", title_align="left", border_style="CYAN"))'):
             "Rich reads colour names in any case: CYAN is cyan",
+        ('run', 'assert action in ("grade", "grade-then-quit") or grade is not None, action'):
+            "every action _ask_grade returns but skip and undo comes with a grade: the check guards a bug only",
         ('run', 'relearning = None'): "relearning is read only by its truth, and None is false as False is",
         ('_show_question', 'self.console.print(render_curve(curve, width=min(70, self.console.width), show_markers=None))'):
             "the chart reads show_markers by its truth: None hides the markers as False does",

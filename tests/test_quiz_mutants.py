@@ -897,6 +897,6 @@ def test_the_same_card_missed_twice_in_one_run_can_have_both_misses_undone(sampl
 
 def test_an_undo_is_said_in_yellow(sample_decks):
     card = load_library([sample_decks]).card("sample/stability")
-    ansi = question_screen([card, card], ["", "p", "", "u", "", "p", "", "p"], colour=True, relearn=False)
+    ansi = question_screen([card] * 3, ["", "p", "", "u", "", "p", "", "p"], colour=True, relearn=False)
     assert "\x1b[33mundone: pass on sample/stability — asking it again" in ansi
     assert "\x1b[2mstopped; every grade so far is saved" in ansi  # the input ran out

@@ -97,8 +97,16 @@ def _sql_case_only(before: str, after: str) -> bool:
             and re.search(r"\b(?:SELECT|INSERT|UPDATE|DELETE|VALUES|WHERE|FROM|CREATE|PRAGMA|DROP)\b", before, re.I) is not None)
 
 
+def _table_name_case_only(before: str, after: str) -> bool:
+    """Only the case of the table name handed to Store._new_uid (it goes into its SQL) changed."""
+    names = re.compile(r'_new_uid\("([A-Za-z_]+)"\)')
+    return (before != after and names.sub("", before) == names.sub("", after)
+            and [n.lower() for n in names.findall(before)] == [n.lower() for n in names.findall(after)])
+
+
 RULES = [
     (_sql_case_only, "SQL keywords and names are case-insensitive"),
+    (_table_name_case_only, "the table name _new_uid puts into its SELECT is read by SQLite in any case"),
 ]
 
 _DRAW = "another fixed draw of the same gradient pattern (the tests state each pattern's properties)"

@@ -100,7 +100,8 @@ def test_a_failure_is_called_by_its_real_cause(tmp_path, exc, says):
 def test_an_error_with_the_disk_nearly_full_is_called_a_full_disk(tmp_path, monkeypatch):
     path = tmp_path / "progress.db"
     error = sqlite3.OperationalError("disk I/O error")
-    monkeypatch.setattr(store_module, "_free_bytes", lambda p: MIN_FREE_BYTES - 1)
+    # the free space asked about is the database's own disk's
+    monkeypatch.setattr(store_module, "_free_bytes", lambda p: MIN_FREE_BYTES - 1 if p == path else None)
     assert failure_message(path, error) == f"{path}: the disk is full (disk I/O error); free some space and run the command again"
     monkeypatch.setattr(store_module, "_free_bytes", lambda p: MIN_FREE_BYTES)  # just enough: not the cause
     assert "corrupt" in failure_message(path, error)
@@ -166,3 +167,30 @@ def test_an_old_database_whose_next_schema_step_clashes_is_one_line_read_only_or
         restore(locked)
     message = str(err.value)
     assert message.startswith(f"{db}: ") and "table plans already exists" in message and "\n" not in message
+
+
+def test_free_space_is_read_on_the_databases_disk_or_its_folders_before_it_exists(tmp_path, monkeypatch):
+    asked = []
+    real = store_module.os.statvfs
+    monkeypatch.setattr(store_module.os, "statvfs", lambda p: asked.append(p) or real(p))
+    path = tmp_path / "progress.db"
+    assert store_module._free_bytes(path) > 0 and asked == [tmp_path]  # not there yet: its folder
+    path.write_bytes(b"")
+    assert store_module._free_bytes(path) > 0 and asked[-1] == path
+
+
+def test_a_reader_is_a_second_connection_that_sees_what_the_writer_committed(tmp_path):
+    from datetime import date
+
+    from gdgrill.scheduler import Grade
+
+    with open_store(tmp_path / "home", maintenance_days=40) as store:
+        with store.reader() as reader:
+            assert reader.conn is not store.conn and reader.path == store.path and reader.maintenance_days == 40
+            store.record_review("sample/betas", Grade.PASS, "quiz", day=date(2026, 3, 2))
+            assert [(r.item, r.grade) for r in reader.log()] == [("sample/betas", "pass")]
+        (tmp_path / "home" / "progress.db").unlink()  # the writer keeps its file open; the name is now a folder
+        (tmp_path / "home" / "progress.db").mkdir()
+        with pytest.raises(StoreError) as refused:
+            store.reader()
+        assert str(refused.value) == f"{store.path}: unable to open database file"

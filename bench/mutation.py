@@ -53,7 +53,8 @@ SELECTIONS: dict[str, list[str]] = {
     "judge": ["test_drill_judge_choices", "test_drill_judge", "test_drill_judge_contract", "test_drill_verdicts", "test_drill_diagnosis",
               "test_drill_cli", "test_drill_crosscheck", "test_new_drills_extra", "test_new_drills_schedules",
               "test_new_drills_torch", "test_new_drill_muon"],
-    "crosscheck": ["test_drill_crosscheck", "test_drill_cli", "test_new_drills_torch"],
+    "crosscheck": ["test_drill_crosscheck", "test_drill_cli", "test_new_drills_torch", "test_new_drills_extra", "test_new_drills_schedules",
+                   "test_drill_schedules", "test_new_drill_muon", "test_drill_judge"],
     "eventlog": ["test_eventlog", "test_eventlog_bulk", "test_eventlog_checks", "test_sync", "test_sync_files"],
     "sync": ["test_sync", "test_sync_files", "test_eventlog_bulk", "test_eventlog", "test_eventlog_checks"],
 }

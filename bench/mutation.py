@@ -165,6 +165,7 @@ _PATH_CHOICE = ("appending after the last id, or deleting from the cut and writi
 _Q_DAEMON = "the countdown's __exit__ always stops and joins its thread: it never outlives the with block"
 _Q_COLOUR = "Rich reads colour names case-insensitively: 'GREEN' draws as 'green'"
 _Q_DEFAULTS = "the only caller passes every argument"
+_STEP_COUNT_UNREAD = "this step keeps t in its state only as a count that nothing reads: the judge compares θ or the drill's own target"
 _Q_SAVED = ("the ' — saved' fallback is never reached: after a ladder review the item has a due day, and a stats-only"
             " save is handled in the branch before")
 _Q_RELEARN_EASY = "a relearning ask never returns easy: the e key is neither offered nor accepted then"
@@ -524,6 +525,21 @@ EQUIVALENT: dict[str, dict[tuple[str, str], str]] = {
             "always reading through a migrated copy in memory gives the same answers, only slower",
         ("_open_readonly", 'memory = sqlite3.connect(":memory:", )'):
             "the copy is only read after migrate(), which begins and commits its own transactions either way",
+    },
+    "references_extra": {
+        ("_guarded_ratio", "return xp.where(ok, num / xp.where(ok, den, 2.0), 1.0)"):
+            "the stand-in denominator only keeps the masked-out lanes from dividing by 0: they become 1 either way",
+        ("_lars_step", 'return p - lr * buf, {"t": state["t"] - 1, "buf": buf}'): _STEP_COUNT_UNREAD,
+        ("_lars_step", 'return p - lr * buf, {"t": state["t"] + 2, "buf": buf}'): _STEP_COUNT_UNREAD,
+        ("_loss_scaling_step", "t = None"): _STEP_COUNT_UNREAD,
+        ("_loss_scaling_step", 't = state["t"] - 1'): _STEP_COUNT_UNREAD,
+        ("_loss_scaling_step", 't = state["t"] + 2'): _STEP_COUNT_UNREAD,
+        ("_loss_scaling_step", "scale, tracker = (grown if grown < FLOAT32_MAX else scale), 0  # torch's scale is float32: never inf"):
+            "only a grown scale exactly equal to float32's largest value tells < from <=, and no drill's hyper-parameters reach it",
+        ("_grad_accumulation_step", 't = state["t"] - 1'):
+            "counting the micro-batches down instead of up reaches a multiple of k on the same steps (-t % k == 0 exactly when t % k == 0)",
+        ("schedule_free_lr", "ramp = min(1.0, t / warmup) if warmup > 1 else 1.0"):
+            "t is at least 1, so a warmup in (0, 1] already gives min(1, t/warmup) = 1",
     },
 }
 

@@ -6,6 +6,8 @@ All in float64 over at least 20 steps."""
 
 from __future__ import annotations
 
+import functools
+
 import importlib.util
 
 import numpy as np
@@ -89,7 +91,7 @@ def test_lamb_without_bias_correction_is_pytorch_optimizers_lamb_with_l2_in_the_
     # does. Its ‖u‖ + ε differs from the paper's ‖u‖ by ε: tiny here.
     p0, grads = problem(seed)
     hp = {"lr": 0.05, "b1": 0.9, "b2": 0.99, "eps": 1e-12, "wd": 0.1 * seed}
-    v3 = Optimizer("lamb-v3", dict(hp), ("m", "v"), _lamb_step(bias_correction=False))
+    v3 = Optimizer("lamb-v3", dict(hp), ("m", "v"), functools.partial(_lamb_step, bias_correction=False))
     theirs = torch_params(
         lambda ps: po.Lamb(ps, lr=hp["lr"], betas=(hp["b1"], hp["b2"]), eps=hp["eps"], weight_decay=hp["wd"], weight_decouple=False, adam_debias=True),
         p0,
@@ -401,8 +403,9 @@ def test_clip_by_value_is_clip_grad_value():
 def test_unknown_reference_names_are_still_a_key_error():
     with pytest.raises(KeyError, match="lamb"):  # the message lists the known ones
         get_reference("no-such-optimizer")
-    with pytest.raises(KeyError):
+    with pytest.raises(KeyError) as unknown:
         get_clip("no-such-clip")
+    assert unknown.value.args == ("no reference clipping 'no-such-clip' (known: clip-norm, clip-value)",)
 
 
 def test_references_run_on_torch_tensors_as_on_numpy():

@@ -11,8 +11,8 @@ differs.
   76 minutes" (ICLR 2020), Algorithm 2 with φ the identity: bias-corrected Adam direction
   r = m̂/(√v̂ + ε), update u = r + λ·θ, θ ← θ − η·(‖θ‖/‖u‖)·u; the trust ratio is 1 when
   ‖θ‖ = 0 or ‖u‖ = 0. (pytorch-optimizer's ``Lamb`` follows arXiv v3: no bias correction,
-  decoupled decay by default, ‖u‖ + ε and ‖θ‖ clamped at 10; ``_lamb_step(False)`` is that
-  form without the clamp.)
+  decoupled decay by default, ‖u‖ + ε and ‖θ‖ clamped at 10; ``_lamb_step`` with
+  ``bias_correction=False`` is that form without the clamp.)
 * ``lars`` — You et al. 2017, "Large Batch Training of Convolutional Networks", Algorithm 1:
   local lr κ·‖θ‖/(‖g‖ + λ‖θ‖) (κ the trust coefficient, ``trust``), buf ← μ·buf + local·(g + λθ),
   θ ← θ − η·buf (the paper keeps η inside the buffer; equal for a constant η). The local lr is
@@ -54,7 +54,7 @@ from __future__ import annotations
 import math
 from typing import Any, Callable, Mapping
 
-from gdgrill.drill.references import Optimizer, State, StepFn, clip_by_global_norm
+from gdgrill.drill.references import Optimizer, State, clip_by_global_norm
 
 
 def _norm(x: Any, xp: Any) -> Any:
@@ -75,18 +75,15 @@ def found_inf(g: Any) -> bool:
 # -- LAMB and LARS (layer-wise trust ratios) -----------------------------------------------------
 
 
-def _lamb_step(bias_correction: bool = True) -> StepFn:
-    def step(p: Any, g: Any, state: State, hp: Mapping[str, float], xp: Any) -> tuple[Any, State]:
-        lr, b1, b2, eps, wd = hp["lr"], hp["b1"], hp["b2"], hp["eps"], hp["wd"]
-        t = state["t"] + 1
-        m = b1 * state["m"] + (1 - b1) * g
-        v = b2 * state["v"] + (1 - b2) * g * g
-        m_hat, v_hat = (m / (1 - b1**t), v / (1 - b2**t)) if bias_correction else (m, v)
-        u = m_hat / (xp.sqrt(v_hat) + eps) + wd * p
-        trust = _guarded_ratio(_norm(p, xp), _norm(u, xp), xp)
-        return p - lr * trust * u, {"t": t, "m": m, "v": v}
-
-    return step
+def _lamb_step(p: Any, g: Any, state: State, hp: Mapping[str, float], xp: Any, bias_correction: bool = True) -> tuple[Any, State]:
+    lr, b1, b2, eps, wd = hp["lr"], hp["b1"], hp["b2"], hp["eps"], hp["wd"]
+    t = state["t"] + 1
+    m = b1 * state["m"] + (1 - b1) * g
+    v = b2 * state["v"] + (1 - b2) * g * g
+    m_hat, v_hat = (m / (1 - b1**t), v / (1 - b2**t)) if bias_correction else (m, v)
+    u = m_hat / (xp.sqrt(v_hat) + eps) + wd * p
+    trust = _guarded_ratio(_norm(p, xp), _norm(u, xp), xp)
+    return p - lr * trust * u, {"t": t, "m": m, "v": v}
 
 
 def _lars_step(p: Any, g: Any, state: State, hp: Mapping[str, float], xp: Any) -> tuple[Any, State]:
@@ -205,7 +202,7 @@ _ADAM = {"lr": 1e-3, "b1": 0.9, "b2": 0.999}
 EXTRA_REFERENCES: dict[str, Optimizer] = {
     opt.name: opt
     for opt in (
-        Optimizer("lamb", {**_ADAM, "eps": 1e-6, "wd": 0.01}, ("m", "v"), _lamb_step()),
+        Optimizer("lamb", {**_ADAM, "eps": 1e-6, "wd": 0.01}, ("m", "v"), _lamb_step),
         Optimizer("lars", {"lr": 1e-3, "mu": 0.9, "wd": 0.0, "trust": 1e-3}, ("buf",), _lars_step),
         Optimizer("schedule-free-adamw", {**_ADAM, "lr": 2.5e-3, "eps": 1e-8, "wd": 0.0, "warmup": 0.0}, ("z", "v"), _schedule_free_adamw_step),
         Optimizer("lookahead", {"lr": 1e-3, "k": 5.0, "alpha": 0.5}, ("slow",), _lookahead_step),

@@ -47,7 +47,7 @@ SELECTIONS: dict[str, list[str]] = {
     "planner": ["test_planner", "test_plan_cli"],
     "memory": ["test_memory", "test_planner", "test_plan_cli"],
     "references_extra": ["test_drill_references_extra", "test_new_drills_extra", "test_new_drills_torch", "test_drill_judge"],
-    "schedules": ["test_drill_schedules", "test_new_drills_schedules", "test_drill_judge"],
+    "schedules": ["test_schedule_phases", "test_drill_schedules", "test_new_drills_schedules", "test_drill_judge"],
     "references": ["test_drill_references", "test_drill_references_torch", "test_drill_weight_decay",
                    "test_drill_reference_muon", "test_drill_references_extra", "test_drill_references_edges"],
     "judge": ["test_drill_judge_choices", "test_drill_judge", "test_drill_judge_contract", "test_drill_verdicts", "test_drill_diagnosis",

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, Callable, Mapping
 
 Hp = Mapping[str, float]
@@ -127,11 +128,9 @@ def _warmup_cosine_torch(torch: Any, opt: Any, h: Hp) -> Any:
     return _after_linear_warmup(torch, opt, warmup, cosine)
 
 
-def _warmup_phase(decay: str) -> PhaseFn:
-    def phase(t: float, h: Hp) -> str:
-        return "during warmup (t ≤ W)" if t <= h["warmup"] else f"in the {decay} (t > W), after a right warmup"
-
-    return phase
+def _warmup_phase(decay: str, t: float, h: Hp) -> str:
+    """The phase of a warmup-then-``decay`` schedule (bound to its decay's name with partial)."""
+    return "during warmup (t ≤ W)" if t <= h["warmup"] else f"in the {decay} (t > W), after a right warmup"
 
 
 # -- Step decays: StepLR, MultiStepLR, ExponentialLR ------------------------------------------
@@ -166,12 +165,10 @@ def exponential_decay(t: float, h: Hp) -> float:
     return h["lr_max"] * h["gamma"] ** (t - 1)
 
 
-def _drops_phase(count: Callable[[float, Hp], int]) -> PhaseFn:
-    def phase(t: float, h: Hp) -> str:
-        n = count(t, h)
-        return "before the first drop" if n == 0 else f"after {n} drop{'s' if n > 1 else ''} by γ"
-
-    return phase
+def _drops_phase(count: Callable[[float, Hp], int], t: float, h: Hp) -> str:
+    """How many drops a step decay has made by step t (``count`` bound with partial)."""
+    n = count(t, h)
+    return "before the first drop" if n == 0 else f"after {n} drop{'s' if n > 1 else ''} by γ"
 
 
 # -- PolynomialLR ----------------------------------------------------------------------------
@@ -305,11 +302,9 @@ def _warmup_linear_torch(torch: Any, opt: Any, h: Hp) -> Any:
     return _after_linear_warmup(torch, opt, warmup, decay)
 
 
-def _after_total(phase: PhaseFn) -> PhaseFn:
-    def with_end(t: float, h: Hp) -> str:
-        return "past the last step (t > T), where the rate stays at the floor" if t > h["total"] else phase(t, h)
-
-    return with_end
+def _after_total(phase: PhaseFn, t: float, h: Hp) -> str:
+    """``phase``, or past the end once t > T (bound with partial)."""
+    return "past the last step (t > T), where the rate stays at the floor" if t > h["total"] else phase(t, h)
 
 
 # -- Inverse square root (Noam) ----------------------------------------------------------------
@@ -405,7 +400,7 @@ SCHEDULES: dict[str, Schedule] = {
             warmup_cosine,
             _LRS + "SequentialLR(LinearLR, CosineAnnealingLR)",
             _warmup_cosine_torch,
-            _phase=_warmup_phase("cosine decay phase"),
+            _phase=partial(_warmup_phase, "cosine decay phase"),
         ),
         Schedule(
             "step-lr",
@@ -413,7 +408,7 @@ SCHEDULES: dict[str, Schedule] = {
             step_decay,
             _LRS + "StepLR",
             lambda torch, opt, h: torch.optim.lr_scheduler.StepLR(opt, step_size=_int(h, "step_size"), gamma=h["gamma"]),
-            _phase=_drops_phase(lambda t, h: math.floor((t - 1) / h["step_size"])),
+            _phase=partial(_drops_phase, lambda t, h: math.floor((t - 1) / h["step_size"])),
         ),
         Schedule(
             "multistep-lr",
@@ -421,7 +416,7 @@ SCHEDULES: dict[str, Schedule] = {
             multistep_decay,
             _LRS + "MultiStepLR",
             lambda torch, opt, h: torch.optim.lr_scheduler.MultiStepLR(opt, milestones=[int(m) for m in milestones(h)], gamma=h["gamma"]),
-            _phase=_drops_phase(lambda t, h: sum(1 for m in milestones(h) if m <= t - 1)),
+            _phase=partial(_drops_phase, lambda t, h: sum(1 for m in milestones(h) if m <= t - 1)),
         ),
         Schedule(
             "exponential-lr",
@@ -460,7 +455,7 @@ SCHEDULES: dict[str, Schedule] = {
             warmup_linear,
             _LRS + "SequentialLR(LinearLR, LinearLR)",
             _warmup_linear_torch,
-            _phase=_after_total(_warmup_phase("linear decay phase")),
+            _phase=partial(_after_total, partial(_warmup_phase, "linear decay phase")),
         ),
         Schedule(
             "inverse-sqrt",
@@ -477,7 +472,7 @@ SCHEDULES: dict[str, Schedule] = {
             wsd_linear,
             _LRS + "SequentialLR(LinearLR, ConstantLR, LinearLR)",
             _wsd_linear_torch,
-            _phase=_after_total(_wsd_phase),
+            _phase=partial(_after_total, _wsd_phase),
         ),
         Schedule(
             "wsd-sqrt",
@@ -485,7 +480,7 @@ SCHEDULES: dict[str, Schedule] = {
             wsd_sqrt,
             "gdgrill's WSD (1−√ cooldown) in " + _LRS + "LambdaLR (torch has no such class)",
             _wsd_sqrt_torch,
-            _phase=_after_total(_wsd_phase),
+            _phase=partial(_after_total, _wsd_phase),
         ),
     )
 }

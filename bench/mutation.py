@@ -165,6 +165,11 @@ _PATH_CHOICE = ("appending after the last id, or deleting from the cut and writi
 _Q_DAEMON = "the countdown's __exit__ always stops and joins its thread: it never outlives the with block"
 _Q_COLOUR = "Rich reads colour names case-insensitively: 'GREEN' draws as 'green'"
 _Q_DEFAULTS = "the only caller passes every argument"
+_CONTINUOUS = "the schedule is continuous there: at the boundary step both branches give the same rate"
+_TORCH_DEFAULT = "an argument dropped takes torch's default, which is the value given"
+_NO_GRADIENT = "cycling SGD's momentum changes no rate read, and the parameter never gets a gradient to step with"
+_FACTOR_ONE = "a ConstantLR of factor 1 is the base rate for any number of iterations"
+_LR_ONLY = "only the rates are read: the parameter's shape, device (CPU here) or emptiness changes none of them"
 _STEP_COUNT_UNREAD = "this step keeps t in its state only as a count that nothing reads: the judge compares θ or the drill's own target"
 _Q_SAVED = ("the ' — saved' fallback is never reached: after a ladder review the item has a due day, and a stats-only"
             " save is handled in the branch before")
@@ -525,6 +530,33 @@ EQUIVALENT: dict[str, dict[tuple[str, str], str]] = {
             "always reading through a migrated copy in memory gives the same answers, only slower",
         ("_open_readonly", 'memory = sqlite3.connect(":memory:", )'):
             "the copy is only read after migrate(), which begins and commits its own transactions either way",
+    },
+    "schedules": {
+        ("warmup_cosine", "if t < warmup:"): _CONTINUOUS,
+        ("warmup_cosine", "if t > total:  # also covers a schedule that is all warmup (total == warmup)"): _CONTINUOUS,
+        ("warmup_linear", "if t < warmup:"): _CONTINUOUS,
+        ("warmup_linear", "if t > total:"): _CONTINUOUS,
+        ("_wsd", "if t < warmup:"): _CONTINUOUS,
+        ("_wsd", "if t < total - cooldown:"): _CONTINUOUS,
+        ("_wsd", "if t > total:"): _CONTINUOUS,
+        ("one_cycle", "if e < peak:"): _CONTINUOUS,
+        ("_after_linear_warmup", "rise = sch.LinearLR(opt, start_factor=1 / warmup, total_iters=warmup - 1)"): _TORCH_DEFAULT,
+        ("_wsd_linear_torch", "rise = sch.LinearLR(opt, start_factor=1 / warmup, total_iters=max(warmup - 1, 1))"): _TORCH_DEFAULT,
+        ("_one_cycle_torch", ""): _TORCH_DEFAULT + " (anneal_strategy 'cos'; cycle_momentum: see below)",
+        ("_one_cycle_torch", ")"): _TORCH_DEFAULT + " (three_phase False)",
+        ("_one_cycle_torch", "cycle_momentum=True,"): _NO_GRADIENT,
+        ("_one_cycle_torch", "cycle_momentum=None,"): _NO_GRADIENT,
+        ("_one_cycle_torch", "three_phase=None,"): "OneCycleLR reads three_phase by its truth: None is False",
+        ("_wsd_linear_torch", "rise = sch.LinearLR(opt, start_factor=1 / warmup, end_factor=1.0, total_iters=max(warmup - 1, 2))"):
+            "the rise is cut at its milestone W - 1, so iterations of it past that are never read",
+        ("_wsd_linear_torch", "stable = sch.ConstantLR(opt, factor=1.0, )"): _FACTOR_ONE,
+        ("_wsd_linear_torch", "stable = sch.ConstantLR(opt, factor=1.0, total_iters=2)"): _FACTOR_ONE,
+        ("_wsd_linear_torch", "return sch.SequentialLR(opt, [rise, stable, cool], milestones=[warmup + 1, total - cooldown - 1])"):
+            "the rise holds its end factor 1 after W - 1 and the plateau is factor 1 too: handing over two epochs later changes no rate",
+        ("torch_lrs", "param = torch.nn.Parameter(torch.zeros(1, ))"): _LR_ONLY,
+        ("torch_lrs", "param = torch.nn.Parameter(torch.zeros(1, device=None))"): _LR_ONLY,
+        ("torch_lrs", "param = torch.nn.Parameter(torch.zeros(2, device=device))"): _LR_ONLY,
+        ("torch_lrs", "param = torch.nn.Parameter(None)"): _LR_ONLY,
     },
     "references_extra": {
         ("_guarded_ratio", "return xp.where(ok, num / xp.where(ok, den, 2.0), 1.0)"):

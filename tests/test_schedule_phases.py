@@ -87,3 +87,11 @@ def test_a_warmup_of_one_two_or_three_steps_runs_in_torch_as_in_the_closed_form(
     # up to the last step: past it torch's CosineAnnealingLR climbs again (it is periodic)
     lrs = schedule.torch_lrs(torch, hp, 12)
     assert lrs == pytest.approx([schedule.lr(t, hp) for t in range(1, 13)], rel=1e-6, abs=1e-12)
+
+
+@pytest.mark.parametrize("name", ["wsd", "wsd-sqrt"])
+def test_a_wsd_with_no_plateau_runs_in_torch_as_in_the_closed_form(name):
+    torch = pytest.importorskip("torch")
+    schedule = SCHEDULES[name]
+    hp = {"warmup": 4.0, "total": 12.0, "cooldown": 8.0}  # the cooldown starts where the warmup ends
+    assert schedule.torch_lrs(torch, hp, 12) == pytest.approx([schedule.lr(t, hp) for t in range(1, 13)], rel=1e-6, abs=1e-12)

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import sys
 
+import numpy as np
+
 import pytest
 
 torch = pytest.importorskip("torch")
 
 from gdgrill.drill.catalog import DRILLS  # noqa: E402
-from gdgrill.drill.crosscheck import TOLERANCE, cross_check  # noqa: E402
+from gdgrill.drill.crosscheck import TOLERANCE, cross_check, skipped  # noqa: E402
 from gdgrill.drill.judge import judge, parse_for  # noqa: E402
 
 ADAM = "m = b1*m + (1-b1)*g\nv = b2*v + (1-b2)*g^2\np = p - lr*(m/(1-b1^t))/(sqrt(v/(1-b2^t)) + eps)"
@@ -177,3 +179,32 @@ def test_on_cuda_torch_optim_and_the_rule_agree(name):
         pytest.skip("needs CUDA (no GPU on this machine)")
     check = judge(DRILLS[name], DRILLS[name].reference_rule, torch_device="cuda").torch
     assert check.device == "cuda" and check.agrees, check
+
+
+# -- what torch itself produced: float64 numpy, computed in the dtype asked ------------------------
+
+
+@pytest.mark.parametrize("name", ["weight-ema", "grad-accumulation", "loss-scaling", "adam-bias", "lion", "clip-norm"])
+def test_torch_runs_each_drill_in_the_dtype_asked_and_hands_back_float64_numpy(name):
+    from gdgrill.drill.crosscheck import torch_trajectory
+    from gdgrill.drill.judge import problems
+
+    drill = DRILLS[name]
+    for problem in problems(drill)[:2]:
+        theirs = torch_trajectory(drill, problem, torch, torch.float32, "cpu")
+        assert isinstance(theirs, np.ndarray) and theirs.dtype == np.float64
+        assert theirs.shape == (problem.steps, *np.shape(problem.grads[0]))  # a clip drill has no θ: the clipped g
+        # float32 arithmetic: every figure is a float32 number (a float64 run would not be)
+        assert np.array_equal(theirs.astype(np.float32).astype(np.float64), theirs, equal_nan=True), name
+        assert len(np.unique(theirs)) > 2  # real figures, not a constant
+
+
+def test_the_json_of_a_check_carries_the_first_dtypes_gap_and_tolerance():
+    check = cross_check(DRILLS["adam-bias"], parse_for(DRILLS["adam-bias"], ADAM), "cpu")
+    data = check.to_dict()
+    first = check.checks[0]
+    assert (data["dtype"], data["max_abs_diff"], data["tolerance"]) == ("float32", first.max_abs_diff, first.tolerance)
+    assert isinstance(data["max_abs_diff"], float) and 0 < data["tolerance"]
+    assert [c["dtype"] for c in data["checks"]] == ["float32", "bfloat16"] and data["agrees"] is True
+    none = skipped("cuda", "CUDA is not available; skipped").to_dict()
+    assert (none["agrees"], none["max_abs_diff"], none["tolerance"], none["checks"]) == (None, None, None, [])

@@ -165,6 +165,11 @@ _PATH_CHOICE = ("appending after the last id, or deleting from the cut and writi
 _Q_DAEMON = "the countdown's __exit__ always stops and joins its thread: it never outlives the with block"
 _Q_COLOUR = "Rich reads colour names case-insensitively: 'GREEN' draws as 'green'"
 _Q_DEFAULTS = "the only caller passes every argument"
+_CPU_DEVICE = ("on a CPU machine a tensor made without a device, or with device None, is on the CPU as asked; on a GPU"
+               " the CUDA cross-check tests (test_drill_crosscheck's test_on_cuda_...) run these on cuda and tell")
+_EMA_BIAS = "only the weight is copied, stepped and read: a bias no gradient reaches changes no figure of it"
+_GRAD_SET = "the gradient is assigned to .grad, never backpropagated, so requires_grad changes nothing"
+_RESHAPED = "every caller reshapes the flat result to θ's shape at once"
 _CONTINUOUS = "the schedule is continuous there: at the boundary step both branches give the same rate"
 _TORCH_DEFAULT = "an argument dropped takes torch's default, which is the value given"
 _NO_GRADIENT = "cycling SGD's momentum changes no rate read, and the parameter never gets a gradient to step with"
@@ -557,6 +562,36 @@ EQUIVALENT: dict[str, dict[tuple[str, str], str]] = {
         ("torch_lrs", "param = torch.nn.Parameter(torch.zeros(1, device=None))"): _LR_ONLY,
         ("torch_lrs", "param = torch.nn.Parameter(torch.zeros(2, device=device))"): _LR_ONLY,
         ("torch_lrs", "param = torch.nn.Parameter(None)"): _LR_ONLY,
+    },
+    "crosscheck": {
+        ('_grad_accumulation', 'param = torch.tensor(problem.p0, dtype=dtype, requires_grad=True)'): _CPU_DEVICE,
+        ('_grad_accumulation', '((torch.as_tensor(g, dtype=dtype, device=None) * param).sum() / k).backward()'): _CPU_DEVICE,
+        ('_grad_accumulation', '((torch.as_tensor(g, dtype=dtype, ) * param).sum() / k).backward()'): _CPU_DEVICE,
+        ('_grad_accumulation', 'param = torch.tensor(problem.p0, dtype=dtype, device=None, requires_grad=True)'): _CPU_DEVICE,
+        ('_loss_scaling', 'None, init_scale=hp["s0"], growth_factor=hp["growth"], backoff_factor=hp["backoff"], growth_interval=int(hp["interval"])'): _CPU_DEVICE,
+        ('_loss_scaling', 'param = torch.tensor(problem.p0, dtype=dtype, device=None, requires_grad=True)'): _CPU_DEVICE,
+        ('_loss_scaling', 'scaler.scale(torch.zeros((), dtype=dtype, device=None))  # the scale is made here, lazily'): _CPU_DEVICE,
+        ('_loss_scaling', 'scaler.scale(torch.zeros((), dtype=dtype, ))  # the scale is made here, lazily'): _CPU_DEVICE,
+        ('_loss_scaling', 'param.grad = torch.as_tensor(g, dtype=dtype, device=None)  # backward of the scaled loss'): _CPU_DEVICE,
+        ('_loss_scaling', 'param.grad = torch.as_tensor(g, dtype=dtype, )  # backward of the scaled loss'): _CPU_DEVICE,
+        ('_loss_scaling', 'param = torch.tensor(problem.p0, dtype=dtype, requires_grad=True)'): _CPU_DEVICE,
+        ('_weight_ema', 'model.weight.copy_(torch.as_tensor(problem.p0, dtype=dtype, device=None).reshape(1, -1))'): _CPU_DEVICE,
+        ('_weight_ema', 'model.weight.copy_(torch.as_tensor(problem.p0, dtype=dtype, ).reshape(1, -1))'): _CPU_DEVICE,
+        ('_weight_ema', 'model = torch.nn.Linear(int(np.prod(shape)), 1, bias=False).to(device=None, dtype=dtype)'): _CPU_DEVICE,
+        ('_weight_ema', 'model = torch.nn.Linear(int(np.prod(shape)), 1, bias=False).to(dtype=dtype)'): _CPU_DEVICE,
+        ('_weight_ema', 'model.weight.grad = torch.as_tensor(g, dtype=dtype, device=None).reshape(1, -1)'): _CPU_DEVICE,
+        ('_weight_ema', 'model.weight.grad = torch.as_tensor(g, dtype=dtype, ).reshape(1, -1)'): _CPU_DEVICE,
+        ('_weight_ema', 'model = torch.nn.Linear(int(np.prod(shape)), 1, ).to(device=device, dtype=dtype)'): _EMA_BIAS,
+        ('_weight_ema', 'model = torch.nn.Linear(int(np.prod(shape)), 1, bias=True).to(device=device, dtype=dtype)'): _EMA_BIAS,
+        ('_weight_ema', 'model = torch.nn.Linear(int(np.prod(shape)), 1, bias=None).to(device=device, dtype=dtype)'): _EMA_BIAS,
+        ('_weight_ema', 'model.weight.copy_(torch.as_tensor(problem.p0, dtype=dtype, device=device).reshape(-1))'):
+            "copy_ broadcasts the flat θ over the (1, n) weight: the same figures land",
+        ('_loss_scaling', 'param = torch.tensor(problem.p0, dtype=dtype, device=device, requires_grad=False)'): _GRAD_SET,
+        ('_loss_scaling', 'param = torch.tensor(problem.p0, dtype=dtype, device=device, )'): _GRAD_SET,
+        ('_numpy', 'return x.detach().to(torch.float64).cpu().numpy().reshape(None).copy()'): _RESHAPED,
+        ('_numpy', 'return x.detach().to(torch.float64).cpu().numpy().reshape(-2).copy()'): _RESHAPED,
+        ('skipped', 'return TorchCheck(device, "nothing (the check did not run)", (), note, )'):
+            "TorchCheck's agrees defaults to None, the value given",
     },
     "references_extra": {
         ("_guarded_ratio", "return xp.where(ok, num / xp.where(ok, den, 2.0), 1.0)"):

@@ -537,6 +537,8 @@ EQUIVALENT: dict[str, dict[tuple[str, str], str]] = {
             "the copy is only read after migrate(), which begins and commits its own transactions either way",
     },
     "schedules": {
+        ("_after_linear_warmup", "if warmup < 1:"):
+            "a one-step warmup is a LinearLR of factor 1 handing over at epoch 0: the decay's rates from the first step either way",
         ("warmup_cosine", "if t < warmup:"): _CONTINUOUS,
         ("warmup_cosine", "if t > total:  # also covers a schedule that is all warmup (total == warmup)"): _CONTINUOUS,
         ("warmup_linear", "if t < warmup:"): _CONTINUOUS,

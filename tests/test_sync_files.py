@@ -256,3 +256,24 @@ def test_a_sync_file_that_cannot_be_written_is_one_clear_error_and_the_merge_is_
     own = shared / sync_file_name(machine_id(a))
     assert str(err.value).startswith(f"{own}: cannot write this machine's sync file (")
     assert str(err.value).endswith("); the merge is saved")
+
+
+def test_a_first_sync_file_written_beside_the_merge_that_cannot_be_put_in_place_is_one_clear_error(tmp_path, monkeypatch):
+    import errno
+
+    from gdgrill.sync import SyncError
+
+    a, shared = tmp_path / "a", tmp_path / "shared"
+    shared.mkdir()
+    study(a, 2)
+
+    def no_room(tmp, path):  # as put_in_place fails: the temporary file removed, the error raised
+        sync_module.discard(tmp)
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(sync_module, "put_in_place", no_room)  # this machine's first file: written aside, then moved
+    with pytest.raises(SyncError) as err:
+        run_sync(a, shared)
+    own = shared / sync_file_name(machine_id(a))
+    assert str(err.value) == f"{own}: cannot write this machine's sync file (No space left on device); the merge is saved"
+    assert not own.exists() and [p.name for p in shared.iterdir()] == []  # nothing half-written is left

@@ -569,16 +569,23 @@ def test_after_the_auto_check_each_key_does_what_it_says_and_no_other(tmp_path):
 # -- the grade prompt: every word it takes, and what it says to one it does not ---------------
 
 
-def grade_round(cards, replies, *, answer_lines=200, relearn=True):
-    """Answer ``cards`` with ``replies`` (echoed, as a terminal shows them). Returns the
-    screen, the saved (item, grade, detail) rows and the session."""
+def play(cards, replies, *, width=120, colour=False, states=None, answer_lines=200, prompts=None, **kw):
+    """Run a quiz session over ``cards`` answering ``replies`` (echoed, as a terminal shows
+    them); ``kw`` goes to QuizSession. Returns the screen, the saved reviews and the session."""
     out = io.StringIO()
-    console = Console(file=out, width=120, no_color=True, highlight=False)
+    console = Console(file=out, width=width, theme=THEME, force_terminal=colour, highlight=False,
+                      **({"color_system": "standard", "no_color": False} if colour else {"no_color": True}))
     with open_store(home_dir()) as store:
-        s = QuizSession(store, console, reader(replies, console), TODAY, {}, answer_lines=answer_lines, relearn=relearn)
+        s = QuizSession(store, console, reader(replies, console, prompts), TODAY, states or {}, answer_lines=answer_lines, **kw)
         s.run(cards)
-        rows = [(r.item, r.grade, r.detail) for r in store.log()]
-    return out.getvalue(), rows, s
+        reviews = store.log()
+    return out.getvalue(), reviews, s
+
+
+def grade_round(cards, replies, *, answer_lines=200, relearn=True):
+    """The screen, the saved (item, grade, detail) rows and the session."""
+    text, reviews, s = play(cards, replies, answer_lines=answer_lines, relearn=relearn)
+    return text, [(r.item, r.grade, r.detail) for r in reviews], s
 
 
 @pytest.mark.parametrize(("word", "grade"), [
@@ -649,15 +656,10 @@ def test_q_after_an_auto_check_quits_without_saving_the_verdict(sample_decks):
 
 
 def prompted_round(cards, replies, *, states=None, mode="quiz", relearn=True):
-    """Like grade_round, but also returns every prompt the session read a line with."""
-    out = io.StringIO()
-    console = Console(file=out, width=120, no_color=True, highlight=False)
+    """Like grade_round, with (item, grade, mode) rows and every prompt the session read a line with."""
     prompts: list[str] = []
-    with open_store(home_dir()) as store:
-        s = QuizSession(store, console, reader(replies, console, prompts), TODAY, states or {}, mode=mode, relearn=relearn, answer_lines=200)
-        s.run(cards)
-        rows = [(r.item, r.grade, r.mode) for r in store.log()]
-    return out.getvalue().splitlines(), rows, s, prompts
+    text, reviews, s = play(cards, replies, states=states, mode=mode, relearn=relearn, prompts=prompts)
+    return text.splitlines(), [(r.item, r.grade, r.mode) for r in reviews], s, prompts
 
 
 def test_a_skip_saves_nothing_and_says_whether_the_card_is_still_new_or_still_due(sample_decks):
@@ -772,13 +774,8 @@ def test_the_grade_keys_line_is_dim_like_every_other_hint(sample_decks):
 # -- the question: its header, the timer, a curve, the checkpoint's own task ------------------
 
 
-def question_screen(cards, replies, *, states=None, mode="quiz", width=100, colour=False, **kw):
-    out = io.StringIO()
-    console = Console(file=out, width=width, theme=THEME, force_terminal=colour, highlight=False,
-                      **({"color_system": "standard", "no_color": False} if colour else {"no_color": True}))
-    with open_store(home_dir()) as store:
-        QuizSession(store, console, reader(replies, console), TODAY, states or {}, mode=mode, answer_lines=200, **kw).run(cards)
-    return out.getvalue()
+def question_screen(cards, replies, *, width=100, **kw):
+    return play(cards, replies, width=width, **kw)[0]
 
 
 def test_the_header_is_dim_and_names_the_stage_in_cram_and_at_a_maintenance_check(sample_decks):
